@@ -1,0 +1,65 @@
+import {appendFileSync} from 'node:fs';
+import {Command} from 'commander';
+import {startHub, type RunningHub} from '../hub/server.js';
+import {addDataOption, dataDir} from './common.js';
+
+export interface HubCliOptions {
+  host: string;
+  port: string;
+  data?: string;
+  trustProxy?: boolean;
+  log?: string;
+}
+
+export function makeLogger(file?: string): (line: string) => void {
+  return (line) => {
+    const stamped = `${new Date().toISOString()} ${line}\n`;
+    if (file) appendFileSync(file, stamped);
+    else process.stderr.write(stamped);
+  };
+}
+
+/** Starts the hub and stops it cleanly (store flushed) on SIGINT or SIGTERM. */
+export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${opts.port}`);
+  const log = makeLogger(opts.log);
+  const running = await startHub({
+    host: opts.host,
+    port,
+    dataDir: dataDir(opts),
+    trustProxy: opts.trustProxy,
+    log,
+    // Lets end-to-end tests of a hub in another process cross a local midnight.
+    now: process.env.CAC_CLOCK_OFFSET_MS ? () => Date.now() + Number(process.env.CAC_CLOCK_OFFSET_MS) : undefined,
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log(`stop failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  log(`hub listening on ${running.url} (data: ${dataDir(opts)})`);
+  return running;
+}
+
+export function hubCommand(): Command {
+  return addDataOption(new Command('hub'))
+    .description('run the hub: widget script, demo pages and the WebSocket API')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '8080')
+    .option('--trust-proxy', 'take the visitor address from X-Forwarded-For (behind a reverse proxy)')
+    .option('--log <file>', 'append the log to a file instead of stderr')
+    .action(async (opts: HubCliOptions) => {
+      await runHub(opts);
+    });
+}

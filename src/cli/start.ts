@@ -1,0 +1,52 @@
+import {chmod, readFile, writeFile} from 'node:fs/promises';
+import {join} from 'node:path';
+import {Command} from 'commander';
+import {addOperator, listOperators} from '../accounts/operators.js';
+import {addSite, listSites} from '../accounts/sites.js';
+import {addDataOption, dataDir, openStore} from './common.js';
+import {runHub} from './hub.js';
+
+export const ADMIN_TOKEN_FILE = 'admin.token';
+
+/** First run: a `localhost` demo site and an admin whose token is kept in the data folder. */
+export async function bootstrap(data: string, port: number): Promise<{tokenFile: string; created: boolean}> {
+  const store = await openStore({data});
+  const tokenFile = join(data, ADMIN_TOKEN_FILE);
+  let created = false;
+  if ((await listSites(store)).length === 0) {
+    await addSite(store, 'localhost', {aliases: ['127.0.0.1'], url: `http://localhost:${port}/demo/`, timezone: 'UTC'});
+    created = true;
+  }
+  if ((await listOperators(store)).length === 0) {
+    const {token} = await addOperator(store, 'admin', {admin: true, displayName: 'Admin'});
+    await writeFile(tokenFile, token + '\n', {mode: 0o600});
+    await chmod(tokenFile, 0o600);
+    created = true;
+  }
+  return {tokenFile, created};
+}
+
+export async function readAdminToken(data: string): Promise<string | undefined> {
+  return (await readFile(join(data, ADMIN_TOKEN_FILE), 'utf8').catch(() => ''))?.trim() || undefined;
+}
+
+export function startCommand(): Command {
+  return addDataOption(new Command('start'))
+    .description('run the product on this machine: hub with a demo site and an admin operator')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '8080')
+    .option('--log <file>', 'append the hub log to a file instead of stderr')
+    .action(async (opts: {host: string; port: string; data?: string; log?: string}) => {
+      const data = dataDir(opts);
+      const running = await runHub({...opts});
+      // After listening, so the demo site's links use the real port (which may be ephemeral).
+      const {tokenFile, created} = await bootstrap(data, running.port);
+      await running.hub.reloadAccounts();
+      const out = process.stdout;
+      if (created) out.write(`created demo site "localhost" and operator "admin"\n`);
+      out.write(`cac hub:   ${running.url}   (data in ${data})\n`);
+      out.write(`demo page: http://localhost:${running.port}/demo/\n`);
+      out.write(`admin token is kept in ${tokenFile} (mode 0600)\n`);
+      out.write(`operator client: cac client --hub ${running.url} --operator admin (token from that file)\n`);
+    });
+}

@@ -1,0 +1,9 @@
+/** A refusal the peer is told about in an `error` frame; nothing has been changed. */
+export class HubError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

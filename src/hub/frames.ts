@@ -1,0 +1,48 @@
+import type {z} from 'zod';
+import {parseFrame} from '../protocol/index.js';
+import {CloseCode, type Conn} from './conn.js';
+import {HubError} from './errors.js';
+import type {Hub} from './hub.js';
+
+const MAX_JUNK = 20;
+
+/**
+ * Validates every inbound frame and hands valid ones to `handle`, one at a time per socket so a
+ * peer's frames take effect in the order it sent them. An invalid frame gets an `error` frame and
+ * changes nothing; a socket that keeps sending junk is closed.
+ */
+export function serveFrames<In, Out extends {t: string}>(
+  hub: Hub,
+  conn: Conn<Out>,
+  schema: z.ZodType<In>,
+  handle: (frame: In) => Promise<void>,
+): void {
+  let queue = Promise.resolve();
+  const fail = (code: string, message: string, ref?: string) => {
+    conn.send({t: 'error', code, message, ...(ref ? {ref} : {})} as unknown as Out);
+  };
+  conn.ws.on('error', (error) => hub.log(`socket error from ${conn.ip}: ${error.message}`));
+  conn.ws.on('message', (data, isBinary) => {
+    if (isBinary) {
+      fail('binary', 'frames are JSON text');
+      return;
+    }
+    const parsed = parseFrame(schema, data.toString());
+    if (!parsed.ok) {
+      fail('invalid', parsed.error);
+      if (++conn.junk > MAX_JUNK) conn.close(CloseCode.junk, 'too many invalid frames');
+      return;
+    }
+    const frame = parsed.value;
+    queue = queue
+      .then(() => handle(frame))
+      .catch((error: unknown) => {
+        const ref = (frame as {id?: unknown; chatId?: unknown}).id ?? (frame as {chatId?: unknown}).chatId;
+        if (error instanceof HubError) fail(error.code, error.message, typeof ref === 'string' ? ref : undefined);
+        else {
+          hub.log(`error handling ${(frame as {t?: string}).t}: ${error instanceof Error ? error.stack : String(error)}`);
+          fail('internal', 'the hub could not do that; nothing was changed');
+        }
+      });
+  });
+}

@@ -1,0 +1,118 @@
+import {createServer, type IncomingMessage, type Server} from 'node:http';
+import type {AddressInfo} from 'node:net';
+import type {Duplex} from 'node:stream';
+import {WebSocketServer} from 'ws';
+import {MAX_FRAME_BYTES} from '../protocol/index.js';
+import {CloseCode} from './conn.js';
+import {Hub, type HubOptions} from './hub.js';
+import {serveHttp} from './http-routes.js';
+import {attachOperator} from './operator-socket.js';
+import {verifyToken} from './secrets.js';
+import {attachVisitor} from './visitor-socket.js';
+
+export interface ServerOptions extends HubOptions {
+  host?: string;
+  port?: number;
+  /** Believe X-Forwarded-For (only behind a reverse proxy that sets it). */
+  trustProxy?: boolean;
+}
+
+export interface RunningHub {
+  hub: Hub;
+  server: Server;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = req.headers['x-forwarded-for'];
+  if (trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0]!.trim();
+  return req.socket.remoteAddress ?? '';
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`);
+}
+
+/** Starts a hub: HTTP routes plus the two WebSocket endpoints, authenticated before upgrade. */
+export async function startHub(options: ServerOptions): Promise<RunningHub> {
+  const hub = new Hub(options);
+  await hub.load();
+  const trustProxy = options.trustProxy ?? false;
+  const wss = new WebSocketServer({noServer: true, maxPayload: MAX_FRAME_BYTES});
+  wss.on('error', (error) => hub.log(`websocket server: ${error.message}`));
+  const server = createServer((req, res) => {
+    serveHttp(hub, req, res).catch((error: unknown) => {
+      hub.log(`http ${req.url}: ${String(error)}`);
+      if (!res.headersSent) res.writeHead(500).end('internal error\n');
+    });
+  });
+  server.on('clientError', (_error, socket) => socket.destroy());
+
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    upgrade(req, socket, head).catch((error: unknown) => {
+      hub.log(`upgrade: ${String(error)}`);
+      refuse(socket, 500, 'Internal Server Error');
+    });
+  });
+
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://hub.invalid');
+    const ip = clientIp(req, trustProxy);
+    const userAgent = String(req.headers['user-agent'] ?? '');
+    if (url.pathname === '/ws/visitor') {
+      const site = hub.findSite(url.searchParams.get('site') ?? '');
+      if (!site) return refuse(socket, 404, 'Unknown Site');
+      const origin = req.headers.origin;
+      let host = '';
+      try {
+        host = origin ? new URL(origin).hostname.toLowerCase() : '';
+      } catch {
+        host = '';
+      }
+      if (!host || (host !== site.domain && !site.aliases.includes(host))) return refuse(socket, 403, 'Forbidden Origin');
+      wss.handleUpgrade(req, socket, head, (ws) => attachVisitor(hub, ws, site, ip, userAgent));
+      return;
+    }
+    if (url.pathname === '/ws/operator') {
+      // A browser always sends Origin; the operator client never does. Refusing any Origin
+      // stops a web page from hijacking an operator's credentials (CSWSH).
+      if (req.headers.origin !== undefined) return refuse(socket, 403, 'Forbidden Origin');
+      const name = String(req.headers['x-cac-operator'] ?? '');
+      const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+      const op = hub.operators.get(name);
+      if (!op || !token || !(await verifyToken(token, op.salt, op.hash))) return refuse(socket, 401, 'Unauthorized');
+      wss.handleUpgrade(req, socket, head, (ws) => attachOperator(hub, ws, name, ip, userAgent));
+      return;
+    }
+    refuse(socket, 404, 'Not Found');
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (error) => hub.log(`http server: ${error.message}`));
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host ?? '127.0.0.1';
+  return {
+    hub,
+    server,
+    port,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    async close() {
+      hub.stop();
+      for (const ws of wss.clients) ws.close(CloseCode.shutdown, 'hub shutting down');
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await hub.store.flush();
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import {z} from 'zod';
+
+/** Bumped whenever a frame changes shape; peers with another version are refused at connect. */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest WebSocket frame the hub accepts; a bigger one closes that socket. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+export const MAX_TEXT = 4000;
+
+export const clientId = z.string().min(8).max(64).regex(/^[\w-]+$/, 'id must be word characters');
+export const text = z.string().trim().min(1, 'text must not be empty').max(MAX_TEXT);
+export const shortText = z.string().max(200);
+export const operatorName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'operator names are 1-32 of a-z, 0-9, _ and -');
+export const chatId = z.string().min(1).max(100).regex(/^[\w~-]+$/, 'malformed chat id');
+export const url = z.string().max(2000);
+
+export const operatorStatus = z.enum(['online', 'away', 'offline']);
+export type OperatorStatus = z.infer<typeof operatorStatus>;
+
+export const chatState = z.enum(['waiting', 'active', 'ended']);
+export type ChatState = z.infer<typeof chatState>;
+
+/**
+ * One numbered event of a chat. `priv` events (an operator leaving, say) are for operators only
+ * and never sent to the visitor, so a visitor may see gaps in `seq`.
+ */
+export const chatEvent = z.object({
+  seq: z.number().int().positive(),
+  at: z.number(),
+  kind: z.enum(['msg', 'join', 'leave', 'left', 'end', 'block', 'link', 'request', 'note']),
+  from: z.enum(['visitor', 'operator', 'system']),
+  name: z.string(),
+  text: z.string(),
+  id: z.string().optional(),
+  url: z.string().optional(),
+  priv: z.boolean().optional(),
+});
+export type ChatEvent = z.infer<typeof chatEvent>;
+
+export const pageView = z.object({url, title: shortText, at: z.number()});
+export type PageView = z.infer<typeof pageView>;
+
+export const visitorSummary = z.object({
+  id: z.string(),
+  site: z.string(),
+  name: z.string().optional(),
+  email: z.string().optional(),
+  ip: z.string(),
+  location: z.string().optional(),
+  browser: z.string(),
+  os: z.string(),
+  referrer: z.string().optional(),
+  page: pageView.optional(),
+  pages: z.number(),
+  since: z.number(),
+  online: z.boolean(),
+  chatId: z.string().optional(),
+});
+export type VisitorSummary = z.infer<typeof visitorSummary>;
+
+export const chatSummary = z.object({
+  id: z.string(),
+  kind: z.enum(['visitor', 'op']),
+  site: z.string(),
+  visitorId: z.string().optional(),
+  visitorName: z.string().optional(),
+  state: chatState,
+  owner: z.string().optional(),
+  members: z.array(z.string()).optional(),
+  requestedAt: z.number(),
+  firstText: z.string().optional(),
+  lastSeq: z.number(),
+  preview: z.boolean().optional(),
+});
+export type ChatSummary = z.infer<typeof chatSummary>;
+
+export const operatorSummary = z.object({
+  name: z.string(),
+  displayName: z.string(),
+  status: operatorStatus,
+  connected: z.boolean(),
+});
+export type OperatorSummary = z.infer<typeof operatorSummary>;
+
+export const offlineMessage = z.object({
+  id: z.string(),
+  site: z.string(),
+  visitorId: z.string(),
+  name: z.string().optional(),
+  email: z.string().optional(),
+  text: z.string(),
+  at: z.number(),
+});
+export type OfflineMessage = z.infer<typeof offlineMessage>;
+
+export const canned = z.object({
+  id: z.string(),
+  owner: z.string().optional(),
+  shortcut: z.string(),
+  text: z.string(),
+});
+export type Canned = z.infer<typeof canned>;
+
+/** The id of the operator-to-operator conversation between two operators (order-free). */
+export function opChatId(a: string, b: string): string {
+  return ['op', ...[a, b].sort()].join('~');
+}

@@ -1,0 +1,181 @@
+import {mkdir, readdir} from 'node:fs/promises';
+import {dirname, join} from 'node:path';
+import {Low} from 'lowdb';
+import {DurableJSONFile, syncDir} from './durable-file.js';
+import type {
+  BlockRecord,
+  Canned,
+  ChatRecord,
+  OfflineMessage,
+  OperatorRecord,
+  SiteRecord,
+  StatusRecord,
+  VisitorRecord,
+} from './types.js';
+
+/** The small documents that hold everything that is not per chat or per visitor. */
+export interface Globals {
+  operators: {operators: OperatorRecord[]};
+  sites: {sites: SiteRecord[]};
+  blocks: {blocks: BlockRecord[]};
+  canned: {canned: Canned[]};
+  messages: {messages: OfflineMessage[]};
+  status: StatusRecord;
+}
+
+const globalDefaults: {[K in keyof Globals]: () => Globals[K]} = {
+  operators: () => ({operators: []}),
+  sites: () => ({sites: []}),
+  blocks: () => ({blocks: []}),
+  canned: () => ({canned: []}),
+  messages: () => ({messages: []}),
+  status: () => ({status: {}}),
+};
+
+type Waiter = {resolve: () => void; reject: (error: unknown) => void};
+
+const safeId = /^[\w~-]{1,100}$/;
+
+/**
+ * The data folder. One JSON document per chat and per visitor plus a few small global ones, so a
+ * message write costs the same however much history is stored. Writes that arrive together are
+ * grouped into one flush (files fsynced, renamed, folders synced) before any of them resolves.
+ */
+export class LowStore {
+  private readonly docs = new Map<string, Low<unknown>>();
+  private pending = new Map<Low<unknown>, Waiter[]>();
+  private flushing: Promise<void> | undefined;
+
+  constructor(readonly dir: string) {}
+
+  async open(): Promise<this> {
+    await mkdir(join(this.dir, 'chats'), {recursive: true, mode: 0o700});
+    await mkdir(join(this.dir, 'visitors'), {recursive: true, mode: 0o700});
+    return this;
+  }
+
+  /** A global document, read from disk the first time (or again with `fresh`). */
+  async global<K extends keyof Globals>(name: K, fresh = false): Promise<Low<Globals[K]>> {
+    const file = join(this.dir, `${name}.json`);
+    let db = this.docs.get(file) as Low<Globals[K]> | undefined;
+    if (!db || fresh) {
+      db = new Low(new DurableJSONFile<Globals[K]>(file), globalDefaults[name]());
+      await db.read();
+      this.docs.set(file, db as Low<unknown>);
+    }
+    return db;
+  }
+
+  /** A global document already read by `global`, for callers that cannot wait. */
+  globalCache<K extends keyof Globals>(name: K): Low<Globals[K]> | undefined {
+    return this.docs.get(join(this.dir, `${name}.json`)) as Low<Globals[K]> | undefined;
+  }
+
+  chatFile(id: string): string {
+    if (!safeId.test(id)) throw new Error(`bad chat id ${JSON.stringify(id)}`);
+    return join(this.dir, 'chats', `${id}.json`);
+  }
+
+  visitorFile(id: string): string {
+    if (!safeId.test(id)) throw new Error(`bad visitor id ${JSON.stringify(id)}`);
+    return join(this.dir, 'visitors', `${id}.json`);
+  }
+
+  async chat(id: string): Promise<Low<ChatRecord> | undefined> {
+    return this.load<ChatRecord>(this.chatFile(id));
+  }
+
+  async visitor(id: string): Promise<Low<VisitorRecord> | undefined> {
+    return this.load<VisitorRecord>(this.visitorFile(id));
+  }
+
+  /** Creates (in memory) a new per-chat document; `save` it to store it. */
+  newChat(record: ChatRecord): Low<ChatRecord> {
+    return this.create(this.chatFile(record.id), record);
+  }
+
+  newVisitor(record: VisitorRecord): Low<VisitorRecord> {
+    return this.create(this.visitorFile(record.id), record);
+  }
+
+  async chatIds(): Promise<string[]> {
+    return idsIn(join(this.dir, 'chats'));
+  }
+
+  async visitorIds(): Promise<string[]> {
+    return idsIn(join(this.dir, 'visitors'));
+  }
+
+  /** Resolves once this document's current state is durably on disk. */
+  save<T>(doc: Low<T>): Promise<void> {
+    const db = doc as Low<unknown>;
+    return new Promise((resolve, reject) => {
+      const waiters = this.pending.get(db);
+      if (waiters) waiters.push({resolve, reject});
+      else this.pending.set(db, [{resolve, reject}]);
+      this.flushing ??= new Promise<void>((done) => setImmediate(done)).then(() => this.flushAll());
+    });
+  }
+
+  /** Waits for every write asked for so far. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  /** Drops cached documents so the next access reads them from disk (tests, CLI). */
+  forget(): void {
+    this.docs.clear();
+  }
+
+  private async flushAll(): Promise<void> {
+    while (this.pending.size > 0) {
+      const batch = this.pending;
+      this.pending = new Map();
+      const dirs = new Set<string>();
+      const results = await Promise.allSettled(
+        [...batch.keys()].map((db) => {
+          dirs.add(dirname((db.adapter as DurableJSONFile<unknown>).file));
+          return db.write();
+        }),
+      );
+      let dirError: unknown;
+      await Promise.all([...dirs].map((dir) => syncDir(dir))).catch((error: unknown) => {
+        dirError = error;
+      });
+      let index = 0;
+      for (const waiters of batch.values()) {
+        const result = results[index++];
+        for (const waiter of waiters) {
+          if (result?.status === 'rejected') waiter.reject(result.reason);
+          else if (dirError) waiter.reject(dirError);
+          else waiter.resolve();
+        }
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  private async load<T>(file: string): Promise<Low<T> | undefined> {
+    const cached = this.docs.get(file) as Low<T> | undefined;
+    if (cached) return cached;
+    const db = new Low<T | null>(new DurableJSONFile<T | null>(file), null);
+    await db.read();
+    if (db.data === null) return undefined;
+    // A concurrent load may have won the race; keep the first so there is one copy in memory.
+    const raced = this.docs.get(file) as Low<T> | undefined;
+    if (raced) return raced;
+    this.docs.set(file, db as Low<unknown>);
+    return db as Low<T>;
+  }
+
+  private create<T>(file: string, record: T): Low<T> {
+    const db = new Low<T>(new DurableJSONFile<T>(file), record);
+    this.docs.set(file, db as Low<unknown>);
+    return db;
+  }
+}
+
+async function idsIn(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).map((n) => n.slice(0, -5));
+}

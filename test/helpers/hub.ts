@@ -1,0 +1,61 @@
+import {mkdtemp} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {addOperator} from '../../src/accounts/operators.js';
+import {addSite} from '../../src/accounts/sites.js';
+import {startHub, type RunningHub, type ServerOptions} from '../../src/hub/server.js';
+import {PROTOCOL_VERSION} from '../../src/protocol/index.js';
+import {LowStore} from '../../src/store/low-store.js';
+import {Peer} from './peer.js';
+
+export interface TestHub extends RunningHub {
+  dir: string;
+  tokens: Record<string, string>;
+  operator(name: string, opts?: {hello?: boolean; lastSeq?: Record<string, number>}): Promise<Peer>;
+  visitor(opts?: {site?: string; origin?: string; hello?: Record<string, unknown>}): Promise<Peer>;
+}
+
+/** Prepares a data folder with sites and operators (as the CLI would), then starts a real hub. */
+export async function seedData(dir: string, operators: string[], sites = ['example.com']): Promise<Record<string, string>> {
+  const store = await new LowStore(dir).open();
+  for (const domain of sites) await addSite(store, domain, {timezone: 'Europe/London'});
+  const tokens: Record<string, string> = {};
+  for (const name of operators) tokens[name] = (await addOperator(store, name)).token;
+  return tokens;
+}
+
+export async function startTestHub(
+  options: Partial<ServerOptions> & {operators?: string[]; sites?: string[]; dir?: string} = {},
+): Promise<TestHub> {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'cac-hub-')));
+  const tokens = options.dir ? {} : await seedData(dir, options.operators ?? ['alice', 'bob'], options.sites);
+  const running = await startHub({dataDir: dir, port: 0, visitorGraceMs: 2000, operatorGraceMs: 2000, ...options});
+  const wsUrl = running.url.replace('http', 'ws');
+  return {
+    ...running,
+    dir,
+    tokens,
+    async operator(name, opts = {}) {
+      const peer = await Peer.connect(`${wsUrl}/ws/operator`, {
+        headers: {authorization: `Bearer ${tokens[name]}`, 'x-cac-operator': name},
+      });
+      if (opts.hello !== false) {
+        peer.send({t: 'hello', v: PROTOCOL_VERSION, lastSeq: opts.lastSeq});
+        await peer.waitType('ready');
+      }
+      return peer;
+    },
+    async visitor(opts = {}) {
+      const site = opts.site ?? 'example.com';
+      const peer = await Peer.connect(`${wsUrl}/ws/visitor?site=${encodeURIComponent(site)}`, {
+        origin: opts.origin ?? `https://${site}`,
+        headers: {'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36'},
+      });
+      if (opts.hello !== null) {
+        peer.send({t: 'hello', v: PROTOCOL_VERSION, site, page: {url: `https://${site}/`, title: 'Home'}, ...opts.hello});
+        await peer.waitType('welcome');
+      }
+      return peer;
+    },
+  };
+}

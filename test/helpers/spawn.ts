@@ -1,0 +1,44 @@
+import {spawn, type ChildProcess} from 'node:child_process';
+import {fileURLToPath} from 'node:url';
+
+export const cacBin = fileURLToPath(new URL('../../bin/cac.js', import.meta.url));
+
+export interface Spawned {
+  child: ChildProcess;
+  out: () => string;
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  exited: Promise<number | null>;
+}
+
+/** Runs the real `cac` binary (built by `npm test` before tap starts). */
+export function spawnCac(args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
+  const child = spawn(process.execPath, [cacBin, ...args], {
+    env: {...process.env, ...env},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    out: () => output,
+    exited,
+    async waitFor(pattern, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const m = output.match(pattern);
+        if (m) return m;
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${pattern} in output:\n${output}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  };
+}
+
+/** Runs `cac ...` to completion. */
+export async function runCac(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{code: number | null; out: string}> {
+  const s = spawnCac(args, env);
+  const code = await s.exited;
+  return {code, out: s.out()};
+}

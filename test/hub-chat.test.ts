@@ -1,0 +1,216 @@
+import t from 'tap';
+import {startTestHub} from './helpers/hub.js';
+
+t.test('a chat request rings both operators, the first accept wins, messages flow in seq order', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const bob = await hub.operator('bob');
+  const visitor = await hub.visitor();
+
+  const requestId = visitor.nextId();
+  visitor.send({t: 'chat.request', id: requestId, name: 'Vera', text: 'Hello, anyone there?'});
+  const queued = await visitor.waitType('chat.queued');
+  const chatId = queued.chatId as string;
+  t.match(await visitor.waitType('ack', (f) => f.id === requestId), {seq: 1});
+
+  const ringA = await alice.waitType('chat.requested');
+  const ringB = await bob.waitType('chat.requested');
+  t.equal(ringA.chat.id, chatId);
+  t.equal(ringB.chat.firstText, 'Hello, anyone there?');
+  t.equal(ringB.chat.visitorName, 'Vera');
+
+  // Both accept "at the same moment": two frames sent back to back.
+  alice.send({t: 'chat.accept', chatId});
+  bob.send({t: 'chat.accept', chatId});
+  const assignedA = await alice.waitType('chat.assigned');
+  const assignedB = await bob.waitType('chat.assigned');
+  t.equal(assignedA.operator, assignedB.operator, 'both are told the same owner');
+  const owner = assignedA.operator === 'alice' ? alice : bob;
+  const loser = owner === alice ? bob : alice;
+  const lost = await loser.waitType('error', (f) => f.code === 'taken');
+  t.match(lost.message, new RegExp(`${assignedA.operator} took this chat`));
+
+  const joined = await visitor.waitType('ev', (f) => f.e.kind === 'join');
+  t.match(joined.e.text, /joined/);
+
+  const opMsg = owner.nextId();
+  owner.send({t: 'msg', id: opMsg, chatId, text: 'Hi Vera, how can I help?'});
+  const ack = await owner.waitType('ack', (f) => f.id === opMsg);
+  const seen = await visitor.waitType('ev', (f) => f.e.kind === 'msg' && f.e.from === 'operator');
+  t.equal(seen.e.seq, ack.seq);
+  t.equal(seen.e.text, 'Hi Vera, how can I help?');
+
+  const vMsg = visitor.nextId();
+  visitor.send({t: 'msg', id: vMsg, text: 'Where is my order?'});
+  const vAck = await visitor.waitType('ack', (f) => f.id === vMsg);
+  t.ok(vAck.seq > ack.seq, 'seq grows');
+  const got = await owner.waitType('ev', (f) => f.e.id === vMsg);
+  t.equal(got.e.text, 'Where is my order?');
+  t.notOk(loser.frames.some((f) => f.t === 'ev' && f.e.id === vMsg), 'the other operator does not get the message');
+
+  const seqs = visitor.of('ev').map((f) => f.e.seq);
+  t.same(seqs, [...seqs].sort((a, b) => a - b), 'visitor sees events in seq order');
+
+  // Leaving puts the chat back to waiting and rings the other operator; the visitor sees nothing.
+  const before = visitor.frames.length;
+  const ringsBefore = loser.of('chat.requested').length;
+  owner.send({t: 'chat.leave', chatId});
+  await loser.waitFor((f) => f.t === 'chat.requested' && f.chat.id === chatId && loser.of('chat.requested').length > ringsBefore);
+  t.equal(owner.of('chat.requested').filter((f) => f.chat.id === chatId).length, owner === alice ? ringA && 1 : 1, 'the leaver is not rung again');
+  loser.send({t: 'chat.accept', chatId});
+  await loser.waitType('ev', (f) => f.e.kind === 'join');
+  const after = visitor.frames.slice(before);
+  t.notOk(after.some((f) => f.t === 'ev' && f.e.kind === 'leave'), 'the visitor is not told about the leave');
+  t.notOk(after.some((f) => f.t === 'chat.closed'));
+});
+
+t.test('a resent message id is stored once and acked with the same seq', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const visitor = await hub.visitor();
+  visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hi'});
+  const {chatId} = await visitor.waitType('chat.queued');
+  alice.send({t: 'chat.accept', chatId});
+  await alice.waitType('chat.assigned');
+  const id = visitor.nextId();
+  visitor.send({t: 'msg', id, text: 'only once'});
+  visitor.send({t: 'msg', id, text: 'only once'});
+  await visitor.waitFor((f) => f.t === 'ack' && f.id === id && visitor.of('ack').filter((a) => a.id === id).length === 2);
+  const acks = visitor.of('ack').filter((a) => a.id === id);
+  t.equal(acks[0]!.seq, acks[1]!.seq);
+  const chat = await hub.hub.store.chat(chatId);
+  t.equal(chat!.data.events.filter((e) => e.id === id).length, 1);
+});
+
+t.test('a peer reconnecting with lastSeq gets exactly what it missed', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const visitor = await hub.visitor();
+  const welcome = visitor.of('welcome')[0]!;
+  visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hi'});
+  const {chatId} = await visitor.waitType('chat.queued');
+  alice.send({t: 'chat.accept', chatId});
+  await visitor.waitType('ev', (f) => f.e.kind === 'join');
+  const lastSeen = Math.max(...visitor.of('ev').map((f) => f.e.seq));
+  visitor.close();
+  await visitor.waitClosed();
+  for (const text of ['one', 'two', 'three']) {
+    const id = alice.nextId();
+    alice.send({t: 'msg', id, chatId, text});
+    await alice.waitType('ack', (f) => f.id === id);
+  }
+  const back = await hub.visitor({
+    hello: {visitorId: welcome.visitorId, resumeToken: welcome.resumeToken, lastSeq: lastSeen, page: undefined},
+  });
+  const w = back.of('welcome')[0]!;
+  t.equal(w.visitorId, welcome.visitorId, 'same visitor');
+  t.equal(w.chat.id, chatId, 'chat still open');
+  await back.waitFor(() => back.of('ev').length >= 3);
+  t.same(back.of('ev').map((f) => f.e.text), ['one', 'two', 'three']);
+
+  // The operator side resumes the same way.
+  alice.close();
+  const opAgain = await hub.operator('alice', {lastSeq: {[chatId]: 2}});
+  await opAgain.waitType('synced', (f) => f.chatId === chatId);
+  t.same(opAgain.of('ev').map((f) => f.e.seq), [3, 4, 5]);
+
+  // A wrong resume secret does not reach that visitor's chat.
+  const thief = await hub.visitor({hello: {visitorId: welcome.visitorId, resumeToken: 'x'.repeat(43)}});
+  const tw = thief.of('welcome')[0]!;
+  t.not(tw.visitorId, welcome.visitorId);
+  t.notOk(tw.chat);
+  t.equal(thief.of('ev').length, 0);
+});
+
+t.test('a visitor who drops and returns within the grace period has not left; one who stays away has', async (t) => {
+  const hub = await startTestHub({visitorGraceMs: 1500});
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const visitor = await hub.visitor();
+  const welcome = visitor.of('welcome')[0]!;
+  visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hi'});
+  const {chatId} = await visitor.waitType('chat.queued');
+  alice.send({t: 'chat.accept', chatId});
+  await alice.waitType('chat.assigned');
+
+  visitor.close();
+  await visitor.waitClosed();
+  const back = await hub.visitor({
+    hello: {visitorId: welcome.visitorId, resumeToken: welcome.resumeToken, page: {url: 'https://example.com/b', title: 'B'}},
+  });
+  await new Promise((r) => setTimeout(r, 2500));
+  t.notOk(alice.frames.some((f) => f.t === 'ev' && f.e.kind === 'left'), 'navigating is not leaving');
+
+  back.close();
+  const left = await alice.waitType('ev', (f) => f.e.kind === 'left');
+  t.equal(left.e.text, 'Visitor has left the conversation');
+  await alice.waitType('visitor.gone', (f) => f.visitorId === welcome.visitorId);
+  const chat = await hub.hub.store.chat(chatId);
+  t.equal(chat!.data.state, 'ended');
+});
+
+t.test('a visitor closing the chat is shown to the operator at once', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const visitor = await hub.visitor();
+  visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hi'});
+  const {chatId} = await visitor.waitType('chat.queued');
+  alice.send({t: 'chat.accept', chatId});
+  await alice.waitType('chat.assigned');
+  visitor.send({t: 'chat.leave'});
+  t.equal((await alice.waitType('ev', (f) => f.e.kind === 'left')).e.text, 'Visitor has left the conversation');
+  t.equal((await visitor.waitType('chat.closed')).reason, 'left');
+});
+
+t.test('away and off-line operators are not rung; with nobody on-line the visitor leaves a message', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const bob = await hub.operator('bob');
+  alice.send({t: 'status', status: 'away'});
+  await bob.waitType('operator.update', (f) => f.operator.name === 'alice' && f.operator.status === 'away');
+  const v1 = await hub.visitor();
+  v1.send({t: 'chat.request', id: v1.nextId(), text: 'first'});
+  await bob.waitType('chat.requested');
+  t.notOk(alice.frames.some((f) => f.t === 'chat.requested'), 'away operator not rung');
+
+  bob.send({t: 'status', status: 'offline'});
+  await alice.waitType('operator.update', (f) => f.operator.name === 'bob' && f.operator.status === 'offline');
+  const v2 = await hub.visitor();
+  t.equal(v2.of('welcome')[0]!.online, false, 'the widget is told nobody is on-line');
+  v2.send({t: 'chat.request', id: v2.nextId(), text: 'second'});
+  await v2.waitType('chat.offline');
+  const msgId = v2.nextId();
+  v2.send({t: 'offline.message', id: msgId, name: 'Olga', email: 'olga@example.com', text: 'Please call me back'});
+  await v2.waitType('offline.stored', (f) => f.id === msgId);
+  const live = await alice.waitType('offline.message');
+  t.equal(live.message.text, 'Please call me back');
+  t.notOk(alice.frames.some((f) => f.t === 'chat.requested'), 'nobody was rung');
+
+  // Status is kept across a reconnect, and a later client sees the stored message.
+  const again = await hub.operator('alice');
+  const ready = again.of('ready')[0]!;
+  t.equal(ready.me.status, 'away');
+  t.equal(ready.messages.at(-1).email, 'olga@example.com');
+});
+
+t.test('an operator whose client vanishes has its chats put back to waiting', async (t) => {
+  const hub = await startTestHub({operatorGraceMs: 1000});
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const bob = await hub.operator('bob');
+  const visitor = await hub.visitor();
+  visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hi'});
+  const {chatId} = await visitor.waitType('chat.queued');
+  alice.send({t: 'chat.accept', chatId});
+  await bob.waitType('chat.assigned');
+  const rings = bob.of('chat.requested').length;
+  alice.ws.terminate();
+  const ring = await bob.waitFor((f) => f.t === 'chat.requested' && bob.of('chat.requested').length > rings);
+  t.equal(ring.chat.state, 'waiting');
+  t.equal(visitor.of('chat.closed').length, 0, 'the visitor is not dropped');
+});

@@ -1,0 +1,67 @@
+import {mkdtemp, readFile, readdir, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import t from 'tap';
+import {LowStore} from '../src/store/low-store.js';
+import {CorruptFileError} from '../src/store/durable-file.js';
+import type {ChatRecord} from '../src/store/types.js';
+
+const chat = (id: string): ChatRecord => ({
+  id,
+  kind: 'visitor',
+  site: 'example.com',
+  state: 'waiting',
+  operators: [],
+  requestedAt: 1,
+  events: [],
+  ids: {},
+});
+
+t.test('a saved chat is on disk as its own document and reads back', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cac-store-'));
+  const store = await new LowStore(dir).open();
+  const db = store.newChat(chat('c1'));
+  db.data.events.push({seq: 1, at: 2, kind: 'msg', from: 'visitor', name: 'V', text: 'hi'});
+  await store.save(db);
+  const onDisk = JSON.parse(await readFile(join(dir, 'chats', 'c1.json'), 'utf8')) as ChatRecord;
+  t.equal(onDisk.events[0]?.text, 'hi');
+  const again = await new LowStore(dir).open();
+  t.equal((await again.chat('c1'))?.data.events.length, 1);
+  t.equal(await again.chat('nope'), undefined);
+  t.same(await again.chatIds(), ['c1']);
+  t.same((await readdir(join(dir, 'chats'))).filter((n) => n.endsWith('.tmp')), [], 'no temp files left');
+});
+
+t.test('writes that arrive together are grouped and each resolves after its data is stored', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cac-store-'));
+  const store = await new LowStore(dir).open();
+  const dbs = Array.from({length: 50}, (_, i) => store.newChat(chat(`c${i}`)));
+  await Promise.all(dbs.map((db) => store.save(db)));
+  const db0 = dbs[0]!;
+  db0.data.state = 'active';
+  const first = store.save(db0);
+  db0.data.owner = 'alice';
+  const second = store.save(db0);
+  await Promise.all([first, second]);
+  const onDisk = JSON.parse(await readFile(join(dir, 'chats', 'c0.json'), 'utf8')) as ChatRecord;
+  t.equal(onDisk.owner, 'alice');
+  t.equal((await store.chatIds()).length, 50);
+});
+
+t.test('a corrupt document stops the load with an error naming the file, and is left as it was', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cac-store-'));
+  const store = await new LowStore(dir).open();
+  const file = join(dir, 'sites.json');
+  await writeFile(file, '{"sites": [');
+  await t.rejects(store.global('sites'), CorruptFileError);
+  await t.rejects(store.global('sites'), {message: new RegExp(file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))});
+  t.equal(await readFile(file, 'utf8'), '{"sites": [');
+});
+
+t.test('global documents start from their defaults', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cac-store-'));
+  const store = await new LowStore(dir).open();
+  const ops = await store.global('operators');
+  t.same(ops.data, {operators: []});
+  t.throws(() => store.chatFile('../etc/passwd'), /bad chat id/);
+});
