@@ -53,7 +53,7 @@ export async function startTestHub(
       });
       if (opts.hello !== null) {
         peer.send({t: 'hello', v: PROTOCOL_VERSION, site, page: {url: `https://${site}/`, title: 'Home'}, ...opts.hello});
-        await peer.waitType('welcome');
+        await peer.waitFor((f) => f.t === 'welcome' || f.t === 'error');
       }
       return peer;
     },
