@@ -1,5 +1,5 @@
 // npm run bench: what a durable message write costs, and how many the store sustains.
-// Runs against the built store (dist/), in a temporary folder on the same disk as the system
+// Runs against the built store (dist/) in the hub's journalled mode, in a temporary folder on the same disk as the system
 // temp dir. Figures are printed, never asserted: they depend on the machine's disk.
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
@@ -36,7 +36,7 @@ async function append(store, db) {
 async function writeCost(stored, writes = 300) {
   const dir = await mkdtemp(join(tmpdir(), 'cac-bench-'));
   await seed(dir, stored);
-  const store = await new LowStore(dir).open();
+  const store = await new LowStore(dir, {journal: true}).open();
   const ids = await store.chatIds();
   const dbs = [];
   for (let i = 0; i < 10; i++) dbs.push(await store.chat(ids[Math.floor((i * ids.length) / 10)]));
@@ -44,6 +44,7 @@ async function writeCost(stored, writes = 300) {
   const start = process.hrtime.bigint();
   for (let i = 0; i < writes; i++) await append(store, dbs[i % dbs.length]);
   const ms = Number(process.hrtime.bigint() - start) / 1e6 / writes;
+  await store.close();
   await rm(dir, {recursive: true, force: true});
   return ms;
 }
@@ -52,7 +53,7 @@ async function writeCost(stored, writes = 300) {
 async function throughput(chats = 500, each = 40) {
   const dir = await mkdtemp(join(tmpdir(), 'cac-bench-'));
   await seed(dir, chats);
-  const store = await new LowStore(dir).open();
+  const store = await new LowStore(dir, {journal: true}).open();
   const dbs = [];
   for (const id of await store.chatIds()) dbs.push(await store.chat(id));
   const start = process.hrtime.bigint();
@@ -60,6 +61,7 @@ async function throughput(chats = 500, each = 40) {
   // would matter); all chats at once, so writes that arrive together share one flush.
   await Promise.all(dbs.map(async (db) => { for (let i = 0; i < each; i++) await append(store, db); }));
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await store.close();
   await rm(dir, {recursive: true, force: true});
   return (chats * each) / seconds;
 }

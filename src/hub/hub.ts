@@ -62,7 +62,7 @@ export class Hub {
   readonly chats = new Map<string, Low<ChatRecord>>();
 
   constructor(readonly options: HubOptions) {
-    this.store = new LowStore(options.dataDir);
+    this.store = new LowStore(options.dataDir, {journal: true});
     this.now = options.now ?? Date.now;
     this.visitorGraceMs = options.visitorGraceMs ?? 60_000;
     this.operatorGraceMs = options.operatorGraceMs ?? 60_000;

@@ -112,7 +112,7 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await hub.store.flush();
+      await hub.store.close();
     },
   };
 }

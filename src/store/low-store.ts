@@ -1,7 +1,8 @@
 import {mkdir, readdir} from 'node:fs/promises';
-import {dirname, join} from 'node:path';
+import {dirname, join, relative} from 'node:path';
 import {Low} from 'lowdb';
 import {DurableJSONFile, syncDir} from './durable-file.js';
+import {Journal} from './journal.js';
 import type {
   BlockRecord,
   Canned,
@@ -34,6 +35,13 @@ const globalDefaults: {[K in keyof Globals]: () => Globals[K]} = {
 
 type Waiter = {resolve: () => void; reject: (error: unknown) => void};
 
+/**
+ * How long journalled documents wait before the checkpoint writes them to their own files:
+ * long enough that a busy chat's many messages cost one file write, short enough that the
+ * journal stays small and other readers of the folder (the CLI) see recent state.
+ */
+const CHECKPOINT_DELAY_MS = 1000;
+
 const safeId = /^[\w~-]{1,100}$/;
 
 /**
@@ -45,13 +53,53 @@ export class LowStore {
   private readonly docs = new Map<string, Low<unknown>>();
   private pending = new Map<Low<unknown>, Waiter[]>();
   private flushing: Promise<void> | undefined;
+  private readonly journal: Journal | undefined;
+  /** Documents acknowledged through the journal but not yet checkpointed into their own files. */
+  private unwritten = new Set<Low<unknown>>();
+  private checkpointing: Promise<void> | undefined;
+  /** The last checkpoint failure; its documents stay in the journal and are tried again. */
+  checkpointError: unknown;
 
-  constructor(readonly dir: string) {}
+  /**
+   * With `journal` (the hub), groups of writes are acknowledged after one journal fsync and the
+   * documents are written by a checkpoint right after; without (the CLI), every group writes its
+   * documents durably before resolving.
+   */
+  constructor(
+    readonly dir: string,
+    options: {journal?: boolean} = {},
+  ) {
+    if (options.journal) this.journal = new Journal(dir);
+  }
 
   async open(): Promise<this> {
     await mkdir(join(this.dir, 'chats'), {recursive: true, mode: 0o700});
     await mkdir(join(this.dir, 'visitors'), {recursive: true, mode: 0o700});
+    if (this.journal) {
+      const {records, files} = await this.journal.leftovers();
+      const dirs = new Set<string>();
+      for (const [file, data] of records) {
+        const path = join(this.dir, file);
+        await new DurableJSONFile(path).write(data);
+        dirs.add(dirname(path));
+      }
+      for (const dir of dirs) await syncDir(dir);
+      await this.journal.start();
+      await this.journal.remove(files);
+    }
     return this;
+  }
+
+  /** Writes everything out and closes the journal (graceful shutdown). */
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.journal) {
+      while (this.checkpointing) await this.checkpointing;
+      await this.checkpoint();
+      const old = await this.journal.rotate();
+      await this.journal.close();
+      await this.journal.remove([...old, ...(await this.journal.segments())]);
+    }
   }
 
   /** A global document, read from disk the first time (or again with `fresh`). */
@@ -131,6 +179,10 @@ export class LowStore {
     while (this.pending.size > 0) {
       const batch = this.pending;
       this.pending = new Map();
+      if (this.journal) {
+        await this.journalBatch(batch);
+        continue;
+      }
       const dirs = new Set<string>();
       const results = await Promise.allSettled(
         [...batch.keys()].map((db) => {
@@ -153,6 +205,59 @@ export class LowStore {
       }
     }
     this.flushing = undefined;
+  }
+
+  private async journalBatch(batch: Map<Low<unknown>, Waiter[]>): Promise<void> {
+    // Marked before the append, so a checkpoint that rotates the journal meanwhile covers them.
+    for (const db of batch.keys()) this.unwritten.add(db);
+    const records = [...batch.keys()].map((db) => ({f: this.relative(db), d: db.data}));
+    let failure: unknown;
+    await this.journal!.append(records).catch((error: unknown) => {
+      failure = error;
+    });
+    for (const waiters of batch.values()) {
+      for (const waiter of waiters) {
+        if (failure) waiter.reject(failure);
+        else waiter.resolve();
+      }
+    }
+    this.checkpointing ??= new Promise<void>((done) => setTimeout(done, CHECKPOINT_DELAY_MS))
+      .then(() => this.checkpoint())
+      .catch((error: unknown) => {
+        this.checkpointError = error;
+      });
+  }
+
+  /** Writes every journalled document to its own file durably, then drops the covered segments. */
+  private async checkpoint(): Promise<void> {
+    try {
+      while (this.unwritten.size > 0) {
+        const old = await this.journal!.rotate();
+        const docs = this.unwritten;
+        this.unwritten = new Set();
+        const dirs = new Set<string>();
+        try {
+          await Promise.all(
+            [...docs].map((db) => {
+              dirs.add(dirname((db.adapter as DurableJSONFile<unknown>).file));
+              return db.write();
+            }),
+          );
+          for (const dir of dirs) await syncDir(dir);
+        } catch (error) {
+          // Keep the segments: they still hold these documents. Try again with the next group.
+          for (const db of docs) this.unwritten.add(db);
+          throw error;
+        }
+        await this.journal!.remove(old);
+      }
+    } finally {
+      this.checkpointing = undefined;
+    }
+  }
+
+  private relative(db: Low<unknown>): string {
+    return relative(this.dir, (db.adapter as DurableJSONFile<unknown>).file);
   }
 
   private async load<T>(file: string): Promise<Low<T> | undefined> {

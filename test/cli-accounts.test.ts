@@ -1,0 +1,54 @@
+import {mkdtemp, readFile, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import t from 'tap';
+import {runCac} from './helpers/spawn.js';
+
+t.test('operators and sites from the command line', async (t) => {
+  const data = await mkdtemp(join(tmpdir(), 'cac-cli-'));
+  const added = await runCac(['operators', 'add', 'alice', '--admin', '--json', '--data', data]);
+  t.equal(added.code, 0, added.out);
+  const {token, role} = JSON.parse(added.out) as {token: string; role: string};
+  t.equal(role, 'admin');
+  t.match(token, /^[\w-]{43}$/);
+  const stored = await readFile(join(data, 'operators.json'), 'utf8');
+  t.notMatch(stored, token, 'the token itself is not stored');
+
+  const dup = await runCac(['operators', 'add', 'alice', '--data', data]);
+  t.equal(dup.code, 1);
+  t.match(dup.out, /operator alice already exists/);
+  const bad = await runCac(['operators', 'add', 'Bad Name!', '--data', data]);
+  t.equal(bad.code, 1);
+  t.match(bad.out, /bad operator name/);
+
+  const list = await runCac(['operators', 'list', '--json'], {CAC_DATA: data});
+  t.same(JSON.parse(list.out).map((o: {name: string}) => o.name), ['alice'], 'CAC_DATA picks the folder');
+
+  const site = await runCac(['sites', 'add', 'Example.com', '--alias', 'www.example.com', '--timezone', 'Europe/Paris', '--data', data]);
+  t.equal(site.code, 0, site.out);
+  t.match(site.out, '<script src="http://127.0.0.1:8080/widget.js" data-site="example.com" async></script>');
+  const zone = await runCac(['sites', 'add', 'b.example', '--timezone', 'Mars/Olympus', '--data', data]);
+  t.equal(zone.code, 1);
+  t.match(zone.out, /unknown time zone/);
+  const taken = await runCac(['sites', 'add', 'other.example', '--alias', 'www.example.com', '--data', data]);
+  t.match(taken.out, /already a site or alias/);
+  const sites = JSON.parse((await runCac(['sites', 'list', '--json', '--data', data])).out);
+  t.match(sites, [{domain: 'example.com', aliases: ['www.example.com'], timezone: 'Europe/Paris', url: 'https://example.com/'}]);
+
+  t.equal((await runCac(['operators', 'remove', 'alice', '--data', data])).code, 0);
+  const gone = await runCac(['operators', 'remove', 'alice', '--data', data]);
+  t.equal(gone.code, 1);
+  t.match(gone.out, /no operator alice/);
+
+  const help = await runCac(['operators', 'add', '--help']);
+  t.match(help.out, /--admin/);
+});
+
+t.test('a data folder that cannot be parsed stops the hub, naming the file, and is left alone', async (t) => {
+  const data = await mkdtemp(join(tmpdir(), 'cac-cli-'));
+  await writeFile(join(data, 'sites.json'), '{"sites": [ oops');
+  const run = await runCac(['hub', '--port', '0', '--data', data]);
+  t.equal(run.code, 1);
+  t.match(run.out, /cannot parse .*sites\.json/);
+  t.equal(await readFile(join(data, 'sites.json'), 'utf8'), '{"sites": [ oops');
+});
