@@ -2,7 +2,7 @@ import {mkdtemp, readFile, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import t from 'tap';
-import {runCac} from './helpers/spawn.js';
+import {runCac, spawnCac} from './helpers/spawn.js';
 
 t.test('operators and sites from the command line', async (t) => {
   const data = await mkdtemp(join(tmpdir(), 'cac-cli-'));
@@ -51,4 +51,20 @@ t.test('a data folder that cannot be parsed stops the hub, naming the file, and 
   t.equal(run.code, 1);
   t.match(run.out, /cannot parse .*sites\.json/);
   t.equal(await readFile(join(data, 'sites.json'), 'utf8'), '{"sites": [ oops');
+});
+
+t.test('a second hub on the same data folder is refused while the first runs', async (t) => {
+  const data = await mkdtemp(join(tmpdir(), 'cac-cli-'));
+  const first = spawnCac(['hub', '--port', '0', '--data', data]);
+  t.teardown(() => void first.child.kill('SIGKILL'));
+  await first.waitFor(/hub listening on/);
+  const second = await runCac(['hub', '--port', '0', '--data', data]);
+  t.equal(second.code, 1);
+  t.match(second.out, /another hub \(pid \d+\) is using/);
+  first.child.kill('SIGKILL');
+  await first.exited;
+  const third = spawnCac(['hub', '--port', '0', '--data', data]);
+  t.teardown(() => void third.child.kill('SIGKILL'));
+  await third.waitFor(/hub listening on/);
+  t.pass('a lock left by a killed hub is taken over');
 });

@@ -2,6 +2,7 @@ import {resolve} from 'node:path';
 import type {Command} from 'commander';
 import {AccountError} from '../accounts/operators.js';
 import {CorruptFileError} from '../store/durable-file.js';
+import {LockedError} from '../store/lock.js';
 import {LowStore} from '../store/low-store.js';
 
 export const DEFAULT_DATA = 'cac-data';
@@ -24,7 +25,7 @@ export async function run(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (error) {
-    if (error instanceof AccountError || error instanceof CorruptFileError) {
+    if (error instanceof AccountError || error instanceof CorruptFileError || error instanceof LockedError) {
       process.stderr.write(`cac: ${error.message}\n`);
       process.exitCode = 1;
       return;

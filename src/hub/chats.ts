@@ -148,10 +148,11 @@ export async function operatorMessage(
     await hub.store.flush();
     return db.data.events.find((e) => e.seq === seen)!;
   }
-  const chat = (await owned(hub, operator, chatId)).data;
+  // Operator-to-operator chats are written to by their two members; visitor chats by the owner.
+  const target = db?.data.kind === 'op' && db.data.members?.includes(operator) ? db : await owned(hub, operator, chatId);
   const display = hub.operators.get(operator)?.displayName ?? operator;
-  const e = await hub.append(db!, {kind: 'msg', from: 'operator', name: display, text, id});
-  fanOut(hub, chat, e);
+  const e = await hub.append(target, {kind: 'msg', from: 'operator', name: display, text, id});
+  fanOut(hub, target.data, e);
   return e;
 }
 

@@ -1,4 +1,5 @@
 import {unwatchFile, watchFile} from 'node:fs';
+import {mkdir} from 'node:fs/promises';
 import type {Low} from 'lowdb';
 import type {
   ChatEvent,
@@ -9,6 +10,7 @@ import type {
   OperatorSummary,
   VisitorSummary,
 } from '../protocol/index.js';
+import {lockDataDir} from '../store/lock.js';
 import {LowStore} from '../store/low-store.js';
 import type {ChatRecord, OperatorRecord, SiteRecord, VisitorRecord} from '../store/types.js';
 import type {Conn} from './conn.js';
@@ -71,12 +73,19 @@ export class Hub {
   }
 
   async load(): Promise<void> {
-    await this.store.open();
-    await this.reloadAccounts();
-    for (const name of ['blocks', 'canned', 'messages', 'status'] as const) await this.store.global(name);
-    for (const id of await this.store.chatIds()) {
-      const db = await this.store.chat(id);
-      if (db && db.data.state !== 'ended') this.chats.set(id, db);
+    await mkdir(this.store.dir, {recursive: true, mode: 0o700});
+    this.unlock = await lockDataDir(this.store.dir);
+    try {
+      await this.store.open();
+      await this.reloadAccounts();
+      for (const name of ['blocks', 'canned', 'messages', 'status'] as const) await this.store.global(name);
+      for (const id of await this.store.chatIds()) {
+        const db = await this.store.chat(id);
+        if (db && db.data.state !== 'ended') this.chats.set(id, db);
+      }
+    } catch (error) {
+      await this.unlock();
+      throw error;
     }
     // The CLI edits operators and sites while the hub runs: pick changes up, and drop the
     // sockets of a removed operator or one whose token was reset at once.
@@ -100,6 +109,9 @@ export class Hub {
       }
     }
   }
+
+  /** Releases the data folder's lock (after the store is closed). */
+  unlock: () => Promise<void> = async () => {};
 
   stop(): void {
     for (const name of ['operators', 'sites']) unwatchFile(`${this.store.dir}/${name}.json`);

@@ -113,6 +113,7 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
         server.closeAllConnections();
       });
       await hub.store.close();
+      await hub.unlock();
     },
   };
 }

@@ -1,0 +1,99 @@
+import t from 'tap';
+import {opChatId} from '../src/protocol/index.js';
+import {LowStore} from '../src/store/low-store.js';
+import {startTestHub} from './helpers/hub.js';
+
+t.test('visitors are tracked page by page and operators can read visits and chat history', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const visitor = await hub.visitor({
+    hello: {page: {url: 'https://example.com/', title: 'Home', referrer: 'https://search.example/?q=teapots'}},
+  });
+  const {visitorId} = visitor.of('welcome')[0]!;
+  const first = await alice.waitType('visitor.update', (f) => f.visitor.id === visitorId);
+  t.match(first.visitor, {browser: 'Chrome 120', os: 'Linux', referrer: 'https://search.example/?q=teapots', pages: 1});
+  visitor.send({t: 'page', url: 'https://example.com/teapots', title: 'Teapots'});
+  const second = await alice.waitType('visitor.update', (f) => f.visitor.pages === 2);
+  t.equal(second.visitor.page.title, 'Teapots');
+
+  visitor.send({t: 'identify', name: 'Vera', email: 'vera@example.com'});
+  await alice.waitType('visitor.update', (f) => f.visitor.name === 'Vera');
+  alice.send({t: 'visitor.details', visitorId});
+  const details = await alice.waitType('visitor.details');
+  t.same(details.visit.pages.map((p: {title: string}) => p.title), ['Home', 'Teapots'], 'pages in order');
+  alice.send({t: 'visitor.visits', visitorId});
+  t.equal((await alice.waitType('visitor.visits')).visits.length, 1);
+
+  visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hi'});
+  const {chatId} = await visitor.waitType('chat.queued');
+  alice.send({t: 'chat.accept', chatId});
+  await alice.waitType('chat.assigned');
+  alice.send({t: 'chat.end', chatId});
+  t.equal((await visitor.waitType('chat.closed')).reason, 'ended');
+  alice.send({t: 'visitor.chats', visitorId});
+  const history = await alice.waitType('visitor.chats');
+  t.match(history.chats, [{id: chatId, state: 'ended', visitorName: 'Vera'}]);
+  alice.send({t: 'chat.sync', chatId, after: 0});
+  await alice.waitType('synced', (f) => f.chatId === chatId);
+  t.ok(alice.of('ev').some((f) => f.chatId === chatId && f.e.kind === 'end'), 'an ended chat can be read back');
+
+  alice.send({t: 'visitor.details', visitorId: 'nope'});
+  t.match(await alice.waitType('error'), {code: 'unknown_visitor'});
+});
+
+t.test('typing: the operator sees a preview only where the site allows it', async (t) => {
+  const hub = await startTestHub({sites: ['example.com', 'private.example']});
+  t.teardown(() => hub.close());
+  // As `cac sites` would: another process edits sites.json; the hub picks it up.
+  const store = await new LowStore(hub.dir).open();
+  const sites = await store.global('sites');
+  sites.data.sites.find((s) => s.domain === 'private.example')!.preview = false;
+  await store.save(sites);
+  await hub.hub.reloadAccounts();
+  const alice = await hub.operator('alice');
+  for (const site of ['example.com', 'private.example']) {
+    const visitor = await hub.visitor({site});
+    t.equal(visitor.of('welcome')[0]!.preview, site === 'example.com');
+    visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hi'});
+    const {chatId} = await visitor.waitType('chat.queued');
+    alice.send({t: 'chat.accept', chatId});
+    await visitor.waitType('ev', (f) => f.e.kind === 'join');
+    visitor.send({t: 'typing', typing: true, preview: 'my card number is'});
+    const typing = await alice.waitType('typing', (f) => f.chatId === chatId);
+    t.equal(typing.preview, site === 'example.com' ? 'my card number is' : undefined, site);
+    alice.send({t: 'typing', chatId, typing: true});
+    t.match(await visitor.waitType('typing'), {typing: true, name: 'alice'});
+  }
+});
+
+t.test('operator-to-operator messages and canned responses', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const bob = await hub.operator('bob');
+  const id = alice.nextId();
+  alice.send({t: 'op.msg', id, to: 'bob', text: 'can you take the visitor on /order?'});
+  const ack = await alice.waitType('ack', (f) => f.id === id);
+  t.equal(ack.chatId, opChatId('alice', 'bob'));
+  const got = await bob.waitType('ev', (f) => f.chatId === ack.chatId);
+  t.equal(got.e.text, 'can you take the visitor on /order?');
+  bob.send({t: 'msg', id: bob.nextId(), chatId: ack.chatId, text: 'on it'});
+  t.equal((await alice.waitType('ev', (f) => f.e.text === 'on it')).e.name, 'bob');
+  alice.send({t: 'op.msg', id: alice.nextId(), to: 'nobody', text: 'x'});
+  t.match(await alice.waitType('error'), {code: 'unknown_operator'});
+  // Not readable by a third party even when it guesses the id.
+  const carol = await hub.visitor();
+  carol.send({t: 'msg', id: carol.nextId(), text: 'x'});
+  await carol.waitType('error');
+
+  alice.send({t: 'canned.add', shortcut: 'hi', text: 'Hello! How can I help?', team: true});
+  alice.send({t: 'canned.add', shortcut: 'mine', text: 'Only for me'});
+  await alice.waitFor(() => alice.of('canned.list').length === 2);
+  const list = alice.of('canned.list')[1]!.canned;
+  t.same(list.map((c: {shortcut: string}) => c.shortcut), ['hi', 'mine']);
+  const bobNow = await hub.operator('bob');
+  t.same(bobNow.of('ready')[0]!.canned.map((c: {shortcut: string}) => c.shortcut), ['hi'], 'personal ones stay personal');
+  bob.send({t: 'canned.remove', id: list[1].id});
+  t.match(await bob.waitType('error', (f) => f.code === 'unknown_canned'), {code: 'unknown_canned'});
+});
