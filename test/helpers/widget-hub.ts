@@ -1,0 +1,83 @@
+import {mkdtemp} from 'node:fs/promises';
+import {createServer} from 'node:net';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {addOperator} from '../../src/accounts/operators.js';
+import {addSite} from '../../src/accounts/sites.js';
+import {PROTOCOL_VERSION} from '../../src/protocol/index.js';
+import {LowStore} from '../../src/store/low-store.js';
+import {startTestHub, type TestHub} from './hub.js';
+import {Peer} from './peer.js';
+
+export interface Operator {
+  name: string;
+  displayName?: string;
+}
+
+/**
+ * A data folder laid out as `cac start` does: site `localhost` (alias 127.0.0.1) whose links
+ * resolve against the hub's own demo pages, plus operators. Returns their login tokens.
+ */
+export async function seedWidgetData(
+  dir: string,
+  port: number,
+  operators: Operator[] = [{name: 'alice', displayName: 'Alice'}],
+  timezone = 'Europe/London',
+): Promise<Record<string, string>> {
+  const store = await new LowStore(dir).open();
+  await addSite(store, 'localhost', {aliases: ['127.0.0.1'], timezone, url: `http://localhost:${port}/demo/`});
+  const tokens: Record<string, string> = {};
+  for (const op of operators) tokens[op.name] = (await addOperator(store, op.name, {displayName: op.displayName})).token;
+  await store.close();
+  return tokens;
+}
+
+/** A port nobody listens on right now, so a hub can be started (and restarted) on it. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const {port} = server.address() as {port: number};
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** An operator connection to a hub at `base` (http://host:port), after its ready frame. */
+export async function connectOperator(
+  base: string,
+  name: string,
+  token: string,
+  lastSeq?: Record<string, number>,
+): Promise<Peer> {
+  const peer = await Peer.connect(`${base.replace('http', 'ws')}/ws/operator`, {
+    headers: {authorization: `Bearer ${token}`, 'x-cac-operator': name},
+  });
+  peer.send({t: 'hello', v: PROTOCOL_VERSION, lastSeq});
+  await peer.waitType('ready');
+  return peer;
+}
+
+export interface WidgetHub extends TestHub {
+  /** The demo site's origin as the browser sees it: http://localhost:PORT */
+  origin: string;
+  connect(name?: string, lastSeq?: Record<string, number>): Promise<Peer>;
+}
+
+/** An in-process hub for the widget tests, on a port chosen first so the site url can name it. */
+export async function startWidgetHub(
+  options: {now?: () => number; operators?: Operator[]; visitorGraceMs?: number} = {},
+): Promise<WidgetHub> {
+  const dir = await mkdtemp(join(tmpdir(), 'cac-widget-'));
+  const port = await freePort();
+  const tokens = await seedWidgetData(dir, port, options.operators);
+  const hub = await startTestHub({dir, port, now: options.now, visitorGraceMs: options.visitorGraceMs ?? 5000});
+  const origin = `http://localhost:${hub.port}`;
+  return {
+    ...hub,
+    tokens,
+    origin,
+    connect: (name = 'alice', lastSeq) => connectOperator(hub.url, name, tokens[name]!, lastSeq),
+  };
+}

@@ -1,0 +1,79 @@
+import type {ChatEvent} from '../src/protocol/index.js';
+import {load, save} from './store.js';
+import {isHttp} from './tabs.js';
+import {line} from './view.js';
+
+export type Out = {t: 'chat.request' | 'msg' | 'offline.message'; id: string; text: string; name?: string; email?: string};
+
+// Frames with an id wait in localStorage until the hub confirms them, so a message typed while
+// disconnected, or just before navigating away, is sent after the next welcome by whichever tab
+// gets there first. The hub ignores a second copy of an id, so resending is safe.
+export const outbox = () => load<Out[]>('out') ?? [];
+export const enqueue = (out: Out) => save('out', [...outbox(), out]);
+export const done = (id: string) => save('out', outbox().filter((f) => f.id !== id));
+
+/**
+ * The chat as shown: events by seq, each once however often the hub replays it, followed by the
+ * visitor's own messages the hub has not confirmed yet.
+ */
+export class Transcript {
+  lastSeq = 0;
+  private seen = new Set<number>();
+  private pending = new Map<string, HTMLElement>();
+
+  constructor(private readonly log: HTMLElement) {}
+
+  /** A new chat: forget the old one's lines (unconfirmed messages stay). */
+  clear(): void {
+    const keep = new Set(this.pending.values());
+    for (const node of Array.from(this.log.children)) if (!keep.has(node as HTMLElement)) node.remove();
+    this.seen.clear();
+    this.lastSeq = 0;
+  }
+
+  /** Shows a chat event unless it is already shown; false if it was. */
+  event(e: ChatEvent): boolean {
+    if (this.seen.has(e.seq)) return false;
+    this.seen.add(e.seq);
+    this.lastSeq = Math.max(this.lastSeq, e.seq);
+    if (e.id) {
+      this.drop(e.id);
+      done(e.id);
+    }
+    const text = String(e.text);
+    const name = String(e.name);
+    let node: HTMLElement;
+    if (e.kind === 'msg') node = e.from === 'visitor' ? line('v', 'You', text) : line('o', name, text);
+    else if (e.kind === 'link') node = line('o', name, 'Sent you a page:', e.url && isHttp(e.url) ? e.url : undefined);
+    else if (e.kind === 'left') node = line('y', '', 'You have left the chat.');
+    else node = line('y', '', text);
+    this.add(node, false);
+    return true;
+  }
+
+  has(id: string): boolean {
+    return this.pending.has(id);
+  }
+
+  addPending(id: string, text: string): void {
+    const node = line('v', 'You', text);
+    node.classList.add('q');
+    this.pending.set(id, node);
+    this.add(node, true);
+  }
+
+  drop(id: string): void {
+    this.pending.get(id)?.remove();
+    this.pending.delete(id);
+  }
+
+  dropAll(): void {
+    for (const id of [...this.pending.keys()]) this.drop(id);
+  }
+
+  private add(node: HTMLElement, pending: boolean): void {
+    const first = pending ? null : (this.pending.values().next().value ?? null);
+    this.log.insertBefore(node, first);
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+}
