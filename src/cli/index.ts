@@ -1,5 +1,7 @@
 import {Command} from 'commander';
+import {clientCommand} from './client.js';
 import {hubCommand} from './hub.js';
+import {loginCommand} from './login.js';
 import {operatorsCommand} from './operators.js';
 import {sitesCommand} from './sites.js';
 import {startCommand} from './start.js';
@@ -11,6 +13,8 @@ export function program(): Command {
     .showHelpAfterError()
     .addCommand(startCommand())
     .addCommand(hubCommand())
+    .addCommand(loginCommand())
+    .addCommand(clientCommand())
     .addCommand(operatorsCommand())
     .addCommand(sitesCommand());
 }

@@ -1,8 +1,10 @@
-import {chmod, readFile, writeFile} from 'node:fs/promises';
+import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {Command} from 'commander';
 import {addOperator, listOperators} from '../accounts/operators.js';
 import {addSite, listSites} from '../accounts/sites.js';
+import {configPath, loadConfig, settingsOf} from '../client/config.js';
+import {runClient} from '../client/run.js';
 import {addDataOption, dataDir, openStore} from './common.js';
 import {runHub} from './hub.js';
 
@@ -36,9 +38,14 @@ export function startCommand(): Command {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '8080')
     .option('--log <file>', 'append the hub log to a file instead of stderr')
-    .action(async (opts: {host: string; port: string; data?: string; log?: string}) => {
+    .option('--no-client', 'run the hub only, even in a terminal')
+    .action(async (opts: {host: string; port: string; data?: string; log?: string; client: boolean}) => {
       const data = dataDir(opts);
-      const running = await runHub({...opts});
+      // In a terminal the client owns the screen: the hub must not write over it, so its log
+      // goes to a file in the data folder.
+      const interactive = opts.client && Boolean(process.stdin.isTTY && process.stdout.isTTY);
+      await mkdir(data, {recursive: true});
+      const running = await runHub({...opts, log: opts.log ?? (interactive ? join(data, 'hub.log') : undefined)});
       // After listening, so the demo site's links use the real port (which may be ephemeral).
       const {tokenFile, created} = await bootstrap(data, running.port);
       await running.hub.reloadAccounts();
@@ -48,5 +55,16 @@ export function startCommand(): Command {
       out.write(`demo page: http://localhost:${running.port}/demo/\n`);
       out.write(`admin token is kept in ${tokenFile} (mode 0600)\n`);
       out.write(`operator client: cac client --hub ${running.url} --operator admin (token from that file)\n`);
+      if (!interactive) return;
+      const token = await readAdminToken(data);
+      if (!token) {
+        out.write(`no ${tokenFile}: running the hub alone\n`);
+        return;
+      }
+      const path = configPath();
+      const config = await loadConfig(path).catch(() => ({}));
+      await runClient({hub: running.url, operator: 'admin', token, settings: settingsOf(config), configPath: path});
+      await running.close();
+      process.exit(0);
     });
 }

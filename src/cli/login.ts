@@ -1,0 +1,75 @@
+import {Command} from 'commander';
+import WebSocket from 'ws';
+import {configPath, loadConfig, saveConfig} from '../client/config.js';
+import {operatorSocketUrl} from '../client/connection.js';
+
+/** Reads a token without echoing it (TTY), or the first line of stdin (pipe). */
+export async function readToken(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    let data = '';
+    for await (const chunk of stdin) data += String(chunk);
+    return data.split('\n')[0]!.trim();
+  }
+  process.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.resume();
+  stdin.setEncoding('utf8');
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let token = '';
+      const onData = (chunk: string) => {
+        for (const ch of chunk) {
+          if (ch === '\r' || ch === '\n') {
+            stdin.off('data', onData);
+            resolve(token.trim());
+            return;
+          }
+          if (ch === '\x03') {
+            stdin.off('data', onData);
+            reject(new Error('cancelled'));
+            return;
+          }
+          if (ch === '\x7f' || ch === '\b') token = token.slice(0, -1);
+          else if (ch >= ' ') token += ch;
+        }
+      };
+      stdin.on('data', onData);
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write('\n');
+  }
+}
+
+/** Opens the operator socket once, to tell a wrong token from a typo in the hub address. */
+export function checkLogin(hub: string, operator: string, token: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(operatorSocketUrl(hub), {headers: {authorization: `Bearer ${token}`, 'x-cac-operator': operator}});
+    ws.on('open', () => {
+      ws.close();
+      resolve();
+    });
+    ws.on('error', (error) => {
+      reject(new Error(/401/.test(error.message) ? 'the hub refused this operator name and token' : `cannot reach ${hub}: ${error.message}`));
+    });
+  });
+}
+
+export function loginCommand(): Command {
+  return new Command('login')
+    .description('save the hub address, operator name and token for cac client (token read without echo)')
+    .requiredOption('--hub <url>', 'hub address, e.g. https://chat.example.com')
+    .requiredOption('--operator <name>', 'your operator name')
+    .option('--no-check', 'save without trying the token against the hub')
+    .action(async (opts: {hub: string; operator: string; check: boolean}) => {
+      const token = await readToken(`Token for ${opts.operator}: `);
+      if (!token) throw new Error('no token given');
+      if (opts.check) await checkLogin(opts.hub, opts.operator, token);
+      const path = configPath();
+      const config = await loadConfig(path);
+      await saveConfig({...config, hub: opts.hub, operator: opts.operator, token}, path);
+      process.stdout.write(`logged in as ${opts.operator} at ${opts.hub}; saved in ${path} (mode 0600)\n`);
+    });
+}

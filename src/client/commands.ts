@@ -1,0 +1,197 @@
+import {opChatId, type OperatorStatus, type OperatorToHub} from '../protocol/index.js';
+import type {Command} from './keymap.js';
+import {activePane, chatRows, operatorRows} from './selectors.js';
+import type {Action, Settings, State} from './state.js';
+import {OPTIONS, toggleOption} from './options.js';
+
+/** What commands may do outside the reducer; the app wires the real ones, tests fakes. */
+export interface Effects {
+  send(frame: OperatorToHub): boolean;
+  dispatch(action: Action): void;
+  saveSettings(settings: Settings): void;
+  newId(): string;
+}
+
+const STATUSES: OperatorStatus[] = ['online', 'away', 'offline'];
+
+function send(fx: Effects, frame: OperatorToHub): void {
+  if (!fx.send(frame)) fx.dispatch({type: 'notice', text: 'not connected to the hub: try again when the status line says connected'});
+}
+
+function openChatsCount(state: State): number {
+  return state.panes.filter((p) => !p.closed).length;
+}
+
+function accept(state: State, fx: Effects, chatId: string): void {
+  const chat = state.chats[chatId];
+  if (chat?.state === 'active' && chat.owner === state.myName) fx.dispatch({type: 'openChat', chatId});
+  else if (chat?.state === 'waiting') send(fx, {t: 'chat.accept', chatId});
+  else if (chat?.owner) fx.dispatch({type: 'notice', text: `${chat.owner} has this chat`});
+}
+
+function ownedActive(state: State): string | undefined {
+  const pane = activePane(state);
+  if (!pane || pane.kind !== 'visitor' || pane.closed) return undefined;
+  return pane.chatId;
+}
+
+function withOwnChat(state: State, fx: Effects, act: (chatId: string) => void): void {
+  const chatId = ownedActive(state);
+  if (chatId) act(chatId);
+  else fx.dispatch({type: 'notice', text: 'select one of your open visitor chats first'});
+}
+
+function submit(state: State, fx: Effects): void {
+  const pane = activePane(state);
+  if (!pane) return;
+  const text = pane.draft.trim();
+  if (!text) return;
+  fx.dispatch({type: 'draft', text: ''});
+  if (text.startsWith('/')) {
+    slash(state, fx, text);
+    return;
+  }
+  if (pane.closed) {
+    fx.dispatch({type: 'notice', text: `${pane.closed}: nothing was sent (Alt+W closes the pane)`});
+    fx.dispatch({type: 'draft', text: pane.draft});
+    return;
+  }
+  const id = fx.newId();
+  fx.dispatch({type: 'sending', chatId: pane.chatId, id, text, peer: pane.peer});
+  if (pane.kind === 'op') send(fx, {t: 'op.msg', id, to: pane.peer!, text});
+  else {
+    send(fx, {t: 'msg', id, chatId: pane.chatId, text});
+    fx.send({t: 'typing', chatId: pane.chatId, typing: false});
+  }
+}
+
+/** Slash commands: every key action also has one, for terminals where a key does not arrive. */
+export function slash(state: State, fx: Effects, line: string): void {
+  const [word = '', ...rest] = line.slice(1).split(/\s+/);
+  const arg = rest.join(' ');
+  switch (word) {
+    case 'leave':
+    case 'end':
+    case 'block':
+    case 'close':
+    case 'help':
+    case 'options':
+    case 'quit':
+      run(state, {c: word === 'options' ? 'options' : word}, fx);
+      return;
+    case 'status': {
+      const status = STATUSES.find((s) => s === arg || s.replace('line', '-line') === arg);
+      if (status) send(fx, {t: 'status', status});
+      else fx.dispatch({type: 'notice', text: 'usage: /status online|away|offline'});
+      return;
+    }
+    case 'link':
+      if (arg) withOwnChat(state, fx, (chatId) => send(fx, {t: 'link.send', id: fx.newId(), chatId, url: arg}));
+      else fx.dispatch({type: 'notice', text: 'usage: /link URL'});
+      return;
+    case 'msg': {
+      const [to = '', ...words] = rest;
+      const text = words.join(' ');
+      if (!to || !text) return fx.dispatch({type: 'notice', text: 'usage: /msg OPERATOR text'});
+      const id = fx.newId();
+      fx.dispatch({type: 'sending', chatId: opChatId(state.myName, to), id, text, peer: to});
+      send(fx, {t: 'op.msg', id, to, text});
+      return;
+    }
+    default:
+      fx.dispatch({type: 'notice', text: `unknown command /${word}: F1 lists them`});
+  }
+}
+
+function enter(state: State, fx: Effects): void {
+  const popup = state.popups[0];
+  if (popup && state.focus !== 'pane') return accept(state, fx, popup);
+  if (state.focus === 'chats') {
+    const chat = chatRows(state)[state.selected.chats];
+    if (chat) accept(state, fx, chat.id);
+  } else if (state.focus === 'operators') {
+    const op = operatorRows(state)[state.selected.operators];
+    if (op) fx.dispatch({type: 'openOpChat', peer: op.name, chatId: opChatId(state.myName, op.name)});
+  } else if (state.focus === 'pane') {
+    if (popup && !activePane(state)?.draft.trim()) return accept(state, fx, popup);
+    submit(state, fx);
+  }
+}
+
+/** Carries out one command against the current state. */
+export function run(state: State, command: Command, fx: Effects): void {
+  const pane = activePane(state);
+  switch (command.c) {
+    case 'focusNext':
+    case 'focusPrev':
+      return fx.dispatch({type: 'focusStep', dir: command.c === 'focusNext' ? 1 : -1});
+    case 'pane':
+      return fx.dispatch({type: 'pane', index: command.index});
+    case 'paneNext':
+    case 'panePrev':
+      return fx.dispatch({type: 'paneStep', dir: command.c === 'paneNext' ? 1 : -1});
+    case 'enter':
+      if (state.overlay?.kind === 'options') return options(state, fx);
+      return enter(state, fx);
+    case 'escape':
+      if (state.overlay) return fx.dispatch({type: 'overlay'});
+      if (state.popups.length > 0) return fx.dispatch({type: 'popupDismiss'});
+      return fx.dispatch({type: 'notice'});
+    case 'help':
+      return fx.dispatch({type: 'overlay', overlay: {kind: 'help'}});
+    case 'options':
+      return fx.dispatch({type: 'overlay', overlay: {kind: 'options', index: 0}});
+    case 'leave':
+      return withOwnChat(state, fx, (chatId) => send(fx, {t: 'chat.leave', chatId}));
+    case 'end':
+      return withOwnChat(state, fx, (chatId) => send(fx, {t: 'chat.end', chatId}));
+    case 'block':
+      return withOwnChat(state, fx, (chatId) =>
+        fx.dispatch({type: 'overlay', overlay: {kind: 'confirm', what: 'block', chatId, question: 'Block this visitor for the rest of the day? (y/N)'}}),
+      );
+    case 'close':
+      if (!pane) return;
+      if (ownedActive(state)) send(fx, {t: 'chat.leave', chatId: pane.chatId});
+      return fx.dispatch({type: 'closePane', chatId: pane.chatId});
+    case 'status': {
+      const now = state.me?.status ?? 'online';
+      return send(fx, {t: 'status', status: STATUSES[(STATUSES.indexOf(now) + 1) % STATUSES.length]!});
+    }
+    case 'operators':
+      return fx.dispatch({type: 'focus', focus: 'operators'});
+    case 'scroll':
+      return fx.dispatch({type: 'scroll', pages: command.pages});
+    case 'up':
+    case 'down':
+      if (state.overlay?.kind === 'options') {
+        const index = Math.max(0, Math.min(OPTIONS.length - 1, state.overlay.index + (command.c === 'up' ? -1 : 1)));
+        return fx.dispatch({type: 'overlay', overlay: {kind: 'options', index}});
+      }
+      return fx.dispatch({type: 'select', delta: command.c === 'up' ? -1 : 1});
+    case 'quit':
+      if (openChatsCount(state) === 0) return fx.dispatch({type: 'quit'});
+      return fx.dispatch({type: 'overlay', overlay: {kind: 'confirm', what: 'quit', question: `Quit with ${openChatsCount(state)} chat(s) open? (y/N)`}});
+    case 'answer':
+      fx.dispatch({type: 'overlay'});
+      if (!command.yes || state.overlay?.kind !== 'confirm') return;
+      if (state.overlay.what === 'quit') return fx.dispatch({type: 'quit'});
+      if (state.overlay.chatId) send(fx, {t: 'chat.block', chatId: state.overlay.chatId});
+      return;
+    case 'type':
+      if (pane && pane.kind === 'visitor' && !pane.closed && !pane.draft) fx.send({t: 'typing', chatId: pane.chatId, typing: true});
+      return fx.dispatch({type: 'draft', text: (pane?.draft ?? '') + command.text});
+    case 'backspace':
+      return fx.dispatch({type: 'draft', text: [...(pane?.draft ?? '')].slice(0, -1).join('')});
+    case 'clearLine':
+      return fx.dispatch({type: 'draft', text: ''});
+    case 'deleteWord':
+      return fx.dispatch({type: 'draft', text: (pane?.draft ?? '').replace(/\S*\s*$/, '')});
+  }
+}
+
+function options(state: State, fx: Effects): void {
+  if (state.overlay?.kind !== 'options') return;
+  const settings = toggleOption(state.settings, state.overlay.index);
+  fx.dispatch({type: 'settings', settings});
+  fx.saveSettings(settings);
+}

@@ -1,0 +1,55 @@
+import {Box, Text} from 'ink';
+import {paneLines, type Line} from '../format.js';
+import {clean} from '../sanitize.js';
+import type {Pane} from '../state.js';
+
+export interface ChatPaneProps {
+  pane: Pane;
+  title: string;
+  me: string;
+  width: number;
+  height: number;
+  focused: boolean;
+  sneakPreview: boolean;
+}
+
+const COLOR: Record<Line['tone'], string | undefined> = {
+  visitor: 'cyan',
+  me: undefined,
+  operator: 'magenta',
+  system: 'yellow',
+  pending: 'gray',
+};
+
+/** A chat's history (wrapped, scrolled with PgUp/PgDn), typing indicator and input line. */
+export function ChatPane({pane, title, me, width, height, focused, sneakPreview}: ChatPaneProps) {
+  const lines = paneLines(pane, Math.max(10, width), me);
+  const room = Math.max(1, height - 2);
+  const scroll = Math.min(pane.scroll, Math.max(0, lines.length - room));
+  const end = lines.length - scroll;
+  const shown = lines.slice(Math.max(0, end - room), end);
+  let typing = '';
+  if (pane.typing) {
+    const preview = sneakPreview && pane.typing.preview ? `: ${clean(pane.typing.preview)}` : '';
+    typing = `${clean(title)} is typing${preview}`;
+  } else if (scroll > 0) typing = `-- scrolled up ${scroll} lines (PgDn) --`;
+  const prompt = pane.closed ? `[${pane.closed}]` : `> ${pane.draft}`;
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Box flexDirection="column" height={room}>
+        {shown.map((line, i) => (
+          <Text key={i} wrap="truncate" color={COLOR[line.tone]}>
+            {line.text}
+          </Text>
+        ))}
+      </Box>
+      <Text dimColor wrap="truncate">
+        {typing || ' '}
+      </Text>
+      <Text wrap="truncate" color={pane.closed ? 'gray' : undefined} bold={focused}>
+        {prompt}
+        {focused && !pane.closed ? '█' : ''}
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,15 @@
+import {Text} from 'ink';
+
+export interface ConfirmProps {
+  question: string;
+  width: number;
+}
+
+/** A yes/no question on the key bar line: y confirms, any other key cancels. */
+export function Confirm({question, width}: ConfirmProps) {
+  return (
+    <Text inverse color="red" wrap="truncate">
+      {question.slice(0, width).padEnd(width)}
+    </Text>
+  );
+}

@@ -1,0 +1,78 @@
+import {Box, Text} from 'ink';
+import {BINDINGS} from '../keymap.js';
+import {activePane, chatRows, chatTitle, operatorRows, visitorRows} from '../selectors.js';
+import type {State} from '../state.js';
+import {ChatList} from './ChatList.js';
+import {ChatPane} from './ChatPane.js';
+import {Confirm} from './Confirm.js';
+import {HelpOverlay} from './HelpOverlay.js';
+import {KeyBar} from './KeyBar.js';
+import {OperatorList} from './OperatorList.js';
+import {OptionsScreen} from './OptionsScreen.js';
+import {Popup} from './Popup.js';
+import {StatusLine} from './StatusLine.js';
+import {Tabs} from './Tabs.js';
+import {VisitorList} from './VisitorList.js';
+
+export interface ScreenProps {
+  state: State;
+  configPath?: string;
+}
+
+/**
+ * The whole screen, drawn from the state alone. One row short of the terminal: ink redraws a
+ * frame as tall as the terminal by clearing it, which flickers.
+ */
+export function Screen({state, configPath}: ScreenProps) {
+  const {cols, rows} = state.size;
+  const height = Math.max(10, rows - 1);
+  const main = height - 2;
+  const left = Math.min(44, Math.max(24, Math.floor(cols * 0.32)));
+  const right = Math.max(20, cols - left - 1);
+  const visitorsH = Math.max(3, Math.floor(main * 0.4));
+  const chatsH = Math.max(3, Math.floor(main * 0.35));
+  const opsH = Math.max(2, main - visitorsH - chatsH);
+  const chats = chatRows(state);
+  const titles = Object.fromEntries(chats.map((c) => [c.id, chatTitle(state, c.id)]));
+  const pane = activePane(state);
+  const popupChat = state.popups[0] ? state.chats[state.popups[0]] : undefined;
+  const popupH = popupChat ? 5 : 0;
+  const where = popupChat && state.focus !== 'pane' ? 'popup' : state.focus;
+  const overlay = state.overlay;
+  return (
+    <Box flexDirection="column" width={cols} height={height}>
+      <Box height={main}>
+        <Box flexDirection="column" width={left}>
+          <VisitorList visitors={visitorRows(state)} selected={state.selected.visitors} focused={state.focus === 'visitors'} height={visitorsH} width={left} now={state.now} />
+          <ChatList chats={chats} titles={titles} me={state.myName} selected={state.selected.chats} focused={state.focus === 'chats'} height={chatsH} width={left} now={state.now} />
+          <OperatorList operators={operatorRows(state)} selected={state.selected.operators} focused={state.focus === 'operators'} height={opsH} width={left} />
+        </Box>
+        <Box width={1} flexDirection="column">
+          <Text dimColor>{'│\n'.repeat(main).trimEnd()}</Text>
+        </Box>
+        <Box flexDirection="column" width={right}>
+          {overlay?.kind === 'help' ? (
+            <HelpOverlay width={right} height={main} />
+          ) : overlay?.kind === 'options' ? (
+            <OptionsScreen settings={state.settings} index={overlay.index} width={right} configPath={configPath} />
+          ) : (
+            <>
+              <Tabs tabs={state.panes.map((p) => ({title: chatTitle(state, p.chatId), unread: p.unread, closed: Boolean(p.closed)}))} active={state.active} width={right} />
+              {popupChat ? (
+                <Popup visitor={chatTitle(state, popupChat.id)} site={popupChat.site} firstText={popupChat.firstText} more={state.popups.length - 1} width={right} />
+              ) : null}
+              {pane ? (
+                <ChatPane pane={pane} title={chatTitle(state, pane.chatId)} me={state.me?.displayName ?? state.myName} width={right} height={main - 1 - popupH} focused={state.focus === 'pane'} sneakPreview={state.settings.sneakPreview} />
+              ) : (
+                <Text dimColor>{popupChat ? '' : 'Waiting chats ring and pop up here. F1 or ? for help.'}</Text>
+              )}
+            </>
+          )}
+        </Box>
+      </Box>
+      {overlay?.kind === 'confirm' ? <Confirm question={overlay.question} width={cols} /> : <KeyBar bindings={BINDINGS.filter((b) => b.where.includes(where))} width={cols} />}
+      <StatusLine conn={state.conn} me={state.me} myName={state.myName} hub={state.hub} notice={state.notice} now={state.now} width={cols} />
+    </Box>
+  );
+}
+

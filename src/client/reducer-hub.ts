@@ -1,0 +1,155 @@
+import type {ChatEvent, ChatSummary, HubToOperator} from '../protocol/index.js';
+import {chatTitle, opPeer} from './selectors.js';
+import {clean} from './sanitize.js';
+import type {Pane, State} from './state.js';
+
+/** The part of the one client reducer that applies frames from the hub. */
+
+export function newPane(chatId: string, state: State): Pane {
+  const peer = opPeer(chatId, state.myName);
+  return {chatId, kind: peer ? 'op' : 'visitor', peer, events: [], lastSeq: 0, pending: [], unread: 0, scroll: 0, draft: ''};
+}
+
+function withPane(state: State, chatId: string, change: (p: Pane) => Pane): State {
+  return {...state, panes: state.panes.map((p) => (p.chatId === chatId ? change(p) : p))};
+}
+
+/** Raises the alert counter: the app rings the bell / notifies once per increment. */
+export function alert(state: State, text: string, request: boolean): State {
+  return {...state, alert: {n: state.alert.n + 1, text, request}};
+}
+
+function requestText(state: State, chat: ChatSummary): string {
+  return `Chat request from ${chatTitle(state, chat.id)} on ${chat.site}: ${chat.firstText ?? ''}`;
+}
+
+function addPopup(state: State, chat: ChatSummary): State {
+  if (chat.kind !== 'visitor' || chat.state !== 'waiting' || state.popups.includes(chat.id)) return state;
+  return alert({...state, popups: [...state.popups, chat.id]}, clean(requestText(state, chat)), true);
+}
+
+function dropPopup(state: State, chatId: string): State {
+  return state.popups.includes(chatId) ? {...state, popups: state.popups.filter((id) => id !== chatId)} : state;
+}
+
+function upsertChat(state: State, chat: ChatSummary): State {
+  if (chat.state === 'ended' && chat.kind === 'visitor') {
+    const {[chat.id]: _gone, ...chats} = state.chats;
+    return dropPopup({...state, chats}, chat.id);
+  }
+  const next = {...state, chats: {...state.chats, [chat.id]: chat}};
+  return chat.state === 'waiting' ? next : dropPopup(next, chat.id);
+}
+
+function openPane(state: State, chatId: string, focus: boolean): State {
+  let index = state.panes.findIndex((p) => p.chatId === chatId);
+  let panes = state.panes;
+  if (index < 0) {
+    panes = [...panes, newPane(chatId, state)];
+    index = panes.length - 1;
+  }
+  if (!focus) return {...state, panes};
+  panes = panes.map((p, i) => (i === index ? {...p, unread: 0} : p));
+  return {...state, panes, active: index, focus: 'pane'};
+}
+
+function myDisplay(state: State): string {
+  return state.me?.displayName ?? state.myName;
+}
+
+function applyEvent(state: State, chatId: string, e: ChatEvent): State {
+  let pane = state.panes.find((p) => p.chatId === chatId);
+  if (!pane) {
+    // Events for a chat without a pane: an operator chat someone opened with me, or a chat
+    // that is mine after a restart. Anything else (a stray replay) is not ours to show.
+    const mine = state.chats[chatId]?.owner === state.myName;
+    if (!opPeer(chatId, state.myName) && !mine) return state;
+    state = openPane(state, chatId, false);
+    pane = state.panes.find((p) => p.chatId === chatId)!;
+  }
+  if (pane.events.some((x) => x.seq === e.seq)) return state;
+  const index = state.panes.indexOf(pane);
+  const fromMe = e.from === 'operator' && (pane.pending.some((p) => p.id === e.id) || e.name === myDisplay(state));
+  const events = pane.events.at(-1) && pane.events.at(-1)!.seq > e.seq
+    ? [...pane.events, e].sort((a, b) => a.seq - b.seq)
+    : [...pane.events, e];
+  let closed = pane.closed;
+  if (e.kind === 'left' || e.kind === 'end' || e.kind === 'block') closed = e.text;
+  if (e.kind === 'leave' && e.name === myDisplay(state)) closed = 'You left this chat';
+  if (e.kind === 'join' && e.name === myDisplay(state)) closed = undefined;
+  const seen = index === state.active && state.focus === 'pane';
+  const counts = e.kind === 'msg' && !fromMe;
+  const next: Pane = {
+    ...pane,
+    events,
+    lastSeq: Math.max(pane.lastSeq, e.seq),
+    pending: pane.pending.filter((p) => p.id !== e.id),
+    unread: counts && !seen ? pane.unread + 1 : pane.unread,
+    typing: e.from === 'visitor' ? undefined : pane.typing,
+    closed,
+  };
+  state = withPane(state, chatId, () => next);
+  if (counts && !seen && pane.lastSeq < e.seq) {
+    state = alert(state, clean(`${chatTitle(state, chatId)}: ${e.text}`), false);
+  }
+  return state;
+}
+
+export function applyFrame(state: State, frame: HubToOperator): State {
+  switch (frame.t) {
+    case 'ready': {
+      const chats = Object.fromEntries(frame.chats.map((c) => [c.id, c]));
+      let next: State = {
+        ...state,
+        me: frame.me,
+        operators: Object.fromEntries(frame.operators.map((o) => [o.name, o])),
+        visitors: Object.fromEntries(frame.visitors.map((v) => [v.id, v])),
+        chats,
+        popups: state.popups.filter((id) => chats[id]?.state === 'waiting'),
+      };
+      // Chats I own reopen (after a client restart); waiting ones ring if not yet rung.
+      for (const c of frame.chats) {
+        if (c.kind === 'visitor' && c.state === 'active' && c.owner === state.myName) next = openPane(next, c.id, false);
+        if (frame.me.status === 'online') next = addPopup(next, c);
+      }
+      return next;
+    }
+    case 'visitor.update':
+      return {...state, visitors: {...state.visitors, [frame.visitor.id]: frame.visitor}};
+    case 'visitor.gone': {
+      const {[frame.visitorId]: _gone, ...visitors} = state.visitors;
+      return {...state, visitors};
+    }
+    case 'chat.requested':
+      return addPopup(upsertChat(state, frame.chat), frame.chat);
+    case 'chat.update':
+      return upsertChat(state, frame.chat);
+    case 'chat.assigned': {
+      const chat = state.chats[frame.chatId];
+      let next = dropPopup(state, frame.chatId);
+      if (chat) next = upsertChat(next, {...chat, state: 'active', owner: frame.operator});
+      if (frame.operator !== state.myName) return next;
+      next = openPane(next, frame.chatId, true);
+      return withPane(next, frame.chatId, (p) => ({...p, closed: undefined}));
+    }
+    case 'ev':
+      return applyEvent(state, frame.chatId, frame.e);
+    case 'ack':
+      // The event itself (fanned out to me) removes the pending line; an ack for a message
+      // already shown only needs the pending copy gone.
+      return withPane(state, frame.chatId, (p) =>
+        p.events.some((e) => e.seq === frame.seq) ? {...p, pending: p.pending.filter((x) => x.id !== frame.id)} : p,
+      );
+    case 'typing':
+      return withPane(state, frame.chatId, (p) => ({...p, typing: frame.typing ? {preview: frame.preview} : undefined}));
+    case 'operator.update':
+      if (frame.operator.name === state.myName) return {...state, me: frame.operator};
+      return {...state, operators: {...state.operators, [frame.operator.name]: frame.operator}};
+    case 'offline.message':
+      return {...state, notice: clean(`Offline message from ${frame.message.name ?? 'a visitor'}: ${frame.message.text}`)};
+    case 'error':
+      return {...state, notice: clean(`${frame.code}: ${frame.message}`)};
+    default:
+      return state;
+  }
+}

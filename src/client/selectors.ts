@@ -1,0 +1,90 @@
+import type {ChatSummary, OperatorSummary, VisitorSummary} from '../protocol/index.js';
+import type {Pane, State} from './state.js';
+
+/**
+ * Derived views of the state, shared by the reducer (selection bounds), the commands (what Enter
+ * acts on) and the components (what to draw). Memoised on the source object, because with a
+ * thousand visitors sorting on every keystroke would be wasted work.
+ */
+function memo<K extends object, V>(fn: (key: K, extra: string) => V): (key: K, extra?: string) => V {
+  const cache = new WeakMap<K, {extra: string; value: V}>();
+  return (key, extra = '') => {
+    const hit = cache.get(key);
+    if (hit && hit.extra === extra) return hit.value;
+    const value = fn(key, extra);
+    cache.set(key, {extra, value});
+    return value;
+  };
+}
+
+const sortVisitors = memo((visitors: Record<string, VisitorSummary>) =>
+  Object.values(visitors).sort((a, b) => a.since - b.since || a.id.localeCompare(b.id)),
+);
+
+/** Visitors on my sites, longest on site first. */
+export function visitorRows(state: State): VisitorSummary[] {
+  return sortVisitors(state.visitors);
+}
+
+const rank = (c: ChatSummary, me: string) => (c.state === 'waiting' ? 0 : c.owner === me ? 1 : 2);
+
+const sortChats = memo((chats: Record<string, ChatSummary>, me: string) =>
+  Object.values(chats)
+    .filter((c) => c.kind === 'visitor' && c.state !== 'ended')
+    .sort((a, b) => rank(a, me) - rank(b, me) || a.requestedAt - b.requestedAt),
+);
+
+/** Chatting visitors: waiting ones (longest wait first), then mine, then other operators'. */
+export function chatRows(state: State): ChatSummary[] {
+  return sortChats(state.chats, state.myName);
+}
+
+const sortOperators = memo((ops: Record<string, OperatorSummary>) =>
+  Object.values(ops).sort((a, b) => a.name.localeCompare(b.name)),
+);
+
+export function operatorRows(state: State): OperatorSummary[] {
+  return sortOperators(state.operators);
+}
+
+export function listLength(state: State, list: 'visitors' | 'chats' | 'operators'): number {
+  if (list === 'visitors') return visitorRows(state).length;
+  if (list === 'chats') return chatRows(state).length;
+  return operatorRows(state).length;
+}
+
+export function activePane(state: State): Pane | undefined {
+  return state.panes[state.active];
+}
+
+/** "Vera" or "visitor 3f9a2c" for a chat: names are visitor-supplied, so callers sanitise. */
+export function chatTitle(state: State, chatId: string): string {
+  const chat = state.chats[chatId];
+  const pane = state.panes.find((p) => p.chatId === chatId);
+  if (pane?.kind === 'op' || chat?.kind === 'op') {
+    const peer = pane?.peer ?? chat?.members?.find((m) => m !== state.myName) ?? '?';
+    return `@${state.operators[peer]?.displayName ?? peer}`;
+  }
+  const visitor = chat?.visitorId ? state.visitors[chat.visitorId] : undefined;
+  const name = chat?.visitorName ?? visitor?.name;
+  if (name) return name;
+  const id = chat?.visitorId ?? visitor?.id;
+  return id ? `visitor ${id.slice(0, 6)}` : `chat ${chatId.slice(0, 6)}`;
+}
+
+/** "3m", "1h05" — compact durations for the lists. */
+export function ago(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  return `${h}h${String(m % 60).padStart(2, '0')}`;
+}
+
+/** The other operator in an operator-to-operator chat id ("op~alice~bob"). */
+export function opPeer(chatId: string, me: string): string | undefined {
+  if (!chatId.startsWith('op~')) return undefined;
+  const [, a, b] = chatId.split('~');
+  return a === me ? b : a;
+}

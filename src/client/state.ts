@@ -1,0 +1,133 @@
+import type {ChatEvent, ChatSummary, HubToOperator, OperatorSummary, VisitorSummary} from '../protocol/index.js';
+
+/** What the operator can change on the options screen; saved in the config file. */
+export interface Settings {
+  /** Ring the terminal bell on each chat request. */
+  bell: boolean;
+  /** Also ring for a message in a pane you are not looking at. */
+  messageBell: boolean;
+  /** Desktop notification through the terminal (OSC 9 or OSC 777); off by default. */
+  notify: 'off' | 'osc9' | 'osc777';
+  /** Show what the visitor is typing before it is sent (when the site allows it). */
+  sneakPreview: boolean;
+  /** Where saved transcripts go. */
+  saveFolder: string;
+}
+
+export const defaultSettings: Settings = {
+  bell: true,
+  messageBell: true,
+  notify: 'off',
+  sneakPreview: true,
+  saveFolder: '~',
+};
+
+export type ConnStatus = 'connecting' | 'connected' | 'disconnected';
+export type Focus = 'visitors' | 'chats' | 'operators' | 'pane';
+export const FOCUS_ORDER: Focus[] = ['visitors', 'chats', 'operators', 'pane'];
+
+/** A message I sent that the hub has not confirmed yet (shown dimmed, resent after reconnect). */
+export interface Pending {
+  id: string;
+  text: string;
+  at: number;
+}
+
+/** One open conversation on the right: a visitor chat or a chat with another operator. */
+export interface Pane {
+  chatId: string;
+  kind: 'visitor' | 'op';
+  /** For an operator chat: the other operator's name. */
+  peer?: string;
+  /** Events in seq order, each seq once (replays after a reconnect are dropped). */
+  events: ChatEvent[];
+  lastSeq: number;
+  pending: Pending[];
+  unread: number;
+  /** Lines scrolled up from the bottom; 0 follows new messages. */
+  scroll: number;
+  draft: string;
+  typing?: {preview?: string};
+  /** Why the pane no longer accepts input (visitor left, chat ended, I left it). */
+  closed?: string;
+}
+
+export type Overlay =
+  | {kind: 'help'}
+  | {kind: 'options'; index: number}
+  | {kind: 'confirm'; what: 'quit' | 'block'; chatId?: string; question: string};
+
+/** Something the app must do outside the reducer (bell, notification); counted so each runs once. */
+export interface Alert {
+  n: number;
+  text: string;
+  /** A chat request (always rings when the bell is on) rather than a message. */
+  request: boolean;
+}
+
+export interface State {
+  hub: string;
+  myName: string;
+  conn: {status: ConnStatus; error?: string; retryAt?: number};
+  me?: OperatorSummary;
+  visitors: Record<string, VisitorSummary>;
+  chats: Record<string, ChatSummary>;
+  operators: Record<string, OperatorSummary>;
+  panes: Pane[];
+  active: number;
+  /** Chat ids whose request popup is still to be answered, oldest first. */
+  popups: string[];
+  focus: Focus;
+  selected: Record<'visitors' | 'chats' | 'operators', number>;
+  overlay?: Overlay;
+  settings: Settings;
+  notice?: string;
+  alert: Alert;
+  size: {cols: number; rows: number};
+  now: number;
+  /** Set when the operator confirmed quitting. */
+  quit: boolean;
+}
+
+export function initialState(hub: string, myName: string, settings: Settings = defaultSettings, now = Date.now()): State {
+  return {
+    hub,
+    myName,
+    conn: {status: 'connecting'},
+    visitors: {},
+    chats: {},
+    operators: {},
+    panes: [],
+    active: 0,
+    popups: [],
+    focus: 'chats',
+    selected: {visitors: 0, chats: 0, operators: 0},
+    settings,
+    alert: {n: 0, text: '', request: false},
+    size: {cols: 80, rows: 24},
+    now,
+    quit: false,
+  };
+}
+
+export type Action =
+  | {type: 'hub'; frame: HubToOperator}
+  | {type: 'conn'; status: ConnStatus; error?: string; retryAt?: number}
+  | {type: 'resize'; cols: number; rows: number}
+  | {type: 'tick'; now: number}
+  | {type: 'sending'; chatId: string; id: string; text: string; peer?: string}
+  | {type: 'focus'; focus: Focus}
+  | {type: 'focusStep'; dir: 1 | -1}
+  | {type: 'select'; delta: number}
+  | {type: 'pane'; index: number}
+  | {type: 'paneStep'; dir: 1 | -1}
+  | {type: 'openOpChat'; peer: string; chatId: string}
+  | {type: 'openChat'; chatId: string}
+  | {type: 'closePane'; chatId: string}
+  | {type: 'draft'; text: string}
+  | {type: 'scroll'; pages: number}
+  | {type: 'popupDismiss'}
+  | {type: 'overlay'; overlay?: Overlay}
+  | {type: 'settings'; settings: Settings}
+  | {type: 'notice'; text?: string}
+  | {type: 'quit'};

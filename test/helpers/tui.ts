@@ -1,0 +1,95 @@
+import pty from '@lydell/node-pty';
+import xterm from '@xterm/headless';
+import {cacBin} from './spawn.js';
+
+export interface Tui {
+  term: xterm.Terminal;
+  proc: pty.IPty;
+  /** Everything the program wrote, escape sequences included. */
+  raw(): string;
+  /** The visible screen, one string per row. */
+  lines(): string[];
+  screen(): string;
+  bells: number;
+  titles: string[];
+  exitCode?: number;
+  write(data: string): void;
+  /** Waits until the screen shows `what`; fails after `seconds` with the screen in the message. */
+  waitForText(what: string | RegExp, seconds?: number): Promise<void>;
+  /** Waits until a condition on the whole Tui holds. */
+  waitUntil(what: string, check: () => boolean, seconds?: number): Promise<void>;
+  kill(): Promise<void>;
+}
+
+export const keys = {
+  enter: '\r',
+  esc: '\x1b',
+  tab: '\t',
+  shiftTab: '\x1b[Z',
+  up: '\x1b[A',
+  down: '\x1b[B',
+  pgUp: '\x1b[5~',
+  pgDn: '\x1b[6~',
+  f1: '\x1bOP',
+  ctrlC: '\x03',
+  alt: (key: string) => `\x1b${key}`,
+};
+
+/** Runs the real `cac` in a pseudo-terminal and keeps a headless xterm screen of its output. */
+export function spawnTui(args: string[], options: {env?: NodeJS.ProcessEnv; cols?: number; rows?: number; cwd?: string} = {}): Tui {
+  const cols = options.cols ?? 100;
+  const rows = options.rows ?? 30;
+  const term = new xterm.Terminal({cols, rows, allowProposedApi: true});
+  const proc = pty.spawn(process.execPath, [cacBin, ...args], {
+    name: 'xterm-256color',
+    cols,
+    rows,
+    cwd: options.cwd ?? process.cwd(),
+    env: {...process.env, FORCE_COLOR: '1', ...options.env} as Record<string, string>,
+  });
+  let raw = '';
+  const tui: Tui = {
+    term,
+    proc,
+    raw: () => raw,
+    lines() {
+      const out: string[] = [];
+      const buffer = term.buffer.active;
+      for (let i = 0; i < term.rows; i++) out.push(buffer.getLine(buffer.viewportY + i)?.translateToString(true) ?? '');
+      return out;
+    },
+    screen: () => tui.lines().join('\n'),
+    bells: 0,
+    titles: [],
+    write: (data) => proc.write(data),
+    async waitForText(what, seconds = 20) {
+      const found = () => (typeof what === 'string' ? tui.screen().includes(what) : what.test(tui.screen()));
+      await tui.waitUntil(`text ${String(what)}`, found, seconds);
+    },
+    async waitUntil(what, check, seconds = 20) {
+      const deadline = Date.now() + seconds * 1000;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${tui.screen()}`);
+        if (tui.exitCode !== undefined) throw new Error(`cac exited (${tui.exitCode}) waiting for ${what}; output:\n${raw.slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async kill() {
+      if (tui.exitCode !== undefined) return;
+      const exited = new Promise<void>((resolve) => proc.onExit(() => resolve()));
+      proc.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (tui.exitCode === undefined) proc.kill('SIGKILL');
+    },
+  };
+  term.onBell(() => tui.bells++);
+  term.onTitleChange((title) => tui.titles.push(title));
+  proc.onData((data) => {
+    raw += data;
+    term.write(data);
+  });
+  proc.onExit(({exitCode}) => {
+    tui.exitCode = exitCode;
+  });
+  return tui;
+}
