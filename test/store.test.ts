@@ -106,3 +106,18 @@ t.test('a corrupt journal line in the middle stops recovery with the file named'
   await t.rejects(new LowStore(dir, {journal: true}).open(), {message: /journal-3\.wal/});
   t.equal(await readFile(join(dir, 'journal-3.wal'), 'utf8'), 'garbage\n{"f":"chats/a.json","d":{}}\n', 'left as it was');
 });
+
+t.test('a released document is dropped from memory only once it is written', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cac-store-'));
+  const store = await new LowStore(dir, {journal: true}).open();
+  const db = store.newChat(chat('r1'));
+  db.data.state = 'ended';
+  const saved = store.save(db);
+  store.release(db);
+  t.equal(await store.chat('r1'), db, 'still the same object while its write is pending');
+  await saved;
+  await store.close();
+  const fresh = await store.chat('r1');
+  t.not(fresh, db, 'read again from disk afterwards');
+  t.equal(fresh?.data.state, 'ended');
+});

@@ -213,6 +213,7 @@ async function close(
     }
   }
   hub.chats.delete(chat.id);
+  hub.store.release(db);
 }
 
 export async function sendLink(hub: Hub, operator: string, chatId: string, id: string, input: string): Promise<ChatEvent> {

@@ -81,7 +81,9 @@ export class Hub {
       for (const name of ['blocks', 'canned', 'messages', 'status'] as const) await this.store.global(name);
       for (const id of await this.store.chatIds()) {
         const db = await this.store.chat(id);
-        if (db && db.data.state !== 'ended') this.chats.set(id, db);
+        if (!db) continue;
+        if (db.data.state !== 'ended') this.chats.set(id, db);
+        else this.store.release(db);
       }
     } catch (error) {
       await this.unlock();

@@ -34,6 +34,7 @@ export function attachVisitor(hub: Hub, ws: WebSocket, site: SiteRecord, ip: str
     gone.goneTimer = setTimeout(() => {
       if (gone.conns.size > 0) return;
       hub.visitors.delete(gone.doc.data.id);
+      hub.store.release(gone.doc);
       hub.toOperators({t: 'visitor.gone', visitorId: gone.doc.data.id}, gone.site.domain);
       const chatId = gone.doc.data.chatId;
       if (chatId) visitorLeft(hub, chatId).catch((error: unknown) => hub.log(`visitor left: ${String(error)}`));

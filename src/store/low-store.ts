@@ -56,6 +56,7 @@ export class LowStore {
   private readonly journal: Journal | undefined;
   /** Documents acknowledged through the journal but not yet checkpointed into their own files. */
   private unwritten = new Set<Low<unknown>>();
+  private readonly releasing = new Set<Low<unknown>>();
   private checkpointing: Promise<void> | undefined;
   /** The last checkpoint failure; its documents stay in the journal and are tried again. */
   checkpointError: unknown;
@@ -170,6 +171,27 @@ export class LowStore {
     while (this.flushing) await this.flushing;
   }
 
+  /**
+   * Lets go of a document the caller no longer needs in memory (an ended chat, a visitor who
+   * left), once nothing of it waits to be written: until then the file on disk may be older.
+   */
+  release<T>(doc: Low<T>): void {
+    const db = doc as Low<unknown>;
+    if (this.pending.has(db) || this.unwritten.has(db) || this.flushing || this.checkpointing) this.releasing.add(db);
+    else this.uncache(db);
+  }
+
+  private uncache(db: Low<unknown>): void {
+    const file = (db.adapter as DurableJSONFile<unknown>).file;
+    if (this.docs.get(file) === db) this.docs.delete(file);
+  }
+
+  private releaseWritten(): void {
+    if (this.flushing || this.checkpointing || this.pending.size > 0 || this.unwritten.size > 0) return;
+    for (const db of this.releasing) this.uncache(db);
+    this.releasing.clear();
+  }
+
   /** Drops cached documents so the next access reads them from disk (tests, CLI). */
   forget(): void {
     this.docs.clear();
@@ -205,6 +227,7 @@ export class LowStore {
       }
     }
     this.flushing = undefined;
+    this.releaseWritten();
   }
 
   private async journalBatch(batch: Map<Low<unknown>, Waiter[]>): Promise<void> {
@@ -253,6 +276,7 @@ export class LowStore {
       }
     } finally {
       this.checkpointing = undefined;
+      this.releaseWritten();
     }
   }
 
