@@ -1,7 +1,7 @@
 import t from 'tap';
 import {opChatId} from '../src/protocol/index.js';
 import {LowStore} from '../src/store/low-store.js';
-import {startTestHub} from './helpers/hub.js';
+import {acceptedChat, startTestHub} from './helpers/hub.js';
 
 t.test('visitors are tracked page by page and operators can read visits and chat history', async (t) => {
   const hub = await startTestHub();
@@ -25,10 +25,7 @@ t.test('visitors are tracked page by page and operators can read visits and chat
   alice.send({t: 'visitor.visits', visitorId});
   t.equal((await alice.waitType('visitor.visits')).visits.length, 1);
 
-  visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hi'});
-  const {chatId} = await visitor.waitType('chat.queued');
-  alice.send({t: 'chat.accept', chatId});
-  await alice.waitType('chat.assigned');
+  const chatId = await acceptedChat(visitor, alice);
   alice.send({t: 'chat.end', chatId});
   t.equal((await visitor.waitType('chat.closed')).reason, 'ended');
   alice.send({t: 'visitor.chats', visitorId});

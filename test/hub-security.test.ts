@@ -2,7 +2,7 @@ import t from 'tap';
 import {removeOperator, resetToken} from '../src/accounts/operators.js';
 import {MAX_FRAME_BYTES, PROTOCOL_VERSION} from '../src/protocol/index.js';
 import {LowStore} from '../src/store/low-store.js';
-import {startTestHub} from './helpers/hub.js';
+import {acceptedChat, startTestHub} from './helpers/hub.js';
 import {Peer} from './helpers/peer.js';
 
 t.test('the upgrade refuses unknown sites, foreign origins, unknown operators and wrong tokens', async (t) => {
@@ -69,10 +69,8 @@ t.test('writing to a chat one does not own, and accepting a taken chat, are refu
   const alice = await hub.operator('alice');
   const bob = await hub.operator('bob');
   const visitor = await hub.visitor();
-  visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hi'});
-  const {chatId} = await visitor.waitType('chat.queued');
-  alice.send({t: 'chat.accept', chatId});
-  await bob.waitType('chat.assigned');
+  const chatId = await acceptedChat(visitor, alice);
+  await bob.waitType('chat.assigned', (f) => f.chatId === chatId);
   bob.send({t: 'msg', id: bob.nextId(), chatId, text: 'sneaky'});
   t.match(await bob.waitType('error'), {code: 'not_owner'});
   bob.send({t: 'chat.accept', chatId});
@@ -92,10 +90,7 @@ t.test('links: http(s) only, relative ones resolved against the site', async (t)
   t.teardown(() => hub.close());
   const alice = await hub.operator('alice');
   const visitor = await hub.visitor();
-  visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hi'});
-  const {chatId} = await visitor.waitType('chat.queued');
-  alice.send({t: 'chat.accept', chatId});
-  await alice.waitType('chat.assigned');
+  const chatId = await acceptedChat(visitor, alice);
 
   const bad = alice.nextId();
   alice.send({t: 'link.send', id: bad, chatId, url: 'javascript:alert(1)'});
@@ -121,10 +116,7 @@ t.test('a blocked visitor is refused until the next local midnight, then allowed
   const alice = await hub.operator('alice');
   const visitor = await hub.visitor();
   const welcome = visitor.of('welcome')[0]!;
-  visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hi'});
-  const {chatId} = await visitor.waitType('chat.queued');
-  alice.send({t: 'chat.accept', chatId});
-  await alice.waitType('chat.assigned');
+  const chatId = await acceptedChat(visitor, alice);
   alice.send({t: 'chat.block', chatId});
   const closed = await visitor.waitType('chat.closed');
   t.equal(closed.reason, 'blocked');

@@ -59,3 +59,12 @@ export async function startTestHub(
     },
   };
 }
+
+/** The visitor asks to chat and `operator` accepts; resolves with the chat id once assigned. */
+export async function acceptedChat(visitor: Peer, operator: Peer, text = 'hi'): Promise<string> {
+  visitor.send({t: 'chat.request', id: visitor.nextId(), text});
+  const {chatId} = await visitor.waitType('chat.queued');
+  operator.send({t: 'chat.accept', chatId});
+  await operator.waitType('chat.assigned', (f) => f.chatId === chatId);
+  return chatId as string;
+}
