@@ -77,6 +77,7 @@ export class Chat {
   open(focus = true): void {
     this.v.panel.hidden = false;
     this.unread = false;
+    this.markRead();
     this.v.launcher.setAttribute('aria-expanded', 'true');
     if (!popout) saveTab('open', true);
     this.render();
@@ -212,10 +213,11 @@ export class Chat {
     if (chatId !== this.chatId) this.reset(chatId);
     if (!this.transcript.event(e)) return;
     if (e.kind === 'join') this.operator = String(e.name);
-    if (e.from === 'operator') {
-      this.typingName = '';
-      if (this.v.panel.hidden) this.unread = true;
-    }
+    if (e.from === 'operator') this.typingName = '';
+    // Read marks are shared by the tabs, so history replayed into a new tab is not news.
+    const read = load<{c: string; s: number}>('read');
+    if (!this.v.panel.hidden) this.markRead();
+    else if (e.from === 'operator' && !(read?.c === chatId && read.s >= e.seq)) this.unread = true;
   }
 
   private closed(f: Extract<HubToVisitor, {t: 'chat.closed'}>): void {
@@ -280,6 +282,10 @@ export class Chat {
       this.socket.send({t: 'typing', typing: now, preview: now ? text : undefined});
       this.wasTyping = now;
     }, 300);
+  }
+
+  private markRead(): void {
+    if (this.chatId) save('read', {c: this.chatId, s: this.transcript.lastSeq});
   }
 
   private status(text: string): void {

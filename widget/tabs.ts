@@ -2,7 +2,7 @@ import {load, loadTab, newId, save, saveTab} from './store.js';
 
 // Site tabs coordinate through localStorage: each beats into `tabs` while alive and writes its
 // id into `focus` when the visitor turns to it. Hidden tabs may run timers only once a minute,
-// hence the long staleness limit; a closed tab removes itself on pagehide.
+// hence the long staleness limit; a closed tab expires itself shortly after pagehide.
 const BEAT = 15_000;
 const STALE = 65_000;
 const POPOUT = 'cac-popout:';
@@ -29,8 +29,8 @@ function beat(alive: boolean): void {
   const beats = load<Beats>('tabs') ?? {};
   const now = Date.now();
   for (const [id, at] of Object.entries(beats)) if (now - at > STALE) delete beats[id];
-  if (alive) beats[me] = now;
-  else delete beats[me];
+  // A tab that is navigating hides its page too: leave it a few seconds to come back.
+  beats[me] = alive ? now : now - STALE + 3000;
   save('tabs', beats);
 }
 
