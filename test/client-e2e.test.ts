@@ -1,18 +1,10 @@
-import {mkdtemp} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
 import t from 'tap';
 import {startTestHub, type TestHub} from './helpers/hub.js';
-import {keys, spawnTui, type Tui} from './helpers/tui.js';
+import {keys, startClient, type Tui} from './helpers/tui.js';
+import type {Peer} from './helpers/peer.js';
 
-async function client(t: {teardown(fn: () => unknown): void}, hub: TestHub, operator: string): Promise<Tui> {
-  const config = await mkdtemp(join(tmpdir(), 'cac-config-'));
-  const tui = spawnTui(['client', '--hub', hub.url, '--operator', operator], {
-    env: {CAC_TOKEN: hub.tokens[operator], XDG_CONFIG_HOME: config},
-  });
-  t.teardown(() => tui.kill());
-  await tui.waitForText('● connected');
-  return tui;
+function client(t: {teardown(fn: () => unknown): void}, hub: TestHub, operator: string): Promise<Tui> {
+  return startClient(t, hub.url, operator, hub.tokens[operator]!);
 }
 
 t.test('a request rings and pops up; Enter opens a pane; messages flow both ways', async (t) => {
@@ -36,4 +28,65 @@ t.test('a request rings and pops up; Enter opens a pane; messages flow both ways
 
   visitor.send({t: 'msg', id: visitor.nextId(), text: 'Great, I will order one'});
   await alice.waitForText('Vera: Great, I will order one');
+});
+
+async function request(hub: TestHub, name: string, text: string): Promise<{visitor: Peer; chatId: string}> {
+  const visitor = await hub.visitor();
+  visitor.send({t: 'chat.request', id: visitor.nextId(), name, text});
+  const queued = await visitor.waitType('chat.queued');
+  return {visitor, chatId: queued.chatId as string};
+}
+
+t.test('two clients are both rung; the first Enter wins; leaving re-rings the other', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const [alice, bob] = await Promise.all([client(t, hub, 'alice'), client(t, hub, 'bob')]);
+  await request(hub, 'Vera', 'Do you ship abroad?');
+  await Promise.all([alice.waitForText('Chat request: Vera'), bob.waitForText('Chat request: Vera')]);
+  await alice.waitUntil('alice rung', () => alice.bells === 1);
+  await bob.waitUntil('bob rung', () => bob.bells === 1);
+
+  alice.write(keys.enter);
+  await alice.waitForText('alice joined the chat');
+  await bob.waitUntil('bob\'s popup to close', () => !bob.screen().includes('Chat request:'));
+  await bob.waitForText('with Vera → alice');
+  t.pass('the other operator sees who has the chat');
+
+  alice.write(keys.alt('l'));
+  await alice.waitForText('alice left the chat');
+  await bob.waitUntil('bob rung again', () => bob.bells === 2);
+  await bob.waitForText('Chat request: Vera');
+  t.equal(alice.bells, 1, 'the operator who left is not rung again');
+  bob.write(keys.enter);
+  await bob.waitForText('bob joined the chat');
+});
+
+t.test('two chats in two panes: switch by key, the background pane counts unread', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await client(t, hub, 'alice');
+  const one = await request(hub, 'Vera', 'first question');
+  await alice.waitForText('Chat request: Vera');
+  alice.write(keys.enter);
+  await alice.waitForText('alice joined the chat');
+  await request(hub, 'Walt', 'second question');
+  await alice.waitForText('Chat request: Walt');
+  alice.write(keys.enter);
+  await alice.waitForText('Walt: second question');
+  await alice.waitForText(' 2 Walt ');
+
+  one.visitor.send({t: 'msg', id: one.visitor.nextId(), text: 'are you still there?'});
+  await alice.waitForText(' 1 Vera (1) ');
+  t.notOk(alice.screen().includes('are you still there?'), 'the message is in the background pane');
+  alice.write(keys.alt('1'));
+  await alice.waitForText('Vera: are you still there?');
+  await alice.waitUntil('the unread count to clear', () => !alice.screen().includes('Vera (1)'));
+  alice.write(keys.alt('2'));
+  await alice.waitForText('Walt: second question');
+
+  // The visitor closes the chat from the widget.
+  alice.write(keys.alt('1'));
+  await alice.waitForText('Vera: are you still there?');
+  one.visitor.send({t: 'chat.leave'});
+  await alice.waitForText('Visitor has left the conversation');
 });

@@ -13,21 +13,26 @@ export function clock(at: number): string {
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
-/** Hard-wraps text to `width` columns (code points; chat text is mostly narrow). */
-export function wrap(text: string, width: number): string[] {
+/**
+ * Wraps text at spaces to `width` columns, the lines after the first to `rest` (they get an
+ * indent); words longer than a line are cut. Counts code points: chat text is mostly narrow.
+ */
+export function wrap(text: string, width: number, rest = width): string[] {
   const out: string[] = [];
+  const room = () => Math.max(1, out.length === 0 ? width : rest);
   for (const paragraph of text.split('\n')) {
     let line = '';
     for (const word of paragraph.split(/(\s+)/)) {
-      if ([...line].length + [...word].length <= width) {
+      if ([...line].length + [...word].length <= room()) {
         line += word;
         continue;
       }
       if (line.trim()) out.push(line.trimEnd());
       line = word.trimStart();
-      while ([...line].length > width) {
-        out.push([...line].slice(0, width).join(''));
-        line = [...line].slice(width).join('');
+      while ([...line].length > room()) {
+        const n = room();
+        out.push([...line].slice(0, n).join(''));
+        line = [...line].slice(n).join('');
       }
     }
     out.push(line.trimEnd());
@@ -54,7 +59,7 @@ export function paneLines(pane: Pane, width: number, me: string): Line[] {
   const lines: Line[] = [];
   const indent = '      ';
   const push = (text: string, t: Line['tone']) => {
-    wrap(text, width).forEach((l, i) => lines.push({text: i === 0 ? l : indent + l, tone: t}));
+    wrap(text, width, width - indent.length).forEach((l, i) => lines.push({text: i === 0 ? l : indent + l, tone: t}));
   };
   for (const e of pane.events) push(eventText(e), tone(e, me));
   for (const p of pane.pending) push(`${clock(p.at)} ${me}: ${clean(p.text, true)} (sending…)`, 'pending');

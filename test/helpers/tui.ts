@@ -93,3 +93,34 @@ export function spawnTui(args: string[], options: {env?: NodeJS.ProcessEnv; cols
   });
   return tui;
 }
+
+/** A port that was free a moment ago, for a hub that must come back on the same address. */
+export async function freeTcpPort(): Promise<number> {
+  const {createServer} = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const {port} = server.address() as {port: number};
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `cac client` for an operator in a pseudo-terminal with a private config folder. */
+export async function startClient(
+  t: {teardown(fn: () => unknown): void},
+  hubUrl: string,
+  operator: string,
+  token: string,
+  size: {cols?: number; rows?: number} = {},
+): Promise<Tui> {
+  const {mkdtemp} = await import('node:fs/promises');
+  const {tmpdir} = await import('node:os');
+  const {join} = await import('node:path');
+  const config = await mkdtemp(join(tmpdir(), 'cac-config-'));
+  const tui = spawnTui(['client', '--hub', hubUrl, '--operator', operator], {env: {CAC_TOKEN: token, XDG_CONFIG_HOME: config}, ...size});
+  t.teardown(() => tui.kill());
+  await tui.waitForText('● connected');
+  return tui;
+}

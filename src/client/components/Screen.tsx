@@ -41,6 +41,9 @@ export function Screen({state, configPath}: ScreenProps) {
   const overlay = state.overlay;
   return (
     <Box flexDirection="column" width={cols} height={height}>
+      {overlay?.kind === 'help' ? (
+        <HelpOverlay width={cols} height={main} />
+      ) : (
       <Box height={main}>
         <Box flexDirection="column" width={left}>
           <VisitorList visitors={visitorRows(state)} selected={state.selected.visitors} focused={state.focus === 'visitors'} height={visitorsH} width={left} now={state.now} />
@@ -51,9 +54,7 @@ export function Screen({state, configPath}: ScreenProps) {
           <Text dimColor>{'│\n'.repeat(main).trimEnd()}</Text>
         </Box>
         <Box flexDirection="column" width={right}>
-          {overlay?.kind === 'help' ? (
-            <HelpOverlay width={right} height={main} />
-          ) : overlay?.kind === 'options' ? (
+          {overlay?.kind === 'options' ? (
             <OptionsScreen settings={state.settings} index={overlay.index} width={right} configPath={configPath} />
           ) : (
             <>
@@ -70,6 +71,7 @@ export function Screen({state, configPath}: ScreenProps) {
           )}
         </Box>
       </Box>
+      )}
       {overlay?.kind === 'confirm' ? <Confirm question={overlay.question} width={cols} /> : <KeyBar bindings={BINDINGS.filter((b) => b.where.includes(where))} width={cols} />}
       <StatusLine conn={state.conn} me={state.me} myName={state.myName} hub={state.hub} notice={state.notice} now={state.now} width={cols} />
     </Box>

@@ -1,0 +1,62 @@
+import {mkdtemp, readFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import t from 'tap';
+import {PROTOCOL_VERSION} from '../src/protocol/index.js';
+import {Peer} from './helpers/peer.js';
+import {keys, spawnTui} from './helpers/tui.js';
+
+t.test('npm start in a terminal runs the hub and opens the client as the local admin', async (t) => {
+  const data = await mkdtemp(join(tmpdir(), 'cac-start-tui-'));
+  const config = await mkdtemp(join(tmpdir(), 'cac-config-'));
+  const tui = spawnTui(['start', '--port', '0', '--data', data], {env: {XDG_CONFIG_HOME: config}, cols: 80, rows: 24});
+  t.teardown(() => tui.kill());
+  await tui.waitForText('● connected');
+  await tui.waitForText(/admin on-line \| http:\/\/127\.0\.0\.1:\d+/);
+  const url = /cac hub:\s+(http:\/\/\S+)/.exec(tui.raw())![1]!;
+
+  // A visitor on the demo site shows up in the admin's list, and its request rings.
+  const visitor = await Peer.connect(`${url.replace('http', 'ws')}/ws/visitor?site=localhost`, {origin: `http://localhost`});
+  t.teardown(() => visitor.close());
+  visitor.send({t: 'hello', v: PROTOCOL_VERSION, site: 'localhost', page: {url: `http://localhost/demo/`, title: 'Demo shop'}});
+  await visitor.waitType('welcome');
+  await tui.waitForText('/demo/');
+  visitor.send({t: 'chat.request', id: visitor.nextId(), name: 'Demo', text: 'hello from the demo'});
+  await tui.waitForText('Chat request: Demo on localhost');
+  await tui.waitUntil('a bell', () => tui.bells > 0);
+
+  // The hub logs to a file, never onto the client's screen.
+  t.match(await readFile(join(data, 'hub.log'), 'utf8'), /hub listening/);
+  t.notOk(tui.screen().includes('hub listening'));
+
+  tui.write(keys.ctrlC);
+  await tui.waitUntil('the client to exit', () => tui.exitCode !== undefined, 20).catch(() => {});
+  t.equal(tui.exitCode, 0, 'Ctrl+C with no chat open quits at once');
+});
+
+t.test('Ctrl+C asks before quitting while a chat is open', async (t) => {
+  const data = await mkdtemp(join(tmpdir(), 'cac-start-tui-'));
+  const config = await mkdtemp(join(tmpdir(), 'cac-config-'));
+  const tui = spawnTui(['start', '--port', '0', '--data', data], {env: {XDG_CONFIG_HOME: config}, cols: 80, rows: 24});
+  t.teardown(() => tui.kill());
+  await tui.waitForText('● connected');
+  const url = /cac hub:\s+(http:\/\/\S+)/.exec(tui.raw())![1]!;
+  const visitor = await Peer.connect(`${url.replace('http', 'ws')}/ws/visitor?site=localhost`, {origin: `http://localhost`});
+  t.teardown(() => visitor.close());
+  visitor.send({t: 'hello', v: PROTOCOL_VERSION, site: 'localhost', page: {url: `http://localhost/demo/`, title: 'Demo shop'}});
+  await visitor.waitType('welcome');
+  visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hi'});
+  await tui.waitForText('Chat request:');
+  tui.write(keys.enter);
+  await tui.waitForText('Admin joined the chat');
+  tui.write(keys.ctrlC);
+  await tui.waitForText('Quit with 1 chat(s) open? (y/N)');
+  tui.write('n');
+  await tui.waitUntil('the question to go', () => !tui.screen().includes('Quit with'));
+  t.equal(tui.exitCode, undefined, 'still running after "n"');
+  tui.write(keys.ctrlC);
+  await tui.waitForText('Quit with 1 chat(s) open?');
+  tui.write('y');
+  await tui.waitUntil('the client to exit', () => tui.exitCode !== undefined, 20).catch(() => {});
+  t.equal(tui.exitCode, 0);
+});
