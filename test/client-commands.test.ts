@@ -1,0 +1,224 @@
+import t from 'tap';
+import type {Key} from 'ink';
+import type {OperatorToHub} from '../src/protocol/index.js';
+import {run, type Effects} from '../src/client/commands.js';
+import {isF1, keyToCommand, type Command} from '../src/client/keymap.js';
+import {reducer, initialState, type Action, type State} from '../src/client/reducer.js';
+import {defaultSettings, type Settings} from '../src/client/state.js';
+
+const NOW = 1_000_000;
+
+function harness(start?: State) {
+  let state = start ?? initialState('h', 'alice', defaultSettings, NOW);
+  const sent: OperatorToHub[] = [];
+  const saved: Settings[] = [];
+  let online = true;
+  let n = 0;
+  const fx: Effects = {
+    send: (frame) => {
+      sent.push(frame);
+      return online || 'id' in frame;
+    },
+    dispatch: (action: Action) => {
+      state = reducer(state, action);
+    },
+    saveSettings: (s) => saved.push(s),
+    newId: () => `id-${String(++n).padStart(6, '0')}`,
+  };
+  return {
+    fx,
+    sent,
+    saved,
+    get state() {
+      return state;
+    },
+    set offline(v: boolean) {
+      online = !v;
+    },
+    do(...commands: Command[]) {
+      for (const c of commands) run(state, c, fx);
+    },
+    hub(frame: any) {
+      state = reducer(state, {type: 'hub', frame});
+    },
+    type(text: string) {
+      for (const ch of text) run(state, {c: 'type', text: ch}, fx);
+    },
+  };
+}
+
+const chat = (id: string, over = {}) => ({id, kind: 'visitor' as const, site: 'example.com', visitorName: 'Vera', state: 'waiting' as const, requestedAt: NOW, firstText: 'hi', lastSeq: 1, ...over});
+const me = {name: 'alice', displayName: 'Alice', status: 'online' as const, connected: true};
+
+function withChat() {
+  const h = harness();
+  h.hub({t: 'ready', me, hub: 'cac', operators: [{name: 'bob', displayName: 'Bob', status: 'online', connected: true}], visitors: [], chats: [], messages: [], canned: []});
+  h.hub({t: 'chat.requested', chat: chat('c1')});
+  return h;
+}
+
+t.test('Enter on the popup accepts; Enter in the pane sends, with the same id in the pane', async (t) => {
+  const h = withChat();
+  h.do({c: 'enter'});
+  t.same(h.sent.at(-1), {t: 'chat.accept', chatId: 'c1'});
+  h.hub({t: 'chat.assigned', chatId: 'c1', operator: 'alice'});
+  h.type('hello');
+  t.same(h.sent.at(-1), {t: 'typing', chatId: 'c1', typing: true}, 'the visitor is told I am typing');
+  t.equal(h.sent.filter((f) => f.t === 'typing').length, 1, 'once per message');
+  h.do({c: 'backspace'}, {c: 'type', text: 'o there'}, {c: 'enter'});
+  t.same(h.sent.find((f) => f.t === 'msg'), {t: 'msg', id: 'id-000001', chatId: 'c1', text: 'hello there'});
+  t.equal(h.state.panes[0]!.pending[0]!.id, 'id-000001');
+  t.equal(h.state.panes[0]!.draft, '');
+  h.do({c: 'type', text: 'one two'}, {c: 'deleteWord'});
+  t.equal(h.state.panes[0]!.draft, 'one ');
+  h.do({c: 'clearLine'});
+  t.equal(h.state.panes[0]!.draft, '');
+});
+
+t.test('slash commands and keys for leave, end, block (confirmed), link, status, msg', async (t) => {
+  const h = withChat();
+  h.do({c: 'enter'});
+  h.hub({t: 'chat.assigned', chatId: 'c1', operator: 'alice'});
+  const line = (text: string) => {
+    h.fx.dispatch({type: 'draft', text});
+    h.do({c: 'enter'});
+  };
+  line('/leave');
+  t.same(h.sent.at(-1), {t: 'chat.leave', chatId: 'c1'});
+  h.do({c: 'end'});
+  t.same(h.sent.at(-1), {t: 'chat.end', chatId: 'c1'});
+  h.do({c: 'block'});
+  t.equal(h.state.overlay?.kind, 'confirm');
+  const before = h.sent.length;
+  h.do({c: 'answer', yes: false});
+  t.equal(h.sent.length, before, '"no" blocks nobody');
+  line('/block');
+  h.do({c: 'answer', yes: true});
+  t.same(h.sent.at(-1), {t: 'chat.block', chatId: 'c1'});
+  line('/link order.htm');
+  t.match(h.sent.at(-1), {t: 'link.send', chatId: 'c1', url: 'order.htm'});
+  line('/status away');
+  t.same(h.sent.at(-1), {t: 'status', status: 'away'});
+  line('/status off-line');
+  t.same(h.sent.at(-1), {t: 'status', status: 'offline'});
+  line('/status busy');
+  t.match(h.state.notice, /usage/);
+  line('/link');
+  t.match(h.state.notice, /usage: \/link/);
+  h.do({c: 'status'});
+  t.same(h.sent.at(-1), {t: 'status', status: 'away'}, 'the status key cycles from on-line');
+  line('/msg bob are you there?');
+  t.match(h.sent.at(-1), {t: 'op.msg', to: 'bob', text: 'are you there?'});
+  t.equal(h.state.panes.at(-1)!.peer, 'bob');
+  line('/msg bob');
+  t.match(h.state.notice, /usage: \/msg/);
+  line('/frobnicate');
+  t.match(h.state.notice, /unknown command/);
+  line('/help');
+  t.equal(h.state.overlay?.kind, 'help');
+  h.do({c: 'escape'});
+  t.notOk(h.state.overlay);
+  line('/options');
+  t.equal(h.state.overlay?.kind, 'options');
+  h.do({c: 'down'}, {c: 'down'}, {c: 'enter'});
+  t.equal(h.state.settings.notify, 'osc9');
+  t.equal(h.saved.at(-1)!.notify, 'osc9', 'settings are saved');
+  h.do({c: 'up'}, {c: 'up'}, {c: 'up'}, {c: 'enter'});
+  t.equal(h.state.settings.bell, false);
+  h.do({c: 'escape'});
+});
+
+t.test('operators: Alt+O then Enter opens an operator chat; messages there are op.msg', async (t) => {
+  const h = withChat();
+  h.do({c: 'escape'});
+  t.same(h.state.popups, [], 'Esc hides the popup');
+  h.do({c: 'operators'}, {c: 'enter'});
+  t.equal(h.state.panes[0]!.chatId, 'op~alice~bob');
+  h.type('hi');
+  h.do({c: 'enter'});
+  t.match(h.sent.at(-1), {t: 'op.msg', to: 'bob', text: 'hi'});
+  t.notOk(h.sent.some((f) => f.t === 'typing'), 'no typing frames to operators');
+  h.do({c: 'leave'});
+  t.match(h.state.notice, /select one of your open visitor chats/);
+  h.do({c: 'close'});
+  t.equal(h.state.panes.length, 0);
+});
+
+t.test('Enter on the chat list accepts a waiting chat or opens my own; quit asks while chats are open', async (t) => {
+  const h = withChat();
+  h.do({c: 'escape'});
+  h.do({c: 'enter'});
+  t.same(h.sent.at(-1), {t: 'chat.accept', chatId: 'c1'});
+  h.hub({t: 'chat.assigned', chatId: 'c1', operator: 'alice'});
+  h.fx.dispatch({type: 'focus', focus: 'chats'});
+  h.do({c: 'enter'});
+  t.equal(h.state.focus, 'pane', 'my own chat: back to its pane');
+  h.hub({t: 'chat.requested', chat: chat('c2', {requestedAt: NOW - 1})});
+  h.hub({t: 'chat.assigned', chatId: 'c2', operator: 'bob'});
+  h.fx.dispatch({type: 'focus', focus: 'chats'});
+  h.do({c: 'down'}, {c: 'enter'});
+  t.match(h.state.notice, /bob has this chat/);
+  h.do({c: 'quit'});
+  t.equal(h.state.overlay?.kind, 'confirm');
+  t.notOk(h.state.quit);
+  h.do({c: 'answer', yes: true});
+  t.ok(h.state.quit);
+});
+
+t.test('closing my chat pane leaves the chat; a closed pane sends nothing; offline non-messages are refused', async (t) => {
+  const h = withChat();
+  h.do({c: 'enter'});
+  h.hub({t: 'chat.assigned', chatId: 'c1', operator: 'alice'});
+  h.hub({t: 'ev', chatId: 'c1', e: {seq: 2, at: NOW, kind: 'left', from: 'system', name: 'system', text: 'Visitor has left the conversation'}});
+  h.type('anyone?');
+  h.do({c: 'enter'});
+  t.notOk(h.sent.some((f) => f.t === 'msg'));
+  t.match(h.state.notice, /Visitor has left the conversation: nothing was sent/);
+  t.equal(h.state.panes[0]!.draft, 'anyone?', 'the text is kept');
+  h.offline = true;
+  h.do({c: 'status'});
+  t.match(h.state.notice, /not connected/);
+  h.do({c: 'close'});
+  t.notOk(h.sent.some((f) => f.t === 'chat.leave'), 'an ended chat is not left');
+  t.equal(h.state.panes.length, 0);
+  h.do({c: 'focusNext'}, {c: 'focusPrev'}, {c: 'help'}, {c: 'escape'}, {c: 'scroll', pages: 1}, {c: 'paneNext'}, {c: 'panePrev'}, {c: 'pane', index: 0});
+  t.pass('commands without a pane are harmless');
+});
+
+const key = (over: Partial<Key> = {}): Key => ({
+  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
+  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
+  super: false, hyper: false, capsLock: false, numLock: false, ...over,
+} as Key);
+
+t.test('keymap', async (t) => {
+  const pane = {focus: 'pane' as const};
+  const list = {focus: 'chats' as const};
+  t.same(keyToCommand('c', key({ctrl: true}), pane), {c: 'quit'});
+  t.same(keyToCommand('y', key(), {...pane, overlay: 'confirm'}), {c: 'answer', yes: true});
+  t.same(keyToCommand('x', key(), {...pane, overlay: 'confirm'}), {c: 'answer', yes: false});
+  t.same(keyToCommand('', key({escape: true, meta: true}), pane), {c: 'escape'});
+  t.same(keyToCommand('q', key(), {...list, overlay: 'help'}), {c: 'escape'});
+  t.same(keyToCommand('', key({downArrow: true}), {...list, overlay: 'options'}), {c: 'down'});
+  t.same(keyToCommand(' ', key(), {...list, overlay: 'options'}), {c: 'enter'});
+  t.same(keyToCommand('', key({tab: true}), list), {c: 'focusNext'});
+  t.same(keyToCommand('', key({tab: true, shift: true}), list), {c: 'focusPrev'});
+  t.same(keyToCommand('3', key({meta: true}), pane), {c: 'pane', index: 2});
+  t.same(keyToCommand('', key({meta: true, leftArrow: true}), pane), {c: 'panePrev'});
+  t.same(keyToCommand('', key({meta: true, rightArrow: true}), pane), {c: 'paneNext'});
+  t.same(keyToCommand('l', key({meta: true}), pane), {c: 'leave'});
+  t.same(keyToCommand('B', key({meta: true, shift: true}), pane), {c: 'block'});
+  t.same(keyToCommand('n', key({ctrl: true}), pane), {c: 'paneNext'});
+  t.same(keyToCommand('', key({pageUp: true}), pane), {c: 'scroll', pages: 1});
+  t.same(keyToCommand('', key({return: true}), pane), {c: 'enter'});
+  t.same(keyToCommand('k', key(), list), {c: 'up'});
+  t.same(keyToCommand('?', key(), list), {c: 'help'});
+  t.same(keyToCommand('?', key(), pane), {c: 'type', text: '?'}, 'in the pane ? is text');
+  t.same(keyToCommand('', key({backspace: true}), pane), {c: 'backspace'});
+  t.same(keyToCommand('u', key({ctrl: true}), pane), {c: 'clearLine'});
+  t.same(keyToCommand('w', key({ctrl: true}), pane), {c: 'deleteWord'});
+  t.same(keyToCommand('a\r\nb', key(), pane), {c: 'type', text: 'a b'}, 'pasted newlines become spaces');
+  t.equal(keyToCommand('z', key({ctrl: true}), pane), undefined);
+  t.ok(isF1('\x1bOP'));
+  t.notOk(isF1('P'));
+});
