@@ -36,6 +36,12 @@ export const keys = {
 };
 
 /** Runs the real `cac` in a pseudo-terminal and keeps a headless xterm screen of its output. */
+function withoutCi(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = {...env};
+  delete copy.CI;
+  return copy;
+}
+
 export function spawnTui(args: string[], options: {env?: NodeJS.ProcessEnv; cols?: number; rows?: number; cwd?: string} = {}): Tui {
   const cols = options.cols ?? 100;
   const rows = options.rows ?? 30;
@@ -45,7 +51,9 @@ export function spawnTui(args: string[], options: {env?: NodeJS.ProcessEnv; cols
     cols,
     rows,
     cwd: options.cwd ?? process.cwd(),
-    env: {...process.env, FORCE_COLOR: '1', ...options.env} as Record<string, string>,
+    // CI=true makes ink print only final frames (it assumes no terminal); the operator's client
+    // runs in a real terminal, and so does this one.
+    env: {...withoutCi(process.env), FORCE_COLOR: '1', ...options.env} as Record<string, string>,
   });
   let raw = '';
   const tui: Tui = {
