@@ -203,3 +203,19 @@ t.test('an operator whose client vanishes has its chats put back to waiting', as
   t.equal(ring.chat.state, 'waiting');
   t.equal(visitor.of('chat.closed').length, 0, 'the visitor is not dropped');
 });
+
+t.test('an operator whose network silently vanished is dropped by the heartbeat and its chat re-rung', async (t) => {
+  const hub = await startTestHub({heartbeatMs: 500, operatorGraceMs: 500});
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const bob = await hub.operator('bob');
+  const visitor = await hub.visitor();
+  const chatId = await acceptedChat(visitor, alice);
+  await bob.waitType('chat.assigned', (f) => f.chatId === chatId);
+  const rings = bob.of('chat.requested').length;
+  // Stops reading: no pong goes back, and no close either, as when a laptop lid shuts.
+  alice.ws.pause();
+  const ring = await bob.waitFor((f) => f.t === 'chat.requested' && bob.of('chat.requested').length > rings);
+  t.equal(ring.chat.id, chatId);
+  await bob.waitType('operator.update', (f) => f.operator.name === 'alice' && f.operator.connected === false);
+});

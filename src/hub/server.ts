@@ -1,7 +1,7 @@
 import {createServer, type IncomingMessage, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import type {Duplex} from 'node:stream';
-import {WebSocketServer} from 'ws';
+import {WebSocketServer, type WebSocket} from 'ws';
 import {MAX_FRAME_BYTES} from '../protocol/index.js';
 import {CloseCode} from './conn.js';
 import {Hub, type HubOptions} from './hub.js';
@@ -15,6 +15,8 @@ export interface ServerOptions extends HubOptions {
   port?: number;
   /** Believe X-Forwarded-For (only behind a reverse proxy that sets it). */
   trustProxy?: boolean;
+  /** How often sockets are pinged; one that has not answered the previous ping is dropped. */
+  heartbeatMs?: number;
 }
 
 export interface RunningHub {
@@ -42,6 +44,23 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
   const trustProxy = options.trustProxy ?? false;
   const wss = new WebSocketServer({noServer: true, maxPayload: MAX_FRAME_BYTES});
   wss.on('error', (error) => hub.log(`websocket server: ${error.message}`));
+  // A peer whose network vanished never closes its socket; without a heartbeat its operator
+  // would keep its chats and its visitor would never "leave".
+  const alive = new WeakMap<WebSocket, boolean>();
+  wss.on('connection', (ws) => {
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
+  });
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!alive.get(ws)) ws.terminate();
+      else {
+        alive.set(ws, false);
+        ws.ping();
+      }
+    }
+  }, options.heartbeatMs ?? 30_000);
+  heartbeat.unref();
   const server = createServer((req, res) => {
     serveHttp(hub, req, res).catch((error: unknown) => {
       hub.log(`http ${req.url}: ${String(error)}`);
@@ -73,7 +92,10 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
         host = '';
       }
       if (!host || (host !== site.domain && !site.aliases.includes(host))) return refuse(socket, 403, 'Forbidden Origin');
-      wss.handleUpgrade(req, socket, head, (ws) => attachVisitor(hub, ws, site, ip, userAgent));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        wss.emit('connection', ws, req);
+        attachVisitor(hub, ws, site, ip, userAgent);
+      });
       return;
     }
     if (url.pathname === '/ws/operator') {
@@ -84,7 +106,10 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
       const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
       const op = hub.operators.get(name);
       if (!op || !token || !(await verifyToken(token, op.salt, op.hash))) return refuse(socket, 401, 'Unauthorized');
-      wss.handleUpgrade(req, socket, head, (ws) => attachOperator(hub, ws, name, ip, userAgent));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        wss.emit('connection', ws, req);
+        attachOperator(hub, ws, name, ip, userAgent);
+      });
       return;
     }
     refuse(socket, 404, 'Not Found');
@@ -106,6 +131,7 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
     port,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     async close() {
+      clearInterval(heartbeat);
       hub.stop();
       for (const ws of wss.clients) ws.close(CloseCode.shutdown, 'hub shutting down');
       await new Promise<void>((resolve) => {
