@@ -42,9 +42,15 @@ export class Chat {
     this.transcript = new Transcript(v.log);
     this.socket = new Socket(url, () => this.hello(), (f) => this.frame(f), () => this.render());
     this.fill();
-    v.launcher.onclick = () => (v.panel.hidden ? this.open() : this.close());
+    v.launcher.onclick = () => {
+      if (v.panel.hidden) this.open();
+      else this.close();
+    };
     v.hide.onclick = () => this.close();
-    v.panel.onkeydown = (e) => e.key === 'Escape' && !popout && this.close();
+    // A handler property that returns false cancels the event: these bodies return nothing.
+    v.panel.onkeydown = (e) => {
+      if (e.key === 'Escape' && !popout) this.close();
+    };
     v.request.form.onsubmit = (e) => this.submit(e, v.request, 'chat.request');
     v.offline.form.onsubmit = (e) => this.submit(e, v.offline, 'offline.message');
     v.composer.onsubmit = (e) => {
@@ -58,7 +64,9 @@ export class Chat {
       }
     };
     v.input.oninput = () => this.typing();
-    v.leave.onclick = () => this.socket.send({t: 'chat.leave'});
+    v.leave.onclick = () => {
+      if (!this.socket.send({t: 'chat.leave'})) this.status('Not connected: try again in a moment.');
+    };
     v.again.onclick = () => {
       this.mode = this.idle();
       this.focus();
