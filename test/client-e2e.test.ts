@@ -90,3 +90,25 @@ t.test('two chats in two panes: switch by key, the background pane counts unread
   one.visitor.send({t: 'chat.leave'});
   await alice.waitForText('Visitor has left the conversation');
 });
+
+t.test('typing indicator with sneak preview; the screen follows a resize to 80x24', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await client(t, hub, 'alice');
+  const {visitor} = await request(hub, 'Vera', 'hello');
+  await alice.waitForText('Chat request: Vera');
+  alice.write(keys.enter);
+  await alice.waitForText('alice joined the chat');
+  visitor.send({t: 'typing', typing: true, preview: 'where is my par'});
+  await alice.waitForText('Vera is typing: where is my par');
+  visitor.send({t: 'typing', typing: false});
+  await alice.waitUntil('the indicator to go', () => !alice.screen().includes('is typing'));
+
+  alice.proc.resize(80, 24);
+  alice.term.resize(80, 24);
+  await alice.waitUntil('the 80x24 layout', () => {
+    const lines = alice.lines();
+    return /● connected \| alice on-line/.test(lines[22] ?? '') && /^Visitors \(1\)/.test(lines[0] ?? '') && /Vera: hello/.test(lines[1] ?? '');
+  });
+  t.match(alice.screen(), /Chatting Visitors \(1\)/);
+});

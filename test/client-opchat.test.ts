@@ -56,3 +56,24 @@ t.test('escape sequences from a visitor change nothing on the screen but harmles
   t.notOk(raw.includes('\x1b[2J', raw.indexOf('alice joined')), 'no clear-screen after the chat began');
   t.notOk(raw.includes('\x9b'), 'no C1 control reached the terminal');
 });
+
+t.test('status by key: other operators see it, and an away operator is not rung', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const [alice, bob] = await Promise.all([client(t, hub, 'alice'), client(t, hub, 'bob')]);
+  await bob.waitForText('● alice (alice) on-line');
+  alice.write(keys.alt('t'));
+  await alice.waitForText('alice away');
+  await bob.waitForText('● alice (alice) away');
+  const visitor = await hub.visitor();
+  visitor.send({t: 'chat.request', id: visitor.nextId(), name: 'Vera', text: 'anyone?'});
+  await bob.waitForText('Chat request: Vera');
+  await alice.waitForText('WAIT');
+  t.equal(alice.bells, 0, 'away: the list shows the chat but nothing rings');
+  t.notOk(alice.screen().includes('Chat request:'));
+  alice.write(keys.alt('t'));
+  await alice.waitForText('alice off-line');
+  alice.write(keys.alt('t'));
+  await alice.waitForText('alice on-line');
+  await bob.waitForText('● alice (alice) on-line');
+});

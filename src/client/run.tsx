@@ -59,13 +59,20 @@ export async function runClient(options: ClientOptions): Promise<void> {
     if (settings.notify === 'osc777') stdout.write(`\x1b]777;notify;cac;${text}\x07`);
   });
 
-  const onResize = () => store.dispatch({type: 'resize', cols: stdout.columns, rows: stdout.rows});
-  stdout.on('resize', onResize);
+  // ink has already redrawn at the old size by now (its listener came first), and a terminal
+  // that reflowed the old frame leaves debris: wipe the screen, then draw afresh at the new size.
+  let instance: ReturnType<typeof render> | undefined;
+  const onResize = () => {
+    stdout.write('\x1b[2J\x1b[H');
+    instance?.clear();
+    store.dispatch({type: 'resize', cols: stdout.columns, rows: stdout.rows});
+  };
   const tick = setInterval(() => store.dispatch({type: 'tick', now: Date.now()}), 1000);
 
   // The alternate screen keeps the operator's shell scrollback as it was.
   stdout.write('\x1b[?1049h\x1b[H\x1b[2J');
-  const instance = render(<App store={store} fx={fx} configPath={options.configPath} />, {stdout, stdin, exitOnCtrlC: false});
+  instance = render(<App store={store} fx={fx} configPath={options.configPath} />, {stdout, stdin, exitOnCtrlC: false});
+  stdout.on('resize', onResize);
   connection.start();
 
   const restore = () => stdout.write('\x1b[?1049l\x1b[?25h');
