@@ -222,3 +222,23 @@ t.test('keymap', async (t) => {
   t.ok(isF1('\x1bOP'));
   t.notOk(isF1('P'));
 });
+
+t.test('a message with an address asks whether to push it as a link too', async (t) => {
+  const h = withChat();
+  h.do({c: 'enter'});
+  h.hub({t: 'chat.assigned', chatId: 'c1', operator: 'alice'});
+  h.type('see order.htm please');
+  h.do({c: 'enter'});
+  t.equal(h.state.overlay?.kind, 'confirm');
+  t.match(h.state.overlay, {question: /Send order\.htm as a link/});
+  t.notOk(h.sent.some((f) => f.t === 'msg'), 'nothing sent before the answer');
+  h.do({c: 'answer', yes: true});
+  t.match(h.sent.filter((f) => f.t === 'msg' || f.t === 'link.send'), [
+    {t: 'msg', text: 'see order.htm please'},
+    {t: 'link.send', chatId: 'c1', url: 'order.htm'},
+  ]);
+  h.type('https://example.com/a');
+  h.do({c: 'enter'}, {c: 'answer', yes: false});
+  t.match(h.sent.filter((f) => f.t === 'msg').at(-1), {text: 'https://example.com/a'});
+  t.equal(h.sent.filter((f) => f.t === 'link.send').length, 1, '"no" sends it as text only');
+});

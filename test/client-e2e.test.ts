@@ -112,3 +112,14 @@ t.test('typing indicator with sneak preview; the screen follows a resize to 80x2
   });
   t.match(alice.screen(), /Chatting Visitors \(1\)/);
 });
+
+t.test('desktop notifications (OSC 9) when chosen, and no bell when the bell is off', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await startClient(t, hub.url, 'alice', hub.tokens.alice!, {}, {bell: false, notify: 'osc9'});
+  await request(hub, 'Vera', 'a question\x1b]0;x\x07');
+  await alice.waitForText('Chat request: Vera');
+  await alice.waitUntil('the notification', () => alice.raw().includes('\x1b]9;Chat request from Vera on example.com: a question'));
+  t.equal(alice.bells, 0);
+  t.same(alice.titles, [], 'the notification text cannot smuggle a title change');
+});

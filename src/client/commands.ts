@@ -56,6 +56,22 @@ function submit(state: State, fx: Effects): void {
     fx.dispatch({type: 'draft', text: pane.draft});
     return;
   }
+  const url = pane.kind === 'visitor' ? URL_IN_TEXT.exec(text)?.[0] : undefined;
+  if (url) {
+    // As the manual has it: a typed address may also be pushed to the visitor's browser.
+    const question = `Send ${url.slice(0, 40)} as a link that opens in the visitor's browser? (y/N)`;
+    fx.dispatch({type: 'overlay', overlay: {kind: 'confirm', what: 'link', chatId: pane.chatId, question, text, url}});
+    return;
+  }
+  sendText(state, fx, pane.chatId, text);
+}
+
+/** http(s)://…, www.…, or a page name such as order.htm. */
+const URL_IN_TEXT = /\b(?:https?:\/\/\S+|www\.\S+\.\S+|[\w-]+\.html?\b)/i;
+
+function sendText(state: State, fx: Effects, chatId: string, text: string): void {
+  const pane = state.panes.find((p) => p.chatId === chatId);
+  if (!pane) return;
   const id = fx.newId();
   fx.dispatch({type: 'sending', chatId: pane.chatId, id, text, peer: pane.peer});
   if (pane.kind === 'op') send(fx, {t: 'op.msg', id, to: pane.peer!, text});
@@ -173,9 +189,15 @@ export function run(state: State, command: Command, fx: Effects): void {
       return fx.dispatch({type: 'overlay', overlay: {kind: 'confirm', what: 'quit', question: `Quit with ${openChatsCount(state)} chat(s) open? (y/N)`}});
     case 'answer':
       fx.dispatch({type: 'overlay'});
+      if (state.overlay?.kind === 'confirm' && state.overlay.what === 'link') {
+        const {chatId = '', text = '', url = ''} = state.overlay;
+        sendText(state, fx, chatId, text);
+        if (command.yes) send(fx, {t: 'link.send', id: fx.newId(), chatId, url});
+        return;
+      }
       if (!command.yes || state.overlay?.kind !== 'confirm') return;
       if (state.overlay.what === 'quit') return fx.dispatch({type: 'quit'});
-      if (state.overlay.chatId) send(fx, {t: 'chat.block', chatId: state.overlay.chatId});
+      if (state.overlay.what === 'block' && state.overlay.chatId) send(fx, {t: 'chat.block', chatId: state.overlay.chatId});
       return;
     case 'type':
       if (pane && pane.kind === 'visitor' && !pane.closed && !pane.draft) fx.send({t: 'typing', chatId: pane.chatId, typing: true});

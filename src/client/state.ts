@@ -55,7 +55,7 @@ export interface Pane {
 export type Overlay =
   | {kind: 'help'}
   | {kind: 'options'; index: number}
-  | {kind: 'confirm'; what: 'quit' | 'block'; chatId?: string; question: string};
+  | {kind: 'confirm'; what: 'quit' | 'block' | 'link'; chatId?: string; question: string; text?: string; url?: string};
 
 /** Something the app must do outside the reducer (bell, notification); counted so each runs once. */
 export interface Alert {

@@ -122,11 +122,16 @@ export async function startClient(
   operator: string,
   token: string,
   size: {cols?: number; rows?: number} = {},
+  settings?: Record<string, unknown>,
 ): Promise<Tui> {
-  const {mkdtemp} = await import('node:fs/promises');
+  const {mkdir, mkdtemp, writeFile} = await import('node:fs/promises');
   const {tmpdir} = await import('node:os');
   const {join} = await import('node:path');
   const config = await mkdtemp(join(tmpdir(), 'cac-config-'));
+  if (settings) {
+    await mkdir(join(config, 'cac'));
+    await writeFile(join(config, 'cac', 'config.json'), JSON.stringify({settings}));
+  }
   const tui = spawnTui(['client', '--hub', hubUrl, '--operator', operator], {env: {CAC_TOKEN: token, XDG_CONFIG_HOME: config}, ...size});
   t.teardown(() => tui.kill());
   await tui.waitForText('● connected');
