@@ -155,4 +155,49 @@ t.test('the widget on the host page', {skip}, async (t) => {
     await page.getByRole('button', {name: 'Start a new chat'}).waitFor();
     t.same(errors, []);
   });
+
+  t.test('without localStorage the visitor is kept in a cookie', async (t) => {
+    const context = await browser.newContext();
+    t.teardown(() => context.close());
+    const {page, errors} = await watchedPage(context);
+    await page.addInitScript(() => {
+      Object.defineProperty(window, 'localStorage', {
+        get() {
+          throw new DOMException('storage is disabled', 'SecurityError');
+        },
+      });
+    });
+    const from = alice.frames.length;
+    await page.goto(`${hub.origin}/demo/`);
+    const first = await alice.waitType('visitor.update', (f) => f.visitor.page?.url === `${hub.origin}/demo/`, from);
+    await page.getByRole('link', {name: 'See our teapots'}).click();
+    const second = await alice.waitType('visitor.update', (f) => f.visitor.page?.url === `${hub.origin}/demo/product.htm`, from);
+    t.equal(second.visitor.id, first.visitor.id, 'the same visitor on the next page');
+    t.equal(second.visitor.pages, 2);
+    t.match((await context.cookies()).map((c) => c.name), ['cac.me'], 'kept in a cookie');
+    t.same(errors, []);
+  });
+
+  t.test('a site with previews off gets typing signals without the text', async (t) => {
+    const sites = await hub.hub.store.global('sites', true);
+    sites.data.sites[0]!.preview = false;
+    await hub.hub.store.save(sites);
+    await hub.hub.reloadAccounts();
+    const context = await browser.newContext();
+    t.teardown(() => context.close());
+    const {page} = await watchedPage(context);
+    const sent: string[] = [];
+    page.on('websocket', (ws) => ws.on('framesent', (f) => sent.push(String(f.payload))));
+    await page.goto(`${hub.origin}/demo/`);
+    await page.getByRole('button', {name: 'Chat with us'}).click();
+    await page.getByRole('form', {name: 'Start a chat'}).getByLabel('Message').fill('private please');
+    await page.getByRole('button', {name: 'Start chat'}).click();
+    const ring = await alice.waitType('chat.requested', (f) => f.chat.firstText === 'private please');
+    alice.send({t: 'chat.accept', chatId: ring.chat.id});
+    await page.getByRole('status').getByText('You are chatting with Alice').waitFor();
+    await page.getByRole('textbox', {name: 'Your message'}).pressSequentially('my secret');
+    const typing = await alice.waitType('typing', (f) => f.chatId === ring.chat.id && f.typing === true);
+    t.equal(typing.preview, undefined);
+    t.notOk(sent.some((f) => f.includes('my secret')), 'the unsent text never left the page');
+  });
 });

@@ -32,8 +32,14 @@ function parse<T>(raw: string | null): T | undefined {
   }
 }
 
+// Cookies travel with every request to the site, so only what a visitor cannot do without
+// goes there: who they are and what they have not yet had confirmed. The rest lives per page.
+const inCookie = ['me', 'out'];
+const memory = new Map<string, string>();
+
 export function load<T>(key: string): T | undefined {
-  return parse<T>(local ? local.getItem(PREFIX + key) : readCookie(PREFIX + key));
+  if (local) return parse<T>(local.getItem(PREFIX + key));
+  return parse<T>(inCookie.includes(key) ? readCookie(PREFIX + key) : memory.get(key) ?? null);
 }
 
 export function save(key: string, value: unknown): void {
@@ -42,6 +48,8 @@ export function save(key: string, value: unknown): void {
     if (local) {
       if (raw) local.setItem(PREFIX + key, raw);
       else local.removeItem(PREFIX + key);
+    } else if (!inCookie.includes(key)) {
+      memory.set(key, raw);
     } else {
       document.cookie = `${PREFIX}${key}=${encodeURIComponent(raw)};path=/;max-age=${raw ? 31536000 : 0};samesite=lax`;
     }
@@ -62,12 +70,6 @@ export function saveTab(key: string, value: unknown): void {
   }
 }
 
-/** Listens for another tab changing a key (the storage event never fires in the writer). */
-export function watch(key: string, on: () => void): void {
-  addEventListener('storage', (e) => {
-    if (e.key === PREFIX + key) on();
-  });
-}
 
 /** A client-made id, unique enough for the hub's per-chat duplicate check. */
 export function newId(): string {
