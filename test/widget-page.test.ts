@@ -2,6 +2,7 @@ import {createServer} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import t from 'tap';
 import type {Page} from 'playwright-core';
+import {LowStore} from '../src/store/low-store.js';
 import {launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
 import {startWidgetHub} from './helpers/widget-hub.js';
 
@@ -179,10 +180,14 @@ t.test('the widget on the host page', {skip}, async (t) => {
   });
 
   t.test('a site with previews off gets typing signals without the text', async (t) => {
-    const sites = await hub.hub.store.global('sites', true);
+    // As `cac sites` does it: written to the data folder, then picked up by the hub.
+    const cli = await new LowStore(hub.dir).open();
+    const sites = await cli.global('sites', true);
     sites.data.sites[0]!.preview = false;
-    await hub.hub.store.save(sites);
+    await cli.save(sites);
+    await cli.close();
     await hub.hub.reloadAccounts();
+    t.equal(hub.hub.findSite('localhost')?.preview, false);
     const context = await browser.newContext();
     t.teardown(() => context.close());
     const {page} = await watchedPage(context);
@@ -199,5 +204,6 @@ t.test('the widget on the host page', {skip}, async (t) => {
     const typing = await alice.waitType('typing', (f) => f.chatId === ring.chat.id && f.typing === true);
     t.equal(typing.preview, undefined);
     t.notOk(sent.some((f) => f.includes('my secret')), 'the unsent text never left the page');
+    t.ok(sent.some((f) => f.includes('"typing":true')), 'the typing signal was sent');
   });
 });
