@@ -5,6 +5,7 @@ import {join} from 'node:path';
 import t from 'tap';
 import {startTestHub} from './helpers/hub.js';
 import {cacBin, runCac} from './helpers/spawn.js';
+import {spawnTui} from './helpers/tui.js';
 
 /** Runs cac with `input` on a piped stdin (not a terminal). */
 function withStdin(args: string[], input: string, env: NodeJS.ProcessEnv): Promise<{code: number | null; out: string}> {
@@ -49,4 +50,17 @@ t.test('cac client without a login says what to do', async (t) => {
   t.match(r.out, /cac login --hub URL --operator NAME/);
   const unreachable = await withStdin(['login', '--hub', 'http://127.0.0.1:1', '--operator', 'alice'], 'x\n', {XDG_CONFIG_HOME: config});
   t.match(unreachable.out, /cannot reach/);
+});
+
+t.test('in a terminal cac login reads the token without echoing it', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const config = await mkdtemp(join(tmpdir(), 'cac-config-'));
+  const tui = spawnTui(['login', '--hub', hub.url, '--operator', 'alice'], {env: {XDG_CONFIG_HOME: config}});
+  t.teardown(() => tui.kill());
+  await tui.waitForText('Token for alice:');
+  tui.write(`${hub.tokens.alice}\r`);
+  await tui.waitForText('logged in as alice');
+  t.notOk(tui.raw().includes(hub.tokens.alice!), 'the token never appears on the terminal');
+  t.match(JSON.parse(await readFile(join(config, 'cac', 'config.json'), 'utf8')), {token: hub.tokens.alice});
 });
