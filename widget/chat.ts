@@ -27,6 +27,7 @@ export class Chat {
   unread = false;
   note = '';
   typingName = '';
+  notice = '';
   private transcript: Transcript;
   private typingTimer?: ReturnType<typeof setTimeout>;
   private previewTimer?: ReturnType<typeof setTimeout>;
@@ -73,6 +74,7 @@ export class Chat {
     };
     v.pop.onclick = () => {
       if (popOut()) this.close(false);
+      else this.status('Your browser did not open the new window.');
     };
   }
 
@@ -135,6 +137,7 @@ export class Chat {
   }
 
   private frame(f: HubToVisitor): void {
+    if (f.t !== 'error' && f.t !== 'link.open' && f.t !== 'pong') this.notice = '';
     switch (f.t) {
       case 'welcome':
         return this.welcome(f);
@@ -264,6 +267,7 @@ export class Chat {
   private say(): void {
     const text = clip(this.v.input.value, 4000);
     if (!text) return;
+    this.notice = '';
     const out: Out = {t: 'msg', id: newId(), text};
     enqueue(out);
     this.transcript.addPending(out.id, text);
@@ -296,8 +300,10 @@ export class Chat {
     if (this.chatId) save('read', {c: this.chatId, s: this.transcript.lastSeq});
   }
 
+  /** A one-off line in the status area, shown until the next thing happens in the chat. */
   private status(text: string): void {
-    this.v.status.textContent = text;
+    this.notice = text;
+    this.render();
   }
 
   private fill(): void {

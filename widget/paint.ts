@@ -10,6 +10,7 @@ export interface Shown {
   unread: boolean;
   note: string;
   typingName: string;
+  notice: string;
   operator?: string;
 }
 
@@ -24,8 +25,9 @@ export function paint(v: View, s: Shown): void {
   v.pop.hidden = popout || mode !== 'chat';
   v.note.textContent = s.note;
   v.note.hidden = !s.note;
-  const status =
-    mode !== 'chat'
+  const status = s.notice
+    ? s.notice
+    : mode !== 'chat'
       ? ''
       : !s.up
         ? 'Reconnecting…'
