@@ -95,6 +95,8 @@ t.test('slash commands and keys for leave, end, block (confirmed), link, status,
   line('/block');
   h.do({c: 'answer', yes: true});
   t.same(h.sent.at(-1), {t: 'chat.block', chatId: 'c1'});
+  h.do({c: 'linkPrompt'});
+  t.equal(h.state.panes[0]!.draft, '/link ', 'Alt+K starts a /link line');
   line('/link order.htm');
   t.match(h.sent.at(-1), {t: 'link.send', chatId: 'c1', url: 'order.htm'});
   line('/status away');
@@ -207,6 +209,7 @@ t.test('keymap', async (t) => {
   t.same(keyToCommand('', key({meta: true, leftArrow: true}), pane), {c: 'panePrev'});
   t.same(keyToCommand('', key({meta: true, rightArrow: true}), pane), {c: 'paneNext'});
   t.same(keyToCommand('l', key({meta: true}), pane), {c: 'leave'});
+  t.same(keyToCommand('k', key({meta: true}), pane), {c: 'linkPrompt'});
   t.same(keyToCommand('B', key({meta: true, shift: true}), pane), {c: 'block'});
   t.same(keyToCommand('n', key({ctrl: true}), pane), {c: 'paneNext'});
   t.same(keyToCommand('', key({pageUp: true}), pane), {c: 'scroll', pages: 1});

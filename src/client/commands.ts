@@ -204,6 +204,9 @@ export function run(state: State, command: Command, fx: Effects): void {
       return fx.dispatch({type: 'draft', text: (pane?.draft ?? '') + command.text});
     case 'backspace':
       return fx.dispatch({type: 'draft', text: [...(pane?.draft ?? '')].slice(0, -1).join('')});
+    case 'linkPrompt':
+      // The address is typed after it; Enter sends it through the /link command.
+      return withOwnChat(state, fx, () => fx.dispatch({type: 'draft', text: '/link '}));
     case 'clearLine':
       return fx.dispatch({type: 'draft', text: ''});
     case 'deleteWord':

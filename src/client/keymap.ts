@@ -26,7 +26,8 @@ export type Command =
   | {c: 'backspace'}
   | {c: 'clearLine'}
   | {c: 'deleteWord'}
-  | {c: 'answer'; yes: boolean};
+  | {c: 'answer'; yes: boolean}
+  | {c: 'linkPrompt'};
 
 export interface Binding {
   keys: string;
@@ -59,7 +60,7 @@ export const BINDINGS: Binding[] = [
   {keys: 'Alt+O', what: 'other operators (Enter chats with one)', slash: '/msg NAME text', where: ['visitors', 'chats']},
   {keys: 'Alt+P', what: 'options (bell, notifications, preview, save folder)', slash: '/options', where: []},
   {keys: 'F1 or ?', what: 'this help', slash: '/help', where: ['visitors', 'chats', 'operators', 'pane']},
-  {keys: '', what: 'send a link that opens in the visitor\'s browser', slash: '/link URL', where: []},
+  {keys: 'Alt+K', what: 'send a link that opens in the visitor\'s browser', slash: '/link URL', where: ['pane']},
   {keys: 'Ctrl+C', what: 'quit (asks while chats are open)', slash: '/quit', where: ['visitors', 'chats', 'operators']},
 ];
 
@@ -76,6 +77,7 @@ const ALT: Record<string, Command> = {
   t: {c: 'status'},
   o: {c: 'operators'},
   p: {c: 'options'},
+  k: {c: 'linkPrompt'},
 };
 
 /** Maps one key press (as ink reports it) to a command in the current context. */
