@@ -2,7 +2,7 @@ import {useInput, useStdin} from 'ink';
 import {useEffect, useSyncExternalStore} from 'react';
 import {run, type Effects} from './commands.js';
 import {Screen} from './components/Screen.js';
-import {isF1, keyToCommand} from './keymap.js';
+import {isF1, keyToCommand, splitLines} from './keymap.js';
 import type {Store} from './store.js';
 
 export interface AppProps {
@@ -17,9 +17,11 @@ export function App({store, fx, configPath}: AppProps) {
   const {internal_eventEmitter: events} = useStdin();
 
   useInput((input, key) => {
-    const now = store.getState();
-    const command = keyToCommand(input, key, {focus: now.focus, overlay: now.overlay?.kind});
-    if (command) run(now, command, fx);
+    for (const [part, partKey] of splitLines(input, key)) {
+      const now = store.getState();
+      const command = keyToCommand(part, partKey, {focus: now.focus, overlay: now.overlay?.kind});
+      if (command) run(now, command, fx);
+    }
   });
 
   // ink gives F1 no name of its own; read the raw sequence.

@@ -115,6 +115,21 @@ export function keyToCommand(input: string, key: Key, ctx: KeyContext): Command 
   return {c: 'type', text: input.replace(/[\r\n\t]+/g, ' ')};
 }
 
+/**
+ * Text and Enter that arrive in one read (a paste, tmux send-keys, a fast typist over a slow
+ * link) come as one chunk that ink does not call a return: split it into typed text and Enters.
+ */
+export function splitLines(input: string, key: Key): Array<[string, Key]> {
+  if (input.length < 2 || key.ctrl || key.meta || !/[\r\n]/.test(input)) return [[input, key]];
+  const parts: Array<[string, Key]> = [];
+  const segments = input.split(/\r\n|\r|\n/);
+  segments.forEach((segment, i) => {
+    if (segment) parts.push([segment, {...key, return: false}]);
+    if (i < segments.length - 1) parts.push(['', {...key, return: true}]);
+  });
+  return parts;
+}
+
 /** F1 reaches us as a raw sequence ink does not name: xterm, VT100 and Linux console forms. */
 export function isF1(raw: string): boolean {
   return raw === '\x1bOP' || raw === '\x1b[11~' || raw === '\x1b[[A' || raw === '\x1b[1P';
