@@ -5,6 +5,7 @@ import {paint, type Mode} from './paint.js';
 import {done, enqueue, outbox, Transcript, type Out} from './log.js';
 import {load, newId, save, loadTab, saveTab} from './store.js';
 import {openLink, popOut, popout} from './tabs.js';
+import {TypingSignal} from './typing.js';
 import type {Fields, View} from './view.js';
 
 // The type ties this to the hub's constant: bumping the protocol breaks the widget's build.
@@ -17,7 +18,6 @@ const clip = (s: string, n: number) => s.trim().slice(0, n) || undefined;
 export class Chat {
   mode: Mode = 'form';
   private online = true;
-  private preview = false;
   blocked = false;
   private chatId?: string;
   operator?: string;
@@ -30,8 +30,7 @@ export class Chat {
   notice = '';
   private transcript: Transcript;
   private typingTimer?: ReturnType<typeof setTimeout>;
-  private previewTimer?: ReturnType<typeof setTimeout>;
-  private wasTyping = false;
+  private typer: TypingSignal;
   private who: Who = load<Who>('who') ?? {};
   private socket: Socket;
 
@@ -42,6 +41,7 @@ export class Chat {
   ) {
     this.transcript = new Transcript(v.log);
     this.socket = new Socket(url, () => this.hello(), (f) => this.frame(f), () => this.render());
+    this.typer = new TypingSignal(v.input, (f) => this.socket.send(f));
     this.fill();
     v.launcher.onclick = () => {
       if (v.panel.hidden) this.open();
@@ -64,7 +64,7 @@ export class Chat {
         this.say();
       }
     };
-    v.input.oninput = () => this.typing();
+    v.input.oninput = () => this.typer.changed();
     v.leave.onclick = () => {
       if (!this.socket.send({t: 'chat.leave'})) this.status('Not connected: try again in a moment.');
     };
@@ -194,7 +194,7 @@ export class Chat {
     save('me', {id: f.visitorId, token: f.resumeToken});
     this.welcomed = true;
     this.online = f.online === true;
-    this.preview = f.preview === true;
+    this.typer.preview = f.preview === true;
     this.blocked = typeof f.blockedUntil === 'number';
     if (f.chat) {
       if (f.chat.id !== this.chatId) this.reset(f.chat.id);
@@ -273,27 +273,7 @@ export class Chat {
     this.transcript.addPending(out.id, text);
     this.socket.send(out);
     this.v.input.value = '';
-    clearTimeout(this.previewTimer);
-    this.previewTimer = undefined;
-    this.wasTyping = false;
-    this.socket.send({t: 'typing', typing: false});
-  }
-
-  /** Tells the hub the visitor is typing; with the site's consent, what (at most ~3 times a second). */
-  private typing(): void {
-    if (!this.preview) {
-      const now = this.v.input.value.trim() !== '';
-      if (now !== this.wasTyping) this.socket.send({t: 'typing', typing: now});
-      this.wasTyping = now;
-      return;
-    }
-    this.previewTimer ??= setTimeout(() => {
-      this.previewTimer = undefined;
-      const text = this.v.input.value.slice(0, 4000);
-      const now = text.trim() !== '';
-      this.socket.send({t: 'typing', typing: now, preview: now ? text : undefined});
-      this.wasTyping = now;
-    }, 300);
+    this.typer.stop();
   }
 
   private markRead(): void {
