@@ -87,4 +87,30 @@ t.test('blocked visitors and nobody on-line', {skip}, async (t) => {
     t.match(alice.of('ready')[0]!.messages, [{text: 'Do you ship to Norway?'}], 'operators see it when they come on-line');
     t.same(errors, []);
   });
+
+  t.test('everyone went away after the page loaded: the request becomes a left message', async (t) => {
+    const hub = await startWidgetHub();
+    t.teardown(() => hub.close());
+    const alice = await hub.connect();
+    t.teardown(() => alice.close());
+    const context = await browser.newContext();
+    t.teardown(() => context.close());
+    const {page, errors} = await watchedPage(context);
+    await page.goto(`${hub.origin}/demo/`);
+    await page.getByRole('button', {name: 'Chat with us'}).click();
+    alice.send({t: 'status', status: 'away'});
+    await alice.waitType('operator.update', (f) => f.operator.name === 'alice' && f.operator.status === 'away');
+    await page.getByRole('form', {name: 'Start a chat'}).getByLabel('Message').fill('Is anyone there?');
+    await page.getByRole('button', {name: 'Start chat'}).click();
+    const form = page.getByRole('form', {name: 'Leave a message'});
+    await form.waitFor();
+    t.equal(await form.getByLabel('Message').inputValue(), 'Is anyone there?', 'what was asked is kept');
+    await form.getByLabel('E-mail (optional)').fill('ida@example.com');
+    await form.getByRole('button', {name: 'Send message'}).click();
+    const stored = await alice.waitType('offline.message');
+    t.match(stored.message, {text: 'Is anyone there?', email: 'ida@example.com'});
+    await page.getByText('your message has been sent').waitFor();
+    t.equal(alice.of('chat.requested').length, 0, 'nobody was rung');
+    t.same(errors, []);
+  });
 });

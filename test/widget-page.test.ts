@@ -59,8 +59,9 @@ t.test('the widget on the host page', {skip}, async (t) => {
     // the site's, so the widget may connect from it.
     const site = createServer((_req, res) => {
       res.writeHead(200, {'content-type': 'text/html'});
-      res.end(`<!doctype html><html><head><link rel="icon" href="data:,"><title>Hostile</title><style>${hostileCss}</style></head>
-<body><h1>Hostile page</h1><script src="${hub.origin}/widget.js" data-site="localhost" async></script></body></html>`);
+      // In <head> and not async: the widget must wait for <body> by itself.
+      res.end(`<!doctype html><html><head><link rel="icon" href="data:,"><title>Hostile</title><style>${hostileCss}</style>
+<script src="${hub.origin}/widget.js" data-site="localhost"></script></head><body><h1>Hostile page</h1></body></html>`);
     });
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     t.teardown(() => new Promise<void>((resolve) => site.close(() => resolve())));

@@ -156,6 +156,7 @@ export class Chat {
         save('out', outbox().filter((o) => o.t !== 'chat.request'));
         this.transcript.dropAll();
         if (f.t === 'chat.refused') this.blocked = true;
+        else this.online = false;
         this.mode = this.idle();
         if (asked && !this.blocked) this.v.offline.text.value = asked.text;
         this.focus();

@@ -3,12 +3,22 @@ import {load, save} from './store.js';
 import {isHttp} from './tabs.js';
 import {line} from './view.js';
 
-export type Out = {t: 'chat.request' | 'msg' | 'offline.message'; id: string; text: string; name?: string; email?: string};
+export type Out = {
+  t: 'chat.request' | 'msg' | 'offline.message';
+  id: string;
+  text: string;
+  name?: string;
+  email?: string;
+};
+
+/** Past this, an unconfirmed frame is given up rather than resent on every page for ever. */
+const GIVE_UP_MS = 24 * 3600_000;
+const made = (id: string) => parseInt(id.split('-')[0]!, 36);
 
 // Frames with an id wait in localStorage until the hub confirms them, so a message typed while
 // disconnected, or just before navigating away, is sent after the next welcome by whichever tab
 // gets there first. The hub ignores a second copy of an id, so resending is safe.
-export const outbox = () => load<Out[]>('out') ?? [];
+export const outbox = () => (load<Out[]>('out') ?? []).filter((f) => !(Date.now() - made(f.id) > GIVE_UP_MS));
 export const enqueue = (out: Out) => save('out', [...outbox(), out]);
 export const done = (id: string) => save('out', outbox().filter((f) => f.id !== id));
 

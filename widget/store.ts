@@ -71,7 +71,7 @@ export function saveTab(key: string, value: unknown): void {
 }
 
 
-/** A client-made id, unique enough for the hub's per-chat duplicate check. */
+/** A client-made id, unique enough for the hub's duplicate check; it starts with its creation time. */
 export function newId(): string {
   const bytes = new Uint8Array(9);
   crypto.getRandomValues(bytes);
