@@ -9,8 +9,8 @@ export const CSS = `
 .r{all:initial;${font};color:#1f2328}
 .r *{box-sizing:border-box;${font};color:inherit;margin:0;padding:0;border:0;background:none;text-align:left;letter-spacing:normal;text-transform:none}
 [hidden]{display:none!important}
-button{cursor:pointer;border-radius:6px}
-button:focus-visible,input:focus-visible,textarea:focus-visible,a:focus-visible,.g:focus-visible{outline:2px solid ${accent};outline-offset:2px}
+.r button{cursor:pointer;border-radius:6px}
+.r button:focus-visible,.r input:focus-visible,.r textarea:focus-visible,.r a:focus-visible,.r .g:focus-visible{outline:2px solid ${accent};outline-offset:2px}
 .l{position:fixed;right:16px;bottom:16px;padding:10px 16px;background:${accent};color:#fff;font-weight:600;border-radius:22px;box-shadow:0 2px 8px rgba(0,0,0,.25);max-width:calc(100vw - 32px)}
 .l.x{background:#57606a}
 .p{position:fixed;right:16px;bottom:70px;width:340px;max-width:calc(100vw - 16px);height:500px;max-height:calc(100vh - 86px);display:flex;flex-direction:column;background:#fff;border:1px solid #d0d7de;border-radius:10px;box-shadow:0 6px 24px rgba(0,0,0,.2);overflow:hidden}
@@ -27,14 +27,14 @@ button:focus-visible,input:focus-visible,textarea:focus-visible,a:focus-visible,
 .m.y{align-self:center;background:none;color:#57606a;font-size:13px;text-align:center}
 .m b{display:block;font-size:12px;font-weight:600;color:#57606a}
 .m a{color:${accent};text-decoration:underline}
-form{display:flex;flex-direction:column;gap:8px;padding:8px 12px 12px}
+.r form{display:flex;flex-direction:column;gap:8px;padding:8px 12px 12px}
 .f{flex:1;overflow-y:auto}
-label{display:flex;flex-direction:column;gap:2px;font-size:13px;color:#57606a}
-input,textarea{display:block;width:100%;padding:6px 8px;border:1px solid #afb8c1;border-radius:6px;background:#fff;color:#1f2328}
-textarea{resize:none;height:72px}
-.k textarea{height:56px}
+.r label{display:flex;flex-direction:column;gap:2px;font-size:13px;color:#57606a}
+.r input,.r textarea{display:block;width:100%;padding:6px 8px;border:1px solid #afb8c1;border-radius:6px;background:#fff;color:#1f2328}
+.r textarea{resize:none;height:72px}
+.r .k textarea{height:56px}
 .b{padding:8px 12px;background:${accent};color:#fff;font-weight:600;text-align:center}
-.o{background:#fff;color:#1f2328;border:1px solid #afb8c1}
+.r .u{background:#fff;color:#1f2328;border:1px solid #afb8c1}
 .w{display:flex;gap:8px}
 .w .b{flex:1}
 .n{padding:8px 12px;color:#1f2328}

@@ -46,7 +46,7 @@ export type View = ReturnType<typeof buildView>;
 
 export function buildView(popout: boolean) {
   const launcher = button('l', 'Chat with us', {'aria-expanded': 'false', 'aria-controls': 'p', 'aria-haspopup': 'dialog'});
-  const pop = button('i', '⧉', {'aria-label': 'Open the chat in a new window', title: 'Open in a new window'});
+  const pop = button('i', '↗', {'aria-label': 'Open the chat in a new window', title: 'Open in a new window'});
   const hide = button('i', '×', {'aria-label': 'Minimise the chat', title: 'Minimise'});
   const status = el('p', {class: 's', role: 'status'});
   const log = el('div', {class: 'g', role: 'log', 'aria-label': 'Messages', tabindex: '0'});
@@ -57,7 +57,7 @@ export function buildView(popout: boolean) {
     'Send message',
   );
   const input = el('textarea', {'aria-label': 'Your message', maxlength: '4000', rows: '2'});
-  const leave = el('button', {type: 'button', class: 'b o'}, 'End chat');
+  const leave = el('button', {type: 'button', class: 'b u'}, 'End chat');
   const composer = el('form', {class: 'k', 'aria-label': 'Send a message'}, input, el('div', {class: 'w'}, leave, el('button', {type: 'submit', class: 'b'}, 'Send')));
   const note = el('p', {class: 'n'});
   const again = button('b', 'Start a new chat');
