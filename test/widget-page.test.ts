@@ -80,6 +80,9 @@ t.test('the widget on the host page', {skip}, async (t) => {
     t.same(hostile, plain, 'same computed styles');
     t.equal(plain['.l']!.position, 'fixed');
     t.not(plain['.l']!.color, 'rgb(255, 0, 0)');
+    // The widget's own reset must not strip its fields either.
+    t.equal(plain.input!['border-top-width'], '1px', 'fields have a border');
+    t.equal(plain.textarea!.height, '72px');
     t.same(errors, []);
   });
 
