@@ -71,7 +71,11 @@ t.test('pushed links', {skip}, async (t) => {
     const bDocs = documentsLoaded(b.page);
     await b.page.goto(`${hub.origin}/demo/product.htm`);
     // The second tab shows the same chat (same visitor, same storage).
-    await b.page.getByRole('button', {name: 'Continue chat'}).waitFor();
+    await b.page.getByRole('button', {name: 'Continue chat'}).click();
+    await b.page.getByRole('textbox', {name: 'Your message'}).fill('from the second tab');
+    await b.page.getByRole('textbox', {name: 'Your message'}).press('Enter');
+    await a.page.getByRole('log').getByText('from the second tab').waitFor();
+    await alice.waitType('ev', (f) => f.e.text === 'from the second tab');
 
     await a.page.getByRole('heading', {level: 1}).click();
     alice.send({t: 'link.send', id: alice.nextId(), chatId, url: 'order.htm'});
@@ -82,6 +86,7 @@ t.test('pushed links', {skip}, async (t) => {
     await b.page.waitForURL(/index\.html$/);
     t.match(a.page.url(), /order\.htm$/, 'the first tab stayed where it was');
     t.notOk(bDocs.some((u) => u.endsWith('order.htm')), 'the second tab did not follow the first link');
+    t.equal(alice.of('ev').filter((f) => f.e.text === 'from the second tab').length, 1, 'sent once');
   });
 
   t.test('popped out with the opener closed, a link opens a new window', async (t) => {
