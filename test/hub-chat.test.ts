@@ -171,6 +171,8 @@ t.test('away and off-line operators are not rung; with nobody on-line the visito
 
   bob.send({t: 'status', status: 'offline'});
   await alice.waitType('operator.update', (f) => f.operator.name === 'bob' && f.operator.status === 'offline');
+  await v1.waitType('online', (f) => f.online === false);
+  t.pass('a visitor already on the page is told live that nobody is on-line any more');
   const v2 = await hub.visitor();
   t.equal(v2.of('welcome')[0]!.online, false, 'the widget is told nobody is on-line');
   v2.send({t: 'chat.request', id: v2.nextId(), text: 'second'});

@@ -88,7 +88,7 @@ t.test('blocked visitors and nobody on-line', {skip}, async (t) => {
     t.same(errors, []);
   });
 
-  t.test('everyone went away after the page loaded: the request becomes a left message', async (t) => {
+  t.test('operators going away and coming back switch the open panel between the two forms', async (t) => {
     const hub = await startWidgetHub();
     t.teardown(() => hub.close());
     const alice = await hub.connect();
@@ -98,13 +98,16 @@ t.test('blocked visitors and nobody on-line', {skip}, async (t) => {
     const {page, errors} = await watchedPage(context);
     await page.goto(`${hub.origin}/demo/`);
     await page.getByRole('button', {name: 'Chat with us'}).click();
-    alice.send({t: 'status', status: 'away'});
-    await alice.waitType('operator.update', (f) => f.operator.name === 'alice' && f.operator.status === 'away');
     await page.getByRole('form', {name: 'Start a chat'}).getByLabel('Message').fill('Is anyone there?');
-    await page.getByRole('button', {name: 'Start chat'}).click();
+    alice.send({t: 'status', status: 'away'});
     const form = page.getByRole('form', {name: 'Leave a message'});
     await form.waitFor();
-    t.equal(await form.getByLabel('Message').inputValue(), 'Is anyone there?', 'what was asked is kept');
+    t.equal(await form.getByLabel('Message').inputValue(), 'Is anyone there?', 'what was typed follows');
+    alice.send({t: 'status', status: 'online'});
+    const chatForm = page.getByRole('form', {name: 'Start a chat'});
+    await chatForm.waitFor();
+    alice.send({t: 'status', status: 'away'});
+    await form.waitFor();
     await form.getByLabel('E-mail (optional)').fill('ida@example.com');
     await form.getByRole('button', {name: 'Send message'}).click();
     const stored = await alice.waitType('offline.message');

@@ -172,6 +172,17 @@ export class Chat {
         break;
       case 'chat.closed':
         return this.closed(f);
+      case 'online':
+        this.online = f.online === true;
+        // Only a visitor not yet in a chat sees the difference: the form or leave-a-message.
+        if (this.mode === 'form' || this.mode === 'offline') {
+          const from = this.mode === 'form' ? this.v.request : this.v.offline;
+          this.mode = this.idle();
+          const to = this.mode === 'form' ? this.v.request : this.v.offline;
+          // Whatever the visitor had typed follows it into the other form.
+          if (from !== to && !to.text.value) to.text.value = from.text.value;
+        }
+        break;
       case 'offline.stored':
         done(f.id);
         this.mode = 'sent';

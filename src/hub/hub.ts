@@ -62,6 +62,8 @@ export class Hub {
   readonly visitors = new Map<string, LiveVisitor>();
   /** Chats that are waiting or active, plus any read since (history, op chats). */
   readonly chats = new Map<string, Low<ChatRecord>>();
+  /** What visitors of each site were last told about operator availability. */
+  private readonly announced = new Map<string, boolean>();
 
   constructor(readonly options: HubOptions) {
     this.store = new LowStore(options.dataDir, {journal: true});
@@ -104,6 +106,7 @@ export class Hub {
     const before = this.operators;
     this.operators = new Map(ops.map((o) => [o.name, o]));
     this.sites = sites;
+    this.announceAvailability();
     for (const [name, old] of before) {
       const now = this.operators.get(name);
       if (!now || now.hash !== old.hash) {
@@ -144,6 +147,18 @@ export class Hub {
     return [...this.operatorConns.keys()].filter(
       (n) => this.isConnected(n) && this.statusOf(n) === 'online' && this.monitors(n, site),
     );
+  }
+
+  /** Tells the visitors of every site whose availability changed (someone on-line or nobody). */
+  announceAvailability(): void {
+    for (const site of this.sites) {
+      const online = this.onlineFor(site.domain).length > 0;
+      if (this.announced.get(site.domain) === online) continue;
+      this.announced.set(site.domain, online);
+      for (const live of this.visitors.values()) {
+        if (live.site.domain === site.domain) for (const conn of live.conns) conn.send({t: 'online', online});
+      }
+    }
   }
 
   toOperator(name: string, frame: HubToOperator): void {

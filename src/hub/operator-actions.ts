@@ -29,6 +29,7 @@ export async function setStatus(hub: Hub, me: string, status: OperatorStatus): P
   db.data.status[me] = status;
   await hub.store.save(db);
   hub.toOperators({t: 'operator.update', operator: hub.operatorSummary(me)});
+  hub.announceAvailability();
 }
 
 /** A chat an operator may read: visitor chats on its sites, and its own operator chats. */

@@ -48,6 +48,7 @@ export function attachOperator(hub: Hub, ws: WebSocket, operator: string, ip: st
     if (!conns?.delete(conn)) return;
     if (conns.size > 0) return;
     hub.toOperators({t: 'operator.update', operator: hub.operatorSummary(operator)}, undefined, operator);
+    hub.announceAvailability();
     // A client that crashed must not strand its visitors: after the grace period they wait again.
     hub.operatorGoneTimers.set(
       operator,
@@ -68,6 +69,7 @@ function join(hub: Hub, conn: OperatorConn): void {
   if (!conns) hub.operatorConns.set(name, (conns = new Set()));
   conns.add(conn);
   if (conns.size === 1) hub.toOperators({t: 'operator.update', operator: hub.operatorSummary(name)}, undefined, name);
+  hub.announceAvailability();
 }
 
 async function handle(hub: Hub, conn: OperatorConn, frame: OperatorToHub): Promise<void> {

@@ -55,6 +55,8 @@ export const hubToVisitor = z.discriminatedUnion('t', [
     until: z.number().optional(),
   }),
   z.object({t: z.literal('offline.stored'), id: z.string()}),
+  /** Someone became available to answer, or nobody is any more. */
+  z.object({t: z.literal('online'), online: z.boolean()}),
   z.object({t: z.literal('error'), code: z.string(), message: z.string()}),
   z.object({t: z.literal('pong')}),
 ]);
