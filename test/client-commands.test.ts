@@ -65,14 +65,23 @@ t.test('Enter on the popup accepts; Enter in the pane sends, with the same id in
   h.type('hello');
   t.same(h.sent.at(-1), {t: 'typing', chatId: 'c1', typing: true}, 'the visitor is told I am typing');
   t.equal(h.sent.filter((f) => f.t === 'typing').length, 1, 'once per message');
-  h.do({c: 'backspace'}, {c: 'type', text: 'o there'}, {c: 'enter'});
+  h.do({c: 'edit', edit: {op: 'backspace'}}, {c: 'type', text: 'o there'}, {c: 'enter'});
   t.same(h.sent.find((f) => f.t === 'msg'), {t: 'msg', id: 'id-000001', chatId: 'c1', text: 'hello there'});
   t.equal(h.state.panes[0]!.pending[0]!.id, 'id-000001');
   t.equal(h.state.panes[0]!.draft, '');
-  h.do({c: 'type', text: 'one two'}, {c: 'deleteWord'});
+  h.do({c: 'type', text: 'one two'}, {c: 'edit', edit: {op: 'deleteWord'}});
   t.equal(h.state.panes[0]!.draft, 'one ');
-  h.do({c: 'clearLine'});
+  h.do({c: 'edit', edit: {op: 'clear'}});
   t.equal(h.state.panes[0]!.draft, '');
+  // Editing in the middle of the line: the cursor moves, text goes in where it is.
+  h.do({c: 'type', text: 'helo world'}, {c: 'edit', edit: {op: 'home'}});
+  h.do({c: 'edit', edit: {op: 'right'}}, {c: 'edit', edit: {op: 'right'}}, {c: 'edit', edit: {op: 'right'}}, {c: 'type', text: 'l'});
+  t.equal(h.state.panes[0]!.draft, 'hello world');
+  h.do({c: 'edit', edit: {op: 'end'}}, {c: 'edit', edit: {op: 'left'}}, {c: 'edit', edit: {op: 'deleteForward'}});
+  t.equal(h.state.panes[0]!.draft, 'hello worl');
+  h.do({c: 'enter'});
+  t.equal(h.sent.filter((f) => f.t === 'msg').at(-1)?.text, 'hello worl');
+  t.equal(h.state.panes[0]!.cursor, undefined, 'a sent line starts the next one at the end');
 });
 
 t.test('slash commands and keys for leave, end, block (confirmed), link, status, msg', async (t) => {
@@ -217,9 +226,16 @@ t.test('keymap', async (t) => {
   t.same(keyToCommand('k', key(), list), {c: 'up'});
   t.same(keyToCommand('?', key(), list), {c: 'help'});
   t.same(keyToCommand('?', key(), pane), {c: 'type', text: '?'}, 'in the pane ? is text');
-  t.same(keyToCommand('', key({backspace: true}), pane), {c: 'backspace'});
-  t.same(keyToCommand('u', key({ctrl: true}), pane), {c: 'clearLine'});
-  t.same(keyToCommand('w', key({ctrl: true}), pane), {c: 'deleteWord'});
+  t.same(keyToCommand('', key({backspace: true}), pane), {c: 'edit', edit: {op: 'backspace'}});
+  t.same(keyToCommand('', key({delete: true}), pane), {c: 'edit', edit: {op: 'backspace'}}, 'DEL from the Backspace key');
+  t.same(keyToCommand('d', key({ctrl: true}), pane), {c: 'edit', edit: {op: 'deleteForward'}});
+  t.same(keyToCommand('u', key({ctrl: true}), pane), {c: 'edit', edit: {op: 'clear'}});
+  t.same(keyToCommand('w', key({ctrl: true}), pane), {c: 'edit', edit: {op: 'deleteWord'}});
+  t.same(keyToCommand('', key({leftArrow: true}), pane), {c: 'edit', edit: {op: 'left'}});
+  t.same(keyToCommand('', key({leftArrow: true, meta: true}), pane), {c: 'panePrev'}, 'Alt+Left still switches panes');
+  t.same(keyToCommand('', key({rightArrow: true}), pane), {c: 'edit', edit: {op: 'right'}});
+  t.same(keyToCommand('', key({home: true}), pane), {c: 'edit', edit: {op: 'home'}});
+  t.same(keyToCommand('e', key({ctrl: true}), pane), {c: 'edit', edit: {op: 'end'}});
   t.same(keyToCommand('a\r\nb', key(), pane), {c: 'type', text: 'a b'}, 'pasted newlines become spaces');
   t.equal(keyToCommand('z', key({ctrl: true}), pane), undefined);
   t.ok(isF1('\x1bOP'));

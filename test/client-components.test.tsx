@@ -175,3 +175,18 @@ t.test('Screen fits 80x24 and draws lists, tabs, popup, key bar and status line'
   const big = frame(<Screen state={{...s, size: {cols: 160, rows: 50}}} />);
   t.ok(big.split('\n').length > 40, 'uses a big terminal');
 });
+
+t.test('a long draft scrolls sideways so the cursor stays in view', async (t) => {
+  const long = 'The Brown Betty is back in stock and ships tomorrow morning from our workshop';
+  const atEnd = render(<ChatPane pane={pane({draft: long})} title="Vera" me="alice" width={40} height={8} focused sneakPreview />);
+  const endLine = atEnd.lastFrame()!.split('\n').at(-1)!;
+  t.match(endLine, /workshop█/, 'the end of the message is what shows while typing at the end');
+  t.notMatch(endLine, /The Brown/);
+  t.ok(endLine.length <= 40);
+  atEnd.unmount();
+  const atStart = render(<ChatPane pane={pane({draft: long, cursor: 0})} title="Vera" me="alice" width={40} height={8} focused sneakPreview />);
+  const startLine = atStart.lastFrame()!.split('\n').at(-1)!;
+  t.match(startLine, /> .*he Brown Betty/, 'moved to the start, the start shows');
+  t.notMatch(startLine, /workshop/);
+  atStart.unmount();
+});

@@ -1,7 +1,8 @@
 import {opChatId, type OperatorStatus, type OperatorToHub} from '../protocol/index.js';
 import type {Command} from './keymap.js';
+import {edit, line, type Edit} from './line-edit.js';
 import {activePane, chatRows, operatorRows} from './selectors.js';
-import type {Action, Settings, State} from './state.js';
+import type {Action, Pane, Settings, State} from './state.js';
 import {OPTIONS, toggleOption} from './options.js';
 
 /** What commands may do outside the reducer; the app wires the real ones, tests fakes. */
@@ -201,17 +202,19 @@ export function run(state: State, command: Command, fx: Effects): void {
       return;
     case 'type':
       if (pane && pane.kind === 'visitor' && !pane.closed && !pane.draft) fx.send({t: 'typing', chatId: pane.chatId, typing: true});
-      return fx.dispatch({type: 'draft', text: (pane?.draft ?? '') + command.text});
-    case 'backspace':
-      return fx.dispatch({type: 'draft', text: [...(pane?.draft ?? '')].slice(0, -1).join('')});
+      return editDraft(pane, {op: 'insert', text: command.text}, fx);
+    case 'edit':
+      return editDraft(pane, command.edit, fx);
     case 'linkPrompt':
       // The address is typed after it; Enter sends it through the /link command.
       return withOwnChat(state, fx, () => fx.dispatch({type: 'draft', text: '/link '}));
-    case 'clearLine':
-      return fx.dispatch({type: 'draft', text: ''});
-    case 'deleteWord':
-      return fx.dispatch({type: 'draft', text: (pane?.draft ?? '').replace(/\S*\s*$/, '')});
   }
+}
+
+function editDraft(pane: Pane | undefined, change: Edit, fx: Effects): void {
+  if (!pane) return;
+  const next = edit(line(pane.draft, pane.cursor), change);
+  fx.dispatch({type: 'draft', text: next.text, cursor: next.cursor});
 }
 
 function options(state: State, fx: Effects): void {

@@ -1,4 +1,5 @@
 import type {Key} from 'ink';
+import type {Edit} from './line-edit.js';
 import type {Focus, Overlay} from './state.js';
 
 /** What a key means; the app turns commands into reducer actions and hub frames. */
@@ -23,9 +24,7 @@ export type Command =
   | {c: 'down'}
   | {c: 'quit'}
   | {c: 'type'; text: string}
-  | {c: 'backspace'}
-  | {c: 'clearLine'}
-  | {c: 'deleteWord'}
+  | {c: 'edit'; edit: Edit}
   | {c: 'answer'; yes: boolean}
   | {c: 'linkPrompt'};
 
@@ -108,9 +107,16 @@ export function keyToCommand(input: string, key: Key, ctx: KeyContext): Command 
     if (input === '?') return {c: 'help'};
     return undefined;
   }
-  if (key.backspace || key.delete) return {c: 'backspace'};
-  if (key.ctrl && input === 'u') return {c: 'clearLine'};
-  if (key.ctrl && input === 'w') return {c: 'deleteWord'};
+  // Most terminals send DEL for Backspace, which ink names "delete": both erase backwards;
+  // Ctrl+D erases forwards, as in a shell.
+  if (key.backspace || key.delete) return {c: 'edit', edit: key.meta ? {op: 'deleteWord'} : {op: 'backspace'}};
+  if (key.ctrl && input === 'd') return {c: 'edit', edit: {op: 'deleteForward'}};
+  if (key.ctrl && input === 'u') return {c: 'edit', edit: {op: 'clear'}};
+  if (key.ctrl && input === 'w') return {c: 'edit', edit: {op: 'deleteWord'}};
+  if (key.leftArrow) return {c: 'edit', edit: key.ctrl ? {op: 'wordLeft'} : {op: 'left'}};
+  if (key.rightArrow) return {c: 'edit', edit: {op: 'right'}};
+  if (key.home || (key.ctrl && input === 'a')) return {c: 'edit', edit: {op: 'home'}};
+  if (key.end || (key.ctrl && input === 'e')) return {c: 'edit', edit: {op: 'end'}};
   if (key.ctrl || key.meta || !input) return undefined;
   return {c: 'type', text: input.replace(/[\r\n\t]+/g, ' ')};
 }

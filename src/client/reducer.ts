@@ -79,7 +79,7 @@ export function reducer(state: State, action: Action): State {
       return {...state, panes, active, focus: panes.length === 0 && state.focus === 'pane' ? 'chats' : state.focus};
     }
     case 'draft':
-      return changeActive(state, (p) => ({...p, draft: action.text}));
+      return changeActive(state, (p) => ({...p, draft: action.text, cursor: action.cursor}));
     case 'scroll': {
       const step = Math.max(1, paneHeight(state) - 1);
       return changeActive(state, (p) => ({...p, scroll: Math.max(0, Math.min(p.events.length * 40, p.scroll + action.pages * step))}));

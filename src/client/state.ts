@@ -47,6 +47,8 @@ export interface Pane {
   /** Lines scrolled up from the bottom; 0 follows new messages. */
   scroll: number;
   draft: string;
+  /** Where the cursor is in the draft, in code points; undefined is the end. */
+  cursor?: number;
   typing?: {preview?: string};
   /** Why the pane no longer accepts input (visitor left, chat ended, I left it). */
   closed?: string;
@@ -124,7 +126,7 @@ export type Action =
   | {type: 'openOpChat'; peer: string; chatId: string}
   | {type: 'openChat'; chatId: string}
   | {type: 'closePane'; chatId: string}
-  | {type: 'draft'; text: string}
+  | {type: 'draft'; text: string; cursor?: number}
   | {type: 'scroll'; pages: number}
   | {type: 'popupDismiss'}
   | {type: 'overlay'; overlay?: Overlay}

@@ -1,5 +1,6 @@
 import {Box, Text} from 'ink';
 import {paneLines, type Line} from '../format.js';
+import {line as draftLine, visible} from '../line-edit.js';
 import {clean} from '../sanitize.js';
 import type {Pane} from '../state.js';
 
@@ -33,7 +34,8 @@ export function ChatPane({pane, title, me, width, height, focused, sneakPreview}
     const preview = sneakPreview && pane.typing.preview ? `: ${clean(pane.typing.preview)}` : '';
     typing = `${clean(title)} is typing${preview}`;
   } else if (scroll > 0) typing = `-- scrolled up ${scroll} lines (PgDn) --`;
-  const prompt = pane.closed ? `[${pane.closed}]` : `> ${pane.draft}`;
+  // The line scrolls sideways so the cursor stays in view however long the message gets.
+  const field = visible(draftLine(pane.draft, pane.cursor), width - 3);
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Box flexDirection="column" height={room}>
@@ -46,10 +48,17 @@ export function ChatPane({pane, title, me, width, height, focused, sneakPreview}
       <Text dimColor wrap="truncate">
         {typing || ' '}
       </Text>
-      <Text wrap="truncate" color={pane.closed ? 'gray' : undefined} bold={focused}>
-        {prompt}
-        {focused && !pane.closed ? '█' : ''}
-      </Text>
+      {pane.closed ? (
+        <Text wrap="truncate" color="gray">{`[${pane.closed}]`}</Text>
+      ) : (
+        <Text wrap="truncate" bold={focused}>
+          {'> '}
+          {field.before}
+          {/* At the end of the line a block shows the cursor even without colours. */}
+          {focused ? field.after === '' && field.at === ' ' ? '█' : <Text inverse>{field.at}</Text> : field.at}
+          {field.after}
+        </Text>
+      )}
     </Box>
   );
 }
