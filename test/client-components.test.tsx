@@ -150,6 +150,9 @@ t.test('Tabs, Popup, KeyBar, StatusLine, Confirm, HelpOverlay, OptionsScreen', a
   const help = frame(<HelpOverlay width={120} height={30} />);
   for (const slash of ['/leave', '/end', '/block', '/status', '/help', '/link URL', '/msg NAME text', '/quit']) t.ok(help.includes(slash), `help lists ${slash}`);
   t.match(help, /F1 or \?/);
+  // At 80x24 the overlay gets the 22 rows above the key bar and status line: every key must fit.
+  const small = frame(<HelpOverlay width={80} height={22} />);
+  for (const b of BINDINGS) t.ok(small.includes(b.keys), `at 80x24 help still lists ${b.keys}`);
   const options = frame(<OptionsScreen settings={defaultSettings} index={2} width={60} configPath="/x/config.json" />);
   t.match(options, /Desktop notifications\s+off/);
   t.match(options, /saved in \/x\/config.json/);

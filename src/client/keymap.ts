@@ -51,6 +51,7 @@ export const BINDINGS: Binding[] = [
   {keys: 'Alt+1..9', what: 'jump to chat pane 1..9', where: ['pane']},
   {keys: 'Alt+Left/Right', what: 'previous / next pane (also Ctrl+P/Ctrl+N)', where: ['pane']},
   {keys: 'PgUp/PgDn', what: 'scroll the chat history', where: ['pane']},
+  {keys: '←/→ Home/End', what: 'edit the line; Ctrl+A/E/D/W/U: start, end, del, word, clear', where: []},
   {keys: 'Alt+L', what: 'leave this chat (it waits for others again)', slash: '/leave', where: ['pane']},
   {keys: 'Alt+X', what: 'end this chat', slash: '/end', where: ['pane']},
   {keys: 'Alt+B', what: 'block the visitor for the rest of the day (asks)', slash: '/block', where: ['pane']},
