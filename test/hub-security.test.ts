@@ -161,3 +161,17 @@ t.test('a peer with another protocol version is refused', async (t) => {
   const visitor = await hub.visitor({hello: {v: 99}});
   t.match(visitor.of('error')[0] ?? (await visitor.waitType('error')), {code: 'version'});
 });
+
+t.test('a flood of frames is cut off: dropped with a warning, then the socket is closed', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const flooder = await hub.visitor();
+  const calm = await hub.visitor();
+  for (let i = 0; i < 2000; i++) flooder.send({t: 'ping'});
+  t.match(await flooder.waitType('error', (f) => f.code === 'flood'), {message: /slow down/});
+  t.equal((await flooder.waitClosed()).code, 4003);
+  t.ok(flooder.of('pong').length >= 300 && flooder.of('pong').length < 2000, `${flooder.of('pong').length} of 2000 were served`);
+  calm.send({t: 'ping'});
+  await calm.waitType('pong');
+  t.pass('other peers are unaffected');
+});

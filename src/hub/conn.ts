@@ -25,5 +25,6 @@ export const CloseCode = {
   badVersion: 4000,
   revoked: 4001,
   junk: 4002,
+  flood: 4003,
   shutdown: 1001,
 } as const;

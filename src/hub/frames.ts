@@ -5,6 +5,14 @@ import {HubError} from './errors.js';
 import type {Hub} from './hub.js';
 
 const MAX_JUNK = 20;
+/**
+ * Flood control, a token bucket per socket: bursts of up to BURST frames, then RATE a second.
+ * Far beyond a person typing or a client resending its queue after a reconnect; a peer that
+ * keeps going past it has frames dropped (it is told) and, persisting, is disconnected.
+ */
+const BURST = 400;
+const RATE = 200;
+const MAX_DROPPED = 1000;
 
 /**
  * Validates every inbound frame and hands valid ones to `handle`, one at a time per socket so a
@@ -22,7 +30,23 @@ export function serveFrames<In, Out extends {t: string}>(
     conn.send({t: 'error', code, message, ...(ref ? {ref} : {})} as unknown as Out);
   };
   conn.ws.on('error', (error) => hub.log(`socket error from ${conn.ip}: ${error.message}`));
+  let tokens = BURST;
+  let refilled = Date.now();
+  let dropped = 0;
+  let warned = 0;
   conn.ws.on('message', (data, isBinary) => {
+    const now = Date.now();
+    tokens = Math.min(BURST, tokens + ((now - refilled) / 1000) * RATE);
+    refilled = now;
+    if (tokens < 1) {
+      if (++dropped > MAX_DROPPED) conn.close(CloseCode.flood, 'too many frames');
+      else if (now - warned > 1000) {
+        warned = now;
+        fail('flood', 'too many frames: slow down; frames are being dropped');
+      }
+      return;
+    }
+    tokens -= 1;
     if (isBinary) {
       fail('binary', 'frames are JSON text');
       return;
