@@ -136,7 +136,18 @@ t.test('slash commands and keys for leave, end, block (confirmed), link, status,
   t.equal(h.saved.at(-1)!.notify, 'osc9', 'settings are saved');
   h.do({c: 'up'}, {c: 'up'}, {c: 'up'}, {c: 'enter'});
   t.equal(h.state.settings.bell, false);
+  // The save folder is text: Enter edits it in place, Enter keeps it, Esc cancels.
+  h.do({c: 'down'}, {c: 'down'}, {c: 'down'}, {c: 'down'}, {c: 'enter'});
+  t.same(h.state.overlay, {kind: 'options', index: 4, editing: {text: '~', cursor: 1}});
+  h.do({c: 'edit', edit: {op: 'clear'}}, {c: 'type', text: '/srv/transcripts'}, {c: 'enter'});
+  t.equal(h.state.settings.saveFolder, '/srv/transcripts');
+  t.equal(h.saved.at(-1)!.saveFolder, '/srv/transcripts', 'saved to the config file');
+  t.same(h.state.overlay, {kind: 'options', index: 4}, 'editing ends; the options stay open');
+  h.do({c: 'enter'}, {c: 'type', text: '/nope'}, {c: 'escape'});
+  t.equal(h.state.settings.saveFolder, '/srv/transcripts', 'Esc cancels the edit');
+  t.equal(h.state.overlay?.kind, 'options');
   h.do({c: 'escape'});
+  t.notOk(h.state.overlay);
 });
 
 t.test('operators: Alt+O then Enter opens an operator chat; messages there are op.msg', async (t) => {
@@ -212,6 +223,9 @@ t.test('keymap', async (t) => {
   t.same(keyToCommand('q', key(), {...list, overlay: 'help'}), {c: 'escape'});
   t.same(keyToCommand('', key({downArrow: true}), {...list, overlay: 'options'}), {c: 'down'});
   t.same(keyToCommand(' ', key(), {...list, overlay: 'options'}), {c: 'enter'});
+  t.same(keyToCommand(' ', key(), {...list, overlay: 'options', editing: true}), {c: 'type', text: ' '}, 'typing a folder name');
+  t.same(keyToCommand('', key({return: true}), {...list, overlay: 'options', editing: true}), {c: 'enter'});
+  t.same(keyToCommand('', key({leftArrow: true}), {...list, overlay: 'options', editing: true}), {c: 'edit', edit: {op: 'left'}});
   t.same(keyToCommand('', key({tab: true}), list), {c: 'focusNext'});
   t.same(keyToCommand('', key({tab: true, shift: true}), list), {c: 'focusPrev'});
   t.same(keyToCommand('3', key({meta: true}), pane), {c: 'pane', index: 2});

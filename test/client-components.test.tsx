@@ -156,6 +156,9 @@ t.test('Tabs, Popup, KeyBar, StatusLine, Confirm, HelpOverlay, OptionsScreen', a
   const options = frame(<OptionsScreen settings={defaultSettings} index={2} width={60} configPath="/x/config.json" />);
   t.match(options, /Desktop notifications\s+off/);
   t.match(options, /saved in \/x\/config.json/);
+  const editing = frame(<OptionsScreen settings={defaultSettings} index={4} editing={{text: '/srv/chat', cursor: 9}} width={60} />);
+  t.match(editing, /Default save folder\s+\/srv\/chat/);
+  t.match(editing, /Enter keeps the folder, Esc cancels/);
 });
 
 t.test('Screen fits 80x24 and draws lists, tabs, popup, key bar and status line', async (t) => {

@@ -19,7 +19,11 @@ export function App({store, fx, configPath}: AppProps) {
   useInput((input, key) => {
     for (const [part, partKey] of splitLines(input, key)) {
       const now = store.getState();
-      const command = keyToCommand(part, partKey, {focus: now.focus, overlay: now.overlay?.kind});
+      const command = keyToCommand(part, partKey, {
+        focus: now.focus,
+        overlay: now.overlay?.kind,
+        editing: now.overlay?.kind === 'options' && now.overlay.editing !== undefined,
+      });
       if (command) run(now, command, fx);
     }
   });

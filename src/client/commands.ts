@@ -151,6 +151,9 @@ export function run(state: State, command: Command, fx: Effects): void {
       if (state.overlay?.kind === 'options') return options(state, fx);
       return enter(state, fx);
     case 'escape':
+      if (state.overlay?.kind === 'options' && state.overlay.editing) {
+        return fx.dispatch({type: 'overlay', overlay: {kind: 'options', index: state.overlay.index}});
+      }
       if (state.overlay) return fx.dispatch({type: 'overlay'});
       if (state.popups.length > 0) return fx.dispatch({type: 'popupDismiss'});
       return fx.dispatch({type: 'notice'});
@@ -201,9 +204,11 @@ export function run(state: State, command: Command, fx: Effects): void {
       if (state.overlay.what === 'block' && state.overlay.chatId) send(fx, {t: 'chat.block', chatId: state.overlay.chatId});
       return;
     case 'type':
+      if (state.overlay?.kind === 'options') return editOption(state, {op: 'insert', text: command.text}, fx);
       if (pane && pane.kind === 'visitor' && !pane.closed && !pane.draft) fx.send({t: 'typing', chatId: pane.chatId, typing: true});
       return editDraft(pane, {op: 'insert', text: command.text}, fx);
     case 'edit':
+      if (state.overlay?.kind === 'options') return editOption(state, command.edit, fx);
       return editDraft(pane, command.edit, fx);
     case 'linkPrompt':
       // The address is typed after it; Enter sends it through the /link command.
@@ -217,9 +222,20 @@ function editDraft(pane: Pane | undefined, change: Edit, fx: Effects): void {
   fx.dispatch({type: 'draft', text: next.text, cursor: next.cursor});
 }
 
+function editOption(state: State, change: Edit, fx: Effects): void {
+  if (state.overlay?.kind !== 'options' || !state.overlay.editing) return;
+  fx.dispatch({type: 'overlay', overlay: {...state.overlay, editing: edit(state.overlay.editing, change)}});
+}
+
 function options(state: State, fx: Effects): void {
   if (state.overlay?.kind !== 'options') return;
-  const settings = toggleOption(state.settings, state.overlay.index);
+  const {index, editing} = state.overlay;
+  const text = OPTIONS[index]?.text;
+  if (text && !editing) {
+    return fx.dispatch({type: 'overlay', overlay: {kind: 'options', index, editing: line(text.get(state.settings))}});
+  }
+  const settings = text && editing ? text.set(state.settings, editing.text) : toggleOption(state.settings, index);
+  if (editing) fx.dispatch({type: 'overlay', overlay: {kind: 'options', index}});
   fx.dispatch({type: 'settings', settings});
   fx.saveSettings(settings);
 }

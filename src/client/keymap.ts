@@ -67,6 +67,8 @@ export const BINDINGS: Binding[] = [
 export interface KeyContext {
   focus: Focus;
   overlay?: Overlay['kind'];
+  /** A text option (the save folder) is being typed on the options screen. */
+  editing?: boolean;
 }
 
 const ALT: Record<string, Command> = {
@@ -87,6 +89,7 @@ export function keyToCommand(input: string, key: Key, ctx: KeyContext): Command 
   if (key.escape && !input) return {c: 'escape'};
   if (ctx.overlay === 'help') return input === 'q' || input === '?' ? {c: 'escape'} : undefined;
   if (ctx.overlay === 'options') {
+    if (ctx.editing) return key.return ? {c: 'enter'} : lineEditKey(input, key);
     if (key.upArrow) return {c: 'up'};
     if (key.downArrow) return {c: 'down'};
     if (key.return || input === ' ') return {c: 'enter'};
@@ -108,6 +111,11 @@ export function keyToCommand(input: string, key: Key, ctx: KeyContext): Command 
     if (input === '?') return {c: 'help'};
     return undefined;
   }
+  return lineEditKey(input, key);
+}
+
+/** Keys that edit a line of text: the message line, or a text option. */
+function lineEditKey(input: string, key: Key): Command | undefined {
   // Most terminals send DEL for Backspace, which ink names "delete": both erase backwards;
   // Ctrl+D erases forwards, as in a shell.
   if (key.backspace || key.delete) return {c: 'edit', edit: key.meta ? {op: 'deleteWord'} : {op: 'backspace'}};

@@ -5,6 +5,8 @@ export interface Option {
   label: string;
   show: (s: Settings) => string;
   toggle: (s: Settings) => Settings;
+  /** A text option: Enter edits it as a line instead of toggling. */
+  text?: {get: (s: Settings) => string; set: (s: Settings, value: string) => Settings};
 }
 
 const NOTIFY: Settings['notify'][] = ['off', 'osc9', 'osc777'];
@@ -19,8 +21,12 @@ export const OPTIONS: Option[] = [
     toggle: (s) => ({...s, notify: NOTIFY[(NOTIFY.indexOf(s.notify) + 1) % NOTIFY.length]!}),
   },
   {label: 'Sneak preview of visitor typing', show: (s) => onOff(s.sneakPreview), toggle: (s) => ({...s, sneakPreview: !s.sneakPreview})},
-  // The folder is text; it is edited in the config file, shown here so it can be found.
-  {label: 'Default save folder (config file)', show: (s) => s.saveFolder, toggle: (s) => s},
+  {
+    label: 'Default save folder',
+    show: (s) => s.saveFolder,
+    toggle: (s) => s,
+    text: {get: (s) => s.saveFolder, set: (s, value) => ({...s, saveFolder: value.trim() || '~'})},
+  },
 ];
 
 export function toggleOption(settings: Settings, index: number): Settings {

@@ -1,4 +1,5 @@
 import type {ChatEvent, ChatSummary, HubToOperator, OperatorSummary, VisitorSummary} from '../protocol/index.js';
+import type {Line} from './line-edit.js';
 
 /** What the operator can change on the options screen; saved in the config file. */
 export interface Settings {
@@ -56,7 +57,7 @@ export interface Pane {
 
 export type Overlay =
   | {kind: 'help'}
-  | {kind: 'options'; index: number}
+  | {kind: 'options'; index: number; editing?: Line}
   | {kind: 'confirm'; what: 'quit' | 'block' | 'link'; chatId?: string; question: string; text?: string; url?: string};
 
 /** Something the app must do outside the reducer (bell, notification); counted so each runs once. */

@@ -55,7 +55,7 @@ export function Screen({state, configPath}: ScreenProps) {
         </Box>
         <Box flexDirection="column" width={right}>
           {overlay?.kind === 'options' ? (
-            <OptionsScreen settings={state.settings} index={overlay.index} width={right} configPath={configPath} />
+            <OptionsScreen settings={state.settings} index={overlay.index} editing={overlay.editing} width={right} configPath={configPath} />
           ) : (
             <>
               <Tabs tabs={state.panes.map((p) => ({title: chatTitle(state, p.chatId), unread: p.unread, closed: Boolean(p.closed)}))} active={state.active} width={right} />
