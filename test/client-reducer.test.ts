@@ -63,6 +63,11 @@ t.test('pending messages go when their event or ack arrives', async (t) => {
   s = apply(s, {t: 'ev', chatId: 'c1', e: ev(6, {from: 'operator', name: 'Alice', text: 'x'})});
   s = apply(s, {t: 'ack', id: 'id-2', seq: 6, chatId: 'c1'});
   t.equal(s.panes[0]!.pending.length, 0);
+  // A message the hub refuses (the chat went to someone else while we were away) is never acked.
+  s = apply(s, {type: 'sending', chatId: 'c1', id: 'id-3', text: 'are you there?'});
+  s = apply(s, {t: 'error', code: 'not_owner', message: 'you are not in this chat', ref: 'id-3'});
+  t.equal(s.panes[0]!.pending.length, 0, 'it no longer looks as if it is on its way');
+  t.equal(s.notice, 'not sent (you are not in this chat): are you there?');
 });
 
 t.test('background panes count unread and ring; switching clears the count', async (t) => {

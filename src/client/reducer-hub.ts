@@ -147,8 +147,18 @@ export function applyFrame(state: State, frame: HubToOperator): State {
       return {...state, operators: {...state.operators, [frame.operator.name]: frame.operator}};
     case 'offline.message':
       return {...state, notice: clean(`Offline message from ${frame.message.name ?? 'a visitor'}: ${frame.message.text}`)};
-    case 'error':
-      return {...state, notice: clean(`${frame.code}: ${frame.message}`)};
+    case 'error': {
+      const notice = clean(`${frame.code}: ${frame.message}`);
+      const ref = frame.ref;
+      const failed = ref && state.panes.find((p) => p.pending.some((x) => x.id === ref));
+      if (!failed) return {...state, notice};
+      // The hub refused that message and will never ack it: it must not look as if it is on its way.
+      const text = failed.pending.find((x) => x.id === ref)!.text;
+      return {
+        ...withPane(state, failed.chatId, (p) => ({...p, pending: p.pending.filter((x) => x.id !== ref)})),
+        notice: clean(`not sent (${frame.message}): ${text}`),
+      };
+    }
     default:
       return state;
   }

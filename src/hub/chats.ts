@@ -49,7 +49,13 @@ export async function requestChat(
   if (block) return {t: 'refused', until: block.until};
   if (req.name) visitor.name = req.name;
   if (req.email) visitor.email = req.email;
-  const open = visitor.chatId ? await hub.chat(visitor.chatId) : undefined;
+  let asked = visitor.chatId;
+  let open = asked ? await hub.chat(asked) : undefined;
+  // Another tab's request may have opened a chat while this one was loading the old one.
+  while (visitor.chatId !== asked) {
+    asked = visitor.chatId;
+    open = asked ? await hub.chat(asked) : undefined;
+  }
   if (open && open.data.state !== 'ended') {
     // Asking again while a chat is open continues it rather than opening a second one.
     const e = await visitorMessage(hub, open, visitor.name, req.id, req.text);
@@ -218,6 +224,12 @@ async function close(
 
 export async function sendLink(hub: Hub, operator: string, chatId: string, id: string, input: string): Promise<ChatEvent> {
   const db = await owned(hub, operator, chatId);
+  const seen = db.data.ids[id];
+  if (seen !== undefined) {
+    // A resend after a lost ack: acknowledge it again, do not push the page a second time.
+    await hub.store.flush();
+    return db.data.events.find((e) => e.seq === seen)!;
+  }
   const site = hub.findSite(db.data.site);
   let url: string;
   try {
@@ -230,6 +242,46 @@ export async function sendLink(hub: Hub, operator: string, chatId: string, id: s
   fanOut(hub, db.data, e);
   if (db.data.visitorId) hub.toVisitor(db.data.visitorId, {t: 'link.open', url});
   return e;
+}
+
+/**
+ * An operator has no socket: unless one comes back within the grace period, its chats go back
+ * to waiting and the others are rung (a crashed client never strands a visitor).
+ */
+export function scheduleRelease(hub: Hub, operator: string): void {
+  if (hub.stopped) return;
+  clearTimeout(hub.operatorGoneTimers.get(operator));
+  hub.operatorGoneTimers.set(
+    operator,
+    setTimeout(() => {
+      hub.operatorGoneTimers.delete(operator);
+      if (hub.isConnected(operator)) return;
+      releaseOperator(hub, operator).catch((error: unknown) => hub.log(`release ${operator}: ${String(error)}`));
+    }, hub.operatorGraceMs),
+  );
+}
+
+/**
+ * After a restart nobody is connected yet. Owners and visitors of open chats get the same grace
+ * period as after a dropped socket; whoever does not come back is treated as gone.
+ */
+export function armAfterRestart(hub: Hub): void {
+  const owners = new Set<string>();
+  for (const db of hub.chats.values()) {
+    const chat = db.data;
+    if (chat.kind !== 'visitor' || chat.state === 'ended') continue;
+    if (chat.owner) owners.add(chat.owner);
+    const visitorId = chat.visitorId;
+    if (!visitorId) continue;
+    const timer = setTimeout(() => {
+      hub.timers.delete(timer);
+      // A visitor who came back at all is looked after by its own socket's timers.
+      if (hub.visitors.has(visitorId)) return;
+      visitorLeft(hub, chat.id).catch((error: unknown) => hub.log(`visitor left: ${String(error)}`));
+    }, hub.visitorGraceMs);
+    hub.timers.add(timer);
+  }
+  for (const owner of owners) scheduleRelease(hub, owner);
 }
 
 /** An operator's sockets have all been gone past the grace period: free its visitors. */

@@ -15,6 +15,10 @@ import {LowStore} from '../store/low-store.js';
 import type {ChatRecord, OperatorRecord, SiteRecord, VisitorRecord} from '../store/types.js';
 import type {Conn} from './conn.js';
 import {CloseCode} from './conn.js';
+import {HubError} from './errors.js';
+
+/** Messages one chat may hold: a document rewritten on every message must stay small. */
+export const MAX_EVENTS = 5000;
 
 export interface HubOptions {
   dataDir: string;
@@ -40,6 +44,8 @@ export interface LiveVisitor {
   ip: string;
   userAgent: string;
   goneTimer?: NodeJS.Timeout;
+  /** When this visitor's recent messages were sent, for the per-visitor message limit. */
+  sent?: number[];
 }
 
 /**
@@ -59,6 +65,8 @@ export class Hub {
   operators = new Map<string, OperatorRecord>();
   readonly operatorConns = new Map<string, Set<OperatorConn>>();
   readonly operatorGoneTimers = new Map<string, NodeJS.Timeout>();
+  /** Other pending timers, cleared when the hub stops. */
+  readonly timers = new Set<NodeJS.Timeout>();
   readonly visitors = new Map<string, LiveVisitor>();
   /** Chats that are waiting or active, plus any read since (history, op chats). */
   readonly chats = new Map<string, Low<ChatRecord>>();
@@ -118,9 +126,14 @@ export class Hub {
   /** Releases the data folder's lock (after the store is closed). */
   unlock: () => Promise<void> = async () => {};
 
+  /** Set once shutting down: sockets closing now are the hub's doing, not peers leaving. */
+  stopped = false;
+
   stop(): void {
+    this.stopped = true;
     for (const name of ['operators', 'sites']) unwatchFile(`${this.store.dir}/${name}.json`);
     for (const timer of this.operatorGoneTimers.values()) clearTimeout(timer);
+    for (const timer of this.timers) clearTimeout(timer);
     for (const v of this.visitors.values()) clearTimeout(v.goneTimer);
   }
 
@@ -180,7 +193,11 @@ export class Hub {
     const cached = this.chats.get(id);
     if (cached) return cached;
     const db = await this.store.chat(id).catch(() => undefined);
-    if (db) this.chats.set(id, db);
+    const raced = this.chats.get(id);
+    if (raced) return raced;
+    // Ended chats are history: read, not kept in memory.
+    if (db && db.data.state !== 'ended') this.chats.set(id, db);
+    else if (db) this.store.release(db);
     return db;
   }
 
@@ -235,10 +252,21 @@ export class Hub {
 
   /** Adds a numbered event to a chat; resolves once it is on disk. */
   async append(db: Low<ChatRecord>, event: Omit<ChatEvent, 'seq' | 'at'>): Promise<ChatEvent> {
+    if (event.kind === 'msg' && db.data.events.length >= MAX_EVENTS) {
+      throw new HubError('chat_full', 'this chat is too long; please start a new one');
+    }
     const e: ChatEvent = {...event, seq: (db.data.events.at(-1)?.seq ?? 0) + 1, at: this.now()};
     db.data.events.push(e);
     if (e.id) db.data.ids[e.id] = e.seq;
-    await this.store.save(db);
+    try {
+      await this.store.save(db);
+    } catch (error) {
+      // Not on disk: take it back so memory never holds what the sender was told failed.
+      this.log(`could not store an event of chat ${db.data.id}: ${String(error)}`);
+      db.data.events = db.data.events.filter((x) => x !== e);
+      if (e.id) delete db.data.ids[e.id];
+      throw new HubError('not_stored', 'the hub could not store that; send it again');
+    }
     return e;
   }
 }

@@ -51,6 +51,9 @@ export async function opMessage(
   if (!hub.operators.has(to)) throw new HubError('unknown_operator', `no operator ${to}`);
   const chatId = opChatId(me, to);
   let db = await hub.chat(chatId);
+  // Both operators may write first at the same moment: whoever gets here second must use the
+  // document the first one created while this one was looking on disk.
+  db ??= hub.chats.get(chatId);
   if (!db) {
     db = hub.store.newChat({
       id: chatId,

@@ -6,7 +6,7 @@ import {
   endChat,
   leaveChat,
   operatorMessage,
-  releaseOperator,
+  scheduleRelease,
   sendLink,
 } from './chats.js';
 import {CloseCode, Conn} from './conn.js';
@@ -49,15 +49,7 @@ export function attachOperator(hub: Hub, ws: WebSocket, operator: string, ip: st
     if (conns.size > 0) return;
     hub.toOperators({t: 'operator.update', operator: hub.operatorSummary(operator)}, undefined, operator);
     hub.announceAvailability();
-    // A client that crashed must not strand its visitors: after the grace period they wait again.
-    hub.operatorGoneTimers.set(
-      operator,
-      setTimeout(() => {
-        hub.operatorGoneTimers.delete(operator);
-        if (hub.isConnected(operator)) return;
-        releaseOperator(hub, operator).catch((error: unknown) => hub.log(`release ${operator}: ${String(error)}`));
-      }, hub.operatorGraceMs),
-    );
+    scheduleRelease(hub, operator);
   });
 }
 

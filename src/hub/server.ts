@@ -3,6 +3,7 @@ import type {AddressInfo} from 'node:net';
 import type {Duplex} from 'node:stream';
 import {WebSocketServer, type WebSocket} from 'ws';
 import {MAX_FRAME_BYTES} from '../protocol/index.js';
+import {armAfterRestart} from './chats.js';
 import {CloseCode} from './conn.js';
 import {Hub, type HubOptions} from './hub.js';
 import {serveHttp} from './http-routes.js';
@@ -41,6 +42,7 @@ function refuse(socket: Duplex, status: number, reason: string): void {
 export async function startHub(options: ServerOptions): Promise<RunningHub> {
   const hub = new Hub(options);
   await hub.load();
+  armAfterRestart(hub);
   const trustProxy = options.trustProxy ?? false;
   const wss = new WebSocketServer({noServer: true, maxPayload: MAX_FRAME_BYTES});
   wss.on('error', (error) => hub.log(`websocket server: ${error.message}`));

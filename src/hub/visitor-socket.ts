@@ -15,10 +15,16 @@ export function attachVisitor(hub: Hub, ws: WebSocket, site: SiteRecord, ip: str
   const conn = new Conn(ws, ip, userAgent) as VisitorConn;
   conn.site = site;
   let live: LiveVisitor | undefined;
+  let greeting = false;
+  let closed = false;
 
   serveFrames(hub, conn, visitorToHub, async (frame) => {
     if (frame.t === 'hello') {
-      live = await hello(hub, conn, site, frame);
+      if (greeting || live) throw new HubError('hello_twice', 'already said hello');
+      greeting = true;
+      live = await hello(hub, conn, site, frame).finally(() => (greeting = false));
+      // The tab may have gone while hello was being stored: it must still count as gone.
+      if (closed) drop(hub, conn, live);
       return;
     }
     if (!live) throw new HubError('hello_first', 'send hello first');
@@ -26,20 +32,25 @@ export function attachVisitor(hub: Hub, ws: WebSocket, site: SiteRecord, ip: str
   });
 
   ws.on('close', () => {
-    if (!live) return;
-    live.conns.delete(conn);
-    if (live.conns.size > 0) return;
-    const gone = live;
-    // Navigating to another page drops the socket for a moment: that is not leaving.
-    gone.goneTimer = setTimeout(() => {
-      if (gone.conns.size > 0) return;
-      hub.visitors.delete(gone.doc.data.id);
-      hub.store.release(gone.doc);
-      hub.toOperators({t: 'visitor.gone', visitorId: gone.doc.data.id}, gone.site.domain);
-      const chatId = gone.doc.data.chatId;
-      if (chatId) visitorLeft(hub, chatId).catch((error: unknown) => hub.log(`visitor left: ${String(error)}`));
-    }, hub.visitorGraceMs);
+    closed = true;
+    if (live) drop(hub, conn, live);
   });
+}
+
+/** One socket of a visitor is gone; when it was the last, the grace period starts. */
+function drop(hub: Hub, conn: VisitorConn, live: LiveVisitor): void {
+  live.conns.delete(conn);
+  if (live.conns.size > 0 || hub.stopped) return;
+  clearTimeout(live.goneTimer);
+  // Navigating to another page drops the socket for a moment: that is not leaving.
+  live.goneTimer = setTimeout(() => {
+    if (live.conns.size > 0) return;
+    hub.visitors.delete(live.doc.data.id);
+    hub.store.release(live.doc);
+    hub.toOperators({t: 'visitor.gone', visitorId: live.doc.data.id}, live.site.domain);
+    const chatId = live.doc.data.chatId;
+    if (chatId) visitorLeft(hub, chatId).catch((error: unknown) => hub.log(`visitor left: ${String(error)}`));
+  }, hub.visitorGraceMs);
 }
 
 async function hello(
@@ -114,6 +125,19 @@ async function known(hub: Hub, visitorId: string, token: string, site: SiteRecor
   return doc;
 }
 
+/** Messages a visitor may leave while nobody is on-line, and how many the hub keeps at most. */
+const MAX_OFFLINE_PER_VISITOR = 10;
+const MAX_OFFLINE = 10_000;
+/** Chat messages a visitor may send a minute: people type far slower; scripts do not. */
+const MAX_MESSAGES_PER_MINUTE = 40;
+
+function limitMessages(hub: Hub, live: LiveVisitor): void {
+  const now = hub.now();
+  live.sent = (live.sent ?? []).filter((at) => now - at < 60_000);
+  if (live.sent.length >= MAX_MESSAGES_PER_MINUTE) throw new HubError('slow_down', 'too many messages: please wait a moment');
+  live.sent.push(now);
+}
+
 async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: VisitorToHub): Promise<void> {
   const visitor = live.doc.data;
   const site = live.site.domain;
@@ -125,6 +149,7 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
       return;
     }
     case 'chat.request': {
+      limitMessages(hub, live);
       const outcome = await requestChat(hub, live, frame);
       if (outcome.t === 'offline') conn.send({t: 'chat.offline'});
       else if (outcome.t === 'refused') conn.send({t: 'chat.refused', reason: 'blocked', until: outcome.until});
@@ -136,6 +161,7 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
       return;
     }
     case 'msg': {
+      limitMessages(hub, live);
       const chat = visitor.chatId ? await hub.chat(visitor.chatId) : undefined;
       if (!chat) throw new HubError('no_chat', 'there is no open chat');
       const e = await visitorMessage(hub, chat, visitor.name, frame.id, frame.text);
@@ -167,7 +193,12 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
       return;
     }
     case 'offline.message': {
+      limitMessages(hub, live);
+      if (activeBlock(hub, site, visitor.id, conn.ip)) throw new HubError('blocked', 'messages cannot be left right now');
       const db = await hub.store.global('messages');
+      const mine = db.data.messages.filter((m) => m.visitorId === visitor.id).length;
+      if (mine >= MAX_OFFLINE_PER_VISITOR) throw new HubError('too_many', 'you have already left us several messages; we will be in touch');
+      if (db.data.messages.length >= MAX_OFFLINE) throw new HubError('full', 'messages cannot be left right now; please try later');
       const message = {
         id: frame.id,
         site,

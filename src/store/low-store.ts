@@ -57,7 +57,11 @@ export class LowStore {
   /** Documents acknowledged through the journal but not yet checkpointed into their own files. */
   private unwritten = new Set<Low<unknown>>();
   private readonly releasing = new Set<Low<unknown>>();
-  private checkpointing: Promise<void> | undefined;
+  /** Documents being written to their own files right now. */
+  private readonly inflight = new Set<Low<unknown>>();
+  /** The wait before the next checkpoint, and the checkpoint running now. */
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  private checkpointRun: Promise<void> | undefined;
   /** The last checkpoint failure; its documents stay in the journal and are tried again. */
   checkpointError: unknown;
 
@@ -95,8 +99,11 @@ export class LowStore {
   async close(): Promise<void> {
     await this.flush();
     if (this.journal) {
-      while (this.checkpointing) await this.checkpointing;
-      await this.checkpoint();
+      // No need to wait out the delay: write everything now.
+      clearTimeout(this.checkpointTimer);
+      this.checkpointTimer = undefined;
+      while (this.checkpointRun) await this.checkpointRun;
+      await this.runCheckpoint();
       const old = await this.journal.rotate();
       await this.journal.close();
       await this.journal.remove([...old, ...(await this.journal.segments())]);
@@ -177,7 +184,7 @@ export class LowStore {
    */
   release<T>(doc: Low<T>): void {
     const db = doc as Low<unknown>;
-    if (this.pending.has(db) || this.unwritten.has(db) || this.flushing || this.checkpointing) this.releasing.add(db);
+    if (this.busy(db)) this.releasing.add(db);
     else this.uncache(db);
   }
 
@@ -186,10 +193,17 @@ export class LowStore {
     if (this.docs.get(file) === db) this.docs.delete(file);
   }
 
+  private busy(db: Low<unknown>): boolean {
+    return this.pending.has(db) || this.unwritten.has(db) || this.inflight.has(db);
+  }
+
+  /** Lets go of released documents whose last state has reached their own file. */
   private releaseWritten(): void {
-    if (this.flushing || this.checkpointing || this.pending.size > 0 || this.unwritten.size > 0) return;
-    for (const db of this.releasing) this.uncache(db);
-    this.releasing.clear();
+    for (const db of this.releasing) {
+      if (this.busy(db)) continue;
+      this.uncache(db);
+      this.releasing.delete(db);
+    }
   }
 
   /** Drops cached documents so the next access reads them from disk (tests, CLI). */
@@ -206,6 +220,7 @@ export class LowStore {
         continue;
       }
       const dirs = new Set<string>();
+      for (const db of batch.keys()) this.inflight.add(db);
       const results = await Promise.allSettled(
         [...batch.keys()].map((db) => {
           dirs.add(dirname((db.adapter as DurableJSONFile<unknown>).file));
@@ -216,6 +231,8 @@ export class LowStore {
       await Promise.all([...dirs].map((dir) => syncDir(dir))).catch((error: unknown) => {
         dirError = error;
       });
+      for (const db of batch.keys()) this.inflight.delete(db);
+      this.releaseWritten();
       let index = 0;
       for (const waiters of batch.values()) {
         const result = results[index++];
@@ -244,11 +261,30 @@ export class LowStore {
         else waiter.resolve();
       }
     }
-    this.checkpointing ??= new Promise<void>((done) => setTimeout(done, CHECKPOINT_DELAY_MS))
-      .then(() => this.checkpoint())
+    this.scheduleCheckpoint();
+  }
+
+  private scheduleCheckpoint(): void {
+    if (this.checkpointTimer || this.checkpointRun) return;
+    this.checkpointTimer = setTimeout(() => {
+      this.checkpointTimer = undefined;
+      void this.runCheckpoint();
+    }, CHECKPOINT_DELAY_MS);
+    // Acked writes are in the journal already; a pending checkpoint need not keep a process alive.
+    this.checkpointTimer.unref();
+  }
+
+  private runCheckpoint(): Promise<void> {
+    this.checkpointRun ??= this.checkpoint()
       .catch((error: unknown) => {
         this.checkpointError = error;
+      })
+      .finally(() => {
+        this.checkpointRun = undefined;
+        this.releaseWritten();
+        if (this.unwritten.size > 0) this.scheduleCheckpoint();
       });
+    return this.checkpointRun;
   }
 
   /** Writes every journalled document to its own file durably, then drops the covered segments. */
@@ -258,6 +294,7 @@ export class LowStore {
         const old = await this.journal!.rotate();
         const docs = this.unwritten;
         this.unwritten = new Set();
+        for (const db of docs) this.inflight.add(db);
         const dirs = new Set<string>();
         try {
           await Promise.all(
@@ -271,11 +308,13 @@ export class LowStore {
           // Keep the segments: they still hold these documents. Try again with the next group.
           for (const db of docs) this.unwritten.add(db);
           throw error;
+        } finally {
+          for (const db of docs) this.inflight.delete(db);
         }
         await this.journal!.remove(old);
+        this.releaseWritten();
       }
     } finally {
-      this.checkpointing = undefined;
       this.releaseWritten();
     }
   }

@@ -1,3 +1,4 @@
+import {randomUUID} from 'node:crypto';
 import WebSocket from 'ws';
 
 type Frame = {t: string; [key: string]: any};
@@ -7,7 +8,6 @@ export class Peer {
   readonly frames: Frame[] = [];
   private waiters: Array<() => void> = [];
   closed?: {code: number; reason: string};
-  private idCounter = 0;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
@@ -31,8 +31,9 @@ export class Peer {
     });
   }
 
+  /** Random, as real clients make them: two peers must never share a message id. */
   nextId(): string {
-    return `m-${process.pid}-${Date.now()}-${++this.idCounter}`;
+    return `m-${randomUUID()}`;
   }
 
   send(frame: Frame): void {
