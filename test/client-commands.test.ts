@@ -275,3 +275,29 @@ t.test('a message with an address asks whether to push it as a link too', async 
   t.match(h.sent.filter((f) => f.t === 'msg').at(-1), {text: 'https://example.com/a'});
   t.equal(h.sent.filter((f) => f.t === 'link.send').length, 1, '"no" sends it as text only');
 });
+
+t.test('Alt+D asks the hub for the visit and shows it; again hides it', async (t) => {
+  const h = harness();
+  h.hub({t: 'ready', me, hub: 'cac', operators: [], visitors: [], chats: [], messages: [], canned: []});
+  h.hub({t: 'chat.requested', chat: chat('c1', {visitorId: 'v1'})});
+  h.do({c: 'enter'});
+  h.hub({t: 'chat.assigned', chatId: 'c1', operator: 'alice'});
+  h.do({c: 'details'});
+  t.same(h.sent.at(-1), {t: 'visitor.details', visitorId: 'v1'});
+  t.equal(h.state.panes[0]!.showDetails, true);
+  const visitor = {id: 'v1', site: 'example.com', ip: '1.2.3.4', browser: 'Firefox 130', os: 'Linux', pages: 2, since: NOW, online: true};
+  const visit = {id: 'x', start: NOW, end: NOW, ip: '1.2.3.4', browser: 'Firefox 130', os: 'Linux', userAgent: 'ua', pages: [{url: 'https://example.com/', title: 'Home', at: NOW}]};
+  h.hub({t: 'visitor.details', visitor, visit});
+  t.same(h.state.visits.v1, visit);
+  const sent = h.sent.length;
+  h.do({c: 'details'});
+  t.equal(h.state.panes[0]!.showDetails, false);
+  t.equal(h.sent.length, sent, 'closing asks nothing');
+});
+
+t.test('/details in an operator chat says what it is for', async (t) => {
+  const h = withChat();
+  h.fx.dispatch({type: 'openOpChat', peer: 'bob', chatId: 'op~alice~bob'});
+  h.do({c: 'details'});
+  t.match(h.state.notice, /visit details are for visitor chats/);
+});

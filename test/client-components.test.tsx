@@ -196,3 +196,20 @@ t.test('a long draft scrolls sideways so the cursor stays in view', async (t) =>
   t.notMatch(startLine, /workshop/);
   atStart.unmount();
 });
+
+t.test('a visitor pane shows the visit by itself, and in full when asked', async (t) => {
+  const visitor = {
+    id: 'v1', site: 'example.com', ip: '203.0.113.9', browser: 'Firefox 130', os: 'Windows 11', referrer: 'https://search.example/?q=x',
+    page: {url: 'https://example.com/p', title: 'Teapots\x1b[31m', at: NOW}, pages: 12, since: NOW, online: true,
+  };
+  const summary = frame(<ChatPane pane={pane()} title="Vera" me="Alice" width={120} height={10} focused sneakPreview visitor={visitor} />);
+  t.match(summary, /now: Teapots␛\[31m · 12 pages · from search\.example · Firefox 130 on Windows 11 · 203\.0\.113\.9/);
+  const pages = Array.from({length: 12}, (_, i) => ({url: `https://example.com/${i}`, title: `Page ${i}`, at: NOW}));
+  const visit = {id: 'x', start: NOW, end: NOW, ip: '203.0.113.9', browser: 'Firefox 130', os: 'Windows 11', userAgent: 'ua', pages};
+  const full = frame(<ChatPane pane={pane({showDetails: true})} title="Vera" me="Alice" width={120} height={20} focused sneakPreview visitor={visitor} visit={visit} />);
+  t.match(full, /Referrer: https:\/\/search\.example\/\?q=x/);
+  t.match(full, /Pages viewed \(12, 6 older not shown\):/);
+  t.match(full, /Page 11 {2}https:\/\/example\.com\/11/, 'the latest page is shown');
+  t.notMatch(full, /Page 5 /, 'the oldest make room');
+  t.match(full, /typing this/, 'the message line is still there');
+});

@@ -108,7 +108,12 @@ t.test('typing indicator with sneak preview; the screen follows a resize to 80x2
   alice.term.resize(80, 24);
   await alice.waitUntil('the 80x24 layout', () => {
     const lines = alice.lines();
-    return /● connected \| alice on-line/.test(lines[22] ?? '') && /^Visitors \(1\)/.test(lines[0] ?? '') && /Vera: hello/.test(lines[1] ?? '');
+    return (
+      /● connected \| alice on-line/.test(lines[22] ?? '') &&
+      /^Visitors \(1\)/.test(lines[0] ?? '') &&
+      /now: Home · 1 page · came directly/.test(lines[1] ?? '') &&
+      /Vera: hello/.test(lines[2] ?? '')
+    );
   });
   t.match(alice.screen(), /Chatting Visitors \(1\)/);
 });

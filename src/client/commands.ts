@@ -94,6 +94,7 @@ export function slash(state: State, fx: Effects, line: string): void {
     case 'help':
     case 'options':
     case 'quit':
+    case 'details':
       run(state, {c: word === 'options' ? 'options' : word}, fx);
       return;
     case 'status': {
@@ -210,6 +211,13 @@ export function run(state: State, command: Command, fx: Effects): void {
     case 'edit':
       if (state.overlay?.kind === 'options') return editOption(state, command.edit, fx);
       return editDraft(pane, command.edit, fx);
+    case 'details': {
+      const visitorId = pane?.kind === 'visitor' ? state.chats[pane.chatId]?.visitorId : undefined;
+      if (!visitorId) return fx.dispatch({type: 'notice', text: 'visit details are for visitor chats'});
+      // Opening asks the hub afresh, so the page list is never stale.
+      if (!pane!.showDetails) fx.send({t: 'visitor.details', visitorId});
+      return fx.dispatch({type: 'toggleDetails'});
+    }
     case 'linkPrompt':
       // The address is typed after it; Enter sends it through the /link command.
       return withOwnChat(state, fx, () => fx.dispatch({type: 'draft', text: '/link '}));

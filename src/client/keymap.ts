@@ -26,7 +26,8 @@ export type Command =
   | {c: 'type'; text: string}
   | {c: 'edit'; edit: Edit}
   | {c: 'answer'; yes: boolean}
-  | {c: 'linkPrompt'};
+  | {c: 'linkPrompt'}
+  | {c: 'details'};
 
 export interface Binding {
   keys: string;
@@ -48,8 +49,7 @@ export const BINDINGS: Binding[] = [
   {keys: 'Up/Down', what: 'move in a list', where: ['visitors', 'chats', 'operators']},
   {keys: 'Enter', what: 'chat with the selected operator', where: ['operators']},
   {keys: 'Enter', what: 'send the message (or /command)', where: ['pane']},
-  {keys: 'Alt+1..9', what: 'jump to chat pane 1..9', where: ['pane']},
-  {keys: 'Alt+Left/Right', what: 'previous / next pane (also Ctrl+P/Ctrl+N)', where: ['pane']},
+  {keys: 'Alt+1..9 Alt+←/→', what: 'jump to pane 1..9; previous / next pane (also Ctrl+P/N)', where: ['pane']},
   {keys: 'PgUp/PgDn', what: 'scroll the chat history', where: ['pane']},
   {keys: '←/→ Home/End', what: 'edit the line; Ctrl+A/E/D/W/U: start, end, del, word, clear', where: []},
   {keys: 'Alt+L', what: 'leave this chat (it waits for others again)', slash: '/leave', where: ['pane']},
@@ -60,6 +60,7 @@ export const BINDINGS: Binding[] = [
   {keys: 'Alt+O', what: 'other operators (Enter chats with one)', slash: '/msg NAME text', where: ['visitors', 'chats']},
   {keys: 'Alt+P', what: 'options (bell, notifications, preview, save folder)', slash: '/options', where: []},
   {keys: 'F1 or ?', what: 'this help', slash: '/help', where: ['visitors', 'chats', 'operators', 'pane']},
+  {keys: 'Alt+D', what: 'visit details: location, browser, referrer, every page (refreshes)', slash: '/details', where: ['pane']},
   {keys: 'Alt+K', what: 'send a link that opens in the visitor\'s browser', slash: '/link URL', where: ['pane']},
   {keys: 'Ctrl+C', what: 'quit (asks while chats are open)', slash: '/quit', where: ['visitors', 'chats', 'operators']},
 ];
@@ -80,6 +81,7 @@ const ALT: Record<string, Command> = {
   o: {c: 'operators'},
   p: {c: 'options'},
   k: {c: 'linkPrompt'},
+  d: {c: 'details'},
 };
 
 /** Maps one key press (as ink reports it) to a command in the current context. */

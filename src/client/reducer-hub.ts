@@ -147,6 +147,11 @@ export function applyFrame(state: State, frame: HubToOperator): State {
       return {...state, operators: {...state.operators, [frame.operator.name]: frame.operator}};
     case 'offline.message':
       return {...state, notice: clean(`Offline message from ${frame.message.name ?? 'a visitor'}: ${frame.message.text}`)};
+    case 'visitor.details': {
+      const id = frame.visitor.id;
+      const visitors = id in state.visitors ? {...state.visitors, [id]: frame.visitor} : state.visitors;
+      return frame.visit ? {...state, visitors, visits: {...state.visits, [id]: frame.visit}} : {...state, visitors};
+    }
     case 'error': {
       const notice = clean(`${frame.code}: ${frame.message}`);
       const ref = frame.ref;

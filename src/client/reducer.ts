@@ -80,6 +80,8 @@ export function reducer(state: State, action: Action): State {
     }
     case 'draft':
       return changeActive(state, (p) => ({...p, draft: action.text, cursor: action.cursor}));
+    case 'toggleDetails':
+      return changeActive(state, (p) => ({...p, showDetails: !p.showDetails}));
     case 'scroll': {
       const step = Math.max(1, paneHeight(state) - 1);
       return changeActive(state, (p) => ({...p, scroll: Math.max(0, Math.min(p.events.length * 40, p.scroll + action.pages * step))}));

@@ -1,4 +1,4 @@
-import type {ChatEvent, ChatSummary, HubToOperator, OperatorSummary, VisitorSummary} from '../protocol/index.js';
+import type {ChatEvent, ChatSummary, HubToOperator, OperatorSummary, Visit, VisitorSummary} from '../protocol/index.js';
 import type {Line} from './line-edit.js';
 
 /** What the operator can change on the options screen; saved in the config file. */
@@ -51,6 +51,8 @@ export interface Pane {
   /** Where the cursor is in the draft, in code points; undefined is the end. */
   cursor?: number;
   typing?: {preview?: string};
+  /** The visit details (pages viewed) are shown above the messages. */
+  showDetails?: boolean;
   /** Why the pane no longer accepts input (visitor left, chat ended, I left it). */
   closed?: string;
 }
@@ -74,6 +76,8 @@ export interface State {
   conn: {status: ConnStatus; error?: string; retryAt?: number};
   me?: OperatorSummary;
   visitors: Record<string, VisitorSummary>;
+  /** The current visit of visitors asked about (Alt+D), with every page viewed. */
+  visits: Record<string, Visit>;
   chats: Record<string, ChatSummary>;
   operators: Record<string, OperatorSummary>;
   panes: Pane[];
@@ -98,6 +102,7 @@ export function initialState(hub: string, myName: string, settings: Settings = d
     myName,
     conn: {status: 'connecting'},
     visitors: {},
+    visits: {},
     chats: {},
     operators: {},
     panes: [],
@@ -129,6 +134,7 @@ export type Action =
   | {type: 'closePane'; chatId: string}
   | {type: 'draft'; text: string; cursor?: number}
   | {type: 'scroll'; pages: number}
+  | {type: 'toggleDetails'}
   | {type: 'popupDismiss'}
   | {type: 'overlay'; overlay?: Overlay}
   | {type: 'settings'; settings: Settings}

@@ -2,7 +2,9 @@ import {Box, Text} from 'ink';
 import {paneLines, type Line} from '../format.js';
 import {line as draftLine, visible} from '../line-edit.js';
 import {clean} from '../sanitize.js';
+import type {Visit, VisitorSummary} from '../../protocol/index.js';
 import type {Pane} from '../state.js';
+import {visitDetails, visitSummary} from '../visit-lines.js';
 
 export interface ChatPaneProps {
   pane: Pane;
@@ -12,6 +14,9 @@ export interface ChatPaneProps {
   height: number;
   focused: boolean;
   sneakPreview: boolean;
+  /** The visitor of a visitor chat, while the hub knows it is on the site. */
+  visitor?: VisitorSummary;
+  visit?: Visit;
 }
 
 const COLOR: Record<Line['tone'], string | undefined> = {
@@ -23,9 +28,11 @@ const COLOR: Record<Line['tone'], string | undefined> = {
 };
 
 /** A chat's history (wrapped, scrolled with PgUp/PgDn), typing indicator and input line. */
-export function ChatPane({pane, title, me, width, height, focused, sneakPreview}: ChatPaneProps) {
+export function ChatPane({pane, title, me, width, height, focused, sneakPreview, visitor, visit}: ChatPaneProps) {
   const lines = paneLines(pane, Math.max(10, width), me);
-  const room = Math.max(1, height - 2);
+  // The visit is shown automatically as one line; Alt+D opens it in full over half the pane.
+  const about = visitor ? (pane.showDetails ? visitDetails(visitor, visit, Math.max(4, Math.floor(height / 2))) : [visitSummary(visitor)]) : [];
+  const room = Math.max(1, height - 2 - about.length);
   const scroll = Math.min(pane.scroll, Math.max(0, lines.length - room));
   const end = lines.length - scroll;
   const shown = lines.slice(Math.max(0, end - room), end);
@@ -38,6 +45,11 @@ export function ChatPane({pane, title, me, width, height, focused, sneakPreview}
   const field = visible(draftLine(pane.draft, pane.cursor), width - 3);
   return (
     <Box flexDirection="column" width={width} height={height}>
+      {about.map((text, i) => (
+        <Text key={`about-${i}`} dimColor={!pane.showDetails} color={pane.showDetails ? 'green' : undefined} wrap="truncate">
+          {text}
+        </Text>
+      ))}
       <Box flexDirection="column" height={room}>
         {shown.map((line, i) => (
           <Text key={i} wrap="truncate" color={COLOR[line.tone]}>

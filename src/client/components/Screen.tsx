@@ -35,6 +35,7 @@ export function Screen({state, configPath}: ScreenProps) {
   const chats = chatRows(state);
   const titles = Object.fromEntries(chats.map((c) => [c.id, chatTitle(state, c.id)]));
   const pane = activePane(state);
+  const paneVisitor = pane?.kind === 'visitor' ? state.chats[pane.chatId]?.visitorId : undefined;
   const popupChat = state.popups[0] ? state.chats[state.popups[0]] : undefined;
   const popupH = popupChat ? 5 : 0;
   const where = popupChat && state.focus !== 'pane' ? 'popup' : state.focus;
@@ -63,7 +64,17 @@ export function Screen({state, configPath}: ScreenProps) {
                 <Popup visitor={chatTitle(state, popupChat.id)} site={popupChat.site} firstText={popupChat.firstText} more={state.popups.length - 1} width={right} />
               ) : null}
               {pane ? (
-                <ChatPane pane={pane} title={chatTitle(state, pane.chatId)} me={state.me?.displayName ?? state.myName} width={right} height={main - 1 - popupH} focused={state.focus === 'pane'} sneakPreview={state.settings.sneakPreview} />
+                <ChatPane
+                  pane={pane}
+                  title={chatTitle(state, pane.chatId)}
+                  me={state.me?.displayName ?? state.myName}
+                  width={right}
+                  height={main - 1 - popupH}
+                  focused={state.focus === 'pane'}
+                  sneakPreview={state.settings.sneakPreview}
+                  visitor={paneVisitor ? state.visitors[paneVisitor] : undefined}
+                  visit={paneVisitor ? state.visits[paneVisitor] : undefined}
+                />
               ) : (
                 <Text dimColor>{popupChat ? '' : 'Waiting chats ring and pop up here. F1 or ? for help.'}</Text>
               )}
