@@ -5,8 +5,8 @@ import t from 'tap';
 import {PROTOCOL_VERSION} from '../src/protocol/index.js';
 import {seedData} from './helpers/hub.js';
 import {Peer} from './helpers/peer.js';
-import {spawnCac, type Spawned} from './helpers/spawn.js';
-import {freeTcpPort, keys, startClient} from './helpers/tui.js';
+import {freePort, hubProcess} from './helpers/spawn.js';
+import {keys, startClient} from './helpers/tui.js';
 
 async function visitor(base: string, hello: Record<string, unknown> = {}): Promise<Peer> {
   const peer = await Peer.connect(`${base.replace('http', 'ws')}/ws/visitor?site=example.com`, {origin: 'https://example.com'});
@@ -22,18 +22,11 @@ function count(text: string, part: string): number {
 t.test('hub killed and restarted mid-chat: the client says so, reconnects, nothing lost or doubled', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'cac-client-restart-'));
   const tokens = await seedData(dir, ['alice']);
-  const port = await freeTcpPort();
+  const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const hubs: Spawned[] = [];
-  const startHub = async () => {
-    const hub = spawnCac(['hub', '--port', String(port), '--data', dir]);
-    hubs.push(hub);
-    await hub.waitFor(/hub listening/);
-  };
-  t.teardown(() => {
-    for (const hub of hubs) if (hub.child.exitCode === null) hub.child.kill('SIGKILL');
-  });
-  await startHub();
+  const hubs = hubProcess(t, dir, port);
+  const startHub = () => hubs.start();
+  const first = await startHub();
   const alice = await startClient(t, base, 'alice', tokens.alice!);
   const vera = await visitor(base);
   vera.send({t: 'chat.request', id: vera.nextId(), name: 'Vera', text: 'before the crash'});
@@ -46,8 +39,8 @@ t.test('hub killed and restarted mid-chat: the client says so, reconnects, nothi
   alice.write(keys.enter);
   await vera.waitType('ev', (f) => f.e.text === 'first answer');
 
-  hubs[0]!.child.kill('SIGKILL');
-  await hubs[0]!.exited;
+  first.child.kill('SIGKILL');
+  await first.exited;
   await alice.waitForText('○ disconnected');
   alice.write('typed while the hub was down');
   await alice.waitForText('> typed while the hub was down');

@@ -5,28 +5,24 @@ import t from 'tap';
 import {PROTOCOL_VERSION} from '../src/protocol/index.js';
 import {seedData} from './helpers/hub.js';
 import {Peer} from './helpers/peer.js';
-import {spawnCac} from './helpers/spawn.js';
-
-async function startChild(dir: string, port = 0) {
-  const child = spawnCac(['hub', '--port', String(port), '--data', dir]);
-  const [, url] = await child.waitFor(/hub listening on (http:\/\/\S+)/);
-  return {child, ws: url!.replace('http', 'ws'), port: Number(new URL(url!).port)};
-}
+import {freePort, hubProcess} from './helpers/spawn.js';
 
 t.test('SIGKILL in the middle of traffic loses no acked message', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'cac-crash-'));
   const tokens = await seedData(dir, ['alice']);
-  const first = await startChild(dir);
-  t.teardown(() => void first.child.child.kill('SIGKILL'));
+  const port = await freePort();
+  const ws = `ws://127.0.0.1:${port}`;
+  const hubs = hubProcess(t, dir, port);
+  const first = await hubs.start();
   const auth = {headers: {authorization: `Bearer ${tokens.alice}`, 'x-cac-operator': 'alice'}};
-  const alice = await Peer.connect(`${first.ws}/ws/operator`, auth);
+  const alice = await Peer.connect(`${ws}/ws/operator`, auth);
   alice.send({t: 'hello', v: PROTOCOL_VERSION});
   await alice.waitType('ready');
 
   // Twenty chats, each with a visitor that keeps writing (under the per-visitor limit of 40 a minute).
   const chats: Array<{peer: Peer; chatId: string; acked: Map<string, number>}> = [];
   for (let i = 0; i < 20; i++) {
-    const peer = await Peer.connect(`${first.ws}/ws/visitor?site=example.com`, {origin: 'https://example.com'});
+    const peer = await Peer.connect(`${ws}/ws/visitor?site=example.com`, {origin: 'https://example.com'});
     peer.send({t: 'hello', v: PROTOCOL_VERSION, site: 'example.com', page: {url: 'https://example.com/', title: 'Home'}});
     await peer.waitType('welcome');
     peer.send({t: 'chat.request', id: peer.nextId(), text: `chat ${i}`});
@@ -55,8 +51,8 @@ t.test('SIGKILL in the middle of traffic loses no acked message', async (t) => {
   while (chats.reduce((sum, c) => sum + c.acked.size, 0) < 300 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));
   }
-  first.child.child.kill('SIGKILL');
-  await first.child.exited;
+  first.child.kill('SIGKILL');
+  await first.exited;
   sending = false;
   await Promise.all(pumps);
   const totalAcked = chats.reduce((sum, c) => sum + c.acked.size, 0);
@@ -72,9 +68,8 @@ t.test('SIGKILL in the middle of traffic loses no acked message', async (t) => {
   }
 
   // Restarted, the hub has every acked message, in order, each once.
-  const second = await startChild(dir, first.port);
-  t.teardown(() => void second.child.child.kill('SIGKILL'));
-  const again = await Peer.connect(`${second.ws}/ws/operator`, auth);
+  const second = await hubs.start();
+  const again = await Peer.connect(`${ws}/ws/operator`, auth);
   again.send({t: 'hello', v: PROTOCOL_VERSION, lastSeq: Object.fromEntries(chats.map((c) => [c.chatId, 0]))});
   for (const c of chats) {
     await again.waitType('synced', (f) => f.chatId === c.chatId);
@@ -90,6 +85,6 @@ t.test('SIGKILL in the middle of traffic loses no acked message', async (t) => {
     t.equal(new Set(ns).size, ns.length, 'none twice');
   }
   again.close();
-  second.child.child.kill('SIGTERM');
-  t.equal(await second.child.exited, 0);
+  second.child.kill('SIGTERM');
+  t.equal(await second.exited, 0);
 });

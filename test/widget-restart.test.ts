@@ -3,8 +3,8 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import t from 'tap';
 import {launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
-import {spawnCac, type Spawned} from './helpers/spawn.js';
-import {connectOperator, freePort, seedWidgetData} from './helpers/widget-hub.js';
+import {freePort, hubProcess} from './helpers/spawn.js';
+import {connectOperator, seedWidgetData} from './helpers/widget-hub.js';
 
 const skip = noBrowser();
 
@@ -15,16 +15,8 @@ t.test('the widget outlives a hub killed with SIGKILL; a message typed meanwhile
   const port = await freePort();
   const tokens = await seedWidgetData(dir, port);
   const base = `http://127.0.0.1:${port}`;
-  const running: Spawned[] = [];
-  const startHub = async () => {
-    const hub = spawnCac(['hub', '--port', String(port), '--data', dir]);
-    running.push(hub);
-    await hub.waitFor(/hub listening/);
-    return hub;
-  };
-  t.teardown(() => {
-    for (const hub of running) if (hub.child.exitCode === null) hub.child.kill('SIGKILL');
-  });
+  const hubs = hubProcess(t, dir, port);
+  const startHub = () => hubs.start();
 
   const first = await startHub();
   const alice = await connectOperator(base, 'alice', tokens.alice!);

@@ -42,3 +42,35 @@ export async function runCac(args: string[], env: NodeJS.ProcessEnv = {}): Promi
   const code = await s.exited;
   return {code, out: s.out()};
 }
+
+/** A port nobody listens on right now, so a hub can be started and restarted on it. */
+export async function freePort(): Promise<number> {
+  const {createServer} = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const {port} = server.address() as {port: number};
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * `cac hub` as a child process on one port and data folder, to kill and start again; whatever
+ * is still running at teardown is killed.
+ */
+export function hubProcess(t: {teardown(fn: () => unknown): void}, dir: string, port: number): {start(): Promise<Spawned>} {
+  const children: Spawned[] = [];
+  t.teardown(() => {
+    for (const child of children) if (child.child.exitCode === null) child.child.kill('SIGKILL');
+  });
+  return {
+    async start() {
+      const child = spawnCac(['hub', '--port', String(port), '--data', dir]);
+      children.push(child);
+      await child.waitFor(/hub listening/);
+      return child;
+    },
+  };
+}

@@ -102,19 +102,6 @@ export function spawnTui(args: string[], options: {env?: NodeJS.ProcessEnv; cols
   return tui;
 }
 
-/** A port that was free a moment ago, for a hub that must come back on the same address. */
-export async function freeTcpPort(): Promise<number> {
-  const {createServer} = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address() as {port: number};
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Starts `cac client` for an operator in a pseudo-terminal with a private config folder. */
 export async function startClient(
   t: {teardown(fn: () => unknown): void},

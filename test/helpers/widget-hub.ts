@@ -1,5 +1,4 @@
 import {mkdtemp} from 'node:fs/promises';
-import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {addOperator} from '../../src/accounts/operators.js';
@@ -7,6 +6,7 @@ import {addSite} from '../../src/accounts/sites.js';
 import {PROTOCOL_VERSION} from '../../src/protocol/index.js';
 import {LowStore} from '../../src/store/low-store.js';
 import {startTestHub, type TestHub} from './hub.js';
+import {freePort} from './spawn.js';
 import {Peer} from './peer.js';
 
 export interface Operator {
@@ -30,18 +30,6 @@ export async function seedWidgetData(
   for (const op of operators) tokens[op.name] = (await addOperator(store, op.name, {displayName: op.displayName})).token;
   await store.close();
   return tokens;
-}
-
-/** A port nobody listens on right now, so a hub can be started (and restarted) on it. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address() as {port: number};
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** An operator connection to a hub at `base` (http://host:port), after its ready frame. */
