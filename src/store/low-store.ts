@@ -3,35 +3,10 @@ import {dirname, join, relative} from 'node:path';
 import {Low} from 'lowdb';
 import {DurableJSONFile, syncDir} from './durable-file.js';
 import {Journal} from './journal.js';
-import type {
-  BlockRecord,
-  Canned,
-  ChatRecord,
-  OfflineMessage,
-  OperatorRecord,
-  SiteRecord,
-  StatusRecord,
-  VisitorRecord,
-} from './types.js';
+import {globalDefaults, type Globals} from './globals.js';
+import type {ChatRecord, VisitorRecord} from './types.js';
 
-/** The small documents that hold everything that is not per chat or per visitor. */
-export interface Globals {
-  operators: {operators: OperatorRecord[]};
-  sites: {sites: SiteRecord[]};
-  blocks: {blocks: BlockRecord[]};
-  canned: {canned: Canned[]};
-  messages: {messages: OfflineMessage[]};
-  status: StatusRecord;
-}
-
-const globalDefaults: {[K in keyof Globals]: () => Globals[K]} = {
-  operators: () => ({operators: []}),
-  sites: () => ({sites: []}),
-  blocks: () => ({blocks: []}),
-  canned: () => ({canned: []}),
-  messages: () => ({messages: []}),
-  status: () => ({status: {}}),
-};
+export type {Globals};
 
 type Waiter = {resolve: () => void; reject: (error: unknown) => void};
 
