@@ -68,3 +68,19 @@ t.test('a second hub on the same data folder is refused while the first runs', a
   await third.waitFor(/hub listening on/);
   t.pass('a lock left by a killed hub is taken over');
 });
+
+t.test('a port already in use: a clear message, exit 1, and the data folder is not left locked', async (t) => {
+  const busy = await mkdtemp(join(tmpdir(), 'cac-cli-'));
+  const first = spawnCac(['hub', '--port', '0', '--data', busy]);
+  t.teardown(() => void first.child.kill('SIGKILL'));
+  const [, url] = await first.waitFor(/hub listening on (http:\/\/\S+)/);
+  const port = new URL(url!).port;
+  const data = await mkdtemp(join(tmpdir(), 'cac-cli-'));
+  const clash = await runCac(['hub', '--port', port, '--data', data]);
+  t.equal(clash.code, 1);
+  t.match(clash.out, new RegExp(`127\\.0\\.0\\.1:${port} is already in use: stop what uses it or pass --port`));
+  const after = spawnCac(['hub', '--port', '0', '--data', data]);
+  t.teardown(() => void after.child.kill('SIGKILL'));
+  await after.waitFor(/hub listening on/);
+  t.pass('the same data folder starts at once on another port');
+});

@@ -117,13 +117,24 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
     refuse(socket, 404, 'Not Found');
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // Leave nothing behind (file watchers, the data folder's lock) so the process can exit.
+    clearInterval(heartbeat);
+    hub.stop();
+    await hub.store.close();
+    await hub.unlock();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`${options.host ?? '127.0.0.1'}:${options.port ?? 8080} is already in use: stop what uses it or pass --port`);
+    throw error;
+  }
   server.on('error', (error) => hub.log(`http server: ${error.message}`));
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';
