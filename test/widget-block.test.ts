@@ -1,5 +1,5 @@
 import t from 'tap';
-import {launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
+import {askForChat, launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
 import {startWidgetHub} from './helpers/widget-hub.js';
 
 const skip = noBrowser();
@@ -26,9 +26,7 @@ t.test('blocked visitors and nobody on-line', {skip}, async (t) => {
     await other.getByRole('button', {name: 'Chat with us'}).waitFor();
 
     await page.goto(demo);
-    await page.getByRole('button', {name: 'Chat with us'}).click();
-    await page.getByRole('form', {name: 'Start a chat'}).getByLabel('Message').fill('you are all useless');
-    await page.getByRole('button', {name: 'Start chat'}).click();
+    await askForChat(page, 'you are all useless');
     const {chat} = await alice.waitType('chat.requested');
     alice.send({t: 'chat.accept', chatId: chat.id});
     await page.getByRole('status').getByText('You are chatting with Alice').waitFor();
@@ -45,9 +43,7 @@ t.test('blocked visitors and nobody on-line', {skip}, async (t) => {
     t.equal(await page.getByRole('form', {name: 'Start a chat'}).count(), 0, 'no request form while blocked');
 
     // The hub refuses a request sent from a page that did not know of the block.
-    await other.getByRole('button', {name: 'Chat with us'}).click();
-    await other.getByRole('form', {name: 'Start a chat'}).getByLabel('Message').fill('me too');
-    await other.getByRole('button', {name: 'Start chat'}).click();
+    await askForChat(other, 'me too');
     await other.getByText('Chat is not available right now').waitFor();
     await other.getByRole('button', {name: 'Chat unavailable'}).waitFor();
     t.equal(alice.of('chat.requested').length, 1, 'nobody was rung');

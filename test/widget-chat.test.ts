@@ -1,7 +1,7 @@
 import t from 'tap';
 import {get, type IncomingMessage} from 'node:http';
 import type {Page} from 'playwright-core';
-import {launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
+import {askForChat, launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
 import {startWidgetHub} from './helpers/widget-hub.js';
 
 const skip = noBrowser();
@@ -55,11 +55,7 @@ t.test('the widget in a real browser against a real hub', {skip}, async (t) => {
     const w = await watchedPage(context);
     const page = w.page;
     await page.goto(demo);
-    await page.getByRole('button', {name: 'Chat with us'}).click();
-    const form = page.getByRole('form', {name: 'Start a chat'});
-    await form.getByLabel('Name (optional)').fill('Vera');
-    await form.getByLabel('Message').fill('Is the Brown Betty in stock?');
-    await form.getByRole('button', {name: 'Start chat'}).click();
+    await askForChat(page, 'Is the Brown Betty in stock?', 'Vera');
     await page.getByRole('status').getByText('Waiting for an operator').waitFor();
 
     const ring = await alice.waitType('chat.requested');
@@ -118,11 +114,7 @@ t.test('the widget in a real browser against a real hub', {skip}, async (t) => {
     const w = await watchedPage(context);
     const page = w.page;
     await page.goto(demo);
-    await page.getByRole('button', {name: 'Chat with us'}).click();
-    const form = page.getByRole('form', {name: 'Start a chat'});
-    await form.getByLabel('Name (optional)').fill('<script>alert(2)</script>');
-    await form.getByLabel('Message').fill('<img src=x onerror=alert(3)>');
-    await form.getByRole('button', {name: 'Start chat'}).click();
+    await askForChat(page, '<img src=x onerror=alert(3)>', '<script>alert(2)</script>');
     const ring = await mallory.waitType('chat.requested');
     const chatId = ring.chat.id as string;
     t.equal(ring.chat.visitorName, '<script>alert(2)</script>', 'the operator gets the name as typed');

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type {BrowserContext, Page} from 'playwright-core';
-import {launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
+import {askForChat, launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
 import type {Peer} from './helpers/peer.js';
 import {startWidgetHub, type WidgetHub} from './helpers/widget-hub.js';
 
@@ -9,9 +9,7 @@ const skip = noBrowser();
 /** Opens the demo, asks for a chat and has alice accept it; returns the chat id. */
 async function chatting(hub: WidgetHub, alice: Peer, page: Page, text: string): Promise<string> {
   await page.goto(`${hub.origin}/demo/`);
-  await page.getByRole('button', {name: 'Chat with us'}).click();
-  await page.getByRole('form', {name: 'Start a chat'}).getByLabel('Message').fill(text);
-  await page.getByRole('button', {name: 'Start chat'}).click();
+  await askForChat(page, text);
   const ring = await alice.waitType('chat.requested', (f) => f.chat.firstText === text);
   alice.send({t: 'chat.accept', chatId: ring.chat.id});
   await page.getByRole('status').getByText('You are chatting with Alice').waitFor();

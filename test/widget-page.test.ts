@@ -3,7 +3,7 @@ import type {AddressInfo} from 'node:net';
 import t from 'tap';
 import type {Page} from 'playwright-core';
 import {LowStore} from '../src/store/low-store.js';
-import {launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
+import {askForChat, launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
 import {startWidgetHub} from './helpers/widget-hub.js';
 
 const skip = noBrowser();
@@ -198,9 +198,7 @@ t.test('the widget on the host page', {skip}, async (t) => {
     const sent: string[] = [];
     page.on('websocket', (ws) => ws.on('framesent', (f) => sent.push(String(f.payload))));
     await page.goto(`${hub.origin}/demo/`);
-    await page.getByRole('button', {name: 'Chat with us'}).click();
-    await page.getByRole('form', {name: 'Start a chat'}).getByLabel('Message').fill('private please');
-    await page.getByRole('button', {name: 'Start chat'}).click();
+    await askForChat(page, 'private please');
     const ring = await alice.waitType('chat.requested', (f) => f.chat.firstText === 'private please');
     alice.send({t: 'chat.accept', chatId: ring.chat.id});
     await page.getByRole('status').getByText('You are chatting with Alice').waitFor();

@@ -2,7 +2,7 @@ import {mkdtemp} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import t from 'tap';
-import {launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
+import {askForChat, launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
 import {freePort, hubProcess} from './helpers/spawn.js';
 import {connectOperator, seedWidgetData} from './helpers/widget-hub.js';
 
@@ -24,9 +24,7 @@ t.test('the widget outlives a hub killed with SIGKILL; a message typed meanwhile
   t.teardown(() => context.close());
   const {page} = await watchedPage(context);
   await page.goto(`http://localhost:${port}/demo/`);
-  await page.getByRole('button', {name: 'Chat with us'}).click();
-  await page.getByRole('form', {name: 'Start a chat'}).getByLabel('Message').fill('Hello before the crash');
-  await page.getByRole('button', {name: 'Start chat'}).click();
+  await askForChat(page, 'Hello before the crash');
   const {chat} = await alice.waitType('chat.requested');
   alice.send({t: 'chat.accept', chatId: chat.id});
   alice.send({t: 'msg', id: alice.nextId(), chatId: chat.id, text: 'Hi, how can I help?'});

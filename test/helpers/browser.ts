@@ -58,3 +58,12 @@ export function watch(page: Page): Watched {
 export function widget(page: Page) {
   return page.locator('cac-widget');
 }
+
+/** Opens the widget and asks for a chat, as a visitor would: the launcher, the form, Start chat. */
+export async function askForChat(page: Page, text: string, name?: string): Promise<void> {
+  await page.getByRole('button', {name: 'Chat with us'}).click();
+  const form = page.getByRole('form', {name: 'Start a chat'});
+  if (name !== undefined) await form.getByLabel('Name (optional)').fill(name);
+  await form.getByLabel('Message').fill(text);
+  await form.getByRole('button', {name: 'Start chat'}).click();
+}
