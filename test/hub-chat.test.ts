@@ -1,5 +1,5 @@
 import t from 'tap';
-import {acceptedChat, startTestHub} from './helpers/hub.js';
+import {acceptedChat, chatting, startTestHub} from './helpers/hub.js';
 
 t.test('a chat request rings both operators, the first accept wins, messages flow in seq order', async (t) => {
   const hub = await startTestHub();
@@ -66,11 +66,7 @@ t.test('a chat request rings both operators, the first accept wins, messages flo
 });
 
 t.test('a resent message id is stored once and acked with the same seq', async (t) => {
-  const hub = await startTestHub();
-  t.teardown(() => hub.close());
-  const alice = await hub.operator('alice');
-  const visitor = await hub.visitor();
-  const chatId = await acceptedChat(visitor, alice);
+  const {hub, alice, visitor, chatId} = await chatting(t);
   const id = visitor.nextId();
   visitor.send({t: 'msg', id, text: 'only once'});
   visitor.send({t: 'msg', id, text: 'only once'});
@@ -147,11 +143,7 @@ t.test('a visitor who drops and returns within the grace period has not left; on
 });
 
 t.test('a visitor closing the chat is shown to the operator at once', async (t) => {
-  const hub = await startTestHub();
-  t.teardown(() => hub.close());
-  const alice = await hub.operator('alice');
-  const visitor = await hub.visitor();
-  const chatId = await acceptedChat(visitor, alice);
+  const {hub, alice, visitor, chatId} = await chatting(t);
   visitor.send({t: 'chat.leave'});
   t.equal((await alice.waitType('ev', (f) => f.e.kind === 'left')).e.text, 'Visitor has left the conversation');
   t.equal((await visitor.waitType('chat.closed')).reason, 'left');

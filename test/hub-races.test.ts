@@ -4,7 +4,7 @@ import {join} from 'node:path';
 import t from 'tap';
 import {startHub} from '../src/hub/server.js';
 import {PROTOCOL_VERSION} from '../src/protocol/index.js';
-import {acceptedChat, seedData, startTestHub} from './helpers/hub.js';
+import {acceptedChat, chatting, seedData, startTestHub} from './helpers/hub.js';
 import {Peer} from './helpers/peer.js';
 
 t.test('two operators writing to each other first at the same moment: both messages are kept', async (t) => {
@@ -25,11 +25,7 @@ t.test('two operators writing to each other first at the same moment: both messa
 });
 
 t.test('a link resent with the same id is pushed once', async (t) => {
-  const hub = await startTestHub();
-  t.teardown(() => hub.close());
-  const alice = await hub.operator('alice');
-  const visitor = await hub.visitor();
-  const chatId = await acceptedChat(visitor, alice);
+  const {hub, alice, visitor, chatId} = await chatting(t);
   const id = alice.nextId();
   alice.send({t: 'link.send', id, chatId, url: 'order.htm'});
   alice.send({t: 'link.send', id, chatId, url: 'order.htm'});

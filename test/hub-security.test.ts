@@ -2,7 +2,7 @@ import t from 'tap';
 import {removeOperator, resetToken} from '../src/accounts/operators.js';
 import {MAX_FRAME_BYTES, PROTOCOL_VERSION} from '../src/protocol/index.js';
 import {LowStore} from '../src/store/low-store.js';
-import {acceptedChat, startTestHub} from './helpers/hub.js';
+import {acceptedChat, chatting, startTestHub} from './helpers/hub.js';
 import {Peer} from './helpers/peer.js';
 
 t.test('the upgrade refuses unknown sites, foreign origins, unknown operators and wrong tokens', async (t) => {
@@ -86,11 +86,7 @@ t.test('writing to a chat one does not own, and accepting a taken chat, are refu
 });
 
 t.test('links: http(s) only, relative ones resolved against the site', async (t) => {
-  const hub = await startTestHub();
-  t.teardown(() => hub.close());
-  const alice = await hub.operator('alice');
-  const visitor = await hub.visitor();
-  const chatId = await acceptedChat(visitor, alice);
+  const {hub, alice, visitor, chatId} = await chatting(t);
 
   const bad = alice.nextId();
   alice.send({t: 'link.send', id: bad, chatId, url: 'javascript:alert(1)'});

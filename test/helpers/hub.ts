@@ -68,3 +68,16 @@ export async function acceptedChat(visitor: Peer, operator: Peer, text = 'hi'): 
   await operator.waitType('chat.assigned', (f) => f.chatId === chatId);
   return chatId as string;
 }
+
+/** A fresh hub where a visitor asked to chat and alice accepted: the start of most hub tests. */
+export async function chatting(
+  t: {teardown(fn: () => unknown): void},
+  options: Parameters<typeof startTestHub>[0] = {},
+): Promise<{hub: TestHub; alice: Peer; visitor: Peer; chatId: string}> {
+  const hub = await startTestHub(options);
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const visitor = await hub.visitor();
+  const chatId = await acceptedChat(visitor, alice);
+  return {hub, alice, visitor, chatId};
+}
