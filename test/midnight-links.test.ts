@@ -1,6 +1,6 @@
 import t from 'tap';
 import {resolveLink} from '../src/hub/links.js';
-import {localDate, nextLocalMidnight} from '../src/hub/midnight.js';
+import {localDate, nextLocalMidnight} from '../src/lib/midnight.js';
 
 t.test('next local midnight follows the zone, not "+24 h"', async (t) => {
   // An ordinary day in New York (UTC-5 in January).

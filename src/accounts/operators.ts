@@ -1,5 +1,5 @@
 import {operatorName} from '../protocol/index.js';
-import {hashToken, newSecret} from '../hub/secrets.js';
+import {hashToken, newSecret} from '../lib/secrets.js';
 import type {LowStore} from '../store/low-store.js';
 import type {OperatorRecord} from '../store/types.js';
 

@@ -1,4 +1,4 @@
-import {isTimeZone} from '../hub/midnight.js';
+import {isTimeZone} from '../lib/midnight.js';
 import type {LowStore} from '../store/low-store.js';
 import type {SiteRecord} from '../store/types.js';
 import {AccountError} from './operators.js';

@@ -1,7 +1,7 @@
 import type {BlockRecord} from '../store/types.js';
 import type {Hub} from './hub.js';
-import {nextLocalMidnight} from './midnight.js';
-import {randomId} from './secrets.js';
+import {nextLocalMidnight} from '../lib/midnight.js';
+import {randomId} from '../lib/secrets.js';
 
 /** The block in force for this visitor (by id or by address) on this site, if any. */
 export function activeBlock(hub: Hub, site: string, visitorId: string, ip: string): BlockRecord | undefined {

@@ -5,7 +5,7 @@ import {activeBlock, addBlock} from './blocks.js';
 import {HubError} from './errors.js';
 import type {Hub, LiveVisitor} from './hub.js';
 import {resolveLink} from './links.js';
-import {randomId} from './secrets.js';
+import {randomId} from '../lib/secrets.js';
 
 export const LEFT_TEXT = 'Visitor has left the conversation';
 

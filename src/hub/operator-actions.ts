@@ -4,7 +4,7 @@ import type {ChatRecord} from '../store/types.js';
 import {fanOut} from './chats.js';
 import {HubError} from './errors.js';
 import type {Hub} from './hub.js';
-import {randomId} from './secrets.js';
+import {randomId} from '../lib/secrets.js';
 
 /** Everything a client needs to draw its screen, sent once after hello. */
 export function snapshot(hub: Hub, me: string): Extract<HubToOperator, {t: 'ready'}> {

@@ -8,7 +8,7 @@ import {CloseCode} from './conn.js';
 import {Hub, type HubOptions} from './hub.js';
 import {serveHttp} from './http-routes.js';
 import {attachOperator} from './operator-socket.js';
-import {verifyToken} from './secrets.js';
+import {verifyToken} from '../lib/secrets.js';
 import {attachVisitor} from './visitor-socket.js';
 
 export interface ServerOptions extends HubOptions {

@@ -6,7 +6,7 @@ import {requestChat, visitorLeft, visitorMessage} from './chats.js';
 import {CloseCode, Conn} from './conn.js';
 import {HubError} from './errors.js';
 import type {Hub, LiveVisitor, VisitorConn} from './hub.js';
-import {newSecret, randomId, sameHash, sha256} from './secrets.js';
+import {newSecret, randomId, sameHash, sha256} from '../lib/secrets.js';
 import {recordPage} from './visits.js';
 import {serveFrames} from './frames.js';
 

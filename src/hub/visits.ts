@@ -1,7 +1,7 @@
 import Bowser from 'bowser';
 import type {Visit} from '../protocol/index.js';
 import type {Hub, LiveVisitor} from './hub.js';
-import {randomId} from './secrets.js';
+import {randomId} from '../lib/secrets.js';
 
 const MAX_VISITS = 50;
 const MAX_PAGES = 500;
