@@ -1,5 +1,5 @@
 import {isTimeZone} from '../lib/midnight.js';
-import type {LowStore} from '../store/low-store.js';
+import type {Store} from '../store/store.js';
 import type {SiteRecord} from '../store/types.js';
 import {AccountError} from './operators.js';
 
@@ -12,7 +12,7 @@ export function checkDomain(domain: string): string {
 }
 
 export async function addSite(
-  store: LowStore,
+  store: Store,
   domain: string,
   options: {aliases?: string[]; timezone?: string; url?: string; preview?: boolean} = {},
 ): Promise<SiteRecord> {
@@ -29,24 +29,24 @@ export async function addSite(
     throw new AccountError(`site url must be an http(s) URL, not ${JSON.stringify(options.url)}`);
   }
   const db = await store.global('sites', true);
-  const taken = new Set(db.data.sites.flatMap((s) => [s.domain, ...s.aliases]));
+  const taken = new Set(db.sites.flatMap((s) => [s.domain, ...s.aliases]));
   for (const name of [d, ...aliases]) if (taken.has(name)) throw new AccountError(`${name} is already a site or alias`);
   const site: SiteRecord = {domain: d, aliases, timezone, url, preview: options.preview ?? true};
-  db.data.sites.push(site);
-  await store.save(db);
+  db.sites.push(site);
+  await store.putGlobal('sites', db);
   return site;
 }
 
-export async function removeSite(store: LowStore, domain: string): Promise<void> {
+export async function removeSite(store: Store, domain: string): Promise<void> {
   const db = await store.global('sites', true);
-  const before = db.data.sites.length;
-  db.data.sites = db.data.sites.filter((s) => s.domain !== domain);
-  if (before === db.data.sites.length) throw new AccountError(`no site ${domain}`);
-  await store.save(db);
+  const before = db.sites.length;
+  db.sites = db.sites.filter((s) => s.domain !== domain);
+  if (before === db.sites.length) throw new AccountError(`no site ${domain}`);
+  await store.putGlobal('sites', db);
 }
 
-export async function listSites(store: LowStore): Promise<SiteRecord[]> {
-  return (await store.global('sites', true)).data.sites;
+export async function listSites(store: Store): Promise<SiteRecord[]> {
+  return (await store.global('sites', true)).sites;
 }
 
 /** The one tag a site owner pastes into its pages. */

@@ -1,6 +1,5 @@
 import {Command} from 'commander';
 import {configPath, loadConfig, settingsOf} from '../client/config.js';
-import {runClient} from '../client/run.js';
 
 export interface ClientCliOptions {
   hub?: string;
@@ -28,6 +27,8 @@ export function clientCommand(): Command {
     .action(async (opts: ClientCliOptions) => {
       const login = await clientLogin(opts);
       if (!process.stdin.isTTY || !process.stdout.isTTY) throw new Error('cac client needs a terminal');
+      // Ink and React load only for the commands that open the client.
+      const {runClient} = await import('../client/run.js');
       await runClient(login);
       process.exit(0);
     });

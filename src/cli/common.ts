@@ -1,9 +1,9 @@
 import {resolve} from 'node:path';
 import type {Command} from 'commander';
 import {AccountError} from '../accounts/operators.js';
-import {CorruptFileError} from '../store/durable-file.js';
 import {LockedError} from '../store/lock.js';
-import {LowStore} from '../store/low-store.js';
+import {EmbeddedStore} from '../store/embedded-store.js';
+import {DamagedError, type Store} from '../store/store.js';
 
 export const DEFAULT_DATA = 'cac-data';
 
@@ -16,8 +16,11 @@ export function addDataOption(command: Command): Command {
   return command.option('--data <dir>', 'data folder (default: $CAC_DATA or ./cac-data)');
 }
 
-export async function openStore(options: {data?: string}): Promise<LowStore> {
-  return new LowStore(dataDir(options)).open();
+/** The data folder as the CLI uses it: every change written through at once. */
+export async function openStore(options: {data?: string}): Promise<Store> {
+  const store = new EmbeddedStore(dataDir(options));
+  await store.open();
+  return store;
 }
 
 /** Runs a command body, turning expected failures into a message and exit code 1. */
@@ -25,7 +28,7 @@ export async function run(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (error) {
-    if (error instanceof AccountError || error instanceof CorruptFileError || error instanceof LockedError) {
+    if (error instanceof AccountError || error instanceof DamagedError || error instanceof LockedError) {
       process.stderr.write(`cac: ${error.message}\n`);
       process.exitCode = 1;
       return;

@@ -4,7 +4,6 @@ import {Command} from 'commander';
 import {addOperator, listOperators} from '../accounts/operators.js';
 import {addSite, listSites} from '../accounts/sites.js';
 import {configPath, loadConfig, settingsOf} from '../client/config.js';
-import {runClient} from '../client/run.js';
 import {addDataOption, dataDir, openStore} from './common.js';
 import {runHub} from './hub.js';
 
@@ -63,6 +62,8 @@ export function startCommand(): Command {
       }
       const path = configPath();
       const config = await loadConfig(path).catch(() => ({}));
+      // Ink and React load only for the commands that open the client.
+      const {runClient} = await import('../client/run.js');
       await runClient({hub: running.url, operator: 'admin', token, settings: settingsOf(config), configPath: path});
       await running.close();
       process.exit(0);

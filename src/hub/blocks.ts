@@ -1,13 +1,12 @@
-import type {BlockRecord} from '../store/types.js';
-import type {Hub} from './hub.js';
 import {nextLocalMidnight} from '../lib/midnight.js';
 import {randomId} from '../lib/secrets.js';
+import type {BlockRecord} from '../store/types.js';
+import type {Hub} from './hub.js';
 
 /** The block in force for this visitor (by id or by address) on this site, if any. */
 export function activeBlock(hub: Hub, site: string, visitorId: string, ip: string): BlockRecord | undefined {
   const now = hub.now();
-  const blocks = hub.store.globalCache('blocks')?.data.blocks ?? [];
-  return blocks.find((b) => b.site === site && b.until > now && (b.visitorId === visitorId || (ip !== '' && b.ip === ip)));
+  return hub.globals.blocks.blocks.find((b) => b.site === site && b.until > now && (b.visitorId === visitorId || (ip !== '' && b.ip === ip)));
 }
 
 /** Blocks a visitor (and its address) until the next local date begins in the site's time zone. */
@@ -15,13 +14,13 @@ export async function addBlock(
   hub: Hub,
   block: {site: string; visitorId: string; ip: string; by: string; chatId?: string},
 ): Promise<number> {
-  const timezone = hub.findSite(block.site)?.timezone ?? 'UTC';
+  const timezone = hub.sessions.findSite(block.site)?.timezone ?? 'UTC';
   const now = hub.now();
   const until = nextLocalMidnight(now, timezone);
-  const db = await hub.store.global('blocks');
+  const doc = hub.globals.blocks;
   // Expired blocks are history nobody consults; keep the document small.
-  db.data.blocks = db.data.blocks.filter((b) => b.until > now);
-  db.data.blocks.push({id: randomId(), ...block, until, at: now});
-  await hub.store.save(db);
+  doc.blocks = doc.blocks.filter((b) => b.until > now);
+  doc.blocks.push({id: randomId(), ...block, until, at: now});
+  await hub.store.putGlobal('blocks', doc);
   return until;
 }

@@ -11,8 +11,29 @@ export class Conn<Out extends {t: string}> {
     readonly userAgent: string,
   ) {}
 
+  /** Frames sent while held, to go out after the ones a handler must send first. */
+  private held: string[] | undefined;
+
   send(frame: Out): void {
+    const text = JSON.stringify(frame);
+    if (this.held) this.held.push(text);
+    else if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+  }
+
+  /** Sends now, ahead of anything held. */
+  sendNow(frame: Out): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(frame));
+  }
+
+  /** Holds back other frames (a greeting and its replay must come first). */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    if (this.ws.readyState === this.ws.OPEN) for (const text of held) this.ws.send(text);
   }
 
   close(code: number, reason: string): void {

@@ -86,7 +86,7 @@ export async function serveHttp(hub: Hub, req: IncomingMessage, res: ServerRespo
     return;
   }
   if (path === '/healthz') {
-    const body = JSON.stringify({ok: true, operators: hub.operatorConns.size, visitors: hub.visitors.size});
+    const body = JSON.stringify({ok: true, operators: hub.sessions.operatorConns.size, visitors: hub.sessions.visitors.size});
     res.writeHead(200, {'Content-Type': 'application/json', 'Cache-Control': 'no-store'}).end(body);
     return;
   }

@@ -1,18 +1,12 @@
 import type {WebSocket} from 'ws';
 import {PROTOCOL_VERSION, operatorToHub, type OperatorToHub} from '../protocol/index.js';
-import {
-  acceptChat,
-  blockChat,
-  endChat,
-  leaveChat,
-  operatorMessage,
-  scheduleRelease,
-  sendLink,
-} from './chats.js';
+import {blockChat, endChat, leaveChat, scheduleRelease} from './chat-end.js';
+import {acceptChat, operatorMessage, sendLink} from './chats.js';
 import {CloseCode, Conn} from './conn.js';
 import {HubError} from './errors.js';
 import {serveFrames} from './frames.js';
-import type {Hub, OperatorConn} from './hub.js';
+import type {Hub} from './hub.js';
+import type {OperatorConn} from './sessions.js';
 import {addCanned, cannedFor, opMessage, readableChat, removeCanned, setStatus, snapshot, visitorInfo} from './operator-actions.js';
 
 /** Wires one authenticated operator socket to the model. */
@@ -33,9 +27,7 @@ export function attachOperator(hub: Hub, ws: WebSocket, operator: string, ip: st
       conn.send(snapshot(hub, operator));
       for (const [chatId, after] of Object.entries(frame.lastSeq ?? {})) {
         const chat = await readableChat(hub, operator, chatId).catch(() => undefined);
-        if (!chat) continue;
-        for (const e of chat.data.events) if (e.seq > after) conn.send({t: 'ev', chatId, e});
-        conn.send({t: 'synced', chatId, seq: chat.data.events.at(-1)?.seq ?? 0});
+        if (chat) await replay(hub, conn, chatId, after);
       }
       return;
     }
@@ -44,24 +36,33 @@ export function attachOperator(hub: Hub, ws: WebSocket, operator: string, ip: st
   });
 
   ws.on('close', () => {
-    const conns = hub.operatorConns.get(operator);
+    const conns = hub.sessions.operatorConns.get(operator);
     if (!conns?.delete(conn)) return;
     if (conns.size > 0) return;
-    hub.toOperators({t: 'operator.update', operator: hub.operatorSummary(operator)}, undefined, operator);
-    hub.announceAvailability();
+    hub.sessions.toOperators({t: 'operator.update', operator: hub.sessions.operatorSummary(operator)}, undefined, operator);
+    hub.sessions.announceAvailability();
     scheduleRelease(hub, operator);
   });
 }
 
+/** Sends what a client missed of a chat, then says it is up to date. */
+async function replay(hub: Hub, conn: OperatorConn, chatId: string, after: number): Promise<void> {
+  const events = await hub.chats.events(chatId, after);
+  for (const e of events) conn.send({t: 'ev', chatId, e});
+  const seq = events.at(-1)?.seq ?? (await hub.chats.get(chatId))?.lastSeq ?? 0;
+  conn.send({t: 'synced', chatId, seq});
+}
+
 function join(hub: Hub, conn: OperatorConn): void {
   const name = conn.operator;
-  clearTimeout(hub.operatorGoneTimers.get(name));
+  const s = hub.sessions;
+  hub.cancel(hub.operatorGoneTimers.get(name));
   hub.operatorGoneTimers.delete(name);
-  let conns = hub.operatorConns.get(name);
-  if (!conns) hub.operatorConns.set(name, (conns = new Set()));
+  let conns = s.operatorConns.get(name);
+  if (!conns) s.operatorConns.set(name, (conns = new Set()));
   conns.add(conn);
-  if (conns.size === 1) hub.toOperators({t: 'operator.update', operator: hub.operatorSummary(name)}, undefined, name);
-  hub.announceAvailability();
+  if (conns.size === 1) s.toOperators({t: 'operator.update', operator: s.operatorSummary(name)}, undefined, name);
+  s.announceAvailability();
 }
 
 async function handle(hub: Hub, conn: OperatorConn, frame: OperatorToHub): Promise<void> {
@@ -84,10 +85,9 @@ async function handle(hub: Hub, conn: OperatorConn, frame: OperatorToHub): Promi
       return;
     }
     case 'typing': {
-      const chat = await hub.chat(frame.chatId);
-      if (chat?.data.owner === me && chat.data.visitorId) {
-        const name = hub.operators.get(me)?.displayName ?? me;
-        hub.toVisitor(chat.data.visitorId, {t: 'typing', typing: frame.typing, name});
+      const chat = hub.chats.open.get(frame.chatId)?.chat;
+      if (chat?.owner === me && chat.visitorId) {
+        hub.sessions.toVisitor(chat.visitorId, {t: 'typing', typing: frame.typing, name: hub.sessions.displayName(me)});
       }
       return;
     }
@@ -105,12 +105,10 @@ async function handle(hub: Hub, conn: OperatorConn, frame: OperatorToHub): Promi
       conn.send({t: 'ack', id: frame.id, seq: e.seq, chatId: frame.chatId});
       return;
     }
-    case 'chat.sync': {
-      const chat = await readableChat(hub, me, frame.chatId);
-      for (const e of chat.data.events) if (e.seq > frame.after) conn.send({t: 'ev', chatId: frame.chatId, e});
-      conn.send({t: 'synced', chatId: frame.chatId, seq: chat.data.events.at(-1)?.seq ?? 0});
+    case 'chat.sync':
+      await readableChat(hub, me, frame.chatId);
+      await replay(hub, conn, frame.chatId, frame.after);
       return;
-    }
     case 'visitor.details':
     case 'visitor.visits':
     case 'visitor.chats':

@@ -3,7 +3,7 @@ import type {AddressInfo} from 'node:net';
 import type {Duplex} from 'node:stream';
 import {WebSocketServer, type WebSocket} from 'ws';
 import {MAX_FRAME_BYTES} from '../protocol/index.js';
-import {armAfterRestart} from './chats.js';
+import {armAfterRestart} from './chat-end.js';
 import {CloseCode} from './conn.js';
 import {Hub, type HubOptions} from './hub.js';
 import {serveHttp} from './http-routes.js';
@@ -84,7 +84,7 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
     const ip = clientIp(req, trustProxy);
     const userAgent = String(req.headers['user-agent'] ?? '');
     if (url.pathname === '/ws/visitor') {
-      const site = hub.findSite(url.searchParams.get('site') ?? '');
+      const site = hub.sessions.findSite(url.searchParams.get('site') ?? '');
       if (!site) return refuse(socket, 404, 'Unknown Site');
       const origin = req.headers.origin;
       let host = '';
@@ -106,7 +106,7 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
       if (req.headers.origin !== undefined) return refuse(socket, 403, 'Forbidden Origin');
       const name = String(req.headers['x-cac-operator'] ?? '');
       const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
-      const op = hub.operators.get(name);
+      const op = hub.sessions.operators.get(name);
       if (!op || !token || !(await verifyToken(token, op.salt, op.hash))) return refuse(socket, 401, 'Unauthorized');
       wss.handleUpgrade(req, socket, head, (ws) => {
         wss.emit('connection', ws, req);

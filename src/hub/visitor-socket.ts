@@ -1,13 +1,16 @@
 import type {WebSocket} from 'ws';
 import {PROTOCOL_VERSION, visitorToHub, type VisitorToHub} from '../protocol/index.js';
+import {DamagedError} from '../store/store.js';
 import type {SiteRecord, VisitorRecord} from '../store/types.js';
 import {activeBlock} from './blocks.js';
-import {requestChat, visitorLeft, visitorMessage} from './chats.js';
+import {visitorLeft} from './chat-end.js';
+import {requestChat, visitorMessage} from './chats.js';
 import {CloseCode, Conn} from './conn.js';
 import {HubError} from './errors.js';
-import type {Hub, LiveVisitor, VisitorConn} from './hub.js';
+import type {Hub} from './hub.js';
+import type {LiveVisitor, VisitorConn} from './sessions.js';
 import {newSecret, randomId, sameHash, sha256} from '../lib/secrets.js';
-import {recordPage} from './visits.js';
+import {recordPage, resumeVisit} from './visits.js';
 import {serveFrames} from './frames.js';
 
 /** Wires one visitor tab's socket (site and Origin were checked in the upgrade) to the model. */
@@ -41,16 +44,16 @@ export function attachVisitor(hub: Hub, ws: WebSocket, site: SiteRecord, ip: str
 function drop(hub: Hub, conn: VisitorConn, live: LiveVisitor): void {
   live.conns.delete(conn);
   if (live.conns.size > 0 || hub.stopped) return;
-  clearTimeout(live.goneTimer);
+  hub.cancel(live.goneTimer);
   // Navigating to another page drops the socket for a moment: that is not leaving.
-  live.goneTimer = setTimeout(() => {
+  live.goneTimer = hub.later(hub.visitorGraceMs, () => {
     if (live.conns.size > 0) return;
-    hub.visitors.delete(live.doc.data.id);
-    hub.store.release(live.doc);
-    hub.toOperators({t: 'visitor.gone', visitorId: live.doc.data.id}, live.site.domain);
-    const chatId = live.doc.data.chatId;
+    const id = live.record.id;
+    hub.sessions.visitors.delete(id);
+    hub.sessions.toOperators({t: 'visitor.gone', visitorId: id}, live.site.domain);
+    const chatId = live.record.chatId;
     if (chatId) visitorLeft(hub, chatId).catch((error: unknown) => hub.log(`visitor left: ${String(error)}`));
-  }, hub.visitorGraceMs);
+  });
 }
 
 async function hello(
@@ -64,65 +67,73 @@ async function hello(
     conn.close(CloseCode.badVersion, 'protocol version');
     throw new HubError('version', 'protocol version');
   }
-  if (hub.findSite(frame.site)?.domain !== site.domain) throw new HubError('site', 'hello names another site');
+  if (hub.sessions.findSite(frame.site)?.domain !== site.domain) throw new HubError('site', 'hello names another site');
   let token = frame.resumeToken ?? '';
-  let doc = frame.visitorId && token ? await known(hub, frame.visitorId, token, site) : undefined;
-  if (!doc) {
+  let record = frame.visitorId && token ? await known(hub, frame.visitorId, token, site) : undefined;
+  const fresh = !record;
+  if (!record) {
     token = newSecret();
-    const now = hub.now();
-    const record: VisitorRecord = {
-      id: randomId(),
-      site: site.domain,
-      tokenHash: sha256(token),
-      firstSeen: now,
-      lastSeen: now,
-      chats: [],
-      visits: [],
-    };
-    doc = hub.store.newVisitor(record);
+    record = {id: randomId(), site: site.domain, tokenHash: sha256(token), firstSeen: hub.now(), chats: []};
   }
-  const id = doc.data.id;
-  let live = hub.visitors.get(id);
+  const id = record.id;
+  let live = hub.sessions.visitors.get(id);
   if (!live) {
-    live = {doc, site, conns: new Set(), ip: conn.ip, userAgent: conn.userAgent};
-    hub.visitors.set(id, live);
+    const back: LiveVisitor = {record, site, conns: new Set(), ip: conn.ip, userAgent: conn.userAgent};
+    if (!fresh) await resumeVisit(hub, back).catch((error: unknown) => hub.log(`visits of ${id}: ${String(error)}`));
+    live = hub.sessions.visitors.get(id) ?? back;
+    hub.sessions.visitors.set(id, live);
   }
-  clearTimeout(live.goneTimer);
+  hub.cancel(live.goneTimer);
   live.ip = conn.ip;
   live.userAgent = conn.userAgent;
+  // Frames for this visitor wait until it has its welcome and what it missed.
+  conn.hold();
   live.conns.add(conn);
   conn.visitorId = id;
-  if (frame.page) recordPage(hub, live, frame.page);
-  await hub.store.save(doc);
+  try {
+    await Promise.all([fresh ? hub.store.putVisitor(record) : undefined, frame.page ? recordPage(hub, live, frame.page) : undefined]);
 
-  const chat = doc.data.chatId ? await hub.chat(doc.data.chatId) : undefined;
-  const open = chat && chat.data.state !== 'ended' ? chat.data : undefined;
-  conn.send({
-    t: 'welcome',
-    visitorId: id,
-    resumeToken: token,
-    online: hub.onlineFor(site.domain).length > 0,
-    preview: site.preview,
-    blockedUntil: activeBlock(hub, site.domain, id, conn.ip)?.until,
-    chat: open && {
-      id: open.id,
-      state: open.state,
-      operator: open.owner && (hub.operators.get(open.owner)?.displayName ?? open.owner),
-    },
-  });
-  if (open) {
-    const after = frame.lastSeq ?? 0;
-    for (const e of open.events) if (e.seq > after && !e.priv) conn.send({t: 'ev', chatId: open.id, e});
+    const chat = live.record.chatId ? await hub.chats.get(live.record.chatId).catch(() => undefined) : undefined;
+    const open = chat && chat.chat.state !== 'ended' ? chat.chat : undefined;
+    conn.sendNow({
+      t: 'welcome',
+      visitorId: id,
+      resumeToken: token,
+      online: hub.sessions.onlineFor(site.domain).length > 0,
+      preview: site.preview,
+      blockedUntil: activeBlock(hub, site.domain, id, conn.ip)?.until,
+      chat: open && {
+        id: open.id,
+        state: open.state,
+        operator: open.owner && hub.sessions.displayName(open.owner),
+      },
+    });
+    if (open) {
+      for (const e of await hub.chats.events(open.id, frame.lastSeq ?? 0).catch(() => [])) {
+        if (!e.priv) conn.sendNow({t: 'ev', chatId: open.id, e});
+      }
+    }
+  } catch (error) {
+    drop(hub, conn, live);
+    throw error;
+  } finally {
+    conn.release();
   }
-  hub.toOperators({t: 'visitor.update', visitor: hub.visitorSummary(live)}, site.domain);
+  hub.sessions.toOperators({t: 'visitor.update', visitor: hub.sessions.visitorSummary(live)}, site.domain);
   return live;
 }
 
 /** The stored visitor, only when the resume secret proves the id. */
-async function known(hub: Hub, visitorId: string, token: string, site: SiteRecord) {
-  const doc = hub.visitors.get(visitorId)?.doc ?? (await hub.store.visitor(visitorId).catch(() => undefined));
-  if (!doc || doc.data.site !== site.domain || !sameHash(doc.data.tokenHash, sha256(token))) return undefined;
-  return doc;
+async function known(hub: Hub, visitorId: string, token: string, site: SiteRecord): Promise<VisitorRecord | undefined> {
+  const record =
+    hub.sessions.visitors.get(visitorId)?.record ??
+    (await hub.store.visitor(visitorId).catch((error: unknown) => {
+      // A damaged record is left as it is and named; the visitor carries on as a new one.
+      if (error instanceof DamagedError) hub.log(`${error.message}; visitor ${visitorId} starts afresh`);
+      return undefined;
+    }));
+  if (!record || record.site !== site.domain || !sameHash(record.tokenHash, sha256(token))) return undefined;
+  return record;
 }
 
 /** Messages a visitor may leave while nobody is on-line, and how many the hub keeps at most. */
@@ -139,13 +150,12 @@ function limitMessages(hub: Hub, live: LiveVisitor): void {
 }
 
 async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: VisitorToHub): Promise<void> {
-  const visitor = live.doc.data;
+  const visitor = live.record;
   const site = live.site.domain;
   switch (frame.t) {
     case 'page': {
-      recordPage(hub, live, frame);
-      await hub.store.save(live.doc);
-      hub.toOperators({t: 'visitor.update', visitor: hub.visitorSummary(live)}, site);
+      await recordPage(hub, live, frame);
+      hub.sessions.toOperators({t: 'visitor.update', visitor: hub.sessions.visitorSummary(live)}, site);
       return;
     }
     case 'chat.request': {
@@ -157,22 +167,22 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
         conn.send({t: 'chat.queued', chatId: outcome.chatId});
         conn.send({t: 'ack', id: frame.id, seq: outcome.e.seq});
       }
-      hub.toOperators({t: 'visitor.update', visitor: hub.visitorSummary(live)}, site);
+      hub.sessions.toOperators({t: 'visitor.update', visitor: hub.sessions.visitorSummary(live)}, site);
       return;
     }
     case 'msg': {
       limitMessages(hub, live);
-      const chat = visitor.chatId ? await hub.chat(visitor.chatId) : undefined;
+      const chat = visitor.chatId ? await hub.chats.get(visitor.chatId) : undefined;
       if (!chat) throw new HubError('no_chat', 'there is no open chat');
       const e = await visitorMessage(hub, chat, visitor.name, frame.id, frame.text);
       conn.send({t: 'ack', id: frame.id, seq: e.seq});
       return;
     }
     case 'typing': {
-      const chat = visitor.chatId ? await hub.chat(visitor.chatId) : undefined;
-      if (chat?.data.owner) {
+      const chat = visitor.chatId ? hub.chats.open.get(visitor.chatId)?.chat : undefined;
+      if (chat?.owner) {
         const preview = live.site.preview && frame.typing ? frame.preview : undefined;
-        hub.toOperator(chat.data.owner, {t: 'typing', chatId: chat.data.id, typing: frame.typing, preview});
+        hub.sessions.toOperator(chat.owner, {t: 'typing', chatId: chat.id, typing: frame.typing, preview});
       }
       return;
     }
@@ -183,22 +193,24 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
     case 'identify': {
       if (frame.name) visitor.name = frame.name;
       if (frame.email) visitor.email = frame.email;
-      const chat = visitor.chatId ? await hub.chat(visitor.chatId) : undefined;
-      if (chat) {
-        chat.data.visitorName = visitor.name;
-        chat.data.visitorEmail = visitor.email;
+      const open = visitor.chatId ? hub.chats.open.get(visitor.chatId) : undefined;
+      const writes = [hub.store.putVisitor(visitor)];
+      if (open) {
+        open.chat.visitorName = visitor.name;
+        open.chat.visitorEmail = visitor.email;
+        writes.push(hub.store.putChat(open.chat));
       }
-      await hub.store.save(live.doc);
-      hub.toOperators({t: 'visitor.update', visitor: hub.visitorSummary(live)}, site);
+      await Promise.all(writes);
+      hub.sessions.toOperators({t: 'visitor.update', visitor: hub.sessions.visitorSummary(live)}, site);
       return;
     }
     case 'offline.message': {
       limitMessages(hub, live);
       if (activeBlock(hub, site, visitor.id, conn.ip)) throw new HubError('blocked', 'messages cannot be left right now');
-      const db = await hub.store.global('messages');
-      const mine = db.data.messages.filter((m) => m.visitorId === visitor.id).length;
+      const db = hub.globals.messages;
+      const mine = db.messages.filter((m) => m.visitorId === visitor.id).length;
       if (mine >= MAX_OFFLINE_PER_VISITOR) throw new HubError('too_many', 'you have already left us several messages; we will be in touch');
-      if (db.data.messages.length >= MAX_OFFLINE) throw new HubError('full', 'messages cannot be left right now; please try later');
+      if (db.messages.length >= MAX_OFFLINE) throw new HubError('full', 'messages cannot be left right now; please try later');
       const message = {
         id: frame.id,
         site,
@@ -208,10 +220,15 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
         text: frame.text,
         at: hub.now(),
       };
-      if (!db.data.messages.some((m) => m.id === frame.id)) {
-        db.data.messages.push(message);
-        await hub.store.save(db);
-        hub.toOperators({t: 'offline.message', message}, site);
+      if (!db.messages.some((m) => m.id === frame.id)) {
+        db.messages.push(message);
+        try {
+          await hub.store.putGlobal('messages', db);
+        } catch {
+          db.messages = db.messages.filter((m) => m !== message);
+          throw new HubError('not_stored', 'the hub could not store that; send it again');
+        }
+        hub.sessions.toOperators({t: 'offline.message', message}, site);
       }
       conn.send({t: 'offline.stored', id: frame.id});
       return;

@@ -1,10 +1,8 @@
 import Bowser from 'bowser';
-import type {Visit} from '../protocol/index.js';
-import type {Hub, LiveVisitor} from './hub.js';
 import {randomId} from '../lib/secrets.js';
-
-const MAX_VISITS = 50;
-const MAX_PAGES = 500;
+import type {VisitStart} from '../store/types.js';
+import type {Hub} from './hub.js';
+import type {LiveVisitor} from './sessions.js';
 
 export function describeAgent(userAgent: string): {browser: string; os: string} {
   if (!userAgent) return {browser: 'unknown', os: 'unknown'};
@@ -15,32 +13,38 @@ export function describeAgent(userAgent: string): {browser: string; os: string} 
   return {browser, os};
 }
 
+/** The visit this visitor was last on, read back from the store (a visitor who returns). */
+export async function resumeVisit(hub: Hub, live: LiveVisitor): Promise<void> {
+  const [last] = await hub.store.visits(live.record.id, 1);
+  if (!last) return;
+  const {pages, end, ...start} = last;
+  live.visit = {start, pages: pages.length, last: pages.at(-1), end};
+}
+
 /**
- * Records one page view. After `visitTimeoutMs` without activity the view starts a new visit,
- * and only the first page of a visit keeps the referrer.
+ * Records one page view: one line in the visitor's log, whatever its history. After
+ * `visitTimeoutMs` without activity the view starts a new visit, and only the first page of a
+ * visit keeps the referrer. Resolves once stored.
  */
-export function recordPage(hub: Hub, live: LiveVisitor, page: {url: string; title: string; referrer?: string}): Visit {
-  const visitor = live.doc.data;
+export async function recordPage(hub: Hub, live: LiveVisitor, page: {url: string; title: string; referrer?: string}): Promise<void> {
   const now = hub.now();
-  let visit = visitor.visits.at(-1);
-  if (!visit || now - visit.end > hub.visitTimeoutMs) {
-    const agent = describeAgent(live.userAgent);
-    visit = {
+  const writes: Array<Promise<void>> = [];
+  if (!live.visit || now - live.visit.end > hub.visitTimeoutMs) {
+    const start: VisitStart = {
       id: randomId(),
       start: now,
-      end: now,
       ip: live.ip,
-      ...agent,
+      ...describeAgent(live.userAgent),
       userAgent: live.userAgent.slice(0, 500),
       referrer: page.referrer || undefined,
-      pages: [],
     };
-    visitor.visits.push(visit);
-    if (visitor.visits.length > MAX_VISITS) visitor.visits.splice(0, visitor.visits.length - MAX_VISITS);
+    live.visit = {start, pages: 0, end: now};
+    writes.push(hub.store.appendVisit(live.record.id, start));
   }
-  visit.pages.push({url: page.url, title: page.title, at: now});
-  if (visit.pages.length > MAX_PAGES) visit.pages.splice(0, visit.pages.length - MAX_PAGES);
-  visit.end = now;
-  visitor.lastSeen = now;
-  return visit;
+  const view = {url: page.url, title: page.title, at: now};
+  live.visit.pages += 1;
+  live.visit.last = view;
+  live.visit.end = now;
+  writes.push(hub.store.appendPage(live.record.id, live.visit.start.id, view));
+  await Promise.all(writes);
 }

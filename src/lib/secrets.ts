@@ -8,6 +8,14 @@ export function randomId(): string {
   return randomBytes(16).toString('base64url');
 }
 
+/**
+ * A chat id: its start time (so ids sort by age, and a data folder lists them in order), then
+ * 96 random bits.
+ */
+export function chatIdAt(now: number): string {
+  return `${Math.max(0, Math.floor(now)).toString(36).padStart(9, '0')}-${randomBytes(12).toString('base64url')}`;
+}
+
 /** 256 random bits: login tokens and visitor resume secrets. */
 export function newSecret(): string {
   return randomBytes(32).toString('base64url');

@@ -1,64 +1,84 @@
-import {open, readFile, rename, unlink} from 'node:fs/promises';
-import {basename, dirname, join} from 'node:path';
+import {open, readFile, readdir, rename, unlink} from 'node:fs/promises';
+import {basename, join} from 'node:path';
 import type {Adapter} from 'lowdb';
-
-/** A data file that exists but cannot be read back as JSON. The hub stops rather than overwrite it. */
-export class CorruptFileError extends Error {
-  constructor(
-    readonly file: string,
-    cause: unknown,
-  ) {
-    super(`cannot parse ${file}: ${cause instanceof Error ? cause.message : String(cause)}`);
-    this.name = 'CorruptFileError';
-  }
-}
+import type {z} from 'zod';
+import {DamagedError} from './store.js';
 
 let tmpCounter = 0;
 
-/**
- * lowdb adapter whose write survives a power cut: the JSON goes to a temp file that is fsynced
- * before it is renamed over the old one (steno, lowdb's own writer, renames without fsync, which
- * can leave an empty file). The folder itself is synced by the store, once per group of writes.
- */
-export class DurableJSONFile<T> implements Adapter<T> {
-  constructor(readonly file: string) {}
-
-  async read(): Promise<T | null> {
-    let raw: string;
-    try {
-      raw = await readFile(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    try {
-      return JSON.parse(raw) as T;
-    } catch (error) {
-      throw new CorruptFileError(this.file, error);
-    }
+/** Reads a JSON document and checks its shape; a missing file is `null`, a bad one DamagedError. */
+export async function readJSON<T>(file: string, schema: z.ZodType<T>): Promise<T | null> {
+  let raw: string;
+  try {
+    raw = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
   }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    throw new DamagedError(file, (error as Error).message);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DamagedError(file, `${issue?.path.join('.') || 'document'}: ${issue?.message ?? 'wrong shape'}`);
+  }
+  return parsed.data;
+}
 
-  async write(data: T): Promise<void> {
-    // Serialise before the first await so the snapshot is the state at the time of the call.
-    const body = JSON.stringify(data);
-    const tmp = join(dirname(this.file), `.${basename(this.file)}.${process.pid}.${++tmpCounter}.tmp`);
-    const handle = await open(tmp, 'w', 0o600);
-    try {
-      await handle.writeFile(body);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(tmp, this.file);
-    } catch (error) {
-      await unlink(tmp).catch(() => {});
-      throw error;
-    }
+/**
+ * Replaces a file in a way that survives a power cut: the text goes to a temp file (in the data
+ * folder's tmp/, so leftovers are found without listing big folders) that is fsynced before it
+ * is renamed over the old one. The caller syncs the target folder, once per group of writes.
+ */
+export async function writeDurably(file: string, text: string, tmpDir: string): Promise<void> {
+  const tmp = join(tmpDir, `${basename(file)}.${process.pid}.${++tmpCounter}.tmp`);
+  const handle = await open(tmp, 'w', 0o600);
+  let written = false;
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+    written = true;
+  } finally {
+    await handle.close().catch(() => {});
+    if (!written) await unlink(tmp).catch(() => {});
+  }
+  try {
+    await rename(tmp, file);
+  } catch (error) {
+    await unlink(tmp).catch(() => {});
+    throw error;
   }
 }
 
-/** fsync a folder so that a rename inside it is itself durable. */
+/** Removes temp files a crash left behind (a failed write removes its own). */
+export async function removeTemps(tmpDir: string): Promise<void> {
+  for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
+    if (name.endsWith('.tmp')) await unlink(join(tmpDir, name)).catch(() => {});
+  }
+}
+
+/** lowdb adapter over the two functions above: validated reads, durable writes. */
+export class DurableJSONFile<T> implements Adapter<T> {
+  constructor(
+    readonly file: string,
+    readonly schema: z.ZodType<T>,
+    readonly tmpDir: string,
+  ) {}
+
+  read(): Promise<T | null> {
+    return readJSON(this.file, this.schema);
+  }
+
+  write(data: T): Promise<void> {
+    return writeDurably(this.file, JSON.stringify(data), this.tmpDir);
+  }
+}
+
+/** fsync a folder so that a rename or a new file inside it is itself durable. */
 export async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {

@@ -1,108 +1,182 @@
-import {open, readFile, readdir, unlink, type FileHandle} from 'node:fs/promises';
+import {readFile, readdir, unlink} from 'node:fs/promises';
 import {join} from 'node:path';
-import {CorruptFileError, syncDir} from './durable-file.js';
+import {syncDir} from './durable-file.js';
+import {writeAll, type FileLayer} from './file-layer.js';
+import {DamagedError} from './store.js';
 
 const segmentName = /^journal-(\d+)\.wal$/;
 
-/** One document state as the journal keeps it: path relative to the data folder, and the data. */
-export interface JournalRecord {
-  f: string;
-  d: unknown;
+/**
+ * One change as the journal carries it: a small document's new state (`d`), or one line to
+ * append to a log (`l`, numbered `n` so that applying it twice appends it once). `text` is the
+ * JSON of the document or line, made once when the change is asked for.
+ */
+export type JournalRecord = {k: 'd'; f: string; text: string} | {k: 'l'; f: string; n: number; text: string};
+
+/** A finished segment: its records wait for the checkpoint to apply them to their files. */
+export interface Segment {
+  n: number;
+  records: JournalRecord[];
+}
+
+export function encodeRecord(r: JournalRecord): string {
+  return r.k === 'd'
+    ? `{"k":"d","f":${JSON.stringify(r.f)},"d":${r.text}}\n`
+    : `{"k":"l","f":${JSON.stringify(r.f)},"n":${r.n},"l":${r.text}}\n`;
+}
+
+/** Parses one journal line (this version's, or the earlier whole-document form `{f, d}`). */
+function decodeRecord(line: string): JournalRecord {
+  const raw = JSON.parse(line) as {k?: string; f?: unknown; n?: unknown; d?: unknown; l?: unknown};
+  if (typeof raw.f !== 'string' || !/^[\w./~-]+$/.test(raw.f) || raw.f.includes('..')) throw new Error('bad file name');
+  if (raw.k === 'l' && typeof raw.n === 'number' && raw.l !== undefined) return {k: 'l', f: raw.f, n: raw.n, text: JSON.stringify(raw.l)};
+  if ((raw.k === 'd' || raw.k === undefined) && raw.d !== undefined) return {k: 'd', f: raw.f, text: JSON.stringify(raw.d)};
+  throw new Error('not a journal record');
+}
+
+export interface JournalOptions {
+  files: FileLayer;
+  /** A segment is finished once it holds this many bytes, or once it is this old. */
+  maxBytes?: number;
+  maxAgeMs?: number;
+  log?: (line: string) => void;
 }
 
 /**
- * The hub's write-ahead journal. A group of document writes is appended as one write and one
- * fsync, and acknowledged then; the documents themselves are written (durably) a moment later by
- * a checkpoint, after which the journal segments they were in are deleted. After a crash the
- * segments still present are replayed. This turns N fsyncs per group into one.
+ * The write-ahead journal: groups of changes are appended with one write and one fdatasync, and
+ * acknowledged then. A segment is finished when it is large or old enough (or the hub is idle),
+ * and its records are handed to the checkpoint, which applies them to their own files and then
+ * deletes the segment. Appends run one at a time, in order; nothing else waits in their queue.
  */
 export class Journal {
-  private handle: FileHandle | undefined;
-  private segment = 0;
-  /** Appends and rotations run one at a time, in order. */
+  private fd: number | undefined;
+  private current: Segment | undefined;
+  private bytes = 0;
+  private openedAt = 0;
+  private last = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Finished segments not yet applied by the checkpoint, oldest first. */
+  readonly finished: Segment[] = [];
+  onFinished: () => void = () => {};
+  private readonly maxBytes: number;
+  private readonly maxAgeMs: number;
 
-  constructor(readonly dir: string) {}
-
-  async segments(): Promise<string[]> {
-    const names = await readdir(this.dir).catch(() => [] as string[]);
-    return names
-      .map((n) => segmentName.exec(n))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .sort((a, b) => Number(a[1]) - Number(b[1]))
-      .map((m) => m[0]);
+  constructor(
+    readonly dir: string,
+    private readonly options: JournalOptions,
+  ) {
+    this.maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
+    this.maxAgeMs = options.maxAgeMs ?? 10_000;
   }
 
-  /** The last state of every document found in leftover segments, oldest segment first. */
-  async leftovers(): Promise<{records: Map<string, unknown>; files: string[]}> {
-    const files = await this.segments();
-    const records = new Map<string, unknown>();
-    for (const name of files) {
-      const file = join(this.dir, name);
+  /**
+   * The records of segments a crash left behind, oldest first. A torn last line is a group whose
+   * fdatasync never finished, so it was never acknowledged: dropped. A bad line before the end is
+   * damage: stop, naming the file.
+   */
+  async leftovers(): Promise<Segment[]> {
+    const numbers = (await readdir(this.dir))
+      .map((name) => segmentName.exec(name))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+    const segments: Segment[] = [];
+    for (const n of numbers) {
+      const file = join(this.dir, `journal-${n}.wal`);
       const lines = (await readFile(file, 'utf8')).split('\n');
+      const records: JournalRecord[] = [];
       lines.forEach((line, i) => {
         if (line === '') return;
         try {
-          const record = JSON.parse(line) as JournalRecord;
-          records.set(record.f, record.d);
+          records.push(decodeRecord(line));
         } catch (error) {
-          // A torn last line is a group whose fsync never finished: it was never acknowledged.
-          if (i < lines.length - 1 && lines.slice(i + 1).some((l) => l !== '')) throw new CorruptFileError(file, error);
+          if (lines.slice(i + 1).some((l) => l !== '')) throw new DamagedError(file, `line ${i + 1}: ${(error as Error).message}`);
+          this.options.log?.(`${file}: dropped a torn last line (a write that was never acknowledged)`);
         }
       });
+      segments.push({n, records});
     }
-    this.segment = Math.max(0, ...files.map((n) => Number(segmentName.exec(n)![1])));
-    return {records, files};
+    this.last = Math.max(0, ...numbers);
+    return segments;
   }
 
-  async start(): Promise<void> {
-    this.handle = await this.newSegment();
-  }
-
-  /** Appends one group of records and waits until it is on disk. */
+  /** Appends one group and resolves once it is on disk; a failure keeps nothing of the group. */
   append(records: JournalRecord[]): Promise<void> {
-    const body = records.map((r) => JSON.stringify(r) + '\n').join('');
-    return this.serial(async () => {
-      if (!this.handle) throw new Error('journal is not open');
-      await this.handle.write(body);
-      await this.handle.datasync();
-    });
+    const body = Buffer.from(records.map(encodeRecord).join(''));
+    const run = this.queue.then(() => this.write(records, body));
+    this.queue = run.catch(() => {});
+    return run;
   }
 
-  /** Starts a new segment; resolves with the older ones, to delete once a checkpoint covers them. */
-  rotate(): Promise<string[]> {
-    return this.serial(async () => {
-      const old = await this.segments();
-      const previous = this.handle;
-      this.handle = await this.newSegment();
-      await previous?.close();
-      const current = `journal-${this.segment}.wal`;
-      return old.filter((n) => n !== current);
-    });
+  private async write(records: JournalRecord[], body: Buffer): Promise<void> {
+    if (this.current && (this.bytes >= this.maxBytes || Date.now() - this.openedAt >= this.maxAgeMs)) await this.finish();
+    if (this.fd === undefined) await this.startSegment();
+    const fd = this.fd!;
+    try {
+      await writeAll(this.options.files, fd, body);
+      await this.options.files.datasync(fd);
+    } catch (error) {
+      // Seal the segment at its last good record, so a later line never follows a torn one;
+      // the next group starts a new segment (and so retries once space comes back).
+      this.options.log?.(`journal write failed (${(error as Error).message}): nothing of that group was acknowledged`);
+      await this.options.files.truncate(fd, this.bytes).catch(() => {});
+      await this.finish().catch(() => {});
+      throw error;
+    }
+    this.bytes += body.length;
+    for (const r of records) this.current!.records.push(r);
   }
 
-  async remove(names: string[]): Promise<void> {
-    for (const name of names) await unlink(join(this.dir, name)).catch(() => {});
-    if (names.length > 0) await syncDir(this.dir);
+  private async startSegment(): Promise<void> {
+    const n = this.last + 1;
+    const fd = await this.options.files.open(join(this.dir, `journal-${n}.wal`), 'a');
+    try {
+      // The new file's name must be durable before anything in it is acknowledged.
+      await syncDir(this.dir);
+    } catch (error) {
+      await this.options.files.close(fd).catch(() => {});
+      throw error;
+    }
+    this.last = n;
+    this.fd = fd;
+    this.current = {n, records: []};
+    this.bytes = 0;
+    this.openedAt = Date.now();
+  }
+
+  private async finish(): Promise<void> {
+    const fd = this.fd;
+    const segment = this.current;
+    this.fd = undefined;
+    this.current = undefined;
+    if (segment) this.finished.push(segment);
+    if (fd !== undefined) await this.options.files.close(fd);
+    if (segment) this.onFinished();
+  }
+
+  /** Finishes the current segment once the appends asked for so far are done (idle, shutdown). */
+  seal(): Promise<void> {
+    const run = this.queue.then(() => (this.current && this.current.records.length > 0 ? this.finish() : undefined));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Whether a segment is open with records in it (the checkpoint is not done yet). */
+  get holding(): boolean {
+    return (this.current?.records.length ?? 0) > 0;
+  }
+
+  /** Deletes segments whose records are all in their own files now. */
+  async remove(numbers: number[]): Promise<void> {
+    for (const n of numbers) await unlink(join(this.dir, `journal-${n}.wal`)).catch(() => {});
+    if (numbers.length > 0) await syncDir(this.dir);
   }
 
   async close(): Promise<void> {
-    await this.serial(async () => {
-      await this.handle?.close();
-      this.handle = undefined;
-    });
-  }
-
-  private async newSegment(): Promise<FileHandle> {
-    this.segment += 1;
-    const handle = await open(join(this.dir, `journal-${this.segment}.wal`), 'a', 0o600);
-    await syncDir(this.dir);
-    return handle;
-  }
-
-  private serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => {});
-    return run;
+    await this.seal();
+    const fd = this.fd;
+    this.fd = undefined;
+    this.current = undefined;
+    if (fd !== undefined) await this.options.files.close(fd);
   }
 }

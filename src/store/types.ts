@@ -1,76 +1,124 @@
-import type {Canned, ChatEvent, ChatState, OfflineMessage, OperatorStatus, Visit} from '../protocol/index.js';
+import {z} from 'zod';
+import {canned, chatEvent, chatState, offlineMessage, operatorStatus, pageView, visitSchema} from '../protocol/index.js';
+import type {Canned, ChatEvent, OfflineMessage, PageView, Visit} from '../protocol/index.js';
 
-export interface OperatorRecord {
-  name: string;
-  displayName: string;
-  role: 'admin' | 'operator';
+/*
+ * What the store keeps, as schemas: every document and log line is checked against these when it
+ * is read, so a damaged or hand-edited file is named instead of breaking the hub somewhere later.
+ * Records are the hub's own terms; how they sit on disk is the store's business.
+ */
+
+export const operatorRecord = z.object({
+  name: z.string(),
+  displayName: z.string(),
+  role: z.enum(['admin', 'operator']),
   /** scrypt of the login token; the token itself is only ever printed once. */
-  salt: string;
-  hash: string;
+  salt: z.string(),
+  hash: z.string(),
   /** Domains this operator monitors; empty means every site. */
-  sites: string[];
-  createdAt: number;
-}
+  sites: z.array(z.string()),
+  createdAt: z.number(),
+});
+export type OperatorRecord = z.infer<typeof operatorRecord>;
 
-export interface SiteRecord {
-  domain: string;
-  aliases: string[];
-  timezone: string;
+export const siteRecord = z.object({
+  domain: z.string(),
+  aliases: z.array(z.string()),
+  timezone: z.string(),
   /** Base that relative links are resolved against, e.g. https://example.com/. */
-  url: string;
+  url: z.string(),
   /** Whether the operator sees what the visitor is typing before it is sent. */
-  preview: boolean;
-  greeting?: string;
-}
+  preview: z.boolean(),
+  greeting: z.string().optional(),
+});
+export type SiteRecord = z.infer<typeof siteRecord>;
 
-export interface BlockRecord {
-  id: string;
-  site: string;
-  visitorId: string;
-  ip: string;
-  until: number;
-  by: string;
-  chatId?: string;
-  at: number;
-}
+export const blockRecord = z.object({
+  id: z.string(),
+  site: z.string(),
+  visitorId: z.string(),
+  ip: z.string(),
+  until: z.number(),
+  by: z.string(),
+  chatId: z.string().optional(),
+  at: z.number(),
+});
+export type BlockRecord = z.infer<typeof blockRecord>;
 
-export interface ChatRecord {
-  id: string;
-  kind: 'visitor' | 'op';
-  site: string;
-  visitorId?: string;
-  visitId?: string;
-  visitorName?: string;
-  visitorEmail?: string;
+/** A chat without its events: small, and rewritten only when the chat itself changes. */
+export const chatRecord = z.object({
+  id: z.string(),
+  kind: z.enum(['visitor', 'op']),
+  site: z.string(),
+  visitorId: z.string().optional(),
+  visitId: z.string().optional(),
+  visitorName: z.string().optional(),
+  visitorEmail: z.string().optional(),
   /** Operator-to-operator chats: the two operators. */
-  members?: string[];
-  state: ChatState;
-  owner?: string;
+  members: z.array(z.string()).optional(),
+  state: chatState,
+  owner: z.string().optional(),
   /** Every operator who ever took part, for history and transcripts. */
-  operators: string[];
-  requestedAt: number;
-  endedAt?: number;
-  events: ChatEvent[];
-  /** Client message ids already stored, with the seq they got: a resend is acked, not stored. */
-  ids: Record<string, number>;
+  operators: z.array(z.string()),
+  requestedAt: z.number(),
+  endedAt: z.number().optional(),
+  /** The visitor's first message, shown in the request popup and lists. */
+  firstText: z.string().optional(),
+});
+export type ChatRecord = z.infer<typeof chatRecord>;
+
+/** A chat as read back: its record and the number of its last event. */
+export interface StoredChat {
+  chat: ChatRecord;
+  lastSeq: number;
 }
 
-export interface VisitorRecord {
-  id: string;
-  site: string;
-  tokenHash: string;
-  firstSeen: number;
-  lastSeen: number;
-  name?: string;
-  email?: string;
+/** A visitor without its visits: those are appended to a log, so this stays small forever. */
+export const visitorRecord = z.object({
+  id: z.string(),
+  site: z.string(),
+  tokenHash: z.string(),
+  firstSeen: z.number(),
+  name: z.string().optional(),
+  email: z.string().optional(),
   /** The chat this visitor has open, if any. */
-  chatId?: string;
-  chats: string[];
-  visits: Visit[];
-}
+  chatId: z.string().optional(),
+  chats: z.array(z.string()),
+});
+export type VisitorRecord = z.infer<typeof visitorRecord>;
 
-export interface StatusRecord {
-  status: Record<string, OperatorStatus>;
-}
+/** A visit as it starts: the pages viewed are appended one by one. */
+export const visitStart = visitSchema.omit({pages: true, end: true});
+export type VisitStart = z.infer<typeof visitStart>;
 
-export type {Canned, OfflineMessage};
+export const statusRecord = z.object({status: z.record(z.string(), operatorStatus)});
+export type StatusRecord = z.infer<typeof statusRecord>;
+
+/** The small documents that hold everything that is not per chat or per visitor. */
+export const globalSchemas = {
+  operators: z.object({operators: z.array(operatorRecord)}),
+  sites: z.object({sites: z.array(siteRecord)}),
+  blocks: z.object({blocks: z.array(blockRecord)}),
+  canned: z.object({canned: z.array(canned)}),
+  messages: z.object({messages: z.array(offlineMessage)}),
+  status: statusRecord,
+};
+export type Globals = {[K in keyof typeof globalSchemas]: z.infer<(typeof globalSchemas)[K]>};
+export type GlobalName = keyof Globals;
+export const globalNames = Object.keys(globalSchemas) as GlobalName[];
+
+/** What each global document holds before anything was written to it. */
+export const globalDefaults: {[K in GlobalName]: () => Globals[K]} = {
+  operators: () => ({operators: []}),
+  sites: () => ({sites: []}),
+  blocks: () => ({blocks: []}),
+  canned: () => ({canned: []}),
+  messages: () => ({messages: []}),
+  status: () => ({status: {}}),
+};
+
+/** An event as the hub hands it to the store, which numbers it (and may stamp the time). */
+export type NewEvent = Omit<ChatEvent, 'seq'>;
+
+export {chatEvent, pageView};
+export type {Canned, ChatEvent, OfflineMessage, PageView, Visit};

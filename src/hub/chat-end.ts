@@ -1,0 +1,120 @@
+import type {NewEvent} from '../store/types.js';
+import {addBlock} from './blocks.js';
+import {owned, ring, summaryOf, updated} from './chats.js';
+import type {Hub} from './hub.js';
+import type {OpenChat} from './model.js';
+
+export const LEFT_TEXT = 'Visitor has left the conversation';
+
+/** The owner steps out: the chat waits again and every other on-line operator is rung. */
+export async function leaveChat(hub: Hub, operator: string, chatId: string, why = 'left the chat'): Promise<void> {
+  const open = await owned(hub, operator, chatId);
+  const display = hub.sessions.displayName(operator);
+  const e = await hub.chats.change(
+    open,
+    (c) => {
+      c.state = 'waiting';
+      c.owner = undefined;
+    },
+    {kind: 'leave', from: 'system', name: display, text: `${display} ${why}`, priv: true},
+  );
+  hub.sessions.toOperator(operator, {t: 'ev', chatId, e});
+  ring(hub, open, operator);
+  hub.sessions.toOperator(operator, {t: 'chat.update', chat: summaryOf(hub, open)});
+}
+
+export async function endChat(hub: Hub, operator: string, chatId: string): Promise<void> {
+  const open = await owned(hub, operator, chatId);
+  const display = hub.sessions.displayName(operator);
+  await close(hub, open, {kind: 'end', from: 'system', name: display, text: 'The operator has ended the chat'}, 'ended');
+}
+
+export async function blockChat(hub: Hub, operator: string, chatId: string): Promise<number> {
+  const open = await owned(hub, operator, chatId);
+  const chat = open.chat;
+  const live = hub.sessions.visitors.get(chat.visitorId!);
+  const until = await addBlock(hub, {site: chat.site, visitorId: chat.visitorId!, ip: live?.ip ?? '', by: operator, chatId});
+  await close(hub, open, {kind: 'block', from: 'system', name: operator, text: 'The chat has been closed'}, 'blocked', until);
+  return until;
+}
+
+/** The visitor closed the chat, or stayed away longer than the grace period. */
+export async function visitorLeft(hub: Hub, chatId: string): Promise<void> {
+  const open = hub.chats.open.get(chatId);
+  if (!open || open.chat.state === 'ended') return;
+  await close(hub, open, {kind: 'left', from: 'system', name: 'system', text: LEFT_TEXT}, 'left');
+}
+
+async function close(
+  hub: Hub,
+  open: OpenChat,
+  event: Omit<NewEvent, 'at'>,
+  reason: 'ended' | 'blocked' | 'left',
+  until?: number,
+): Promise<void> {
+  const chat = open.chat;
+  const e = await hub.chats.change(
+    open,
+    (c) => {
+      c.state = 'ended';
+      c.endedAt = hub.now();
+    },
+    event,
+  );
+  hub.chats.retire(chat.id);
+  hub.sessions.fanOut(chat, e);
+  updated(hub, open);
+  if (!chat.visitorId) return;
+  hub.sessions.toVisitor(chat.visitorId, {t: 'chat.closed', chatId: chat.id, reason, until});
+  const visitor = hub.sessions.visitors.get(chat.visitorId)?.record ?? (await hub.store.visitor(chat.visitorId).catch(() => undefined));
+  if (visitor && visitor.chatId === chat.id) {
+    visitor.chatId = undefined;
+    await hub.store.putVisitor(visitor);
+  }
+}
+
+/**
+ * An operator has no socket: unless one comes back within the grace period, its chats go back
+ * to waiting and the others are rung (a crashed client never strands a visitor).
+ */
+export function scheduleRelease(hub: Hub, operator: string): void {
+  if (hub.stopped) return;
+  hub.cancel(hub.operatorGoneTimers.get(operator));
+  hub.operatorGoneTimers.set(
+    operator,
+    hub.later(hub.operatorGraceMs, () => {
+      hub.operatorGoneTimers.delete(operator);
+      if (hub.sessions.isConnected(operator)) return;
+      releaseOperator(hub, operator).catch((error: unknown) => hub.log(`release ${operator}: ${String(error)}`));
+    }),
+  );
+}
+
+/**
+ * After a restart nobody is connected yet. Owners and visitors of open chats get the same grace
+ * period as after a dropped socket; whoever does not come back is treated as gone.
+ */
+export function armAfterRestart(hub: Hub): void {
+  const owners = new Set<string>();
+  for (const {chat} of hub.chats.open.values()) {
+    if (chat.kind !== 'visitor' || chat.state === 'ended') continue;
+    if (chat.owner) owners.add(chat.owner);
+    const visitorId = chat.visitorId;
+    if (!visitorId) continue;
+    hub.later(hub.visitorGraceMs, () => {
+      // A visitor who came back at all is looked after by its own socket's timers.
+      if (hub.sessions.visitors.has(visitorId)) return;
+      visitorLeft(hub, chat.id).catch((error: unknown) => hub.log(`visitor left: ${String(error)}`));
+    });
+  }
+  for (const owner of owners) scheduleRelease(hub, owner);
+}
+
+/** An operator's sockets have all been gone past the grace period: free its visitors. */
+export async function releaseOperator(hub: Hub, operator: string): Promise<void> {
+  for (const {chat} of [...hub.chats.open.values()]) {
+    if (chat.kind === 'visitor' && chat.owner === operator && chat.state === 'active') {
+      await leaveChat(hub, operator, chat.id, 'lost connection');
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import type {ChatEvent, ChatSummary} from '../protocol/index.js';
+import {DamagedError, NotStoredError, type Store} from '../store/store.js';
+import type {ChatRecord, NewEvent, StoredChat} from '../store/types.js';
+import {HubError} from './errors.js';
+
+/** A chat the hub serves live: its record and the number of its last stored event. */
+export type OpenChat = StoredChat;
+
+/**
+ * The chats: open ones in memory (so "first accept wins" is decided synchronously, and lists
+ * are served without reading anything), the rest read from the store when asked for. Every
+ * change is stored before anyone is told about it.
+ */
+export class ChatModel {
+  readonly open = new Map<string, OpenChat>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async load(): Promise<void> {
+    for (const c of await this.store.openChats()) this.open.set(c.chat.id, c);
+  }
+
+  /** An open chat, or a past one read from the store (not kept: history is read, not held). */
+  async get(id: string): Promise<OpenChat | undefined> {
+    const open = this.open.get(id);
+    if (open) return open;
+    const stored = await this.store.chat(id).catch((error: unknown) => this.unreadable(error));
+    // Read while it was being opened elsewhere: there is one copy in memory, that one.
+    return this.open.get(id) ?? stored;
+  }
+
+  private unreadable(error: unknown): never {
+    if (error instanceof DamagedError) {
+      this.log(error.message);
+      throw new HubError('damaged', 'that record could not be read; the hub log names the file');
+    }
+    throw error;
+  }
+
+  /** Stores a new chat with its first event and serves it from now on. */
+  async create(chat: ChatRecord, first: Omit<NewEvent, 'at'>): Promise<{open: OpenChat; e: ChatEvent}> {
+    const open: OpenChat = {chat, lastSeq: 0};
+    this.open.set(chat.id, open);
+    try {
+      const e = await this.append(open, first, true);
+      return {open, e};
+    } catch (error) {
+      if (open.lastSeq === 0) this.open.delete(chat.id);
+      throw error;
+    }
+  }
+
+  /**
+   * Numbers and stores an event (with the chat's record when `withRecord`); a client id stored
+   * before gets its stored event back. The caller fans it out once this resolves.
+   */
+  async append(open: OpenChat, event: Omit<NewEvent, 'at'>, withRecord = false): Promise<ChatEvent> {
+    return (await this.appendOnce(open, event, withRecord)).e;
+  }
+
+  /** As `append`, saying whether the event was a resend (stored before, not to be fanned out). */
+  async appendOnce(open: OpenChat, event: Omit<NewEvent, 'at'>, withRecord = false): Promise<{e: ChatEvent; duplicate: boolean}> {
+    try {
+      const {event: e, duplicate} = await this.store.appendEvent(open.chat.id, {...event, at: this.now()}, withRecord ? open.chat : undefined);
+      if (e.seq > open.lastSeq) open.lastSeq = e.seq;
+      return {e, duplicate};
+    } catch (error) {
+      if (!(error instanceof NotStoredError)) throw error;
+      this.log(`could not store an event of chat ${open.chat.id}: ${error.message}`);
+      throw new HubError('not_stored', 'the hub could not store that; send it again');
+    }
+  }
+
+  /**
+   * Changes a chat's record and stores it with the event that says so; when that cannot be
+   * stored, the record is put back as it was, so memory never holds what was refused.
+   */
+  async change(open: OpenChat, mutate: (chat: ChatRecord) => void, event: Omit<NewEvent, 'at'>): Promise<ChatEvent> {
+    const before = structuredClone(open.chat);
+    mutate(open.chat);
+    try {
+      return await this.append(open, event, true);
+    } catch (error) {
+      for (const key of Object.keys(open.chat) as Array<keyof ChatRecord>) delete open.chat[key];
+      Object.assign(open.chat, before);
+      throw error;
+    }
+  }
+
+  /** The chat is ended: it is history now, read from the store when asked for. */
+  retire(id: string): void {
+    this.open.delete(id);
+  }
+
+  /** The stored event of a client id, for a resend that arrives after the chat moved on. */
+  async resent(chatId: string, id: string): Promise<ChatEvent | undefined> {
+    const events = await this.store.events(chatId).catch(() => []);
+    return events.find((e) => e.id === id);
+  }
+
+  events(chatId: string, after = 0): Promise<ChatEvent[]> {
+    return this.store.events(chatId, after).catch((error: unknown) => this.unreadable(error));
+  }
+
+  summary(open: OpenChat, preview?: boolean): ChatSummary {
+    const chat = open.chat;
+    return {
+      id: chat.id,
+      kind: chat.kind,
+      site: chat.site,
+      visitorId: chat.visitorId,
+      visitorName: chat.visitorName,
+      state: chat.state,
+      owner: chat.owner,
+      members: chat.members,
+      requestedAt: chat.requestedAt,
+      firstText: chat.firstText,
+      lastSeq: open.lastSeq,
+      preview,
+    };
+  }
+}

@@ -1,0 +1,145 @@
+import type {
+  ChatEvent,
+  HubToOperator,
+  HubToVisitor,
+  OperatorStatus,
+  OperatorSummary,
+  PageView,
+  VisitorSummary,
+} from '../protocol/index.js';
+import type {ChatRecord, OperatorRecord, SiteRecord, VisitStart, VisitorRecord} from '../store/types.js';
+import type {Conn} from './conn.js';
+
+export type VisitorConn = Conn<HubToVisitor> & {visitorId?: string; site?: SiteRecord};
+export type OperatorConn = Conn<HubToOperator> & {operator: string};
+
+/** The visit going on now, as much of it as the lists need (its pages are in the store). */
+export interface CurrentVisit {
+  start: VisitStart;
+  pages: number;
+  last?: PageView;
+  end: number;
+}
+
+/** A visitor with a socket now, or one that dropped less than a grace period ago. */
+export interface LiveVisitor {
+  record: VisitorRecord;
+  site: SiteRecord;
+  visit?: CurrentVisit;
+  conns: Set<VisitorConn>;
+  ip: string;
+  userAgent: string;
+  goneTimer?: unknown;
+  /** When this visitor's recent messages were sent, for the per-visitor message limit. */
+  sent?: number[];
+}
+
+/**
+ * Who is connected and how to reach them: operator and visitor sockets, the accounts they act
+ * under, and who is on-line for which site. The chat model decides what happens; this delivers.
+ */
+export class Sessions {
+  sites: SiteRecord[] = [];
+  operators = new Map<string, OperatorRecord>();
+  readonly operatorConns = new Map<string, Set<OperatorConn>>();
+  readonly visitors = new Map<string, LiveVisitor>();
+  /** What visitors of each site were last told about operator availability. */
+  private readonly announced = new Map<string, boolean>();
+
+  constructor(private readonly statuses: () => Record<string, OperatorStatus>) {}
+
+  findSite(host: string): SiteRecord | undefined {
+    const h = host.toLowerCase();
+    return this.sites.find((s) => s.domain === h || s.aliases.includes(h));
+  }
+
+  statusOf(name: string): OperatorStatus {
+    return this.statuses()[name] ?? 'online';
+  }
+
+  displayName(name: string): string {
+    return this.operators.get(name)?.displayName ?? name;
+  }
+
+  isConnected(name: string): boolean {
+    return (this.operatorConns.get(name)?.size ?? 0) > 0;
+  }
+
+  monitors(name: string, site: string): boolean {
+    const sites = this.operators.get(name)?.sites ?? [];
+    return sites.length === 0 || sites.includes(site);
+  }
+
+  /** Operators who would answer a request on this site right now. */
+  onlineFor(site: string): string[] {
+    return [...this.operatorConns.keys()].filter(
+      (n) => this.isConnected(n) && this.statusOf(n) === 'online' && this.monitors(n, site),
+    );
+  }
+
+  /** Tells the visitors of every site whose availability changed (someone on-line or nobody). */
+  announceAvailability(): void {
+    const changed = new Map<string, boolean>();
+    for (const site of this.sites) {
+      const online = this.onlineFor(site.domain).length > 0;
+      if (this.announced.get(site.domain) === online) continue;
+      this.announced.set(site.domain, online);
+      changed.set(site.domain, online);
+    }
+    if (changed.size === 0) return;
+    for (const live of this.visitors.values()) {
+      const online = changed.get(live.site.domain);
+      if (online !== undefined) for (const conn of live.conns) conn.send({t: 'online', online});
+    }
+  }
+
+  toOperator(name: string, frame: HubToOperator): void {
+    for (const conn of this.operatorConns.get(name) ?? []) conn.send(frame);
+  }
+
+  /** Every connected operator who monitors `site` (all of them when site is undefined). */
+  toOperators(frame: HubToOperator, site?: string, except?: string): void {
+    for (const name of this.operatorConns.keys()) {
+      if (name !== except && (site === undefined || this.monitors(name, site))) this.toOperator(name, frame);
+    }
+  }
+
+  toVisitor(visitorId: string, frame: HubToVisitor): void {
+    for (const conn of this.visitors.get(visitorId)?.conns ?? []) conn.send(frame);
+  }
+
+  /** Sends a stored event to everyone who follows the chat live: the visitor's tabs and the owner. */
+  fanOut(chat: ChatRecord, e: ChatEvent): void {
+    if (chat.kind === 'op') {
+      for (const member of chat.members ?? []) this.toOperator(member, {t: 'ev', chatId: chat.id, e});
+      return;
+    }
+    if (chat.owner) this.toOperator(chat.owner, {t: 'ev', chatId: chat.id, e});
+    if (chat.visitorId && !e.priv) this.toVisitor(chat.visitorId, {t: 'ev', chatId: chat.id, e});
+  }
+
+  operatorSummary(name: string): OperatorSummary {
+    return {name, displayName: this.displayName(name), status: this.statusOf(name), connected: this.isConnected(name)};
+  }
+
+  visitorSummary(live: LiveVisitor): VisitorSummary {
+    const v = live.record;
+    const visit = live.visit;
+    return {
+      id: v.id,
+      site: v.site,
+      name: v.name,
+      email: v.email,
+      ip: live.ip,
+      location: visit?.start.location,
+      browser: visit?.start.browser ?? 'unknown',
+      os: visit?.start.os ?? 'unknown',
+      referrer: visit?.start.referrer,
+      page: visit?.last,
+      pages: visit?.pages ?? 0,
+      since: visit?.start.start ?? v.firstSeen,
+      online: live.conns.size > 0,
+      chatId: v.chatId,
+    };
+  }
+}

@@ -1,0 +1,125 @@
+import {open, truncate} from 'node:fs/promises';
+import {dirname, join} from 'node:path';
+import {z} from 'zod';
+import {syncDir, writeDurably} from './durable-file.js';
+import {appendDurably, type FileLayer} from './file-layer.js';
+import type {JournalRecord} from './journal.js';
+import {readBackward, type Report} from './log-file.js';
+
+/** Runs `fn` over `items` with at most `limit` at once, so the file pool is never flooded. */
+export async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (next < items.length && failure === undefined) {
+      const item = items[next++]!;
+      await fn(item).catch((error: unknown) => {
+        failure ??= error;
+      });
+    }
+  };
+  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker));
+  if (failure !== undefined) throw failure;
+}
+
+export interface ApplyContext {
+  dir: string;
+  tmpDir: string;
+  files: FileLayer;
+  report: Report;
+  /** The last line number known to be in each log file on disk. */
+  diskN: Map<string, number>;
+  /** How many files are written at once. */
+  concurrency: number;
+  /** Logs being appended to right now: readers wait, so they never see half a line. */
+  writing: Map<string, Promise<void>>;
+}
+
+/** Log ends are remembered for the most recently written files only: memory stays bounded. */
+const MAX_REMEMBERED = 50_000;
+
+function remember(diskN: Map<string, number>, f: string, n: number): void {
+  diskN.delete(f);
+  diskN.set(f, n);
+  if (diskN.size > MAX_REMEMBERED) diskN.delete(diskN.keys().next().value!);
+}
+
+const numbered = z.object({n: z.number()}).loose();
+
+/**
+ * The last line number in a log on disk, after cutting off a torn last line (left by a crash in
+ * the middle of an append: the journal still holds that line and the ones after it).
+ */
+async function lastOnDisk(ctx: ApplyContext, file: string): Promise<number> {
+  const handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (!handle) return 0;
+  let size: number;
+  let tail: Buffer;
+  try {
+    size = (await handle.stat()).size;
+    tail = Buffer.alloc(Math.min(size, 64 * 1024));
+    await handle.read(tail, 0, tail.length, size - tail.length);
+  } finally {
+    await handle.close();
+  }
+  if (size > 0 && tail.at(-1) !== 10) {
+    const cut = tail.lastIndexOf(10);
+    const keep = cut === -1 ? (size > tail.length ? -1 : 0) : size - tail.length + cut + 1;
+    if (keep >= 0) {
+      await truncate(file, keep);
+      ctx.report(`${file}: cut off a torn last line before appending (it is replayed from the journal)`);
+    }
+  }
+  let last = 0;
+  await readBackward(file, numbered, ctx.report, (line) => {
+    last = line.n;
+    return false;
+  });
+  return last;
+}
+
+/**
+ * Applies journal records to their own files durably: log lines appended (each once: lines a
+ * log already holds are skipped, so replaying a segment twice is harmless), documents replaced.
+ * Resolves once every file and every folder entry is on disk.
+ */
+export async function applyRecords(ctx: ApplyContext, records: JournalRecord[]): Promise<void> {
+  const docs = new Map<string, string>();
+  const logs = new Map<string, Array<{n: number; text: string}>>();
+  for (const r of records) {
+    if (r.k === 'd') docs.set(r.f, r.text);
+    else {
+      let lines = logs.get(r.f);
+      if (!lines) logs.set(r.f, (lines = []));
+      lines.push({n: r.n, text: r.text});
+    }
+  }
+  const dirs = new Set<string>();
+  await runLimited([...logs], ctx.concurrency, async ([f, lines]) => {
+    const file = join(ctx.dir, f);
+    let last = ctx.diskN.get(f);
+    if (last === undefined) {
+      last = await lastOnDisk(ctx, file);
+      if (last === 0) dirs.add(dirname(file));
+    }
+    const fresh = lines.filter((l) => l.n > last!);
+    if (fresh.length === 0) return;
+    const append = appendDurably(ctx.files, file, fresh.map((l) => l.text + '\n').join(''));
+    ctx.writing.set(f, append.catch(() => {}));
+    try {
+      await append;
+    } finally {
+      ctx.writing.delete(f);
+    }
+    remember(ctx.diskN, f, fresh.at(-1)!.n);
+  });
+  await runLimited([...docs], ctx.concurrency, async ([f, text]) => {
+    const file = join(ctx.dir, f);
+    await writeDurably(file, text, ctx.tmpDir);
+    dirs.add(dirname(file));
+  });
+  for (const d of dirs) await syncDir(d);
+}

@@ -1,0 +1,415 @@
+import {mkdir} from 'node:fs/promises';
+import {join} from 'node:path';
+import type {ChatEvent, PageView, Visit} from '../protocol/index.js';
+import {applyRecords, type ApplyContext} from './apply.js';
+import {Batcher} from './batcher.js';
+import {Low} from 'lowdb';
+import type {ZodType} from 'zod';
+import {DurableJSONFile, readJSON, removeTemps} from './durable-file.js';
+import {nodeFiles, type FileLayer} from './file-layer.js';
+import {Journal, type JournalRecord} from './journal.js';
+import {chatLine, readBackward, readLog, visitorLine, type Report, type VisitorLine} from './log-file.js';
+import {migrate} from './migrate.js';
+import {OpenIndex} from './open-index.js';
+import {pageOf} from './query.js';
+import {buildVisit, type Appended, type ChatPage, type ChatQuery, type Store} from './store.js';
+import {Tails, type Tail} from './tails.js';
+import {
+  chatRecord,
+  globalDefaults,
+  globalSchemas,
+  visitorRecord,
+  type ChatRecord,
+  type GlobalName,
+  type Globals,
+  type NewEvent,
+  type StoredChat,
+  type VisitStart,
+  type VisitorRecord,
+} from './types.js';
+import {listChatIds} from './chat-files.js';
+
+export interface EmbeddedOptions {
+  /** The hub's mode: changes acknowledged after one journal write, applied to files later. */
+  journal?: boolean;
+  files?: FileLayer;
+  log?: Report;
+  segmentBytes?: number;
+  segmentAgeMs?: number;
+  /** Files the checkpoint writes at once (the rest of the file pool stays free for the journal). */
+  concurrency?: number;
+}
+
+const safeId = /^[\w~-]{1,100}$/;
+
+function checkId(id: string): string {
+  if (!safeId.test(id)) throw new Error(`bad id ${JSON.stringify(id)}`);
+  return id;
+}
+
+/**
+ * The data folder. Small documents (globals, one per chat and per visitor, without their
+ * history) are replaced whole; what grows (a chat's events, a visitor's visits and pages) is
+ * appended to one log per chat and per visitor, so a message or a page view writes a few hundred
+ * bytes however long the history. In the hub's mode every change goes through a journal first
+ * (one write and one fdatasync per group), and a checkpoint applies finished journal segments to
+ * the files in the background.
+ */
+export class EmbeddedStore implements Store {
+  private readonly files: FileLayer;
+  private readonly report: Report;
+  private readonly journal: Journal | undefined;
+  private readonly ctx: ApplyContext;
+  private readonly batcher: Batcher;
+  private readonly tails = new Tails();
+  /** Durable in the journal, not yet in their own files: log lines by file, documents by file. */
+  private readonly pendingLines = new Map<string, Array<{n: number; text: string}>>();
+  private readonly pendingDocs = new Map<string, string>();
+  private readonly index: OpenIndex;
+  private readonly cache = new Map<GlobalName, unknown>();
+  private checkpointing: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  /** The last checkpoint failure (it is retried); undefined once one succeeds. */
+  checkpointError: unknown;
+
+  constructor(
+    readonly dir: string,
+    readonly options: EmbeddedOptions = {},
+  ) {
+    this.files = options.files ?? nodeFiles;
+    this.report = options.log ?? ((line) => process.stderr.write(`cac store: ${line}\n`));
+    const tmpDir = join(dir, 'tmp');
+    this.ctx = {dir, tmpDir, files: this.files, report: this.report, diskN: new Map(), concurrency: options.concurrency ?? 2, writing: new Map()};
+    this.index = new OpenIndex(join(dir, 'open-chats.json'), tmpDir);
+    if (options.journal) {
+      this.journal = new Journal(dir, {files: this.files, maxBytes: options.segmentBytes, maxAgeMs: options.segmentAgeMs, log: this.report});
+      this.journal.onFinished = () => void this.checkpoint();
+    }
+    this.batcher = new Batcher(
+      (records) => (this.journal ? this.journal.append(records) : applyRecords(this.ctx, records)),
+      () => this.tails.rollback(),
+    );
+  }
+
+  async open(): Promise<void> {
+    for (const sub of ['chats', 'visitors', 'tmp']) await mkdir(join(this.dir, sub), {recursive: true, mode: 0o700});
+    if (!this.journal) return;
+    await removeTemps(this.ctx.tmpDir);
+    const leftovers = await this.journal.leftovers();
+    const records = leftovers.flatMap((s) => s.records);
+    await applyRecords(this.ctx, records);
+    await migrate(this.dir, this.ctx, this.report);
+    await this.index.load(() => this.scanChats(), records);
+    await this.index.save();
+    await this.journal.remove(leftovers.map((s) => s.n));
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    if (!this.journal) return;
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.retryTimer);
+    await this.journal.close();
+    while (this.checkpointing) await this.checkpointing;
+    await this.checkpoint();
+    if (this.checkpointError) throw this.checkpointError;
+  }
+
+  flush(): Promise<void> {
+    return this.batcher.flush();
+  }
+
+  // ---- writing
+
+  private write(records: JournalRecord[], commit?: () => void): Promise<void> {
+    return this.batcher.add(records, () => {
+      if (this.journal) {
+        for (const r of records) {
+          if (r.k === 'd') this.pendingDocs.set(r.f, r.text);
+          else {
+            let lines = this.pendingLines.get(r.f);
+            if (!lines) this.pendingLines.set(r.f, (lines = []));
+            lines.push({n: r.n, text: r.text});
+          }
+        }
+        this.armIdle();
+      }
+      commit?.();
+    });
+  }
+
+  /** An idle hub still finishes its segment, so the journal empties and the checkpoint rests. */
+  private armIdle(): void {
+    if (this.idleTimer || !this.journal) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      void this.journal!.seal();
+    }, this.options.segmentAgeMs ?? 10_000);
+    this.idleTimer.unref();
+  }
+
+  private checkpoint(): Promise<void> {
+    this.checkpointing ??= this.runCheckpoint().finally(() => {
+      this.checkpointing = undefined;
+      if (this.journal!.finished.length > 0 && !this.retryTimer && !this.checkpointError) void this.checkpoint();
+    });
+    return this.checkpointing;
+  }
+
+  private async runCheckpoint(): Promise<void> {
+    const segments = this.journal!.finished.splice(0);
+    if (segments.length === 0) return;
+    const records = segments.flatMap((s) => s.records);
+    try {
+      await applyRecords(this.ctx, records);
+      await this.index.save();
+      await this.journal!.remove(segments.map((s) => s.n));
+    } catch (error) {
+      // Keep the segments (they still hold every change) and try again later: a full disk
+      // that gets space back is picked up without a restart.
+      this.journal!.finished.unshift(...segments);
+      this.checkpointError = error;
+      this.failures += 1;
+      this.report(`checkpoint failed (${(error as Error).message}); retrying`);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.checkpointError = undefined;
+        void this.checkpoint();
+      }, Math.min(30_000, 500 * 2 ** Math.min(this.failures, 6)));
+      this.retryTimer.unref();
+      return;
+    }
+    this.failures = 0;
+    this.checkpointError = undefined;
+    for (const r of records) {
+      if (r.k === 'd') {
+        if (this.pendingDocs.get(r.f) === r.text) this.pendingDocs.delete(r.f);
+        continue;
+      }
+      const lines = this.pendingLines.get(r.f);
+      if (!lines) continue;
+      const rest = lines.filter((l) => l.n > r.n);
+      if (rest.length === 0) this.pendingLines.delete(r.f);
+      else if (rest.length !== lines.length) this.pendingLines.set(r.f, rest);
+    }
+  }
+
+  // ---- chats
+
+  async openChats(): Promise<StoredChat[]> {
+    return this.index.all();
+  }
+
+  async chat(id: string): Promise<StoredChat | undefined> {
+    const open = this.index.get(checkId(id));
+    if (open) return open;
+    const chat = await this.readDoc(`chats/${id}.json`, chatRecord);
+    if (!chat) return undefined;
+    const tail = this.tails.get(`chats/${id}.log`);
+    return {chat, lastSeq: tail?.committed ?? (await this.lastN(`chats/${id}.log`))};
+  }
+
+  putChat(chat: ChatRecord): Promise<void> {
+    return this.write([this.chatDoc(chat)], () => this.index.put(chat));
+  }
+
+  private chatDoc(chat: ChatRecord): JournalRecord {
+    return {k: 'd', f: `chats/${checkId(chat.id)}.json`, text: JSON.stringify(chat)};
+  }
+
+  async appendEvent(chatId: string, event: NewEvent, chat?: ChatRecord): Promise<Appended> {
+    const f = `chats/${checkId(chatId)}.log`;
+    const doc = chat && this.chatDoc(chat);
+    return this.tails.with(f, () => this.loadChatTail(f), (tail) => {
+      const seen = event.id === undefined ? undefined : tail.ids!.get(event.id);
+      if (seen !== undefined) return this.flush().then(() => this.storedEvent(chatId, seen));
+      const seq = ++tail.last;
+      if (event.id !== undefined) tail.ids!.set(event.id, seq);
+      const stored: ChatEvent = {...event, seq};
+      const records: JournalRecord[] = [{k: 'l', f, n: seq, text: JSON.stringify({n: seq, e: stored})}];
+      if (doc) records.unshift(doc);
+      return this.write(records, () => {
+        tail.committed = Math.max(tail.committed, seq);
+        if (chat) this.index.put(chat);
+        this.index.seen(chatId, seq);
+        if (chat?.state === 'ended') this.tails.forget(f);
+      }).then(() => ({event: stored, duplicate: false}));
+    });
+  }
+
+  private async storedEvent(chatId: string, seq: number): Promise<Appended> {
+    const [event] = await this.events(chatId, seq - 1, 1);
+    if (!event) throw new Error(`event ${seq} of chat ${chatId} is missing`);
+    return {event, duplicate: true};
+  }
+
+  private async loadChatTail(f: string): Promise<Tail> {
+    const lines = await this.logLines(f, chatLine);
+    const ids = new Map<string, number>();
+    for (const l of lines) if (l.e.id !== undefined) ids.set(l.e.id, l.n);
+    const last = lines.at(-1)?.n ?? 0;
+    return {last, committed: last, ids};
+  }
+
+  async events(chatId: string, after = 0, limit = Infinity): Promise<ChatEvent[]> {
+    const lines = await this.logLines(`chats/${checkId(chatId)}.log`, chatLine, after);
+    return lines
+      .filter((l) => l.n > after)
+      .slice(0, limit)
+      .map((l) => l.e);
+  }
+
+  async listChats(query: ChatQuery = {}, cursor?: string, limit = 100): Promise<ChatPage> {
+    const chats: ChatRecord[] = [];
+    for (const id of await listChatIds(this.dir)) {
+      const open = this.index.get(id);
+      const chat = open?.chat ?? (await this.readDoc(`chats/${id}.json`, chatRecord).catch(() => null));
+      if (chat) chats.push(chat);
+    }
+    return pageOf(chats, query, cursor, limit);
+  }
+
+  private async scanChats(): Promise<StoredChat[]> {
+    const found: StoredChat[] = [];
+    for (const id of await listChatIds(this.dir)) {
+      const chat = await this.readDoc(`chats/${id}.json`, chatRecord);
+      if (chat && (chat.kind === 'op' || chat.state !== 'ended')) found.push({chat, lastSeq: await this.lastN(`chats/${id}.log`)});
+    }
+    return found;
+  }
+
+  // ---- visitors
+
+  visitor(id: string): Promise<VisitorRecord | undefined> {
+    return this.readDoc(`visitors/${checkId(id)}.json`, visitorRecord).then((v) => v ?? undefined);
+  }
+
+  putVisitor(visitor: VisitorRecord): Promise<void> {
+    return this.write([{k: 'd', f: `visitors/${checkId(visitor.id)}.json`, text: JSON.stringify(visitor)}]);
+  }
+
+  appendVisit(visitorId: string, visit: VisitStart): Promise<void> {
+    return this.appendVisitorLine(visitorId, (n) => ({n, visit}));
+  }
+
+  appendPage(visitorId: string, visitId: string, page: PageView): Promise<void> {
+    return this.appendVisitorLine(visitorId, (n) => ({n, page: {...page, v: visitId}}));
+  }
+
+  private appendVisitorLine(visitorId: string, line: (n: number) => VisitorLine): Promise<void> {
+    const f = `visitors/${checkId(visitorId)}.log`;
+    const load = async (): Promise<Tail> => {
+      const last = await this.lastN(f);
+      return {last, committed: last};
+    };
+    return this.tails.with(f, load, (tail) => {
+      const n = ++tail.last;
+      return this.write([{k: 'l', f, n, text: JSON.stringify(line(n))}], () => {
+        tail.committed = Math.max(tail.committed, n);
+      });
+    });
+  }
+
+  async visits(visitorId: string, limit = Infinity): Promise<Visit[]> {
+    const f = `visitors/${checkId(visitorId)}.log`;
+    const lines: VisitorLine[] = [];
+    let starts = 0;
+    const pending = this.pending(f, visitorLine);
+    for (const l of pending.slice().reverse()) {
+      lines.push(l);
+      if ('visit' in l) starts += 1;
+    }
+    const floor = pending[0]?.n ?? Infinity;
+    if (starts < limit) {
+      await this.idleFile(f);
+      await readBackward(join(this.dir, f), visitorLine, this.report, (l) => {
+        if (l.n >= floor) return true;
+        lines.push(l);
+        if ('visit' in l) starts += 1;
+        return starts < limit;
+      });
+    }
+    const visits: Visit[] = [];
+    const pages = new Map<string, PageView[]>();
+    for (const l of lines) {
+      if ('page' in l) {
+        const {v, ...page} = l.page;
+        pages.set(v, [page, ...(pages.get(v) ?? [])]);
+      } else if (visits.length < limit) visits.push(buildVisit(l.visit, pages.get(l.visit.id) ?? []));
+    }
+    return visits;
+  }
+
+  // ---- globals
+
+  async global<K extends GlobalName>(name: K, fresh = false): Promise<Globals[K]> {
+    if (!fresh && this.cache.has(name)) return this.cache.get(name) as Globals[K];
+    const f = `${name}.json`;
+    const schema = globalSchemas[name] as unknown as ZodType<Globals[K]>;
+    const pending = this.pendingDocs.get(f);
+    let value: Globals[K];
+    if (pending !== undefined) value = schema.parse(JSON.parse(pending));
+    else {
+      const db = new Low<Globals[K]>(new DurableJSONFile(join(this.dir, f), schema, this.ctx.tmpDir), globalDefaults[name]());
+      await db.read();
+      value = db.data;
+    }
+    this.cache.set(name, value);
+    return value;
+  }
+
+  putGlobal<K extends GlobalName>(name: K, value: Globals[K]): Promise<void> {
+    this.cache.set(name, value);
+    return this.write([{k: 'd', f: `${name}.json`, text: JSON.stringify(value)}]);
+  }
+
+  // ---- reading files, with what the journal holds on top
+
+  private async readDoc<T>(f: string, schema: ZodType<T>): Promise<T | null> {
+    const pending = this.pendingDocs.get(f);
+    if (pending !== undefined) return schema.parse(JSON.parse(pending));
+    return readJSON(join(this.dir, f), schema);
+  }
+
+  private pending<T>(f: string, schema: ZodType<T>): T[] {
+    return (this.pendingLines.get(f) ?? []).map((l) => schema.parse(JSON.parse(l.text)));
+  }
+
+  /** Waits while the checkpoint appends to this file, so a reader never sees half a line. */
+  private async idleFile(f: string): Promise<void> {
+    for (let w = this.ctx.writing.get(f); w; w = this.ctx.writing.get(f)) await w;
+  }
+
+  /** A log's lines after `after` (all by default): the file's, then the journal's. */
+  private async logLines<T extends {n: number}>(f: string, schema: ZodType<T>, after = 0): Promise<T[]> {
+    const pending = this.pending(f, schema);
+    const floor = pending[0]?.n ?? Infinity;
+    const lines: T[] = [];
+    await this.idleFile(f);
+    if (after === 0) lines.push(...(await readLog(join(this.dir, f), schema, this.report)).filter((l) => l.n < floor));
+    else {
+      await readBackward(join(this.dir, f), schema, this.report, (l) => {
+        if (l.n < floor) lines.push(l);
+        return l.n > after + 1;
+      });
+      lines.reverse();
+    }
+    return [...lines, ...pending];
+  }
+
+  private async lastN(f: string): Promise<number> {
+    const pending = this.pendingLines.get(f);
+    if (pending?.length) return pending.at(-1)!.n;
+    let last = 0;
+    await this.idleFile(f);
+    await readBackward(join(this.dir, f), chatLineOrVisitor, this.report, (l) => {
+      last = l.n;
+      return false;
+    });
+    return last;
+  }
+}
+
+const chatLineOrVisitor = chatLine.or(visitorLine);

@@ -1,0 +1,50 @@
+import {close, fdatasync, ftruncate, open, write} from 'node:fs';
+
+/**
+ * The few file operations the journal and the logs append with, behind an interface so that a
+ * test can make the disk fill up (ENOSPC) or a write come up short at a chosen moment. The
+ * callback API is used on purpose: it costs less per call than FileHandle on the hot path.
+ */
+export interface FileLayer {
+  open(path: string, flags: string, mode?: number): Promise<number>;
+  /** Writes from `offset` of `buffer`; resolves with how many bytes were written (maybe fewer). */
+  write(fd: number, buffer: Buffer, offset: number): Promise<number>;
+  datasync(fd: number): Promise<void>;
+  truncate(fd: number, length: number): Promise<void>;
+  close(fd: number): Promise<void>;
+}
+
+const done =
+  <T>(resolve: (value: T) => void, reject: (error: unknown) => void) =>
+  (error: NodeJS.ErrnoException | null, value?: T) =>
+    error ? reject(error) : resolve(value as T);
+
+export const nodeFiles: FileLayer = {
+  open: (path, flags, mode = 0o600) => new Promise((resolve, reject) => open(path, flags, mode, done(resolve, reject))),
+  write: (fd, buffer, offset) =>
+    new Promise((resolve, reject) => write(fd, buffer, offset, buffer.length - offset, null, done(resolve, reject))),
+  datasync: (fd) => new Promise((resolve, reject) => fdatasync(fd, done(resolve, reject))),
+  truncate: (fd, length) => new Promise((resolve, reject) => ftruncate(fd, length, done(resolve, reject))),
+  close: (fd) => new Promise((resolve, reject) => close(fd, done(resolve, reject))),
+};
+
+/** Writes all of `buffer`; a write that makes no progress is a failure, never a silent loss. */
+export async function writeAll(files: FileLayer, fd: number, buffer: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < buffer.length) {
+    const written = await files.write(fd, buffer, offset);
+    if (written <= 0) throw Object.assign(new Error('short write: no space was written'), {code: 'EIO'});
+    offset += written;
+  }
+}
+
+/** Appends to a file and makes it durable; the file is created if missing. */
+export async function appendDurably(files: FileLayer, path: string, text: string): Promise<void> {
+  const fd = await files.open(path, 'a');
+  try {
+    await writeAll(files, fd, Buffer.from(text));
+    await files.datasync(fd);
+  } finally {
+    await files.close(fd);
+  }
+}

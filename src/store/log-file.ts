@@ -1,0 +1,110 @@
+import {open, type FileHandle} from 'node:fs/promises';
+import {z} from 'zod';
+import {chatEvent, pageView} from '../protocol/index.js';
+import {visitStart} from './types.js';
+
+/*
+ * Logs are JSON lines, each numbered `n` (1, 2, 3 ... per file), appended and never rewritten.
+ * A line that cannot be read is reported and skipped, never silently; a cut-short last line is a
+ * checkpoint that was interrupted, and the journal still holds what it was writing.
+ */
+
+export const chatLine = z.object({n: z.number().int().positive(), e: chatEvent});
+export type ChatLine = z.infer<typeof chatLine>;
+
+export const visitorLine = z.union([
+  z.object({n: z.number().int().positive(), visit: visitStart}),
+  z.object({n: z.number().int().positive(), page: pageView.extend({v: z.string()})}),
+]);
+export type VisitorLine = z.infer<typeof visitorLine>;
+
+export type Report = (message: string) => void;
+
+function parseLine<T extends {n: number}>(file: string, schema: z.ZodType<T>, text: string, where: string, report: Report): T | undefined {
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    if (parsed.success) return parsed.data;
+    report(`${file}: ${where} has the wrong shape (${parsed.error.issues[0]?.message}); skipped, the file is left as it is`);
+  } catch {
+    report(`${file}: ${where} is not JSON; skipped, the file is left as it is`);
+  }
+  return undefined;
+}
+
+/** Every readable line, in order (lines out of order are skipped and reported). */
+export async function readLog<T extends {n: number}>(file: string, schema: z.ZodType<T>, report: Report): Promise<T[]> {
+  const lines: T[] = [];
+  await readBackward(file, schema, report, (line) => {
+    lines.push(line);
+    return true;
+  });
+  lines.reverse();
+  const ordered: T[] = [];
+  for (const line of lines) {
+    if (ordered.length > 0 && line.n <= ordered.at(-1)!.n) report(`${file}: line numbered ${line.n} is out of order; skipped`);
+    else ordered.push(line);
+  }
+  return ordered;
+}
+
+const CHUNK = 64 * 1024;
+
+/**
+ * Reads a log from its end, handing each readable line to `take` (last line first) until `take`
+ * returns false. Reading from the end keeps "what happened lately" cheap in a long log.
+ */
+export async function readBackward<T extends {n: number}>(
+  file: string,
+  schema: z.ZodType<T>,
+  report: Report,
+  take: (line: T) => boolean,
+): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    let end = (await handle.stat()).size;
+    let carry = Buffer.alloc(0);
+    let first = true;
+    let lineNo = 0;
+    while (end > 0 || carry.length > 0) {
+      const start = Math.max(0, end - CHUNK);
+      const chunk = Buffer.alloc(end - start);
+      if (chunk.length > 0) await handle.read(chunk, 0, chunk.length, start);
+      let buf = Buffer.concat([chunk, carry]);
+      end = start;
+      if (first) {
+        first = false;
+        const lastNewline = buf.lastIndexOf(10);
+        if (lastNewline !== buf.length - 1) {
+          report(`${file}: its last line was cut short (an interrupted write); kept every complete line before it`);
+          buf = buf.subarray(0, lastNewline + 1);
+        }
+      }
+      // Everything after the first newline in `buf` is whole lines; what is before it may be
+      // the end of a line that starts in an earlier chunk, unless we are at the file's start.
+      const cut = start === 0 ? -1 : buf.indexOf(10);
+      if (cut === -1 && start > 0) {
+        carry = buf;
+        continue;
+      }
+      const whole = buf.subarray(cut + 1);
+      carry = start === 0 ? Buffer.alloc(0) : buf.subarray(0, cut + 1);
+      const texts = whole.toString('utf8').split('\n');
+      for (let i = texts.length - 1; i >= 0; i--) {
+        const text = texts[i]!;
+        if (text === '') continue;
+        lineNo++;
+        const line = parseLine(file, schema, text, `line ${lineNo} from the end`, report);
+        if (line && !take(line)) return;
+      }
+      if (start === 0) return;
+    }
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,82 @@
+import {cp, readFile, readdir, stat, unlink, writeFile} from 'node:fs/promises';
+import {join} from 'node:path';
+import type {ChatEvent, Visit} from '../protocol/index.js';
+import type {ApplyContext} from './apply.js';
+import {syncDir, writeDurably} from './durable-file.js';
+import type {Report} from './log-file.js';
+import type {ChatRecord, VisitorRecord} from './types.js';
+
+/** The data folder's format; 1 (no file) kept each chat's and visitor's whole history in one document. */
+export const FORMAT_VERSION = 2;
+
+type V1Chat = ChatRecord & {events?: ChatEvent[]; ids?: unknown};
+type V1Visitor = VisitorRecord & {visits?: Visit[]; lastSeen?: unknown};
+
+async function docs(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+}
+
+async function readOld<T>(file: string): Promise<T> {
+  return JSON.parse(await readFile(file, 'utf8')) as T;
+}
+
+/**
+ * Converts a data folder of format 1 (one growing document per chat and per visitor) to logs:
+ * every chat's events and every visitor's visits move to an append-only log beside a small
+ * document. The folder is copied first to `<folder>.v1-backup`; each file is converted so that
+ * running again after an interruption finishes the job. Resolves with what it converted.
+ */
+export async function migrate(dir: string, ctx: ApplyContext, report: Report): Promise<{chats: number; visitors: number}> {
+  const formatFile = join(dir, 'format.json');
+  const format = await readFile(formatFile, 'utf8').then((t) => (JSON.parse(t) as {version: number}).version, () => 1);
+  if (format > FORMAT_VERSION) throw new Error(`${dir} was written by a newer cac (format ${format}); upgrade cac to use it`);
+  if (format === FORMAT_VERSION) return {chats: 0, visitors: 0};
+  const chats = join(dir, 'chats');
+  const visitors = join(dir, 'visitors');
+  const chatNames = await docs(chats);
+  const visitorNames = await docs(visitors);
+  if (chatNames.length + visitorNames.length > 0) {
+    const backup = `${dir}.v1-backup`;
+    if (!(await stat(backup).catch(() => undefined))) {
+      await cp(dir, backup, {recursive: true, filter: (src) => !/(^|\/)(tmp|hub\.lock)$/.test(src)});
+      report(`converting ${dir} to format ${FORMAT_VERSION}; the folder as it was is kept in ${backup}`);
+    }
+  }
+  let converted = {chats: 0, visitors: 0};
+  for (const name of chatNames) {
+    const file = join(chats, name);
+    const old = await readOld<V1Chat>(file);
+    if (!Array.isArray(old.events)) continue;
+    const {events, ids: _ids, ...chat} = old;
+    const log = events.map((e) => JSON.stringify({n: e.seq, e}) + '\n').join('');
+    // The log first: a run cut short here sees the old document again and writes the log anew.
+    await writeDurably(join(chats, name.replace(/\.json$/, '.log')), log, ctx.tmpDir);
+    const first = events.find((e) => e.kind === 'msg');
+    await writeDurably(file, JSON.stringify({...chat, firstText: chat.firstText ?? first?.text}), ctx.tmpDir);
+    converted.chats += 1;
+  }
+  for (const name of visitorNames) {
+    const file = join(visitors, name);
+    const old = await readOld<V1Visitor>(file);
+    if (!Array.isArray(old.visits)) continue;
+    const {visits, lastSeen: _lastSeen, ...visitor} = old;
+    let n = 0;
+    const lines: string[] = [];
+    for (const {pages, end: _end, ...start} of visits) {
+      lines.push(JSON.stringify({n: ++n, visit: start}));
+      for (const page of pages) lines.push(JSON.stringify({n: ++n, page: {...page, v: start.id}}));
+    }
+    await writeDurably(join(visitors, name.replace(/\.json$/, '.log')), lines.map((l) => l + '\n').join(''), ctx.tmpDir);
+    await writeDurably(file, JSON.stringify(visitor), ctx.tmpDir);
+    converted.visitors += 1;
+  }
+  await syncDir(chats);
+  await syncDir(visitors);
+  // Rebuilt from the converted chats at the next step of opening.
+  await unlink(join(dir, 'open-chats.json')).catch(() => {});
+  await writeFile(formatFile, JSON.stringify({version: FORMAT_VERSION}) + '\n', {mode: 0o600});
+  await syncDir(dir);
+  if (converted.chats + converted.visitors > 0) report(`converted ${converted.chats} chats and ${converted.visitors} visitors`);
+  return converted;
+}

@@ -1,0 +1,38 @@
+import type {ChatPage, ChatQuery} from './store.js';
+import type {ChatRecord} from './types.js';
+
+/** Whether a chat matches every filter of a query. */
+export function matches(chat: ChatRecord, q: ChatQuery): boolean {
+  if (q.site !== undefined && chat.site !== q.site) return false;
+  if (q.visitorId !== undefined && chat.visitorId !== q.visitorId) return false;
+  if (q.operator !== undefined && !chat.operators.includes(q.operator)) return false;
+  if (q.kind !== undefined && chat.kind !== q.kind) return false;
+  if (q.state === 'ended' && chat.state !== 'ended') return false;
+  if (q.state === 'open' && chat.state === 'ended') return false;
+  if (q.since !== undefined && chat.requestedAt < q.since) return false;
+  if (q.until !== undefined && chat.requestedAt >= q.until) return false;
+  return true;
+}
+
+/** Chats are listed by request time, then id; a cursor is the position of the last one given. */
+function key(chat: ChatRecord): string {
+  return `${String(chat.requestedAt).padStart(16, '0')}:${chat.id}`;
+}
+
+export function encodeCursor(chat: ChatRecord): string {
+  return Buffer.from(key(chat)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): string {
+  return cursor === undefined ? '' : Buffer.from(cursor, 'base64url').toString();
+}
+
+/** One page of the matching chats after the cursor, for stores that can hold every record. */
+export function pageOf(chats: Iterable<ChatRecord>, query: ChatQuery, cursor: string | undefined, limit: number): ChatPage {
+  const after = decodeCursor(cursor);
+  const sorted = [...chats]
+    .filter((c) => matches(c, query) && key(c) > after)
+    .sort((a, b) => (key(a) < key(b) ? -1 : 1));
+  const page = sorted.slice(0, limit).map((c) => structuredClone(c));
+  return sorted.length > limit ? {chats: page, next: encodeCursor(page.at(-1)!)} : {chats: page};
+}

@@ -1,0 +1,92 @@
+import type {ChatEvent, PageView, Visit} from '../protocol/index.js';
+import type {ChatRecord, GlobalName, Globals, NewEvent, StoredChat, VisitStart, VisitorRecord} from './types.js';
+
+/** What `appendEvent` did: stored the event, or found the client id already stored. */
+export interface Appended {
+  event: ChatEvent;
+  duplicate: boolean;
+}
+
+export interface ChatQuery {
+  site?: string;
+  visitorId?: string;
+  /** Chats this operator took part in. */
+  operator?: string;
+  /** 'open' is anything not ended. */
+  state?: 'open' | 'ended';
+  kind?: 'visitor' | 'op';
+  /** Requested at or after / before these instants (ms). */
+  since?: number;
+  until?: number;
+}
+
+export interface ChatPage {
+  chats: ChatRecord[];
+  /** Pass back as `cursor` for the next page; absent on the last one. */
+  next?: string;
+}
+
+/** A write the store could not make durable: nothing of it was kept, the caller may retry. */
+export class NotStoredError extends Error {
+  constructor(cause: unknown) {
+    super(`not stored: ${cause instanceof Error ? cause.message : String(cause)}`, {cause});
+    this.name = 'NotStoredError';
+  }
+}
+
+/** A stored file that cannot be read back as what it should hold. Nothing overwrites it. */
+export class DamagedError extends Error {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`${file} is damaged: ${reason}`);
+    this.name = 'DamagedError';
+  }
+}
+
+/**
+ * Everything the hub and the CLI keep, in their own terms: chats and their numbered events,
+ * visitors and their visits, and a few small global records. Each write resolves once it is
+ * durable (or rejects with NotStoredError, having changed nothing). Implementations: the embedded
+ * data folder (default), memory (tests); PostgreSQL for several hubs.
+ */
+export interface Store {
+  open(): Promise<void>;
+  /** Makes everything durable and lets go of files (graceful shutdown). */
+  close(): Promise<void>;
+  /** Resolves once every write asked for so far is durable. */
+  flush(): Promise<void>;
+
+  /** Chats not ended, and every operator-to-operator chat: what a hub serves from the start. */
+  openChats(): Promise<StoredChat[]>;
+  chat(id: string): Promise<StoredChat | undefined>;
+  /** Creates or replaces a chat's record (not its events). */
+  putChat(chat: ChatRecord): Promise<void>;
+  /**
+   * Numbers and stores an event; with `chat`, the record is stored in the same write. An event
+   * whose client `id` the chat already holds is not stored again: the stored one comes back.
+   * Events of one chat are numbered in the order of the calls.
+   */
+  appendEvent(chatId: string, event: NewEvent, chat?: ChatRecord): Promise<Appended>;
+  /** Events after `after`, in order, at most `limit`. */
+  events(chatId: string, after?: number, limit?: number): Promise<ChatEvent[]>;
+  /** Chats matching `query`, oldest request first, a page at a time. */
+  listChats(query?: ChatQuery, cursor?: string, limit?: number): Promise<ChatPage>;
+
+  visitor(id: string): Promise<VisitorRecord | undefined>;
+  putVisitor(visitor: VisitorRecord): Promise<void>;
+  appendVisit(visitorId: string, visit: VisitStart): Promise<void>;
+  appendPage(visitorId: string, visitId: string, page: PageView): Promise<void>;
+  /** The visitor's visits with their pages, newest first, at most `limit`. */
+  visits(visitorId: string, limit?: number): Promise<Visit[]>;
+
+  /** A global record; the hub's copy is kept in memory, `fresh` reads it again. */
+  global<K extends GlobalName>(name: K, fresh?: boolean): Promise<Globals[K]>;
+  putGlobal<K extends GlobalName>(name: K, value: Globals[K]): Promise<void>;
+}
+
+/** The visit a visit-start and its pages make, `end` being the last page's time. */
+export function buildVisit(start: VisitStart, pages: PageView[]): Visit {
+  return {...start, end: pages.at(-1)?.at ?? start.start, pages};
+}

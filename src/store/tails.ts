@@ -1,0 +1,92 @@
+/**
+ * The end of one log as the store knows it: the last number handed out, the last one durable,
+ * and (chat logs) the client ids already stored. Numbers are handed out synchronously, in the
+ * order appends are asked for; a failed write takes back everything not durable.
+ */
+export interface Tail {
+  last: number;
+  committed: number;
+  ids?: Map<string, number>;
+}
+
+/**
+ * Tails by log file, loaded on first use. Appends asked for while a tail is still loading wait
+ * in one chain, so they are numbered in the order they were asked for.
+ */
+export class Tails {
+  private readonly ready = new Map<string, Tail>();
+  private readonly loading = new Map<string, {chain: Promise<Tail>; count: number}>();
+
+  constructor(private readonly max = 50_000) {}
+
+  /** Runs `fn` with the file's tail, synchronously when it is loaded. */
+  with<R>(file: string, load: () => Promise<Tail>, fn: (tail: Tail) => R): Promise<Awaited<R>> {
+    const tail = this.ready.get(file);
+    if (tail && !this.loading.has(file)) {
+      // Most recently used last, for eviction.
+      this.ready.delete(file);
+      this.ready.set(file, tail);
+      return Promise.resolve(fn(tail));
+    }
+    let entry = this.loading.get(file);
+    if (!entry) {
+      const chain = load().then((t) => {
+        this.ready.set(file, t);
+        this.evict();
+        return t;
+      });
+      entry = {chain, count: 0};
+      this.loading.set(file, entry);
+    }
+    entry.count += 1;
+    const mine = entry;
+    let result!: R;
+    mine.chain = mine.chain.then(
+      (t) => {
+        result = fn(t);
+        return t;
+      },
+      (error: unknown) => {
+        this.loading.delete(file);
+        throw error;
+      },
+    );
+    return mine.chain.then(
+      () => {
+        if (--mine.count === 0 && this.loading.get(file) === mine) this.loading.delete(file);
+        return result as Awaited<R>;
+      },
+      (error: unknown) => {
+        if (this.loading.get(file) === mine) this.loading.delete(file);
+        throw error;
+      },
+    );
+  }
+
+  get(file: string): Tail | undefined {
+    return this.ready.get(file);
+  }
+
+  /** Takes back every number handed out but not durable (a write failed). */
+  rollback(): void {
+    for (const tail of this.ready.values()) {
+      if (tail.last === tail.committed) continue;
+      tail.last = tail.committed;
+      if (tail.ids) for (const [id, n] of tail.ids) if (n > tail.committed) tail.ids.delete(id);
+    }
+  }
+
+  forget(file: string): void {
+    const tail = this.ready.get(file);
+    if (tail && tail.last === tail.committed && !this.loading.has(file)) this.ready.delete(file);
+  }
+
+  /** Lets go of the least recently used tails that owe nothing to the disk. */
+  private evict(): void {
+    if (this.ready.size <= this.max) return;
+    for (const [file, tail] of this.ready) {
+      if (this.ready.size <= this.max * 0.9) break;
+      if (tail.last === tail.committed && !this.loading.has(file)) this.ready.delete(file);
+    }
+  }
+}
