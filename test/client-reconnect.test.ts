@@ -2,14 +2,14 @@ import {mkdtemp} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import t from 'tap';
-import {PROTOCOL_VERSION} from '../src/protocol/index.js';
+import {hubToVisitor, PROTOCOL_VERSION} from '../src/protocol/index.js';
 import {seedData} from './helpers/hub.js';
 import {Peer} from './helpers/peer.js';
 import {freePort, hubProcess} from './helpers/spawn.js';
 import {keys, startClient} from './helpers/tui.js';
 
 async function visitor(base: string, hello: Record<string, unknown> = {}): Promise<Peer> {
-  const peer = await Peer.connect(`${base.replace('http', 'ws')}/ws/visitor?site=example.com`, {origin: 'https://example.com'});
+  const peer = await Peer.connect(`${base.replace('http', 'ws')}/ws/visitor?site=example.com`, hubToVisitor, {origin: 'https://example.com'});
   peer.send({t: 'hello', v: PROTOCOL_VERSION, site: 'example.com', page: {url: 'https://example.com/', title: 'Home'}, ...hello});
   await peer.waitType('welcome');
   return peer;

@@ -2,7 +2,7 @@ import {mkdtemp, readFile, readdir} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import t from 'tap';
-import {PROTOCOL_VERSION} from '../src/protocol/index.js';
+import {hubToOperator, hubToVisitor, PROTOCOL_VERSION} from '../src/protocol/index.js';
 import {seedData} from './helpers/hub.js';
 import {Peer} from './helpers/peer.js';
 import {freePort, hubProcess} from './helpers/spawn.js';
@@ -15,14 +15,14 @@ t.test('SIGKILL in the middle of traffic loses no acked message', async (t) => {
   const hubs = hubProcess(t, dir, port);
   const first = await hubs.start();
   const auth = {headers: {authorization: `Bearer ${tokens.alice}`, 'x-cac-operator': 'alice'}};
-  const alice = await Peer.connect(`${ws}/ws/operator`, auth);
+  const alice = await Peer.connect(`${ws}/ws/operator`, hubToOperator, auth);
   alice.send({t: 'hello', v: PROTOCOL_VERSION});
   await alice.waitType('ready');
 
   // Twenty chats, each with a visitor that keeps writing (under the per-visitor limit of 40 a minute).
   const chats: Array<{peer: Peer; chatId: string; acked: Map<string, number>}> = [];
   for (let i = 0; i < 20; i++) {
-    const peer = await Peer.connect(`${ws}/ws/visitor?site=example.com`, {origin: 'https://example.com'});
+    const peer = await Peer.connect(`${ws}/ws/visitor?site=example.com`, hubToVisitor, {origin: 'https://example.com'});
     peer.send({t: 'hello', v: PROTOCOL_VERSION, site: 'example.com', page: {url: 'https://example.com/', title: 'Home'}});
     await peer.waitType('welcome');
     peer.send({t: 'chat.request', id: peer.nextId(), text: `chat ${i}`});
@@ -69,7 +69,7 @@ t.test('SIGKILL in the middle of traffic loses no acked message', async (t) => {
 
   // Restarted, the hub has every acked message, in order, each once.
   const second = await hubs.start();
-  const again = await Peer.connect(`${ws}/ws/operator`, auth);
+  const again = await Peer.connect(`${ws}/ws/operator`, hubToOperator, auth);
   again.send({t: 'hello', v: PROTOCOL_VERSION, lastSeq: Object.fromEntries(chats.map((c) => [c.chatId, 0]))});
   for (const c of chats) {
     await again.waitType('synced', (f) => f.chatId === c.chatId);

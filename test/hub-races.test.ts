@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import t from 'tap';
 import {startHub} from '../src/hub/server.js';
-import {PROTOCOL_VERSION} from '../src/protocol/index.js';
+import {hubToOperator, hubToVisitor, PROTOCOL_VERSION} from '../src/protocol/index.js';
 import {acceptedChat, chatting, seedData, startTestHub} from './helpers/hub.js';
 import {Peer} from './helpers/peer.js';
 
@@ -60,10 +60,10 @@ t.test('after a restart, an owner or visitor who never comes back is treated as 
   const first = await startHub(options);
   const ws = first.url.replace('http', 'ws');
   const auth = (name: string) => ({headers: {authorization: `Bearer ${tokens[name]}`, 'x-cac-operator': name}});
-  const alice = await Peer.connect(`${ws}/ws/operator`, auth('alice'));
+  const alice = await Peer.connect(`${ws}/ws/operator`, hubToOperator, auth('alice'));
   alice.send({t: 'hello', v: PROTOCOL_VERSION});
   await alice.waitType('ready');
-  const visitor = await Peer.connect(`${ws}/ws/visitor?site=example.com`, {origin: 'https://example.com'});
+  const visitor = await Peer.connect(`${ws}/ws/visitor?site=example.com`, hubToVisitor, {origin: 'https://example.com'});
   visitor.send({t: 'hello', v: PROTOCOL_VERSION, site: 'example.com'});
   await visitor.waitType('welcome');
   const chatId = await acceptedChat(visitor, alice);
@@ -71,7 +71,7 @@ t.test('after a restart, an owner or visitor who never comes back is treated as 
 
   const second = await startHub({...options, port: first.port});
   t.teardown(() => second.close());
-  const bob = await Peer.connect(`${second.url.replace('http', 'ws')}/ws/operator`, auth('bob'));
+  const bob = await Peer.connect(`${second.url.replace('http', 'ws')}/ws/operator`, hubToOperator, auth('bob'));
   bob.send({t: 'hello', v: PROTOCOL_VERSION});
   await bob.waitType('ready');
   // alice never comes back: bob is rung for her visitor.

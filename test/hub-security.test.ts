@@ -4,33 +4,34 @@ import {MAX_FRAME_BYTES, PROTOCOL_VERSION} from '../src/protocol/index.js';
 import {LowStore} from '../src/store/low-store.js';
 import {acceptedChat, chatting, startTestHub} from './helpers/hub.js';
 import {Peer} from './helpers/peer.js';
+import {hubToOperator, hubToVisitor} from '../src/protocol/index.js';
 
 t.test('the upgrade refuses unknown sites, foreign origins, unknown operators and wrong tokens', async (t) => {
   const hub = await startTestHub();
   t.teardown(() => hub.close());
   const ws = hub.url.replace('http', 'ws');
-  await t.rejects(Peer.connect(`${ws}/ws/visitor?site=nosuch.com`, {origin: 'https://nosuch.com'}), /HTTP 404/);
-  await t.rejects(Peer.connect(`${ws}/ws/visitor?site=example.com`, {origin: 'https://evil.com'}), /HTTP 403/);
-  await t.rejects(Peer.connect(`${ws}/ws/visitor?site=example.com`), /HTTP 403/, 'no Origin at all');
+  await t.rejects(Peer.connect(`${ws}/ws/visitor?site=nosuch.com`, hubToVisitor, {origin: 'https://nosuch.com'}), /HTTP 404/);
+  await t.rejects(Peer.connect(`${ws}/ws/visitor?site=example.com`, hubToVisitor, {origin: 'https://evil.com'}), /HTTP 403/);
+  await t.rejects(Peer.connect(`${ws}/ws/visitor?site=example.com`, hubToVisitor), /HTTP 403/, 'no Origin at all');
   await t.rejects(
-    Peer.connect(`${ws}/ws/operator`, {headers: {authorization: `Bearer ${hub.tokens.alice}`, 'x-cac-operator': 'mallory'}}),
+    Peer.connect(`${ws}/ws/operator`, hubToOperator, {headers: {authorization: `Bearer ${hub.tokens.alice}`, 'x-cac-operator': 'mallory'}}),
     /HTTP 401/,
   );
   await t.rejects(
-    Peer.connect(`${ws}/ws/operator`, {headers: {authorization: `Bearer ${hub.tokens.bob}`, 'x-cac-operator': 'alice'}}),
+    Peer.connect(`${ws}/ws/operator`, hubToOperator, {headers: {authorization: `Bearer ${hub.tokens.bob}`, 'x-cac-operator': 'alice'}}),
     /HTTP 401/,
     'another operator\'s token',
   );
-  await t.rejects(Peer.connect(`${ws}/ws/operator`, {headers: {'x-cac-operator': 'alice'}}), /HTTP 401/, 'no token');
+  await t.rejects(Peer.connect(`${ws}/ws/operator`, hubToOperator, {headers: {'x-cac-operator': 'alice'}}), /HTTP 401/, 'no token');
   await t.rejects(
-    Peer.connect(`${ws}/ws/operator`, {
+    Peer.connect(`${ws}/ws/operator`, hubToOperator, {
       origin: 'https://example.com',
       headers: {authorization: `Bearer ${hub.tokens.alice}`, 'x-cac-operator': 'alice'},
     }),
     /HTTP 403/,
     'a browser Origin on the operator socket (cross-site hijacking)',
   );
-  await t.rejects(Peer.connect(`${ws}/ws/other`), /HTTP 404/);
+  await t.rejects(Peer.connect(`${ws}/ws/other`, hubToVisitor), /HTTP 404/);
   const ok = await hub.visitor({origin: 'http://example.com:3000'});
   t.ok(ok.of('welcome')[0], 'the site itself, any scheme and port, is let in');
 });

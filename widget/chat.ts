@@ -1,4 +1,4 @@
-import type {ChatEvent, HubToVisitor, PROTOCOL_VERSION} from '../src/protocol/index.js';
+import type {ChatEvent, HubToVisitor, PROTOCOL_VERSION, VisitorToHub} from '../src/protocol/index.js';
 import {currentPage} from './pages.js';
 import {Socket} from './socket.js';
 import {paint, type Mode} from './paint.js';
@@ -117,7 +117,7 @@ export class Chat {
     this.pageDue = !this.socket.send({t: 'page', ...currentPage(false)});
   }
 
-  private hello(): object {
+  private hello(): Extract<VisitorToHub, {t: 'hello'}> {
     const me = load<{id: string; token: string}>('me');
     return {
       t: 'hello',
@@ -190,7 +190,7 @@ export class Chat {
         this.v.offline.text.value = '';
         break;
       case 'error': {
-        const ref = (f as {ref?: unknown}).ref;
+        const ref = f.ref;
         if (typeof ref === 'string' && this.transcript.has(ref)) {
           done(ref);
           this.transcript.drop(ref);

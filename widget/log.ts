@@ -1,15 +1,10 @@
-import type {ChatEvent} from '../src/protocol/index.js';
+import type {ChatEvent, VisitorToHub} from '../src/protocol/index.js';
 import {load, save} from './store.js';
 import {isHttp} from './tabs.js';
 import {line} from './view.js';
 
-export type Out = {
-  t: 'chat.request' | 'msg' | 'offline.message';
-  id: string;
-  text: string;
-  name?: string;
-  email?: string;
-};
+/** The frames the hub confirms by id (`ack` or `offline.stored`), kept until it does. */
+export type Out = Extract<VisitorToHub, {t: 'chat.request' | 'msg' | 'offline.message'}>;
 
 /** Past this, an unconfirmed frame is given up rather than resent on every page for ever. */
 const GIVE_UP_MS = 24 * 3600_000;

@@ -1,6 +1,10 @@
+import type {VisitorToHub} from '../src/protocol/index.js';
+
+type Page = NonNullable<Extract<VisitorToHub, {t: 'hello'}>['page']>;
+
 /** What the hub records for a page view; sizes capped to what the hub's schema accepts. */
-export function currentPage(withReferrer: boolean): {url: string; title: string; referrer?: string} {
-  const page: {url: string; title: string; referrer?: string} = {
+export function currentPage(withReferrer: boolean): Page {
+  const page: Page = {
     url: location.href.slice(0, 2000),
     title: document.title.slice(0, 200),
   };

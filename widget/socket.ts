@@ -1,4 +1,4 @@
-import type {HubToVisitor} from '../src/protocol/index.js';
+import type {HubToVisitor, VisitorToHub} from '../src/protocol/index.js';
 
 /** Close codes after which retrying cannot help (see the hub's CloseCode). */
 const FATAL = [4000, 4002];
@@ -18,7 +18,7 @@ export class Socket {
 
   constructor(
     private readonly url: string,
-    private readonly hello: () => object,
+    private readonly hello: () => Extract<VisitorToHub, {t: 'hello'}>,
     private readonly onFrame: (frame: HubToVisitor) => void,
     private readonly onDown: () => void,
   ) {}
@@ -35,7 +35,7 @@ export class Socket {
     }, 25_000);
   }
 
-  send(frame: object): boolean {
+  send(frame: VisitorToHub): boolean {
     if (!this.up || this.ws?.readyState !== 1) return false;
     this.ws.send(JSON.stringify(frame));
     return true;

@@ -1,3 +1,5 @@
+import type {VisitorToHub} from '../src/protocol/index.js';
+
 /**
  * Tells the hub the visitor is typing and, when the site allows previews, what: at most about
  * three times a second, however fast they type.
@@ -9,7 +11,7 @@ export class TypingSignal {
 
   constructor(
     private readonly input: HTMLTextAreaElement,
-    private readonly send: (frame: object) => boolean,
+    private readonly send: (frame: Extract<VisitorToHub, {t: 'typing'}>) => boolean,
   ) {}
 
   changed(): void {

@@ -1,5 +1,5 @@
 import type {z} from 'zod';
-import {parseFrame} from '../protocol/index.js';
+import {parseFrame, type ErrorCode, type ErrorFrame} from '../protocol/index.js';
 import {CloseCode, type Conn} from './conn.js';
 import {HubError} from './errors.js';
 import type {Hub} from './hub.js';
@@ -17,17 +17,18 @@ const MAX_DROPPED = 1000;
 /**
  * Validates every inbound frame and hands valid ones to `handle`, one at a time per socket so a
  * peer's frames take effect in the order it sent them. An invalid frame gets an `error` frame and
- * changes nothing; a socket that keeps sending junk is closed.
+ * changes nothing; a socket that keeps sending junk is closed. The only frames sent from here are
+ * `error` frames, which operators and visitors take alike.
  */
-export function serveFrames<In, Out extends {t: string}>(
+export function serveFrames<In>(
   hub: Hub,
-  conn: Conn<Out>,
+  conn: Conn<ErrorFrame>,
   schema: z.ZodType<In>,
   handle: (frame: In) => Promise<void>,
 ): void {
   let queue = Promise.resolve();
-  const fail = (code: string, message: string, ref?: string) => {
-    conn.send({t: 'error', code, message, ...(ref ? {ref} : {})} as unknown as Out);
+  const fail = (code: ErrorCode, message: string, ref?: string) => {
+    conn.send({t: 'error', code, message, ...(ref ? {ref} : {})});
   };
   conn.ws.on('error', (error) => hub.log(`socket error from ${conn.ip}: ${error.message}`));
   let tokens = BURST;

@@ -1,6 +1,7 @@
 import type {z} from 'zod';
 
 export * from './common.js';
+export * from './errors.js';
 export * from './visitor.js';
 export * from './operator.js';
 

@@ -15,6 +15,7 @@ import {
   url,
   visitorSummary,
 } from './common.js';
+import {errorFrame} from './errors.js';
 
 /** Frames the operator client sends to the hub (after authenticating in the HTTP upgrade). */
 export const operatorToHub = z.discriminatedUnion('t', [
@@ -95,7 +96,7 @@ export const hubToOperator = z.discriminatedUnion('t', [
   z.object({t: z.literal('visitor.visits'), visitorId: z.string(), visits: z.array(visitSchema)}),
   z.object({t: z.literal('visitor.chats'), visitorId: z.string(), chats: z.array(chatSummary)}),
   z.object({t: z.literal('canned.list'), canned: z.array(canned)}),
-  z.object({t: z.literal('error'), code: z.string(), message: z.string(), ref: z.string().optional()}),
+  errorFrame,
   z.object({t: z.literal('pong')}),
 ]);
 export type HubToOperator = z.infer<typeof hubToOperator>;

@@ -1,5 +1,6 @@
 import {z} from 'zod';
 import {chatEvent, chatState, clientId, shortText, text, url} from './common.js';
+import {errorFrame} from './errors.js';
 
 const email = z.string().max(200).optional();
 const name = z.string().trim().max(80).optional();
@@ -57,7 +58,7 @@ export const hubToVisitor = z.discriminatedUnion('t', [
   z.object({t: z.literal('offline.stored'), id: z.string()}),
   /** Someone became available to answer, or nobody is any more. */
   z.object({t: z.literal('online'), online: z.boolean()}),
-  z.object({t: z.literal('error'), code: z.string(), message: z.string()}),
+  errorFrame,
   z.object({t: z.literal('pong')}),
 ]);
 export type HubToVisitor = z.infer<typeof hubToVisitor>;

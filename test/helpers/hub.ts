@@ -7,6 +7,7 @@ import {startHub, type RunningHub, type ServerOptions} from '../../src/hub/serve
 import {PROTOCOL_VERSION} from '../../src/protocol/index.js';
 import {LowStore} from '../../src/store/low-store.js';
 import {Peer} from './peer.js';
+import {hubToOperator, hubToVisitor} from '../../src/protocol/index.js';
 
 export interface TestHub extends RunningHub {
   dir: string;
@@ -36,7 +37,7 @@ export async function startTestHub(
     dir,
     tokens,
     async operator(name, opts = {}) {
-      const peer = await Peer.connect(`${wsUrl}/ws/operator`, {
+      const peer = await Peer.connect(`${wsUrl}/ws/operator`, hubToOperator, {
         headers: {authorization: `Bearer ${tokens[name]}`, 'x-cac-operator': name},
       });
       if (opts.hello !== false) {
@@ -47,7 +48,7 @@ export async function startTestHub(
     },
     async visitor(opts = {}) {
       const site = opts.site ?? 'example.com';
-      const peer = await Peer.connect(`${wsUrl}/ws/visitor?site=${encodeURIComponent(site)}`, {
+      const peer = await Peer.connect(`${wsUrl}/ws/visitor?site=${encodeURIComponent(site)}`, hubToVisitor, {
         origin: opts.origin ?? `https://${site}`,
         headers: {'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36'},
       });

@@ -1,17 +1,39 @@
 import {randomUUID} from 'node:crypto';
 import WebSocket from 'ws';
+import {z} from 'zod';
 
 type Frame = {t: string; [key: string]: any};
 
-/** A real WebSocket client that records every frame it receives, for assertions. */
+/** Where `sent` has a field that `parsed` (what the schema kept of it) lost: one the schema does not name. */
+function undeclared(sent: unknown, parsed: unknown, path = ''): string | undefined {
+  if (typeof sent !== 'object' || sent === null || typeof parsed !== 'object' || parsed === null) return undefined;
+  for (const [key, value] of Object.entries(sent)) {
+    const at = path ? `${path}.${key}` : key;
+    if (!(key in parsed)) return at;
+    const deeper = undeclared(value, (parsed as Record<string, unknown>)[key], at);
+    if (deeper) return deeper;
+  }
+  return undefined;
+}
+
+/**
+ * A real WebSocket client that records every frame it receives, for assertions. Each frame is
+ * checked against the schema of what the hub sends this kind of peer (`hubToOperator` or
+ * `hubToVisitor`), fields the schema does not name included: one that does not match makes every later look at this peer (its frames, a
+ * wait) throw, naming the frame and what is wrong with it, so the test fails there.
+ */
 export class Peer {
-  readonly frames: Frame[] = [];
+  private readonly received: Frame[] = [];
   private waiters: Array<() => void> = [];
+  private broken?: Error;
   closed?: {code: number; reason: string};
 
-  private constructor(readonly ws: WebSocket) {
+  private constructor(
+    readonly ws: WebSocket,
+    schema: z.ZodType<{t: string}>,
+  ) {
     ws.on('message', (data) => {
-      this.frames.push(JSON.parse(data.toString()) as Frame);
+      this.receive(schema, data.toString());
       this.wake();
     });
     ws.on('close', (code, reason) => {
@@ -21,14 +43,40 @@ export class Peer {
     ws.on('error', () => {});
   }
 
-  static connect(url: string, options: WebSocket.ClientOptions = {}): Promise<Peer> {
+  /** Connects to `url`; `schema` is what the hub sends there (`hubToOperator` or `hubToVisitor`). */
+  static connect(url: string, schema: z.ZodType<{t: string}>, options: WebSocket.ClientOptions = {}): Promise<Peer> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, options);
-      const peer = new Peer(ws);
+      const peer = new Peer(ws, schema);
       ws.once('open', () => resolve(peer));
       ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
       ws.once('error', reject);
     });
+  }
+
+  /** Every frame received so far, in order; throws if one did not match the protocol. */
+  get frames(): Frame[] {
+    if (this.broken) throw this.broken;
+    return this.received;
+  }
+
+  private receive(schema: z.ZodType<{t: string}>, raw: string): void {
+    if (this.broken) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      this.broken = new Error(`the hub sent a frame that is not JSON: ${raw.slice(0, 1000)}`);
+      return;
+    }
+    const result = schema.safeParse(json);
+    // The schemas drop fields they do not name: the hub must not send any, or the contract is incomplete.
+    const extra = result.success ? undeclared(json, result.data) : undefined;
+    if (result.success && !extra) this.received.push(json as Frame);
+    else {
+      const why = result.success ? `${extra}: not in the schema` : z.prettifyError(result.error);
+      this.broken = new Error(`the hub sent a frame that does not match the protocol: ${raw.slice(0, 1000)}\n${why}`);
+    }
   }
 
   /** Random, as real clients make them: two peers must never share a message id. */
@@ -72,9 +120,11 @@ export class Peer {
   async waitClosed(timeoutMs = 10_000): Promise<{code: number; reason: string}> {
     const deadline = Date.now() + timeoutMs;
     while (!this.closed) {
+      if (this.broken) throw this.broken;
       if (Date.now() > deadline) throw new Error('socket did not close');
       await new Promise((r) => setTimeout(r, 20));
     }
+    if (this.broken) throw this.broken;
     return this.closed;
   }
 

@@ -8,6 +8,7 @@ import {LowStore} from '../../src/store/low-store.js';
 import {startTestHub, type TestHub} from './hub.js';
 import {freePort} from './spawn.js';
 import {Peer} from './peer.js';
+import {hubToOperator} from '../../src/protocol/index.js';
 
 export interface Operator {
   name: string;
@@ -39,7 +40,7 @@ export async function connectOperator(
   token: string,
   lastSeq?: Record<string, number>,
 ): Promise<Peer> {
-  const peer = await Peer.connect(`${base.replace('http', 'ws')}/ws/operator`, {
+  const peer = await Peer.connect(`${base.replace('http', 'ws')}/ws/operator`, hubToOperator, {
     headers: {authorization: `Bearer ${token}`, 'x-cac-operator': name},
   });
   peer.send({t: 'hello', v: PROTOCOL_VERSION, lastSeq});
