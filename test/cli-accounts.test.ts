@@ -49,7 +49,7 @@ t.test('a data folder that cannot be parsed stops the hub, naming the file, and 
   await writeFile(join(data, 'sites.json'), '{"sites": [ oops');
   const run = await runCac(['hub', '--port', '0', '--data', data]);
   t.equal(run.code, 1);
-  t.match(run.out, /cannot parse .*sites\.json/);
+  t.match(run.out, /sites\.json is damaged/);
   t.equal(await readFile(join(data, 'sites.json'), 'utf8'), '{"sites": [ oops');
 });
 

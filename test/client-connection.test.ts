@@ -50,8 +50,8 @@ t.test('connects, queues messages while the hub is away and resends them with th
   await until('the queued message acked', () => conn.unacked === 0);
   const acks = actions.filter((a) => a.type === 'hub' && a.frame.t === 'ack');
   t.equal(acks.length, 1);
-  const db = await second.hub.chat('op~alice~bob');
-  t.equal(db?.data.events.filter((e) => e.id === 'queued-000001').length, 1, 'stored once');
+  const events = await second.hub.store.events('op~alice~bob');
+  t.equal(events.filter((e) => e.id === 'queued-000001').length, 1, 'stored once');
 });
 
 t.test('a wrong token is reported, and retried with backoff', async (t) => {

@@ -61,5 +61,5 @@ t.test('hub killed and restarted mid-chat: the client says so, reconnects, nothi
     t.equal(count(screen, line), 1, `"${line}" shown once`);
   }
   t.notOk(screen.includes('(sending…)'), 'nothing is left unsent');
-  t.equal(back.of('ev').filter((f) => f.e.text === 'typed while the hub was down').length, 1, 'the visitor got the queued message once');
+  t.equal(back.of('ev').filter((f) => f.e.text === 'typed while the hub was down').length, 1, 'the visitor got the queued message once: ' + JSON.stringify(back.frames));
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import {opChatId} from '../src/protocol/index.js';
-import {LowStore} from '../src/store/low-store.js';
+import {openStore} from '../src/cli/common.js';
 import {acceptedChat, startTestHub} from './helpers/hub.js';
 
 t.test('visitors are tracked page by page and operators can read visits and chat history', async (t) => {
@@ -43,10 +43,10 @@ t.test('typing: the operator sees a preview only where the site allows it', asyn
   const hub = await startTestHub({sites: ['example.com', 'private.example']});
   t.teardown(() => hub.close());
   // As `cac sites` would: another process edits sites.json; the hub picks it up.
-  const store = await new LowStore(hub.dir).open();
+  const store = await openStore({data: hub.dir});
   const sites = await store.global('sites');
-  sites.data.sites.find((s) => s.domain === 'private.example')!.preview = false;
-  await store.save(sites);
+  sites.sites.find((s) => s.domain === 'private.example')!.preview = false;
+  await store.putGlobal('sites', sites);
   await hub.hub.reloadAccounts();
   const alice = await hub.operator('alice');
   for (const site of ['example.com', 'private.example']) {

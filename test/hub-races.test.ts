@@ -20,8 +20,8 @@ t.test('two operators writing to each other first at the same moment: both messa
   const ackB = await bob.waitType('ack', (f) => f.id === b);
   t.not(ackA.seq, ackB.seq, 'two different seqs');
   await hub.hub.store.flush();
-  const chat = await hub.hub.chat(ackA.chatId);
-  t.same(chat!.data.events.map((e) => e.text).sort(), ['from alice', 'from bob']);
+  const events = await hub.hub.store.events(ackA.chatId);
+  t.same(events.map((e) => e.text).sort(), ['from alice', 'from bob']);
 });
 
 t.test('a link resent with the same id is pushed once', async (t) => {
@@ -49,8 +49,8 @@ t.test('a tab that closes while its hello is being stored still counts as gone',
     peers.push(peer);
   }
   const deadline = Date.now() + 10_000;
-  while (hub.hub.visitors.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  t.equal(hub.hub.visitors.size, 0, 'no visitor is left on-line for ever');
+  while (hub.hub.sessions.visitors.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  t.equal(hub.hub.sessions.visitors.size, 0, 'no visitor is left on-line for ever');
 });
 
 t.test('after a restart, an owner or visitor who never comes back is treated as gone', async (t) => {
@@ -79,8 +79,8 @@ t.test('after a restart, an owner or visitor who never comes back is treated as 
   t.equal(ring.chat.state, 'waiting');
   // The visitor never comes back either: the chat ends with the usual line.
   await bob.waitType('chat.update', (f) => f.chat.id === chatId && f.chat.state === 'ended');
-  const stored = await second.hub.chat(chatId);
-  t.equal(stored!.data.events.at(-1)!.text, 'Visitor has left the conversation');
+  const stored = await second.hub.store.events(chatId);
+  t.equal(stored.at(-1)!.text, 'Visitor has left the conversation');
 });
 
 t.test('limits: offline messages per visitor, blocked visitors, messages per minute', async (t) => {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import {removeOperator, resetToken} from '../src/accounts/operators.js';
 import {MAX_FRAME_BYTES, PROTOCOL_VERSION} from '../src/protocol/index.js';
-import {LowStore} from '../src/store/low-store.js';
+import {openStore} from '../src/cli/common.js';
 import {acceptedChat, chatting, startTestHub} from './helpers/hub.js';
 import {Peer} from './helpers/peer.js';
 import {hubToOperator, hubToVisitor} from '../src/protocol/index.js';
@@ -78,7 +78,7 @@ t.test('writing to a chat one does not own, and accepting a taken chat, are refu
   t.match(await bob.waitType('error', (f) => f.code === 'taken'), {message: 'alice took this chat'});
   bob.send({t: 'chat.end', chatId});
   await bob.waitFor(() => bob.of('error').length === 3);
-  t.equal((await hub.hub.chat(chatId))!.data.state, 'active');
+  t.equal((await hub.hub.chats.get(chatId))!.chat.state, 'active');
 
   // A second visitor cannot reach the first one's chat: it has no chat of its own to write to.
   const other = await hub.visitor();
@@ -140,7 +140,7 @@ t.test('removing an operator or resetting its token closes its live sockets', as
   t.teardown(() => hub.close());
   const alice = await hub.operator('alice');
   const bob = await hub.operator('bob');
-  const store = await new LowStore(hub.dir).open();
+  const store = await openStore({data: hub.dir});
   await resetToken(store, 'bob');
   t.equal((await bob.waitClosed()).code, 4001);
   await removeOperator(store, 'alice');

@@ -77,7 +77,7 @@ t.test('blocked visitors and nobody on-line', {skip}, async (t) => {
     await page.getByText('your message has been sent').waitFor();
 
     const db = await hub.hub.store.global('messages');
-    t.match(db.data.messages, [{name: 'Olga', email: 'olga@example.com', text: 'Do you ship to Norway?', site: 'localhost'}]);
+    t.match(db.messages, [{name: 'Olga', email: 'olga@example.com', text: 'Do you ship to Norway?', site: 'localhost'}]);
     const alice = await hub.connect();
     t.teardown(() => alice.close());
     t.match(alice.of('ready')[0]!.messages, [{text: 'Do you ship to Norway?'}], 'operators see it when they come on-line');

@@ -2,7 +2,7 @@ import {createServer} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import t from 'tap';
 import type {Page} from 'playwright-core';
-import {LowStore} from '../src/store/low-store.js';
+import {openStore} from '../src/cli/common.js';
 import {askForChat, launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
 import {startWidgetHub} from './helpers/widget-hub.js';
 
@@ -185,13 +185,13 @@ t.test('the widget on the host page', {skip}, async (t) => {
 
   t.test('a site with previews off gets typing signals without the text', async (t) => {
     // As `cac sites` does it: written to the data folder, then picked up by the hub.
-    const cli = await new LowStore(hub.dir).open();
+    const cli = await openStore({data: hub.dir});
     const sites = await cli.global('sites', true);
-    sites.data.sites[0]!.preview = false;
-    await cli.save(sites);
+    sites.sites[0]!.preview = false;
+    await cli.putGlobal('sites', sites);
     await cli.close();
     await hub.hub.reloadAccounts();
-    t.equal(hub.hub.findSite('localhost')?.preview, false);
+    t.equal(hub.hub.sessions.findSite('localhost')?.preview, false);
     const context = await browser.newContext();
     t.teardown(() => context.close());
     const {page} = await watchedPage(context);

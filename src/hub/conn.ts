@@ -12,12 +12,11 @@ export class Conn<Out extends {t: string}> {
   ) {}
 
   /** Frames sent while held, to go out after the ones a handler must send first. */
-  private held: string[] | undefined;
+  private held: unknown[] | undefined;
 
   send(frame: Out): void {
-    const text = JSON.stringify(frame);
-    if (this.held) this.held.push(text);
-    else if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+    if (this.held) this.held.push(frame);
+    else if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(frame));
   }
 
   /** Sends now, ahead of anything held. */
@@ -30,10 +29,11 @@ export class Conn<Out extends {t: string}> {
     this.held ??= [];
   }
 
-  release(): void {
+  /** Sends what was held, but for frames `sent` says already went out (a replayed event). */
+  release(sent: (frame: unknown) => boolean = () => false): void {
     const held = this.held ?? [];
     this.held = undefined;
-    if (this.ws.readyState === this.ws.OPEN) for (const text of held) this.ws.send(text);
+    for (const frame of held) if (!sent(frame)) this.send(frame as Out);
   }
 
   close(code: number, reason: string): void {

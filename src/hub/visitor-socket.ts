@@ -1,5 +1,5 @@
 import type {WebSocket} from 'ws';
-import {PROTOCOL_VERSION, visitorToHub, type VisitorToHub} from '../protocol/index.js';
+import {PROTOCOL_VERSION, visitorToHub, type HubToVisitor, type VisitorToHub} from '../protocol/index.js';
 import {DamagedError} from '../store/store.js';
 import type {SiteRecord, VisitorRecord} from '../store/types.js';
 import {activeBlock} from './blocks.js';
@@ -88,6 +88,7 @@ async function hello(
   live.userAgent = conn.userAgent;
   // Frames for this visitor wait until it has its welcome and what it missed.
   conn.hold();
+  let heldBack = (_frame: unknown) => false;
   live.conns.add(conn);
   conn.visitorId = id;
   try {
@@ -108,16 +109,23 @@ async function hello(
         operator: open.owner && hub.sessions.displayName(open.owner),
       },
     });
+    let replayed = 0;
     if (open) {
       for (const e of await hub.chats.events(open.id, frame.lastSeq ?? 0).catch(() => [])) {
         if (!e.priv) conn.sendNow({t: 'ev', chatId: open.id, e});
+        replayed = e.seq;
       }
     }
+    // An event stored while this was read went out in the replay: not again.
+    heldBack = (frame) => {
+      const f = frame as HubToVisitor;
+      return f.t === 'ev' && f.chatId === open?.id && f.e.seq <= replayed;
+    };
   } catch (error) {
     drop(hub, conn, live);
     throw error;
   } finally {
-    conn.release();
+    conn.release(heldBack);
   }
   hub.sessions.toOperators({t: 'visitor.update', visitor: hub.sessions.visitorSummary(live)}, site.domain);
   return live;

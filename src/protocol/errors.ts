@@ -29,11 +29,6 @@ export const errorCode = z.enum([
   'not_stored',
   /** A stored record the frame needs could not be read. */
   'damaged',
-  /**
-   * A chat reached its event cap and takes no more messages. Goes with that cap: the storage
-   * rewrite removes both (the test on this list then says so).
-   */
-  'chat_full',
 
   // Visitors.
   /** A visitor sent too many messages or requests in a minute. */

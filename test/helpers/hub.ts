@@ -5,7 +5,7 @@ import {addOperator} from '../../src/accounts/operators.js';
 import {addSite} from '../../src/accounts/sites.js';
 import {startHub, type RunningHub, type ServerOptions} from '../../src/hub/server.js';
 import {PROTOCOL_VERSION} from '../../src/protocol/index.js';
-import {LowStore} from '../../src/store/low-store.js';
+import {openStore} from '../../src/cli/common.js';
 import {Peer} from './peer.js';
 import {hubToOperator, hubToVisitor} from '../../src/protocol/index.js';
 
@@ -18,7 +18,7 @@ export interface TestHub extends RunningHub {
 
 /** Prepares a data folder with sites and operators (as the CLI would), then starts a real hub. */
 export async function seedData(dir: string, operators: string[], sites = ['example.com']): Promise<Record<string, string>> {
-  const store = await new LowStore(dir).open();
+  const store = await openStore({data: dir});
   for (const domain of sites) await addSite(store, domain, {timezone: 'Europe/London'});
   const tokens: Record<string, string> = {};
   for (const name of operators) tokens[name] = (await addOperator(store, name)).token;

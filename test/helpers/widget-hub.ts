@@ -4,7 +4,7 @@ import {join} from 'node:path';
 import {addOperator} from '../../src/accounts/operators.js';
 import {addSite} from '../../src/accounts/sites.js';
 import {PROTOCOL_VERSION} from '../../src/protocol/index.js';
-import {LowStore} from '../../src/store/low-store.js';
+import {openStore} from '../../src/cli/common.js';
 import {startTestHub, type TestHub} from './hub.js';
 import {freePort} from './spawn.js';
 import {Peer} from './peer.js';
@@ -25,7 +25,7 @@ export async function seedWidgetData(
   operators: Operator[] = [{name: 'alice', displayName: 'Alice'}],
   timezone = 'Europe/London',
 ): Promise<Record<string, string>> {
-  const store = await new LowStore(dir).open();
+  const store = await openStore({data: dir});
   await addSite(store, 'localhost', {aliases: ['127.0.0.1'], timezone, url: `http://localhost:${port}/demo/`});
   const tokens: Record<string, string> = {};
   for (const op of operators) tokens[op.name] = (await addOperator(store, op.name, {displayName: op.displayName})).token;
