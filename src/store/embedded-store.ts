@@ -68,6 +68,7 @@ export class EmbeddedStore implements Store {
   private readonly index: OpenIndex;
   private readonly cache = new Map<GlobalName, unknown>();
   private checkpointing: Promise<void> | undefined;
+  private indexLoad: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private failures = 0;
@@ -88,20 +89,22 @@ export class EmbeddedStore implements Store {
       this.journal.onFinished = () => void this.checkpoint();
     }
     this.batcher = new Batcher(
-      (records) => (this.journal ? this.journal.append(records) : applyRecords(this.ctx, records)),
+      (records) => (this.journal ? this.journal.append(records) : this.writeThrough(records)),
       () => this.tails.rollback(),
     );
   }
 
   async open(): Promise<void> {
     for (const sub of ['chats', 'visitors', 'tmp']) await mkdir(join(this.dir, sub), {recursive: true, mode: 0o700});
+    // Written through (the CLI): the index of open chats is read only if chats are asked for.
     if (!this.journal) return;
     await removeTemps(this.ctx.tmpDir);
     const leftovers = await this.journal.leftovers();
     const records = leftovers.flatMap((s) => s.records);
     await applyRecords(this.ctx, records);
     await migrate(this.dir, this.ctx, this.report);
-    await this.index.load(() => this.scanChats(), records);
+    this.indexLoad = this.index.load(() => this.scanChats(), records);
+    await this.indexLoad;
     await this.index.save();
     await this.journal.remove(leftovers.map((s) => s.n));
   }
@@ -122,6 +125,23 @@ export class EmbeddedStore implements Store {
   }
 
   // ---- writing
+
+  /** The index of open chats, read once. */
+  private indexReady(): Promise<void> {
+    this.indexLoad ??= this.index.load(() => this.scanChats(), []);
+    return this.indexLoad;
+  }
+
+  /** Without a journal every group goes to its files at once, the index of open chats with it. */
+  private async writeThrough(records: JournalRecord[]): Promise<void> {
+    await applyRecords(this.ctx, records);
+    if (!records.some((r) => r.f.startsWith('chats/'))) return;
+    for (const r of records) {
+      if (r.k === 'd' && r.f.startsWith('chats/')) this.index.put(chatRecord.parse(JSON.parse(r.text)), r.text);
+      else if (r.k === 'l' && r.f.startsWith('chats/')) this.index.seen(r.f.slice(6, -4), r.n);
+    }
+    await this.index.save();
+  }
 
   private write(records: JournalRecord[], commit?: () => void): Promise<void> {
     return this.batcher.add(records, () => {
@@ -199,10 +219,12 @@ export class EmbeddedStore implements Store {
   // ---- chats
 
   async openChats(): Promise<StoredChat[]> {
+    await this.indexReady();
     return this.index.all();
   }
 
   async chat(id: string): Promise<StoredChat | undefined> {
+    await this.indexReady();
     const open = this.index.get(checkId(id));
     if (open) return open;
     const chat = await this.readDoc(`chats/${id}.json`, chatRecord);
@@ -211,8 +233,10 @@ export class EmbeddedStore implements Store {
     return {chat, lastSeq: tail?.committed ?? (await this.lastN(`chats/${id}.log`))};
   }
 
-  putChat(chat: ChatRecord): Promise<void> {
-    return this.write([this.chatDoc(chat)], () => this.index.put(chat));
+  async putChat(chat: ChatRecord): Promise<void> {
+    const doc = this.chatDoc(chat);
+    await this.indexReady();
+    return this.write([doc], () => this.index.put(chat, doc.text));
   }
 
   private chatDoc(chat: ChatRecord): JournalRecord {
@@ -222,6 +246,7 @@ export class EmbeddedStore implements Store {
   async appendEvent(chatId: string, event: NewEvent, chat?: ChatRecord): Promise<Appended> {
     const f = `chats/${checkId(chatId)}.log`;
     const doc = chat && this.chatDoc(chat);
+    if (!this.journal) await this.indexReady();
     return this.tails.with(f, () => this.loadChatTail(f), (tail) => {
       const seen = event.id === undefined ? undefined : tail.ids!.get(event.id);
       if (seen !== undefined) return this.flush().then(() => this.storedEvent(chatId, seen));
@@ -232,7 +257,7 @@ export class EmbeddedStore implements Store {
       if (doc) records.unshift(doc);
       return this.write(records, () => {
         tail.committed = Math.max(tail.committed, seq);
-        if (chat) this.index.put(chat);
+        if (chat) this.index.put(chat, doc!.text);
         this.index.seen(chatId, seq);
         if (chat?.state === 'ended') this.tails.forget(f);
       }).then(() => ({event: stored, duplicate: false}));
@@ -263,7 +288,10 @@ export class EmbeddedStore implements Store {
 
   async listChats(query: ChatQuery = {}, cursor?: string, limit = 100): Promise<ChatPage> {
     const chats: ChatRecord[] = [];
-    for (const id of await listChatIds(this.dir)) {
+    const ids = new Set(await listChatIds(this.dir));
+    // Chats the journal holds are not in their files yet.
+    for (const f of this.pendingDocs.keys()) if (/^chats\/[\w~-]+\.json$/.test(f)) ids.add(f.slice(6, -5));
+    for (const id of ids) {
       const open = this.index.get(id);
       const chat = open?.chat ?? (await this.readDoc(`chats/${id}.json`, chatRecord).catch(() => null));
       if (chat) chats.push(chat);

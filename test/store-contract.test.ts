@@ -1,0 +1,177 @@
+import t from 'tap';
+import {EmbeddedStore} from '../src/store/embedded-store.js';
+import {MemoryStore} from '../src/store/memory-store.js';
+import type {Store} from '../src/store/store.js';
+import type {ChatRecord, NewEvent} from '../src/store/types.js';
+
+/*
+ * The Store contract: every implementation must pass the same tests. The embedded store runs
+ * twice: in the hub's journalled mode (reopened to prove what it says is durable) and written
+ * through (the CLI's mode).
+ */
+
+interface Impl {
+  name: string;
+  make(dir: string): Store;
+  /** Whether a second instance on the same place sees the first one's data. */
+  durable: boolean;
+}
+
+const impls: Impl[] = [
+  {name: 'memory', make: () => new MemoryStore(), durable: false},
+  {name: 'embedded, journalled', make: (dir) => new EmbeddedStore(dir, {journal: true, log: () => {}}), durable: true},
+  {name: 'embedded, written through', make: (dir) => new EmbeddedStore(dir, {log: () => {}}), durable: true},
+];
+
+const chat = (id: string, over: Partial<ChatRecord> = {}): ChatRecord => ({
+  id,
+  kind: 'visitor',
+  site: 'example.com',
+  visitorId: 'v1',
+  state: 'waiting',
+  operators: [],
+  requestedAt: 1000,
+  firstText: 'hello',
+  ...over,
+});
+
+const msg = (text: string, id?: string): NewEvent => ({kind: 'msg', from: 'visitor', name: 'V', text, at: 5, ...(id ? {id} : {})});
+
+for (const impl of impls) {
+  t.test(impl.name, async (t) => {
+    const open = async (dir: string) => {
+      const store = impl.make(dir);
+      await store.open();
+      return store;
+    };
+
+    t.test('events are numbered in the order asked, and read back after a seq', async (t) => {
+      const dir = t.testdir();
+      const store = await open(dir);
+      await store.putChat(chat('c1'));
+      const results = await Promise.all(['a', 'b', 'c'].map((text) => store.appendEvent('c1', msg(text))));
+      t.same(results.map((r) => [r.event.seq, r.event.text, r.duplicate]), [[1, 'a', false], [2, 'b', false], [3, 'c', false]]);
+      t.same((await store.events('c1')).map((e) => e.text), ['a', 'b', 'c']);
+      t.same((await store.events('c1', 1)).map((e) => e.seq), [2, 3]);
+      t.same((await store.events('c1', 0, 2)).map((e) => e.seq), [1, 2]);
+      t.same(await store.events('c1', 3), []);
+      t.equal((await store.chat('c1'))?.lastSeq, 3);
+      await store.close();
+      if (!impl.durable) return;
+      const again = await open(dir);
+      t.same((await again.events('c1')).map((e) => [e.seq, e.text]), [[1, 'a'], [2, 'b'], [3, 'c']], 'durable');
+      t.equal((await again.chat('c1'))?.lastSeq, 3);
+      await again.close();
+    });
+
+    t.test('a client id already stored is not stored again; the stored event comes back', async (t) => {
+      const store = await open(t.testdir());
+      await store.putChat(chat('c1'));
+      const first = await store.appendEvent('c1', msg('once', 'client-id-1'));
+      const again = await store.appendEvent('c1', msg('once, resent', 'client-id-1'));
+      t.same([again.duplicate, again.event.seq, again.event.text], [true, first.event.seq, 'once']);
+      t.equal((await store.events('c1')).length, 1);
+      await store.close();
+    });
+
+    t.test('ids named like Object.prototype members are ids like any other', async (t) => {
+      const store = await open(t.testdir());
+      await store.putChat(chat('c1'));
+      for (const id of ['toString', '__proto__', 'constructor', 'hasOwnProperty']) {
+        const r = await store.appendEvent('c1', msg(id, id));
+        t.equal(r.duplicate, false, `${id} is new`);
+        t.equal((await store.appendEvent('c1', msg(id, id))).duplicate, true, `${id} is then known`);
+      }
+      t.same((await store.events('c1')).map((e) => e.id), ['toString', '__proto__', 'constructor', 'hasOwnProperty']);
+      await store.close();
+    });
+
+    t.test('a chat has no event cap: the 5,001st event is stored', async (t) => {
+      const store = await open(t.testdir());
+      await store.putChat(chat('long', {kind: 'op', site: '', members: ['a', 'b'], state: 'active'}));
+      for (let i = 0; i < 5001; i += 500) {
+        await Promise.all(Array.from({length: Math.min(500, 5001 - i)}, (_, j) => store.appendEvent('long', msg(`m${i + j}`))));
+      }
+      const [last] = await store.events('long', 5000);
+      t.same([last?.seq, last?.text], [5001, 'm5000']);
+      await store.close();
+    });
+
+    t.test('the record can be stored with an event, and open chats are listed', async (t) => {
+      const dir = t.testdir();
+      const store = await open(dir);
+      await store.putChat(chat('w'));
+      await store.putChat(chat('e', {requestedAt: 2000}));
+      await store.appendEvent('e', msg('bye'), chat('e', {requestedAt: 2000, state: 'ended', endedAt: 9}));
+      await store.putChat(chat('op~a~b', {kind: 'op', site: '', members: ['a', 'b'], state: 'active'}));
+      const ids = async (s: Store) => (await s.openChats()).map((c) => c.chat.id).sort();
+      t.same(await ids(store), ['op~a~b', 'w'], 'ended chats are not open; operator chats always are');
+      t.same((await store.chat('e'))?.chat.endedAt, 9);
+      await store.close();
+      if (!impl.durable) return;
+      const again = await open(dir);
+      t.same(await ids(again), ['op~a~b', 'w']);
+      await again.close();
+    });
+
+    t.test('chats are listed with filters, a page at a time', async (t) => {
+      const store = await open(t.testdir());
+      for (let i = 0; i < 7; i++) {
+        await store.putChat(chat(`c${i}`, {requestedAt: 1000 + i, site: i % 2 ? 'a.example' : 'b.example', operators: i < 3 ? ['alice'] : ['bob']}));
+      }
+      const all: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listChats({}, cursor, 3);
+        all.push(...page.chats.map((c) => c.id));
+        cursor = page.next;
+      } while (cursor);
+      t.same(all, ['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6'], 'every chat once, oldest first');
+      t.same((await store.listChats({site: 'a.example'})).chats.map((c) => c.id), ['c1', 'c3', 'c5']);
+      t.same((await store.listChats({operator: 'alice'})).chats.map((c) => c.id), ['c0', 'c1', 'c2']);
+      t.same((await store.listChats({since: 1005})).chats.map((c) => c.id), ['c5', 'c6']);
+      t.same((await store.listChats({until: 1001})).chats.map((c) => c.id), ['c0']);
+      t.same((await store.listChats({state: 'ended'})).chats, []);
+      await store.close();
+    });
+
+    t.test('visitors, their visits and pages, newest visit first', async (t) => {
+      const dir = t.testdir();
+      const store = await open(dir);
+      await store.putVisitor({id: 'v1', site: 'example.com', tokenHash: 'h', firstSeen: 1, chats: []});
+      const start = (id: string, at: number) => ({id, start: at, ip: '10.0.0.1', browser: 'Firefox 120', os: 'Linux', userAgent: 'UA'});
+      await store.appendVisit('v1', start('visit-1', 10));
+      await store.appendPage('v1', 'visit-1', {url: 'https://example.com/', title: 'Home', at: 10});
+      await store.appendPage('v1', 'visit-1', {url: 'https://example.com/a', title: 'A', at: 20});
+      await store.appendVisit('v1', start('visit-2', 100));
+      await store.appendPage('v1', 'visit-2', {url: 'https://example.com/b', title: 'B', at: 100});
+      const check = async (s: Store) => {
+        const visits = await s.visits('v1');
+        t.same(visits.map((v) => [v.id, v.end, v.pages.map((p) => p.title)]), [['visit-2', 100, ['B']], ['visit-1', 20, ['Home', 'A']]]);
+        t.same((await s.visits('v1', 1)).map((v) => v.id), ['visit-2']);
+        t.same((await s.visitor('v1'))?.tokenHash, 'h');
+      };
+      await check(store);
+      t.same(await store.visits('nobody'), []);
+      t.equal(await store.visitor('nobody'), undefined);
+      await store.close();
+      if (!impl.durable) return;
+      const again = await open(dir);
+      await check(again);
+      await again.close();
+    });
+
+    t.test('globals start from defaults and keep what is put', async (t) => {
+      const dir = t.testdir();
+      const store = await open(dir);
+      t.same(await store.global('canned'), {canned: []});
+      await store.putGlobal('canned', {canned: [{id: 'x', shortcut: 'hi', text: 'Hello!'}]});
+      t.same((await store.global('canned')).canned[0]?.text, 'Hello!');
+      await store.close();
+      if (!impl.durable) return;
+      const again = await open(dir);
+      t.same((await again.global('canned', true)).canned[0]?.text, 'Hello!');
+      await again.close();
+    });
+  });
+}

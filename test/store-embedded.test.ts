@@ -1,0 +1,253 @@
+import {spawn} from 'node:child_process';
+import {readFile, readdir, truncate, writeFile} from 'node:fs/promises';
+import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import t from 'tap';
+import {EmbeddedStore} from '../src/store/embedded-store.js';
+import {nodeFiles, type FileLayer} from '../src/store/file-layer.js';
+import {lockDataDir} from '../src/store/lock.js';
+import type {ChatRecord, NewEvent} from '../src/store/types.js';
+
+const chat = (id: string, over: Partial<ChatRecord> = {}): ChatRecord => ({
+  id,
+  kind: 'visitor',
+  site: 'example.com',
+  state: 'active',
+  owner: 'alice',
+  operators: ['alice'],
+  requestedAt: 1,
+  ...over,
+});
+const msg = (text: string, id?: string): NewEvent => ({kind: 'msg', from: 'operator', name: 'Alice', text, at: 1_790_000_000_000, ...(id ? {id} : {})});
+
+/** A file layer that counts the bytes written to journal segments. */
+function counting(): {files: FileLayer; journalBytes: () => number} {
+  const wal = new Set<number>();
+  let bytes = 0;
+  return {
+    journalBytes: () => bytes,
+    files: {
+      ...nodeFiles,
+      async open(path, flags, mode) {
+        const fd = await nodeFiles.open(path, flags, mode);
+        if (path.endsWith('.wal')) wal.add(fd);
+        else wal.delete(fd);
+        return fd;
+      },
+      async write(fd, buffer, offset) {
+        const n = await nodeFiles.write(fd, buffer, offset);
+        if (wal.has(fd)) bytes += n;
+        return n;
+      },
+    },
+  };
+}
+
+t.test('a message writes the same few hundred bytes in a chat of 10 events and of 10,000', async (t) => {
+  const {files, journalBytes} = counting();
+  const store = new EmbeddedStore(t.testdir(), {journal: true, files, log: () => {}});
+  await store.open();
+  for (const [id, length] of [['short', 10], ['long', 10_000]] as const) {
+    await store.putChat(chat(id));
+    for (let i = 0; i < length; i += 1000) {
+      await Promise.all(Array.from({length: Math.min(1000, length - i)}, (_, j) => store.appendEvent(id, msg(`earlier message ${i + j}`))));
+    }
+  }
+  const cost = async (id: string) => {
+    const before = journalBytes();
+    await store.appendEvent(id, msg('How can I help you today?', `client-id-${id}`));
+    return journalBytes() - before;
+  };
+  const short = await cost('short');
+  const long = await cost('long');
+  t.ok(short > 0 && short < 400, `a message in a short chat: ${short} bytes`);
+  // Only the numbers' digits differ (seq 11 against 10001, in the line and its event).
+  t.ok(Math.abs(long - short) <= 8, `a message in a chat of 10,000 events: ${long} bytes (short: ${short})`);
+  await store.close();
+});
+
+t.test('a page view of a visitor with 1,000 earlier visits writes less than 1 KB', async (t) => {
+  const {files, journalBytes} = counting();
+  const store = new EmbeddedStore(t.testdir(), {journal: true, files, log: () => {}});
+  await store.open();
+  await store.putVisitor({id: 'regular', site: 'example.com', tokenHash: 'h', firstSeen: 1, chats: []});
+  const start = (i: number) => ({id: `visit-${i}`, start: i * 1000, ip: '203.0.113.7', browser: 'Firefox 120', os: 'Linux', userAgent: 'Mozilla/5.0 '.repeat(40)});
+  for (let i = 0; i < 1000; i += 100) {
+    await Promise.all(
+      Array.from({length: 100}, async (_, j) => {
+        await store.appendVisit('regular', start(i + j));
+        await store.appendPage('regular', `visit-${i + j}`, {url: 'https://example.com/', title: 'Home', at: (i + j) * 1000});
+      }),
+    );
+  }
+  const before = journalBytes();
+  await store.appendPage('regular', 'visit-999', {url: 'https://example.com/products/42', title: 'Blue kettle', at: 2_000_000});
+  const bytes = journalBytes() - before;
+  t.ok(bytes < 1024, `one page view wrote ${bytes} bytes`);
+  t.equal((await store.visits('regular', 1))[0]?.pages.length, 2);
+  await store.close();
+});
+
+t.test('a full disk in the middle of a journal write: nothing of that group is acked, every acked message survives SIGKILL', async (t) => {
+  const dir = t.testdir();
+  const script = fileURLToPath(new URL('./fixtures/full-disk-writer.ts', import.meta.url));
+  const child = spawn(process.execPath, [...process.execArgv, script, dir], {stdio: ['ignore', 'pipe', 'inherit']});
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const deadline = Date.now() + 30_000;
+  while (!out.includes('DONE\n') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  t.match(out, /DONE/, 'the writer got through every group');
+  const acked = new Map([...out.matchAll(/^ACK (\S+) (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+  const failed = [...out.matchAll(/^FAIL (\S+) NotStoredError$/gm)].map((m) => m[1]!);
+  t.equal(failed.length, 30, 'the group cut short and the two while the disk was full failed, as NotStoredError');
+  t.equal(acked.size, 170, 'every other message was acked');
+
+  const store = new EmbeddedStore(dir, {journal: true, log: () => {}});
+  await store.open();
+  const events = await store.events('c1');
+  t.same(
+    events.map((e) => [e.id, e.seq]),
+    [...acked].sort((a, b) => a[1] - b[1]),
+    'after the kill every acked message is there once, with the seq it was acked with',
+  );
+  t.same(events.map((e) => e.seq), events.map((_, i) => i + 1), 'no gap in seq');
+  t.notOk(events.some((e) => failed.includes(e.id!)), 'nothing that was refused was kept');
+  await store.close();
+});
+
+t.test('a visitor log cut short keeps every complete line and says so', async (t) => {
+  const dir = t.testdir();
+  const store = new EmbeddedStore(dir, {journal: true, log: () => {}});
+  await store.open();
+  await store.putVisitor({id: 'v1', site: 'example.com', tokenHash: 'h', firstSeen: 1, chats: []});
+  await store.appendVisit('v1', {id: 'a', start: 1, ip: '', browser: 'b', os: 'o', userAgent: ''});
+  for (let i = 0; i < 3; i++) await store.appendPage('v1', 'a', {url: `https://example.com/${i}`, title: `P${i}`, at: 10 + i});
+  await store.close();
+  const file = join(dir, 'visitors', 'v1.log');
+  const text = await readFile(file, 'utf8');
+  await truncate(file, text.length - 20);
+
+  const said: string[] = [];
+  const again = new EmbeddedStore(dir, {journal: true, log: (line) => said.push(line)});
+  await again.open();
+  const [visit] = await again.visits('v1');
+  t.same(visit?.pages.map((p) => p.title), ['P0', 'P1'], 'the lines before the cut');
+  t.match(said.join('\n'), /v1\.log: its last line was cut short/, 'the file is named');
+  // Appending after the cut goes on from a whole line, never behind half of one.
+  await again.appendPage('v1', 'a', {url: 'https://example.com/next', title: 'Next', at: 20});
+  await again.close();
+  const third = new EmbeddedStore(dir, {journal: true, log: () => {}});
+  await third.open();
+  t.same((await third.visits('v1'))[0]?.pages.map((p) => p.title), ['P0', 'P1', 'Next']);
+  await third.close();
+});
+
+t.test('damaged or wrong-shaped files are named, never overwritten', async (t) => {
+  const dir = t.testdir();
+  const store = new EmbeddedStore(dir, {journal: true, log: () => {}});
+  await store.open();
+  await store.putChat(chat('old', {state: 'ended'}));
+  await store.close();
+  const doc = join(dir, 'chats', 'old.json');
+  await writeFile(doc, JSON.stringify({id: 'old', state: 'lost'}));
+  const again = new EmbeddedStore(dir, {journal: true, log: () => {}});
+  await again.open();
+  await t.rejects(again.chat('old'), {name: 'DamagedError', file: doc, message: /old\.json is damaged: kind: /});
+  await again.close();
+  t.equal(await readFile(doc, 'utf8'), JSON.stringify({id: 'old', state: 'lost'}), 'left as it was');
+
+  await writeFile(join(dir, 'open-chats.json'), '{"chats": [{"chat": {"id": 3}}]}');
+  await t.rejects(new EmbeddedStore(dir, {journal: true, log: () => {}}).open(), {name: 'DamagedError', message: /open-chats\.json is damaged/});
+});
+
+t.test('the journal after a crash: a torn last line is dropped, a bad middle line stops with the file named', async (t) => {
+  const dir = t.testdir();
+  const store = new EmbeddedStore(dir, {journal: true, log: () => {}, segmentAgeMs: 60_000});
+  await store.open();
+  await store.putChat(chat('c1'));
+  await store.appendEvent('c1', msg('journalled'));
+  // The process is gone before any checkpoint; a power cut left half a line behind.
+  const [segment] = (await readdir(dir)).filter((n) => n.endsWith('.wal'));
+  await writeFile(join(dir, segment!), '{"k":"l","f":"chats/c1.log","n":2,"l":{"n":2', {flag: 'a'});
+  const said: string[] = [];
+  const again = new EmbeddedStore(dir, {journal: true, log: (line) => said.push(line)});
+  await again.open();
+  t.same((await again.events('c1')).map((e) => e.text), ['journalled'], 'replayed; the torn record was never acked');
+  t.match(said.join('\n'), /dropped a torn last line/);
+  t.same((await readdir(dir)).filter((n) => n.endsWith('.wal')), [], 'replayed segments are removed');
+  await again.close();
+
+  await writeFile(join(dir, 'journal-7.wal'), 'garbage\n{"k":"d","f":"status.json","d":{"status":{}}}\n');
+  await t.rejects(new EmbeddedStore(dir, {journal: true, log: () => {}}).open(), {name: 'DamagedError', message: /journal-7\.wal/});
+  t.equal(await readFile(join(dir, 'journal-7.wal'), 'utf8'), 'garbage\n{"k":"d","f":"status.json","d":{"status":{}}}\n', 'left as it was');
+  await store.close().catch(() => {});
+});
+
+t.test('replaying a segment whose lines already reached the log appends each line once', async (t) => {
+  const dir = t.testdir();
+  const store = new EmbeddedStore(dir, {journal: true, log: () => {}});
+  await store.open();
+  await store.putChat(chat('c1'));
+  await store.appendEvent('c1', msg('one'));
+  await store.appendEvent('c1', msg('two'));
+  await store.close();
+  // As if the hub died after the checkpoint appended these lines but before it deleted the segment.
+  const line = (n: number, text: string) => JSON.stringify({k: 'l', f: 'chats/c1.log', n, l: {n, e: {...msg(text), seq: n}}});
+  await writeFile(join(dir, 'journal-9.wal'), [line(1, 'one'), line(2, 'two'), line(3, 'three')].join('\n') + '\n');
+  const again = new EmbeddedStore(dir, {journal: true, log: () => {}});
+  await again.open();
+  t.same((await again.events('c1')).map((e) => e.text), ['one', 'two', 'three']);
+  t.equal((await again.appendEvent('c1', msg('four'))).event.seq, 4, 'numbering goes on after the replayed line');
+  await again.close();
+});
+
+t.test('the checkpoint empties the journal and then rests', async (t) => {
+  const dir = t.testdir();
+  const store = new EmbeddedStore(dir, {journal: true, log: () => {}, segmentAgeMs: 50});
+  await store.open();
+  await store.putChat(chat('c1'));
+  for (let i = 0; i < 5; i++) await store.appendEvent('c1', msg(`m${i}`));
+  const deadline = Date.now() + 10_000;
+  while ((await readdir(dir)).some((n) => n.endsWith('.wal')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  t.same((await readdir(dir)).filter((n) => n.endsWith('.wal')), [], 'no segment left once idle');
+  const log = await readFile(join(dir, 'chats', 'c1.log'), 'utf8');
+  t.equal(log.trim().split('\n').length, 5, 'every event is in the chat log');
+  t.same(JSON.parse(await readFile(join(dir, 'open-chats.json'), 'utf8')).chats[0].lastSeq, 5);
+  await store.close();
+});
+
+t.test('temp files left by a crash are removed at start', async (t) => {
+  const dir = t.testdir({tmp: {'sites.json.123.4.tmp': 'half'}});
+  const store = new EmbeddedStore(dir, {journal: true, log: () => {}});
+  await store.open();
+  t.same(await readdir(join(dir, 'tmp')), []);
+  await store.close();
+});
+
+t.test('the data folder lock: our own pid is stale (a restarted container), another live hub is named', async (t) => {
+  const dir = t.testdir({'hub.lock': String(process.pid)});
+  const unlock = await lockDataDir(dir);
+  t.equal(await readFile(join(dir, 'hub.lock'), 'utf8'), String(process.pid), 'taken over');
+  await t.rejects(lockDataDir(dir), /this process already runs a hub/);
+  await unlock();
+  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+  t.teardown(() => other.kill());
+  await writeFile(join(dir, 'hub.lock'), String(other.pid));
+  await t.rejects(lockDataDir(dir), new RegExp(`another hub \\(pid ${other.pid}\\)`));
+});
+
+t.test('no file outside src/store imports lowdb', async (t) => {
+  const root = fileURLToPath(new URL('../src/', import.meta.url));
+  const offenders: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, {withFileTypes: true})) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (/\.tsx?$/.test(entry.name) && !path.startsWith(join(root, 'store')) && /from 'lowdb/.test(await readFile(path, 'utf8'))) offenders.push(path);
+    }
+  };
+  await walk(root);
+  t.same(offenders, []);
+});
