@@ -1,4 +1,5 @@
 import t from 'tap';
+import {ManualTimers, until} from './helpers/manual-timers.js';
 import {acceptedChat, chatting, startTestHub} from './helpers/hub.js';
 
 t.test('a chat request rings both operators, the first accept wins, messages flow in seq order', async (t) => {
@@ -118,25 +119,42 @@ t.test('a peer reconnecting with lastSeq gets exactly what it missed', async (t)
   t.equal(thief.of('ev').length, 0);
 });
 
-t.test('a visitor who drops and returns within the grace period has not left; one who stays away has', async (t) => {
-  const hub = await startTestHub({visitorGraceMs: 1500});
+t.test('a visitor who drops and returns within the grace period has not left; one who stays away has (no sleeping)', async (t) => {
+  const timers = new ManualTimers();
+  const hub = await startTestHub({timers, now: timers.now, visitorGraceMs: 60_000});
   t.teardown(() => hub.close());
   const alice = await hub.operator('alice');
   const visitor = await hub.visitor();
   const welcome = visitor.of('welcome')[0]!;
   const chatId = await acceptedChat(visitor, alice);
+  const live = () => hub.hub.sessions.visitors.get(welcome.visitorId);
+  const settled = async () => {
+    // A round trip through alice's socket: whatever the hub was doing before it is done.
+    const pongs = alice.of('pong').length;
+    alice.send({t: 'ping'});
+    await alice.waitFor(() => alice.of('pong').length > pongs);
+    await hub.hub.store.flush();
+  };
 
   visitor.close();
-  await visitor.waitClosed();
+  await until(() => live()?.conns.size === 0 && timers.waiting > 0);
   const back = await hub.visitor({
     hello: {visitorId: welcome.visitorId, resumeToken: welcome.resumeToken, page: {url: 'https://example.com/b', title: 'B'}},
   });
-  await new Promise((r) => setTimeout(r, 2500));
+  timers.advance(10 * 60_000);
+  await settled();
   t.notOk(alice.frames.some((f) => f.t === 'ev' && f.e.kind === 'left'), 'navigating is not leaving');
+  t.notOk(alice.frames.some((f) => f.t === 'visitor.gone'), 'still on the site');
 
   back.close();
+  await until(() => live()?.conns.size === 0 && timers.waiting > 0);
+  timers.advance(59_000);
+  await settled();
+  t.notOk(alice.frames.some((f) => f.t === 'ev' && f.e.kind === 'left'), 'not before the grace period is over');
+  timers.advance(1_000);
   const left = await alice.waitType('ev', (f) => f.e.kind === 'left');
   t.equal(left.e.text, 'Visitor has left the conversation');
+  t.equal(left.e.at, timers.now(), 'at the moment the grace period ended, on the injected clock');
   await alice.waitType('visitor.gone', (f) => f.visitorId === welcome.visitorId);
   const chat = await hub.hub.store.chat(chatId);
   t.equal(chat!.chat.state, 'ended');
