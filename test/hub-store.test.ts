@@ -4,9 +4,11 @@ import t from 'tap';
 import {addOperator} from '../src/accounts/operators.js';
 import {addSite} from '../src/accounts/sites.js';
 import {startHub} from '../src/hub/server.js';
-import {hubToOperator, PROTOCOL_VERSION} from '../src/protocol/index.js';
+import {hubToOperator, hubToVisitor, PROTOCOL_VERSION} from '../src/protocol/index.js';
+import {EmbeddedStore} from '../src/store/embedded-store.js';
+import {nodeFiles, type FileLayer} from '../src/store/file-layer.js';
 import {MemoryStore} from '../src/store/memory-store.js';
-import {acceptedChat, chatting, startTestHub} from './helpers/hub.js';
+import {acceptedChat, chatting, seedData, startTestHub} from './helpers/hub.js';
 import {Peer} from './helpers/peer.js';
 
 t.test('message ids named like Object.prototype members work for msg and op.msg', async (t) => {
@@ -41,7 +43,7 @@ t.test('the hub runs on the in-memory store: a whole chat with nothing on disk',
   alice.send({t: 'hello', v: PROTOCOL_VERSION});
   await alice.waitType('ready');
   const hub = {url: running.url};
-  const visitor = await Peer.connect(`${hub.url.replace('http', 'ws')}/ws/visitor?site=example.com`, (await import('../src/protocol/index.js')).hubToVisitor, {origin: 'https://example.com'});
+  const visitor = await Peer.connect(`${hub.url.replace('http', 'ws')}/ws/visitor?site=example.com`, hubToVisitor, {origin: 'https://example.com'});
   visitor.send({t: 'hello', v: PROTOCOL_VERSION, site: 'example.com', page: {url: 'https://example.com/', title: 'Home'}});
   await visitor.waitType('welcome');
   const chatId = await acceptedChat(visitor, alice, 'in memory');
@@ -97,4 +99,45 @@ t.test('a damaged visitor record is named in the log; that visitor starts afresh
   t.match(lines.join('\n'), new RegExp(`${welcome.visitorId}\\.json is damaged: .*starts afresh`));
   const {readFile} = await import('node:fs/promises');
   t.equal(await readFile(file, 'utf8'), '{"id": "cut sh', 'the damaged file is left for someone to look at');
+});
+
+t.test('one socket\'s messages are pipelined: stored together, acked in order', async (t) => {
+  const dir = t.testdir();
+  const tokens = await seedData(dir, ['alice']);
+  let journalWrites = 0;
+  const wal = new Set<number>();
+  const files: FileLayer = {
+    ...nodeFiles,
+    async open(path, flags, mode) {
+      const fd = await nodeFiles.open(path, flags, mode);
+      if (path.endsWith('.wal')) wal.add(fd);
+      return fd;
+    },
+    async write(fd, buffer, offset) {
+      if (wal.has(fd)) journalWrites += 1;
+      return nodeFiles.write(fd, buffer, offset);
+    },
+  };
+  const store = new EmbeddedStore(dir, {journal: true, files, log: () => {}});
+  const running = await startHub({dataDir: dir, store, port: 0});
+  let closed = false;
+  t.teardown(() => (closed ? undefined : running.close()));
+  const ws = running.url.replace('http', 'ws');
+  const alice = await Peer.connect(`${ws}/ws/operator`, hubToOperator, {headers: {authorization: `Bearer ${tokens.alice}`, 'x-cac-operator': 'alice'}});
+  alice.send({t: 'hello', v: PROTOCOL_VERSION});
+  await alice.waitType('ready');
+  const visitor = await Peer.connect(`${ws}/ws/visitor?site=example.com`, hubToVisitor, {origin: 'https://example.com'});
+  visitor.send({t: 'hello', v: PROTOCOL_VERSION, site: 'example.com', page: {url: 'https://example.com/', title: 'Home'}});
+  await visitor.waitType('welcome');
+  const chatId = await acceptedChat(visitor, alice);
+  const before = journalWrites;
+  const ids = Array.from({length: 50}, (_, i) => `burst-${String(i).padStart(3, '0')}`);
+  for (const id of ids) alice.send({t: 'msg', id, chatId, text: id});
+  await alice.waitFor(() => alice.of('ack').length === 50);
+  const acks = alice.of('ack');
+  t.same(acks.map((a) => a.id), ids, 'acked in the order sent');
+  t.same(acks.map((a) => a.seq), acks.map((_, i) => acks[0]!.seq + i), 'numbered in the order sent, no gap');
+  t.ok(journalWrites - before < 25, `50 messages went to disk in ${journalWrites - before} writes, not one write each`);
+  closed = true;
+  await running.close();
 });

@@ -88,13 +88,23 @@ export async function requestChat(
 }
 
 /** Stores a visitor's message once (a resent id gets the seq it already has) and fans it out. */
-export async function visitorMessage(hub: Hub, open: OpenChat, name: string | undefined, id: string, text: string): Promise<ChatEvent> {
+export async function visitorMessage(
+  hub: Hub,
+  open: OpenChat,
+  name: string | undefined,
+  id: string,
+  text: string,
+  queued: () => void = () => {},
+): Promise<ChatEvent> {
   if (open.chat.state === 'ended') {
     const resent = await hub.chats.resent(open.chat.id, id);
     if (resent) return resent;
     throw new HubError('chat_ended', 'this chat has ended');
   }
-  const {e, duplicate} = await hub.chats.appendOnce(open, {kind: 'msg', from: 'visitor', name: name ?? 'Visitor', text, id});
+  const stored = hub.chats.appendOnce(open, {kind: 'msg', from: 'visitor', name: name ?? 'Visitor', text, id});
+  // Numbered now (the store does that as it is asked): the sender's next frame may go ahead.
+  queued();
+  const {e, duplicate} = await stored;
   if (!duplicate) hub.sessions.fanOut(open.chat, e);
   return e;
 }
@@ -142,13 +152,22 @@ export async function acceptChat(hub: Hub, operator: string, chatId: string): Pr
   hub.sessions.fanOut(chat, e);
 }
 
-export async function operatorMessage(hub: Hub, operator: string, chatId: string, id: string, text: string): Promise<ChatEvent> {
+export async function operatorMessage(
+  hub: Hub,
+  operator: string,
+  chatId: string,
+  id: string,
+  text: string,
+  queued: () => void = () => {},
+): Promise<ChatEvent> {
   const open = await hub.chats.get(chatId);
   // Operator-to-operator chats are written to by their two members; visitor chats by the owner.
   const member = open?.chat.kind === 'op' && open.chat.members?.includes(operator);
   const target = member ? open : await ownedOrResent(hub, operator, chatId, id);
   if ('seq' in target) return target;
-  const {e, duplicate} = await hub.chats.appendOnce(target, {kind: 'msg', from: 'operator', name: hub.sessions.displayName(operator), text, id});
+  const stored = hub.chats.appendOnce(target, {kind: 'msg', from: 'operator', name: hub.sessions.displayName(operator), text, id});
+  queued();
+  const {e, duplicate} = await stored;
   if (!duplicate) hub.sessions.fanOut(target.chat, e);
   return e;
 }

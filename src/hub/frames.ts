@@ -24,7 +24,7 @@ export function serveFrames<In>(
   hub: Hub,
   conn: Conn<ErrorFrame>,
   schema: z.ZodType<In>,
-  handle: (frame: In) => Promise<void>,
+  handle: (frame: In, next: () => void) => Promise<void>,
 ): void {
   let queue = Promise.resolve();
   const fail = (code: ErrorCode, message: string, ref?: string) => {
@@ -59,15 +59,23 @@ export function serveFrames<In>(
       return;
     }
     const frame = parsed.value;
-    queue = queue
-      .then(() => handle(frame))
-      .catch((error: unknown) => {
-        const ref = (frame as {id?: unknown; chatId?: unknown}).id ?? (frame as {chatId?: unknown}).chatId;
-        if (error instanceof HubError) fail(error.code, error.message, typeof ref === 'string' ? ref : undefined);
-        else {
-          hub.log(`error handling ${(frame as {t?: string}).t}: ${error instanceof Error ? error.stack : String(error)}`);
-          fail('internal', 'the hub could not do that; nothing was changed');
-        }
-      });
+    // Frames take effect in the order sent. A handler that has taken its place in line (a
+    // message numbered, waiting for the disk) calls `next` so the following frame may start:
+    // several messages of one socket are then stored in one write, and still acked in order.
+    queue = queue.then(
+      () =>
+        new Promise<void>((next) => {
+          handle(frame, next)
+            .catch((error: unknown) => {
+              const ref = (frame as {id?: unknown; chatId?: unknown}).id ?? (frame as {chatId?: unknown}).chatId;
+              if (error instanceof HubError) fail(error.code, error.message, typeof ref === 'string' ? ref : undefined);
+              else {
+                hub.log(`error handling ${(frame as {t?: string}).t}: ${error instanceof Error ? error.stack : String(error)}`);
+                fail('internal', 'the hub could not do that; nothing was changed');
+              }
+            })
+            .finally(next);
+        }),
+    );
   });
 }

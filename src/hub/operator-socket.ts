@@ -15,7 +15,7 @@ export function attachOperator(hub: Hub, ws: WebSocket, operator: string, ip: st
   conn.operator = operator;
   let greeted = false;
 
-  serveFrames(hub, conn, operatorToHub, async (frame) => {
+  serveFrames(hub, conn, operatorToHub, async (frame, next) => {
     if (frame.t === 'hello') {
       if (frame.v !== PROTOCOL_VERSION) {
         conn.send({t: 'error', code: 'version', message: `protocol ${PROTOCOL_VERSION} required`});
@@ -32,7 +32,7 @@ export function attachOperator(hub: Hub, ws: WebSocket, operator: string, ip: st
       return;
     }
     if (!greeted) throw new HubError('hello_first', 'send hello first');
-    await handle(hub, conn, frame);
+    await handle(hub, conn, frame, next);
   });
 
   ws.on('close', () => {
@@ -65,7 +65,7 @@ function join(hub: Hub, conn: OperatorConn): void {
   s.announceAvailability();
 }
 
-async function handle(hub: Hub, conn: OperatorConn, frame: OperatorToHub): Promise<void> {
+async function handle(hub: Hub, conn: OperatorConn, frame: OperatorToHub, next: () => void): Promise<void> {
   const me = conn.operator;
   switch (frame.t) {
     case 'status':
@@ -75,7 +75,7 @@ async function handle(hub: Hub, conn: OperatorConn, frame: OperatorToHub): Promi
       await acceptChat(hub, me, frame.chatId);
       return;
     case 'msg': {
-      const e = await operatorMessage(hub, me, frame.chatId, frame.id, frame.text);
+      const e = await operatorMessage(hub, me, frame.chatId, frame.id, frame.text, next);
       conn.send({t: 'ack', id: frame.id, seq: e.seq, chatId: frame.chatId});
       return;
     }

@@ -21,7 +21,7 @@ export function attachVisitor(hub: Hub, ws: WebSocket, site: SiteRecord, ip: str
   let greeting = false;
   let closed = false;
 
-  serveFrames(hub, conn, visitorToHub, async (frame) => {
+  serveFrames(hub, conn, visitorToHub, async (frame, next) => {
     if (frame.t === 'hello') {
       if (greeting || live) throw new HubError('hello_twice', 'already said hello');
       greeting = true;
@@ -31,7 +31,7 @@ export function attachVisitor(hub: Hub, ws: WebSocket, site: SiteRecord, ip: str
       return;
     }
     if (!live) throw new HubError('hello_first', 'send hello first');
-    await handle(hub, conn, live, frame);
+    await handle(hub, conn, live, frame, next);
   });
 
   ws.on('close', () => {
@@ -157,7 +157,7 @@ function limitMessages(hub: Hub, live: LiveVisitor): void {
   live.sent.push(now);
 }
 
-async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: VisitorToHub): Promise<void> {
+async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: VisitorToHub, next: () => void): Promise<void> {
   const visitor = live.record;
   const site = live.site.domain;
   switch (frame.t) {
@@ -182,7 +182,7 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
       limitMessages(hub, live);
       const chat = visitor.chatId ? await hub.chats.get(visitor.chatId) : undefined;
       if (!chat) throw new HubError('no_chat', 'there is no open chat');
-      const e = await visitorMessage(hub, chat, visitor.name, frame.id, frame.text);
+      const e = await visitorMessage(hub, chat, visitor.name, frame.id, frame.text, next);
       conn.send({t: 'ack', id: frame.id, seq: e.seq});
       return;
     }
