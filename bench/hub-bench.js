@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import {addOperator} from '../dist/accounts/operators.js';
 import {addSite} from '../dist/accounts/sites.js';
 import {startHub} from '../dist/hub/server.js';
-import {LowStore} from '../dist/store/low-store.js';
+import {openStore} from '../dist/cli/common.js';
 
 const VISITORS = 200;
 const EACH = 25;
@@ -24,7 +24,7 @@ function client(url, options) {
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'cac-hub-bench-'));
-const store = await new LowStore(dir).open();
+const store = await openStore({data: dir});
 await addSite(store, 'example.com');
 const {token} = await addOperator(store, 'alice');
 const hub = await startHub({dataDir: dir, port: 0});

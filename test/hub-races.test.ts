@@ -97,7 +97,13 @@ t.test('limits: offline messages per visitor, blocked visitors, messages per min
   const chatId = await acceptedChat(chatty, alice);
   for (let i = 0; i < 45; i++) chatty.send({t: 'msg', id: chatty.nextId(), text: `line ${i}`});
   t.match(await chatty.waitType('error'), {code: 'slow_down'});
+  // Refusals come at once, acks once stored: wait for the forty acks, then make sure no more come.
+  await chatty.waitFor(() => chatty.of('error').length === 6 && chatty.of('ack').length >= 40);
+  await hub.hub.store.flush();
+  chatty.send({t: 'ping'});
+  await chatty.waitType('pong');
   t.equal(chatty.of('ack').length, 40, 'the first forty in a minute (the request counted as one) were stored');
+  t.equal((await hub.hub.store.events(chatId)).filter((e) => e.from === 'visitor').length, 40);
 
   alice.send({t: 'chat.block', chatId});
   await chatty.waitType('chat.closed');

@@ -14,9 +14,10 @@ export class Conn<Out extends {t: string}> {
   /** Frames sent while held, to go out after the ones a handler must send first. */
   private held: unknown[] | undefined;
 
-  send(frame: Out): void {
+  /** Sends a frame; `text` is its JSON when the caller made it once for many sockets. */
+  send(frame: Out, text?: string): void {
     if (this.held) this.held.push(frame);
-    else if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(frame));
+    else if (this.ws.readyState === this.ws.OPEN) this.ws.send(text ?? JSON.stringify(frame));
   }
 
   /** Sends now, ahead of anything held. */

@@ -93,19 +93,27 @@ export class Sessions {
     }
   }
 
-  toOperator(name: string, frame: HubToOperator): void {
-    for (const conn of this.operatorConns.get(name) ?? []) conn.send(frame);
+  toOperator(name: string, frame: HubToOperator, text?: string): void {
+    const conns = this.operatorConns.get(name);
+    if (!conns || conns.size === 0) return;
+    text ??= JSON.stringify(frame);
+    for (const conn of conns) conn.send(frame, text);
   }
 
   /** Every connected operator who monitors `site` (all of them when site is undefined). */
   toOperators(frame: HubToOperator, site?: string, except?: string): void {
+    // Serialised once, however many operators get it.
+    const text = JSON.stringify(frame);
     for (const name of this.operatorConns.keys()) {
-      if (name !== except && (site === undefined || this.monitors(name, site))) this.toOperator(name, frame);
+      if (name !== except && (site === undefined || this.monitors(name, site))) this.toOperator(name, frame, text);
     }
   }
 
   toVisitor(visitorId: string, frame: HubToVisitor): void {
-    for (const conn of this.visitors.get(visitorId)?.conns ?? []) conn.send(frame);
+    const conns = this.visitors.get(visitorId)?.conns;
+    if (!conns || conns.size === 0) return;
+    const text = JSON.stringify(frame);
+    for (const conn of conns) conn.send(frame, text);
   }
 
   /** Sends a stored event to everyone who follows the chat live: the visitor's tabs and the owner. */

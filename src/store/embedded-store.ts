@@ -203,16 +203,19 @@ export class EmbeddedStore implements Store {
     }
     this.failures = 0;
     this.checkpointError = undefined;
+    // What reached its file need not be held any more (a newer change of it still is).
+    const applied = new Map<string, number>();
     for (const r of records) {
       if (r.k === 'd') {
         if (this.pendingDocs.get(r.f) === r.text) this.pendingDocs.delete(r.f);
-        continue;
-      }
-      const lines = this.pendingLines.get(r.f);
+      } else applied.set(r.f, Math.max(applied.get(r.f) ?? 0, r.n));
+    }
+    for (const [f, n] of applied) {
+      const lines = this.pendingLines.get(f);
       if (!lines) continue;
-      const rest = lines.filter((l) => l.n > r.n);
-      if (rest.length === 0) this.pendingLines.delete(r.f);
-      else if (rest.length !== lines.length) this.pendingLines.set(r.f, rest);
+      const rest = lines.filter((l) => l.n > n);
+      if (rest.length === 0) this.pendingLines.delete(f);
+      else if (rest.length !== lines.length) this.pendingLines.set(f, rest);
     }
   }
 
@@ -412,8 +415,9 @@ export class EmbeddedStore implements Store {
 
   /** A log's lines after `after` (all by default): the file's, then the journal's. */
   private async logLines<T extends {n: number}>(f: string, schema: ZodType<T>, after = 0): Promise<T[]> {
-    const pending = this.pending(f, schema);
-    const floor = pending[0]?.n ?? Infinity;
+    const held = this.pendingLines.get(f) ?? [];
+    const floor = held[0]?.n ?? Infinity;
+    const pending = held.filter((l) => l.n > after).map((l) => schema.parse(JSON.parse(l.text)));
     const lines: T[] = [];
     await this.idleFile(f);
     if (after === 0) lines.push(...(await readLog(join(this.dir, f), schema, this.report)).filter((l) => l.n < floor));
