@@ -6,9 +6,9 @@ import {addSite} from '../src/accounts/sites.js';
 import {startHub} from '../src/hub/server.js';
 import {hubToOperator, hubToVisitor, PROTOCOL_VERSION} from '../src/protocol/index.js';
 import {EmbeddedStore} from '../src/store/embedded-store.js';
-import {nodeFiles, type FileLayer} from '../src/store/file-layer.js';
 import {MemoryStore} from '../src/store/memory-store.js';
 import {acceptedChat, chatting, seedData, startTestHub} from './helpers/hub.js';
+import {countingFiles} from './helpers/files.js';
 import {Peer} from './helpers/peer.js';
 
 t.test('message ids named like Object.prototype members work for msg and op.msg', async (t) => {
@@ -104,20 +104,7 @@ t.test('a damaged visitor record is named in the log; that visitor starts afresh
 t.test('one socket\'s messages are pipelined: stored together, acked in order', async (t) => {
   const dir = t.testdir();
   const tokens = await seedData(dir, ['alice']);
-  let journalWrites = 0;
-  const wal = new Set<number>();
-  const files: FileLayer = {
-    ...nodeFiles,
-    async open(path, flags, mode) {
-      const fd = await nodeFiles.open(path, flags, mode);
-      if (path.endsWith('.wal')) wal.add(fd);
-      return fd;
-    },
-    async write(fd, buffer, offset) {
-      if (wal.has(fd)) journalWrites += 1;
-      return nodeFiles.write(fd, buffer, offset);
-    },
-  };
+  const {files, journalWrites} = countingFiles();
   const store = new EmbeddedStore(dir, {journal: true, files, log: () => {}});
   const running = await startHub({dataDir: dir, store, port: 0});
   let closed = false;
@@ -130,14 +117,14 @@ t.test('one socket\'s messages are pipelined: stored together, acked in order', 
   visitor.send({t: 'hello', v: PROTOCOL_VERSION, site: 'example.com', page: {url: 'https://example.com/', title: 'Home'}});
   await visitor.waitType('welcome');
   const chatId = await acceptedChat(visitor, alice);
-  const before = journalWrites;
+  const before = journalWrites();
   const ids = Array.from({length: 50}, (_, i) => `burst-${String(i).padStart(3, '0')}`);
   for (const id of ids) alice.send({t: 'msg', id, chatId, text: id});
   await alice.waitFor(() => alice.of('ack').length === 50);
   const acks = alice.of('ack');
   t.same(acks.map((a) => a.id), ids, 'acked in the order sent');
   t.same(acks.map((a) => a.seq), acks.map((_, i) => acks[0]!.seq + i), 'numbered in the order sent, no gap');
-  t.ok(journalWrites - before < 25, `50 messages went to disk in ${journalWrites - before} writes, not one write each`);
+  t.ok(journalWrites() - before < 25, `50 messages went to disk in ${journalWrites() - before} writes, not one write each`);
   closed = true;
   await running.close();
 });

@@ -4,8 +4,8 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import t from 'tap';
 import {EmbeddedStore} from '../src/store/embedded-store.js';
-import {nodeFiles, type FileLayer} from '../src/store/file-layer.js';
 import {lockDataDir} from '../src/store/lock.js';
+import {countingFiles} from './helpers/files.js';
 import type {ChatRecord, NewEvent} from '../src/store/types.js';
 
 const chat = (id: string, over: Partial<ChatRecord> = {}): ChatRecord => ({
@@ -20,31 +20,8 @@ const chat = (id: string, over: Partial<ChatRecord> = {}): ChatRecord => ({
 });
 const msg = (text: string, id?: string): NewEvent => ({kind: 'msg', from: 'operator', name: 'Alice', text, at: 1_790_000_000_000, ...(id ? {id} : {})});
 
-/** A file layer that counts the bytes written to journal segments. */
-function counting(): {files: FileLayer; journalBytes: () => number} {
-  const wal = new Set<number>();
-  let bytes = 0;
-  return {
-    journalBytes: () => bytes,
-    files: {
-      ...nodeFiles,
-      async open(path, flags, mode) {
-        const fd = await nodeFiles.open(path, flags, mode);
-        if (path.endsWith('.wal')) wal.add(fd);
-        else wal.delete(fd);
-        return fd;
-      },
-      async write(fd, buffer, offset) {
-        const n = await nodeFiles.write(fd, buffer, offset);
-        if (wal.has(fd)) bytes += n;
-        return n;
-      },
-    },
-  };
-}
-
 t.test('a message writes the same few hundred bytes in a chat of 10 events and of 10,000', async (t) => {
-  const {files, journalBytes} = counting();
+  const {files, journalBytes} = countingFiles();
   const store = new EmbeddedStore(t.testdir(), {journal: true, files, log: () => {}});
   await store.open();
   for (const [id, length] of [['short', 10], ['long', 10_000]] as const) {
@@ -67,7 +44,7 @@ t.test('a message writes the same few hundred bytes in a chat of 10 events and o
 });
 
 t.test('a page view of a visitor with 1,000 earlier visits writes less than 1 KB', async (t) => {
-  const {files, journalBytes} = counting();
+  const {files, journalBytes} = countingFiles();
   const store = new EmbeddedStore(t.testdir(), {journal: true, files, log: () => {}});
   await store.open();
   await store.putVisitor({id: 'regular', site: 'example.com', tokenHash: 'h', firstSeen: 1, chats: []});

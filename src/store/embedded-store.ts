@@ -1,18 +1,22 @@
 import {mkdir} from 'node:fs/promises';
 import {join} from 'node:path';
+import {Low} from 'lowdb';
+import type {ZodType} from 'zod';
 import type {ChatEvent, PageView, Visit} from '../protocol/index.js';
 import {applyRecords, type ApplyContext} from './apply.js';
 import {Batcher} from './batcher.js';
-import {Low} from 'lowdb';
-import type {ZodType} from 'zod';
+import {listChatIds} from './chat-files.js';
+import {Checkpoint} from './checkpoint.js';
 import {DurableJSONFile, readJSON, removeTemps} from './durable-file.js';
 import {nodeFiles, type FileLayer} from './file-layer.js';
 import {Journal, type JournalRecord} from './journal.js';
-import {chatLine, readBackward, readLog, visitorLine, type Report, type VisitorLine} from './log-file.js';
+import {chatLine, visitorLine, type Report, type VisitorLine} from './log-file.js';
+import {LogReader, visitsFrom} from './log-reader.js';
 import {migrate} from './migrate.js';
 import {OpenIndex} from './open-index.js';
+import {Pending} from './pending.js';
 import {pageOf} from './query.js';
-import {buildVisit, type Appended, type ChatPage, type ChatQuery, type Store} from './store.js';
+import type {Appended, ChatPage, ChatQuery, Store} from './store.js';
 import {Tails, type Tail} from './tails.js';
 import {
   chatRecord,
@@ -27,7 +31,6 @@ import {
   type VisitStart,
   type VisitorRecord,
 } from './types.js';
-import {listChatIds} from './chat-files.js';
 
 export interface EmbeddedOptions {
   /** The hub's mode: changes acknowledged after one journal write, applied to files later. */
@@ -62,18 +65,12 @@ export class EmbeddedStore implements Store {
   private readonly ctx: ApplyContext;
   private readonly batcher: Batcher;
   private readonly tails = new Tails();
-  /** Durable in the journal, not yet in their own files: log lines by file, documents by file. */
-  private readonly pendingLines = new Map<string, Array<{n: number; text: string}>>();
-  private readonly pendingDocs = new Map<string, string>();
+  private readonly pending = new Pending();
+  private readonly checkpoint: Checkpoint | undefined;
   private readonly index: OpenIndex;
   private readonly cache = new Map<GlobalName, unknown>();
-  private checkpointing: Promise<void> | undefined;
   private indexLoad: Promise<void> | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
-  private failures = 0;
-  /** The last checkpoint failure (it is retried); undefined once one succeeds. */
-  checkpointError: unknown;
+  private readonly reader: LogReader;
 
   constructor(
     readonly dir: string,
@@ -84,9 +81,10 @@ export class EmbeddedStore implements Store {
     const tmpDir = join(dir, 'tmp');
     this.ctx = {dir, tmpDir, files: this.files, report: this.report, diskN: new Map(), concurrency: options.concurrency ?? 2, writing: new Map()};
     this.index = new OpenIndex(join(dir, 'open-chats.json'), tmpDir);
+    this.reader = new LogReader(dir, this.pending, this.ctx.writing, this.report);
     if (options.journal) {
       this.journal = new Journal(dir, {files: this.files, maxBytes: options.segmentBytes, maxAgeMs: options.segmentAgeMs, log: this.report});
-      this.journal.onFinished = () => void this.checkpoint();
+      this.checkpoint = new Checkpoint(this.journal, this.ctx, this.index, this.pending, this.report, options.segmentAgeMs ?? 10_000);
     }
     this.batcher = new Batcher(
       (records) => (this.journal ? this.journal.append(records) : this.writeThrough(records)),
@@ -112,12 +110,8 @@ export class EmbeddedStore implements Store {
   async close(): Promise<void> {
     await this.flush();
     if (!this.journal) return;
-    clearTimeout(this.idleTimer);
-    clearTimeout(this.retryTimer);
     await this.journal.close();
-    while (this.checkpointing) await this.checkpointing;
-    await this.checkpoint();
-    if (this.checkpointError) throw this.checkpointError;
+    await this.checkpoint!.finish();
   }
 
   flush(): Promise<void> {
@@ -145,78 +139,12 @@ export class EmbeddedStore implements Store {
 
   private write(records: JournalRecord[], commit?: () => void): Promise<void> {
     return this.batcher.add(records, () => {
-      if (this.journal) {
-        for (const r of records) {
-          if (r.k === 'd') this.pendingDocs.set(r.f, r.text);
-          else {
-            let lines = this.pendingLines.get(r.f);
-            if (!lines) this.pendingLines.set(r.f, (lines = []));
-            lines.push({n: r.n, text: r.text});
-          }
-        }
-        this.armIdle();
+      if (this.checkpoint) {
+        this.pending.hold(records);
+        this.checkpoint.armIdle();
       }
       commit?.();
     });
-  }
-
-  /** An idle hub still finishes its segment, so the journal empties and the checkpoint rests. */
-  private armIdle(): void {
-    if (this.idleTimer || !this.journal) return;
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = undefined;
-      void this.journal!.seal();
-    }, this.options.segmentAgeMs ?? 10_000);
-    this.idleTimer.unref();
-  }
-
-  private checkpoint(): Promise<void> {
-    this.checkpointing ??= this.runCheckpoint().finally(() => {
-      this.checkpointing = undefined;
-      if (this.journal!.finished.length > 0 && !this.retryTimer && !this.checkpointError) void this.checkpoint();
-    });
-    return this.checkpointing;
-  }
-
-  private async runCheckpoint(): Promise<void> {
-    const segments = this.journal!.finished.splice(0);
-    if (segments.length === 0) return;
-    const records = segments.flatMap((s) => s.records);
-    try {
-      await applyRecords(this.ctx, records);
-      await this.index.save();
-      await this.journal!.remove(segments.map((s) => s.n));
-    } catch (error) {
-      // Keep the segments (they still hold every change) and try again later: a full disk
-      // that gets space back is picked up without a restart.
-      this.journal!.finished.unshift(...segments);
-      this.checkpointError = error;
-      this.failures += 1;
-      this.report(`checkpoint failed (${(error as Error).message}); retrying`);
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        this.checkpointError = undefined;
-        void this.checkpoint();
-      }, Math.min(30_000, 500 * 2 ** Math.min(this.failures, 6)));
-      this.retryTimer.unref();
-      return;
-    }
-    this.failures = 0;
-    this.checkpointError = undefined;
-    // What reached its file need not be held any more (a newer change of it still is).
-    const applied = new Map<string, number>();
-    for (const r of records) {
-      if (r.k === 'd') {
-        if (this.pendingDocs.get(r.f) === r.text) this.pendingDocs.delete(r.f);
-      } else applied.set(r.f, Math.max(applied.get(r.f) ?? 0, r.n));
-    }
-    for (const [f, n] of applied) {
-      const lines = this.pendingLines.get(f);
-      if (!lines) continue;
-      const rest = lines.filter((l) => l.n > n);
-      if (rest.length === 0) this.pendingLines.delete(f);
-      else if (rest.length !== lines.length) this.pendingLines.set(f, rest);
-    }
   }
 
   // ---- chats
@@ -233,7 +161,7 @@ export class EmbeddedStore implements Store {
     const chat = await this.readDoc(`chats/${id}.json`, chatRecord);
     if (!chat) return undefined;
     const tail = this.tails.get(`chats/${id}.log`);
-    return {chat, lastSeq: tail?.committed ?? (await this.lastN(`chats/${id}.log`))};
+    return {chat, lastSeq: tail?.committed ?? (await this.reader.last(`chats/${id}.log`))};
   }
 
   async putChat(chat: ChatRecord): Promise<void> {
@@ -274,7 +202,7 @@ export class EmbeddedStore implements Store {
   }
 
   private async loadChatTail(f: string): Promise<Tail> {
-    const lines = await this.logLines(f, chatLine);
+    const lines = await this.reader.lines(f, chatLine);
     const ids = new Map<string, number>();
     for (const l of lines) if (l.e.id !== undefined) ids.set(l.e.id, l.n);
     const last = lines.at(-1)?.n ?? 0;
@@ -282,7 +210,7 @@ export class EmbeddedStore implements Store {
   }
 
   async events(chatId: string, after = 0, limit = Infinity): Promise<ChatEvent[]> {
-    const lines = await this.logLines(`chats/${checkId(chatId)}.log`, chatLine, after);
+    const lines = await this.reader.lines(`chats/${checkId(chatId)}.log`, chatLine, after);
     return lines
       .filter((l) => l.n > after)
       .slice(0, limit)
@@ -293,7 +221,7 @@ export class EmbeddedStore implements Store {
     const chats: ChatRecord[] = [];
     const ids = new Set(await listChatIds(this.dir));
     // Chats the journal holds are not in their files yet.
-    for (const f of this.pendingDocs.keys()) if (/^chats\/[\w~-]+\.json$/.test(f)) ids.add(f.slice(6, -5));
+    for (const f of this.pending.docFiles()) if (/^chats\/[\w~-]+\.json$/.test(f)) ids.add(f.slice(6, -5));
     for (const id of ids) {
       const open = this.index.get(id);
       const chat = open?.chat ?? (await this.readDoc(`chats/${id}.json`, chatRecord).catch(() => null));
@@ -306,7 +234,7 @@ export class EmbeddedStore implements Store {
     const found: StoredChat[] = [];
     for (const id of await listChatIds(this.dir)) {
       const chat = await this.readDoc(`chats/${id}.json`, chatRecord);
-      if (chat && (chat.kind === 'op' || chat.state !== 'ended')) found.push({chat, lastSeq: await this.lastN(`chats/${id}.log`)});
+      if (chat && (chat.kind === 'op' || chat.state !== 'ended')) found.push({chat, lastSeq: await this.reader.last(`chats/${id}.log`)});
     }
     return found;
   }
@@ -332,7 +260,7 @@ export class EmbeddedStore implements Store {
   private appendVisitorLine(visitorId: string, line: (n: number) => VisitorLine): Promise<void> {
     const f = `visitors/${checkId(visitorId)}.log`;
     const load = async (): Promise<Tail> => {
-      const last = await this.lastN(f);
+      const last = await this.reader.last(f);
       return {last, committed: last};
     };
     return this.tails.with(f, load, (tail) => {
@@ -344,33 +272,14 @@ export class EmbeddedStore implements Store {
   }
 
   async visits(visitorId: string, limit = Infinity): Promise<Visit[]> {
-    const f = `visitors/${checkId(visitorId)}.log`;
     const lines: VisitorLine[] = [];
     let starts = 0;
-    const pending = this.pending(f, visitorLine);
-    for (const l of pending.slice().reverse()) {
+    await this.reader.newestFirst(`visitors/${checkId(visitorId)}.log`, visitorLine, (l) => {
       lines.push(l);
       if ('visit' in l) starts += 1;
-    }
-    const floor = pending[0]?.n ?? Infinity;
-    if (starts < limit) {
-      await this.idleFile(f);
-      await readBackward(join(this.dir, f), visitorLine, this.report, (l) => {
-        if (l.n >= floor) return true;
-        lines.push(l);
-        if ('visit' in l) starts += 1;
-        return starts < limit;
-      });
-    }
-    const visits: Visit[] = [];
-    const pages = new Map<string, PageView[]>();
-    for (const l of lines) {
-      if ('page' in l) {
-        const {v, ...page} = l.page;
-        pages.set(v, [page, ...(pages.get(v) ?? [])]);
-      } else if (visits.length < limit) visits.push(buildVisit(l.visit, pages.get(l.visit.id) ?? []));
-    }
-    return visits;
+      return starts < limit;
+    });
+    return visitsFrom(lines, limit);
   }
 
   // ---- globals
@@ -379,7 +288,7 @@ export class EmbeddedStore implements Store {
     if (!fresh && this.cache.has(name)) return this.cache.get(name) as Globals[K];
     const f = `${name}.json`;
     const schema = globalSchemas[name] as unknown as ZodType<Globals[K]>;
-    const pending = this.pendingDocs.get(f);
+    const pending = this.pending.doc(f);
     let value: Globals[K];
     if (pending !== undefined) value = schema.parse(JSON.parse(pending));
     else {
@@ -399,49 +308,10 @@ export class EmbeddedStore implements Store {
   // ---- reading files, with what the journal holds on top
 
   private async readDoc<T>(f: string, schema: ZodType<T>): Promise<T | null> {
-    const pending = this.pendingDocs.get(f);
+    const pending = this.pending.doc(f);
     if (pending !== undefined) return schema.parse(JSON.parse(pending));
     return readJSON(join(this.dir, f), schema);
   }
 
-  private pending<T>(f: string, schema: ZodType<T>): T[] {
-    return (this.pendingLines.get(f) ?? []).map((l) => schema.parse(JSON.parse(l.text)));
-  }
-
-  /** Waits while the checkpoint appends to this file, so a reader never sees half a line. */
-  private async idleFile(f: string): Promise<void> {
-    for (let w = this.ctx.writing.get(f); w; w = this.ctx.writing.get(f)) await w;
-  }
-
-  /** A log's lines after `after` (all by default): the file's, then the journal's. */
-  private async logLines<T extends {n: number}>(f: string, schema: ZodType<T>, after = 0): Promise<T[]> {
-    const held = this.pendingLines.get(f) ?? [];
-    const floor = held[0]?.n ?? Infinity;
-    const pending = held.filter((l) => l.n > after).map((l) => schema.parse(JSON.parse(l.text)));
-    const lines: T[] = [];
-    await this.idleFile(f);
-    if (after === 0) lines.push(...(await readLog(join(this.dir, f), schema, this.report)).filter((l) => l.n < floor));
-    else {
-      await readBackward(join(this.dir, f), schema, this.report, (l) => {
-        if (l.n < floor) lines.push(l);
-        return l.n > after + 1;
-      });
-      lines.reverse();
-    }
-    return [...lines, ...pending];
-  }
-
-  private async lastN(f: string): Promise<number> {
-    const pending = this.pendingLines.get(f);
-    if (pending?.length) return pending.at(-1)!.n;
-    let last = 0;
-    await this.idleFile(f);
-    await readBackward(join(this.dir, f), chatLineOrVisitor, this.report, (l) => {
-      last = l.n;
-      return false;
-    });
-    return last;
-  }
 }
 
-const chatLineOrVisitor = chatLine.or(visitorLine);

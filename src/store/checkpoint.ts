@@ -1,0 +1,90 @@
+import {applyRecords, type ApplyContext} from './apply.js';
+import type {Journal} from './journal.js';
+import type {Report} from './log-file.js';
+import type {OpenIndex} from './open-index.js';
+import type {Pending} from './pending.js';
+
+/**
+ * Applies finished journal segments to their files in the background, one run at a time, then
+ * deletes them. A failure keeps the segments (they still hold every change) and tries again
+ * later, so a full disk that gets space back is picked up without a restart. An idle hub still
+ * finishes its segment after `idleMs`, so the journal empties and the checkpoint rests.
+ */
+export class Checkpoint {
+  private running: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  /** The last failure (it is retried); undefined once a run succeeds. */
+  error: unknown;
+
+  constructor(
+    private readonly journal: Journal,
+    private readonly ctx: ApplyContext,
+    private readonly index: OpenIndex,
+    private readonly pending: Pending,
+    private readonly report: Report,
+    private readonly idleMs: number,
+  ) {
+    journal.onFinished = () => void this.run();
+  }
+
+  /** Called after every durable group. */
+  armIdle(): void {
+    if (this.idleTimer) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      void this.journal.seal();
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  run(): Promise<void> {
+    this.running ??= this.apply().finally(() => {
+      this.running = undefined;
+      if (this.journal.finished.length > 0 && !this.retryTimer && !this.error) void this.run();
+    });
+    return this.running;
+  }
+
+  /** Applies everything now (shutdown); rejects if that fails. */
+  async finish(): Promise<void> {
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.error = undefined;
+    while (this.running) await this.running;
+    await this.run();
+    clearTimeout(this.retryTimer);
+    if (this.error) throw this.error;
+  }
+
+  private async apply(): Promise<void> {
+    const segments = this.journal.finished.splice(0);
+    if (segments.length === 0) return;
+    const records = segments.flatMap((s) => s.records);
+    try {
+      await applyRecords(this.ctx, records);
+      await this.index.save();
+      await this.journal.remove(segments.map((s) => s.n));
+    } catch (error) {
+      this.journal.finished.unshift(...segments);
+      this.error = error;
+      this.failures += 1;
+      this.report(`checkpoint failed (${(error as Error).message}); retrying`);
+      this.retryTimer = setTimeout(
+        () => {
+          this.retryTimer = undefined;
+          this.error = undefined;
+          void this.run();
+        },
+        Math.min(30_000, 500 * 2 ** Math.min(this.failures, 6)),
+      );
+      this.retryTimer.unref();
+      return;
+    }
+    this.failures = 0;
+    this.error = undefined;
+    this.pending.release(records);
+  }
+}

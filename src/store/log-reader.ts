@@ -1,0 +1,76 @@
+import {join} from 'node:path';
+import type {ZodType} from 'zod';
+import type {PageView, Visit} from '../protocol/index.js';
+import {chatLine, readBackward, readLog, visitorLine, type Report, type VisitorLine} from './log-file.js';
+import type {Pending} from './pending.js';
+import {buildVisit} from './store.js';
+
+const anyLine = chatLine.or(visitorLine);
+
+/**
+ * Reads logs as they stand: the lines in the file, then the lines the journal holds that the
+ * checkpoint has not written yet. Never while the checkpoint is appending to that file.
+ */
+export class LogReader {
+  constructor(
+    private readonly dir: string,
+    private readonly pending: Pending,
+    private readonly writing: Map<string, Promise<void>>,
+    private readonly report: Report,
+  ) {}
+
+  private async idle(f: string): Promise<void> {
+    for (let w = this.writing.get(f); w; w = this.writing.get(f)) await w;
+  }
+
+  /** A log's lines after `after` (all by default), in order. */
+  async lines<T extends {n: number}>(f: string, schema: ZodType<T>, after = 0): Promise<T[]> {
+    const floor = this.pending.floor(f);
+    const held = this.pending.linesAfter(f, after, schema);
+    const lines: T[] = [];
+    await this.idle(f);
+    if (after === 0) lines.push(...(await readLog(join(this.dir, f), schema, this.report)).filter((l) => l.n < floor));
+    else {
+      // From the end: a reader who missed a few events does not read a long chat from its start.
+      await readBackward(join(this.dir, f), schema, this.report, (l) => {
+        if (l.n < floor) lines.push(l);
+        return l.n > after + 1;
+      });
+      lines.reverse();
+    }
+    return [...lines, ...held];
+  }
+
+  /** Lines newest first, until `take` says enough. */
+  async newestFirst<T extends {n: number}>(f: string, schema: ZodType<T>, take: (line: T) => boolean): Promise<void> {
+    for (const l of this.pending.linesAfter(f, 0, schema).reverse()) if (!take(l)) return;
+    const floor = this.pending.floor(f);
+    await this.idle(f);
+    await readBackward(join(this.dir, f), schema, this.report, (l) => l.n >= floor || take(l));
+  }
+
+  /** The number of a log's last line (0 for none). */
+  async last(f: string): Promise<number> {
+    const held = this.pending.last(f);
+    if (held !== undefined) return held;
+    let last = 0;
+    await this.newestFirst(f, anyLine, (l) => {
+      last = l.n;
+      return false;
+    });
+    return last;
+  }
+}
+
+/** Visits, newest first, from visitor log lines read newest first. */
+export function visitsFrom(lines: VisitorLine[], limit: number): Visit[] {
+  const visits: Visit[] = [];
+  const pages = new Map<string, PageView[]>();
+  for (const l of lines) {
+    if ('page' in l) {
+      const {v, ...page} = l.page;
+      pages.set(v, [page, ...(pages.get(v) ?? [])]);
+    } else if (visits.length < limit) visits.push(buildVisit(l.visit, pages.get(l.visit.id) ?? []));
+  }
+  return visits;
+}

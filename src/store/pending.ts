@@ -1,0 +1,62 @@
+import type {ZodType} from 'zod';
+import type {JournalRecord} from './journal.js';
+
+/**
+ * What is durable in the journal but not yet in its own file: log lines and documents by file.
+ * Reads put these on top of what the files hold; the checkpoint lets go of what it wrote.
+ */
+export class Pending {
+  private readonly lines = new Map<string, Array<{n: number; text: string}>>();
+  private readonly docs = new Map<string, string>();
+
+  /** Records a group the journal has made durable. */
+  hold(records: JournalRecord[]): void {
+    for (const r of records) {
+      if (r.k === 'd') this.docs.set(r.f, r.text);
+      else {
+        let lines = this.lines.get(r.f);
+        if (!lines) this.lines.set(r.f, (lines = []));
+        lines.push({n: r.n, text: r.text});
+      }
+    }
+  }
+
+  /** Lets go of what the checkpoint wrote (a newer change of the same file is still held). */
+  release(records: JournalRecord[]): void {
+    const applied = new Map<string, number>();
+    for (const r of records) {
+      if (r.k === 'd') {
+        if (this.docs.get(r.f) === r.text) this.docs.delete(r.f);
+      } else applied.set(r.f, Math.max(applied.get(r.f) ?? 0, r.n));
+    }
+    for (const [f, n] of applied) {
+      const lines = this.lines.get(f);
+      if (!lines) continue;
+      const rest = lines.filter((l) => l.n > n);
+      if (rest.length === 0) this.lines.delete(f);
+      else if (rest.length !== lines.length) this.lines.set(f, rest);
+    }
+  }
+
+  doc(f: string): string | undefined {
+    return this.docs.get(f);
+  }
+
+  docFiles(): IterableIterator<string> {
+    return this.docs.keys();
+  }
+
+  /** The first line number held for a log (lines below it are in the file), or Infinity. */
+  floor(f: string): number {
+    return this.lines.get(f)?.[0]?.n ?? Infinity;
+  }
+
+  last(f: string): number | undefined {
+    return this.lines.get(f)?.at(-1)?.n;
+  }
+
+  /** The held lines of a log numbered after `after`, parsed. */
+  linesAfter<T>(f: string, after: number, schema: ZodType<T>): T[] {
+    return (this.lines.get(f) ?? []).filter((l) => l.n > after).map((l) => schema.parse(JSON.parse(l.text)));
+  }
+}
