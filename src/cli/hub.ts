@@ -8,6 +8,8 @@ export interface HubCliOptions {
   port: string;
   data?: string;
   trustProxy?: boolean;
+  /** An MMDB file, or false with --no-geoip. */
+  geoip?: string | boolean;
   log?: string;
 }
 
@@ -29,6 +31,7 @@ export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
     port,
     dataDir: dataDir(opts),
     trustProxy: opts.trustProxy,
+    geoip: opts.geoip === false ? false : typeof opts.geoip === 'string' ? opts.geoip : undefined,
     log,
     // Lets end-to-end tests of a hub in another process cross a local midnight.
     now: process.env.CAC_CLOCK_OFFSET_MS ? () => Date.now() + Number(process.env.CAC_CLOCK_OFFSET_MS) : undefined,
@@ -58,6 +61,8 @@ export function hubCommand(): Command {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '8080')
     .option('--trust-proxy', 'take the visitor address from X-Forwarded-For (behind a reverse proxy)')
+    .option('--geoip <file.mmdb>', 'locate visitors with this MMDB database, e.g. GeoLite2-City (default: countries, built in)')
+    .option('--no-geoip', 'do not locate visitors')
     .option('--log <file>', 'append the log to a file instead of stderr')
     .action(async (opts: HubCliOptions) => {
       await runHub(opts);

@@ -1,6 +1,8 @@
 import type {NewEvent} from '../store/types.js';
 import {addBlock} from './blocks.js';
-import {owned, ring, summaryOf, updated} from './chats.js';
+import {owned} from './chats.js';
+import {ring, summaryOf, updated} from './ring.js';
+import {armOffer} from './transfer.js';
 import type {Hub} from './hub.js';
 import type {OpenChat} from './model.js';
 
@@ -96,8 +98,10 @@ export function scheduleRelease(hub: Hub, operator: string): void {
  */
 export function armAfterRestart(hub: Hub): void {
   const owners = new Set<string>();
-  for (const {chat} of hub.chats.open.values()) {
+  for (const open of hub.chats.open.values()) {
+    const chat = open.chat;
     if (chat.kind !== 'visitor' || chat.state === 'ended') continue;
+    armOffer(hub, open);
     if (chat.owner) owners.add(chat.owner);
     const visitorId = chat.visitorId;
     if (!visitorId) continue;

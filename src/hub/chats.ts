@@ -4,30 +4,11 @@ import type {ChatRecord} from '../store/types.js';
 import {activeBlock} from './blocks.js';
 import {HubError} from './errors.js';
 import type {Hub} from './hub.js';
+import {answerInvite} from './invite.js';
+import {ring, updated} from './ring.js';
 import {resolveLink} from './links.js';
 import type {OpenChat} from './model.js';
 import type {LiveVisitor} from './sessions.js';
-
-/** Rings every on-line operator of the chat's site; the others see the list change. */
-export function ring(hub: Hub, open: OpenChat, except?: string): void {
-  const s = hub.sessions;
-  const chat = open.chat;
-  const summary = summaryOf(hub, open);
-  // Computed once per ring, not once per operator.
-  const online = new Set(s.onlineFor(chat.site));
-  for (const name of s.operatorConns.keys()) {
-    if (name === except || !s.monitors(name, chat.site)) continue;
-    s.toOperator(name, online.has(name) ? {t: 'chat.requested', chat: summary} : {t: 'chat.update', chat: summary});
-  }
-}
-
-export function summaryOf(hub: Hub, open: OpenChat) {
-  return hub.chats.summary(open, hub.sessions.findSite(open.chat.site)?.preview);
-}
-
-export function updated(hub: Hub, open: OpenChat): void {
-  hub.sessions.toOperators({t: 'chat.update', chat: summaryOf(hub, open)}, open.chat.site);
-}
 
 export type RequestOutcome =
   | {t: 'queued'; chatId: string; e: ChatEvent}
@@ -56,6 +37,8 @@ export async function requestChat(
     const e = await visitorMessage(hub, open, visitor.name, req.id, req.text);
     return {t: 'queued', chatId: open.chat.id, e};
   }
+  const invited = live.invite && (await answerInvite(hub, live, req));
+  if (invited) return {t: 'queued', ...invited};
   if (hub.sessions.onlineFor(live.site.domain).length === 0) return {t: 'offline'};
   const chat: ChatRecord = {
     id: chatIdAt(hub.now()),
@@ -134,6 +117,8 @@ export async function acceptChat(hub: Hub, operator: string, chatId: string): Pr
     if (chat.owner !== operator) hub.sessions.toOperator(operator, {t: 'chat.assigned', chatId, operator: chat.owner!});
     throw new HubError('taken', chat.owner === operator ? 'you already have this chat' : `${chat.owner} took this chat`);
   }
+  const offer = chat.offer;
+  if (offer && offer.to !== operator) throw new HubError('taken', `this chat is offered to ${hub.sessions.displayName(offer.to)}`);
   const display = hub.sessions.displayName(operator);
   // Claimed synchronously inside `change`, before any await: the first accept processed wins.
   const e = await hub.chats.change(
@@ -141,10 +126,16 @@ export async function acceptChat(hub: Hub, operator: string, chatId: string): Pr
     (c) => {
       c.state = 'active';
       c.owner = operator;
+      c.offer = undefined;
       if (!c.operators.includes(operator)) c.operators.push(operator);
     },
     {kind: 'join', from: 'operator', name: display, text: `${display} joined the chat`},
   );
+  if (offer) {
+    hub.cancel(hub.offerTimers.get(chatId));
+    hub.offerTimers.delete(chatId);
+    hub.sessions.toOperator(offer.from, {t: 'transfer.result', chatId, to: operator, outcome: 'accepted'});
+  }
   hub.sessions.toOperators({t: 'chat.assigned', chatId, operator}, chat.site);
   updated(hub, open);
   // The new owner gets the whole history (its client puts it in order); the visitor only the join.

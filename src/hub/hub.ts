@@ -5,6 +5,7 @@ import {lockDataDir} from '../store/lock.js';
 import type {Store} from '../store/store.js';
 import type {Globals} from '../store/types.js';
 import {CloseCode} from './conn.js';
+import {openLocate, type Locate} from './geoip.js';
 import {ChatModel} from './model.js';
 import {Sessions} from './sessions.js';
 import {realTimers, type Timers} from './timers.js';
@@ -24,6 +25,8 @@ export interface HubOptions {
   operatorGraceMs?: number;
   /** Inactivity after which the next page view starts a new visit. */
   visitTimeoutMs?: number;
+  /** An MMDB file to locate visitors with (default: the country database shipped), or false. */
+  geoip?: string | false;
   log?: (line: string) => void;
 }
 
@@ -42,10 +45,14 @@ export class Hub {
   readonly visitTimeoutMs: number;
   readonly log: (line: string) => void;
   readonly operatorGoneTimers = new Map<string, unknown>();
+  /** The deadline of each chat offered to one operator (a transfer), by chat id. */
+  readonly offerTimers = new Map<string, unknown>();
   /** Other pending timers, cleared when the hub stops. */
   readonly pending = new Set<unknown>();
   /** Set once shutting down: sockets closing now are the hub's doing, not peers leaving. */
   stopped = false;
+  /** Where an address is; answers nothing until the database has loaded (in the background). */
+  locate: Locate = () => undefined;
   /** The global records the hub consults on every request, read at start (the store's copies). */
   globals: Pick<Globals, 'blocks' | 'canned' | 'messages' | 'status'> = {
     blocks: {blocks: []},
@@ -88,6 +95,13 @@ export class Hub {
     } catch (error) {
       await this.unlock();
       throw error;
+    }
+    if (this.options.geoip !== false) {
+      // In the background: serving starts at once; the first visitors may go unlocated.
+      openLocate(this.options.geoip).then(
+        (locate) => (this.locate = locate),
+        (error: unknown) => this.log(`location database not loaded: ${String(error)}`),
+      );
     }
     if (!this.watched) return;
     // The CLI edits operators and sites while the hub runs: pick changes up, and drop the

@@ -119,6 +119,7 @@ export class ChatModel {
       members: chat.members,
       requestedAt: chat.requestedAt,
       firstText: chat.firstText,
+      offeredTo: chat.offer?.to,
       lastSeq: open.lastSeq,
       preview,
     };

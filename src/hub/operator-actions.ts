@@ -2,10 +2,11 @@ import {opChatId, type Canned, type ChatEvent, type HubToOperator, type Operator
 import {randomId} from '../lib/secrets.js';
 import {DamagedError} from '../store/store.js';
 import type {VisitorRecord} from '../store/types.js';
-import {summaryOf} from './chats.js';
+import {summaryOf} from './ring.js';
 import {HubError} from './errors.js';
 import type {Hub} from './hub.js';
 import type {OpenChat} from './model.js';
+import {offersGone} from './transfer.js';
 
 /** Pages of one visit sent in a frame at the most (the newest); a frame must stay small. */
 const MAX_PAGES_SENT = 500;
@@ -34,6 +35,23 @@ export async function setStatus(hub: Hub, me: string, status: OperatorStatus): P
   await hub.store.putGlobal('status', doc);
   hub.sessions.toOperators({t: 'operator.update', operator: hub.sessions.operatorSummary(me)});
   hub.sessions.announceAvailability();
+  if (status !== 'online') await offersGone(hub, me);
+}
+
+/** A left message was answered: it goes, for every operator. */
+export async function messageDone(hub: Hub, me: string, id: string): Promise<void> {
+  const doc = hub.globals.messages;
+  const message = doc.messages.find((m) => m.id === id);
+  if (!message || !hub.sessions.monitors(me, message.site)) throw new HubError('unknown_message', `no left message ${id}`);
+  const before = doc.messages;
+  doc.messages = doc.messages.filter((m) => m !== message);
+  try {
+    await hub.store.putGlobal('messages', doc);
+  } catch {
+    doc.messages = before;
+    throw new HubError('not_stored', 'the hub could not store that; send it again');
+  }
+  hub.sessions.toOperators({t: 'message.done', id}, message.site);
 }
 
 /** A chat an operator may read: visitor chats on its sites, and its own operator chats. */

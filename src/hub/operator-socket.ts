@@ -7,7 +7,9 @@ import {HubError} from './errors.js';
 import {serveFrames} from './frames.js';
 import type {Hub} from './hub.js';
 import type {OperatorConn} from './sessions.js';
-import {addCanned, cannedFor, opMessage, readableChat, removeCanned, setStatus, snapshot, visitorInfo} from './operator-actions.js';
+import {inviteVisitor} from './invite.js';
+import {addCanned, cannedFor, messageDone, opMessage, readableChat, removeCanned, setStatus, snapshot, visitorInfo} from './operator-actions.js';
+import {declineOffer, offersGone, transferChat} from './transfer.js';
 
 /** Wires one authenticated operator socket to the model. */
 export function attachOperator(hub: Hub, ws: WebSocket, operator: string, ip: string, userAgent: string): void {
@@ -42,6 +44,8 @@ export function attachOperator(hub: Hub, ws: WebSocket, operator: string, ip: st
     hub.sessions.toOperators({t: 'operator.update', operator: hub.sessions.operatorSummary(operator)}, undefined, operator);
     hub.sessions.announceAvailability();
     scheduleRelease(hub, operator);
+    // A chat offered to someone who is gone waits for everyone again.
+    offersGone(hub, operator).catch((error: unknown) => hub.log(`offers of ${operator}: ${String(error)}`));
   });
 }
 
@@ -121,6 +125,18 @@ async function handle(hub: Hub, conn: OperatorConn, frame: OperatorToHub, next: 
     case 'canned.remove':
       await removeCanned(hub, me, frame.id);
       conn.send({t: 'canned.list', canned: cannedFor(hub, me)});
+      return;
+    case 'chat.transfer':
+      await transferChat(hub, me, frame.chatId, frame.to, frame.note);
+      return;
+    case 'chat.decline':
+      await declineOffer(hub, me, frame.chatId);
+      return;
+    case 'visitor.invite':
+      inviteVisitor(hub, me, frame.visitorId, frame.text);
+      return;
+    case 'message.done':
+      await messageDone(hub, me, frame.id);
       return;
     case 'ping':
       conn.send({t: 'pong'});

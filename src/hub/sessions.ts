@@ -32,6 +32,9 @@ export interface LiveVisitor {
   goneTimer?: unknown;
   /** When this visitor's recent messages were sent, for the per-visitor message limit. */
   sent?: number[];
+  /** An invitation waiting for an answer, and the visit in which one was last made. */
+  invite?: {by: string; text: string};
+  invitedVisit?: string;
 }
 
 /**

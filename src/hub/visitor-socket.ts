@@ -4,6 +4,7 @@ import {DamagedError} from '../store/store.js';
 import type {SiteRecord, VisitorRecord} from '../store/types.js';
 import {activeBlock} from './blocks.js';
 import {visitorLeft} from './chat-end.js';
+import {dismissInvite} from './invite.js';
 import {requestChat, visitorMessage} from './chats.js';
 import {CloseCode, Conn} from './conn.js';
 import {HubError} from './errors.js';
@@ -241,6 +242,9 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
       conn.send({t: 'offline.stored', id: frame.id});
       return;
     }
+    case 'invite.dismiss':
+      dismissInvite(hub, live);
+      return;
     case 'ping':
       conn.send({t: 'pong'});
       return;

@@ -34,6 +34,7 @@ export async function recordPage(hub: Hub, live: LiveVisitor, page: {url: string
       id: randomId(),
       start: now,
       ip: live.ip,
+      location: hub.locate(live.ip),
       ...describeAgent(live.userAgent),
       userAgent: live.userAgent.slice(0, 500),
       referrer: page.referrer || undefined,

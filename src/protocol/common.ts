@@ -71,6 +71,8 @@ export const chatSummary = z.object({
   members: z.array(z.string()).optional(),
   requestedAt: z.number(),
   firstText: z.string().optional(),
+  /** A chat being transferred: offered to this operator alone until accepted or declined. */
+  offeredTo: z.string().optional(),
   lastSeq: z.number(),
   preview: z.boolean().optional(),
 });

@@ -51,6 +51,10 @@ export const errorCode = z.enum([
   'not_owner',
   /** An operator accepted a chat that is already active: someone (maybe they) has it. */
   'taken',
+  /** No left message with that id (someone marked it done already). */
+  'unknown_message',
+  /** A transfer or invitation that cannot be made (to yourself, to someone off-line, twice in a visit). */
+  'not_possible',
   /** link.send with an address that cannot be made into a page of the chat's site. */
   'bad_link',
 

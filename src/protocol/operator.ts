@@ -41,6 +41,14 @@ export const operatorToHub = z.discriminatedUnion('t', [
   z.object({t: z.literal('visitor.chats'), visitorId: z.string().max(64)}),
   z.object({t: z.literal('canned.add'), shortcut: shortText.min(1), text, team: z.boolean().optional()}),
   z.object({t: z.literal('canned.remove'), id: z.string().max(64)}),
+  /** Offers an owned chat to another operator alone, with a note the visitor never sees. */
+  z.object({t: z.literal('chat.transfer'), chatId, to: operatorName, note: shortText.optional()}),
+  /** Turns down a chat offered to me; it goes back to waiting for everyone. */
+  z.object({t: z.literal('chat.decline'), chatId}),
+  /** Opens a browsing visitor's widget with my greeting. */
+  z.object({t: z.literal('visitor.invite'), visitorId: z.string().max(64), text: shortText.optional()}),
+  /** A left message is answered: it disappears for every operator. */
+  z.object({t: z.literal('message.done'), id: z.string().max(64)}),
   z.object({t: z.literal('ping')}),
 ]);
 export type OperatorToHub = z.infer<typeof operatorToHub>;
@@ -96,6 +104,25 @@ export const hubToOperator = z.discriminatedUnion('t', [
   z.object({t: z.literal('visitor.visits'), visitorId: z.string(), visits: z.array(visitSchema)}),
   z.object({t: z.literal('visitor.chats'), visitorId: z.string(), chats: z.array(chatSummary)}),
   z.object({t: z.literal('canned.list'), canned: z.array(canned)}),
+  /** A chat is offered to me alone (a transfer): the note and the last messages. */
+  z.object({
+    t: z.literal('chat.offer'),
+    chat: chatSummary,
+    from: z.string(),
+    note: z.string().optional(),
+    recent: z.array(chatEvent),
+    until: z.number(),
+  }),
+  /** What became of a transfer I made or was offered. */
+  z.object({
+    t: z.literal('transfer.result'),
+    chatId: z.string(),
+    to: z.string(),
+    outcome: z.enum(['accepted', 'declined', 'timeout', 'offline']),
+  }),
+  /** What became of my invitation. */
+  z.object({t: z.literal('invite.result'), visitorId: z.string(), outcome: z.enum(['accepted', 'dismissed'])}),
+  z.object({t: z.literal('message.done'), id: z.string()}),
   errorFrame,
   z.object({t: z.literal('pong')}),
 ]);

@@ -24,6 +24,8 @@ export const visitorToHub = z.discriminatedUnion('t', [
   z.object({t: z.literal('chat.leave')}),
   z.object({t: z.literal('identify'), name, email}),
   z.object({t: z.literal('offline.message'), id: clientId, name, email, text}),
+  /** The visitor closed an invitation without answering it. */
+  z.object({t: z.literal('invite.dismiss')}),
   z.object({t: z.literal('ping')}),
 ]);
 export type VisitorToHub = z.infer<typeof visitorToHub>;
@@ -56,6 +58,8 @@ export const hubToVisitor = z.discriminatedUnion('t', [
     until: z.number().optional(),
   }),
   z.object({t: z.literal('offline.stored'), id: z.string()}),
+  /** An operator invites the visitor to chat: the widget opens with the greeting. */
+  z.object({t: z.literal('invite'), name: z.string(), text: z.string()}),
   /** Someone became available to answer, or nobody is any more. */
   z.object({t: z.literal('online'), online: z.boolean()}),
   errorFrame,

@@ -64,6 +64,8 @@ export const chatRecord = z.object({
   endedAt: z.number().optional(),
   /** The visitor's first message, shown in the request popup and lists. */
   firstText: z.string().optional(),
+  /** Being transferred: offered to `to` alone until `until` (ms), by `from`, with a note. */
+  offer: z.object({to: z.string(), from: z.string(), note: z.string().optional(), until: z.number()}).optional(),
 });
 export type ChatRecord = z.infer<typeof chatRecord>;
 

@@ -13,7 +13,7 @@ export interface TestHub extends RunningHub {
   dir: string;
   tokens: Record<string, string>;
   operator(name: string, opts?: {hello?: boolean; lastSeq?: Record<string, number>}): Promise<Peer>;
-  visitor(opts?: {site?: string; origin?: string; hello?: Record<string, unknown>}): Promise<Peer>;
+  visitor(opts?: {site?: string; origin?: string; hello?: Record<string, unknown>; headers?: Record<string, string>}): Promise<Peer>;
 }
 
 /** Prepares a data folder with sites and operators (as the CLI would), then starts a real hub. */
@@ -50,7 +50,7 @@ export async function startTestHub(
       const site = opts.site ?? 'example.com';
       const peer = await Peer.connect(`${wsUrl}/ws/visitor?site=${encodeURIComponent(site)}`, hubToVisitor, {
         origin: opts.origin ?? `https://${site}`,
-        headers: {'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36'},
+        headers: {'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36', ...opts.headers},
       });
       if (opts.hello !== null) {
         peer.send({t: 'hello', v: PROTOCOL_VERSION, site, page: {url: `https://${site}/`, title: 'Home'}, ...opts.hello});

@@ -1,0 +1,139 @@
+import t from 'tap';
+import {acceptedChat, chatting, startTestHub} from './helpers/hub.js';
+import {ManualTimers, until} from './helpers/manual-timers.js';
+
+t.test('transfer: offered to one colleague with a note; accepted, the visitor sees only the new operator', async (t) => {
+  const timers = new ManualTimers();
+  const {hub, alice, visitor, chatId} = await chatting(t, {operators: ['alice', 'bob', 'carol'], timers, now: timers.now});
+  const bob = await hub.operator('bob');
+  const carol = await hub.operator('carol');
+  visitor.send({t: 'msg', id: visitor.nextId(), text: 'My order 1234 is late'});
+  await alice.waitType('ev', (f) => f.e.text === 'My order 1234 is late');
+
+  alice.send({t: 'chat.transfer', chatId, to: 'bob', note: 'please take this, shipping question'});
+  const offer = await bob.waitType('chat.offer', (f) => f.chat.id === chatId);
+  t.same([offer.from, offer.note, offer.chat.offeredTo], ['alice', 'please take this, shipping question', 'bob']);
+  t.same(offer.recent.map((e: {text: string}) => e.text), ['hi', 'My order 1234 is late'], 'the last messages come with it');
+  await carol.waitType('chat.update', (f) => f.chat.id === chatId && f.chat.offeredTo === 'bob');
+  t.notOk(carol.frames.some((f) => f.t === 'chat.requested' && f.chat.id === chatId), 'nobody else is rung');
+  carol.send({t: 'chat.accept', chatId});
+  t.match(await carol.waitType('error', (f) => f.ref === chatId), {code: 'taken'}, 'nor can anyone else take it');
+
+  bob.send({t: 'chat.accept', chatId});
+  await bob.waitType('ev', (f) => f.chatId === chatId && f.e.kind === 'join');
+  t.match(await alice.waitType('transfer.result'), {chatId, to: 'bob', outcome: 'accepted'});
+  const joined = await visitor.waitType('ev', (f) => f.e.kind === 'join' && f.e.name === 'bob');
+  t.equal(joined.e.text, 'bob joined the chat');
+  t.notOk(JSON.stringify(visitor.frames).includes('shipping question'), 'the visitor never sees the note');
+  visitor.send({t: 'msg', id: visitor.nextId(), text: 'hello bob'});
+  await bob.waitType('ev', (f) => f.e.text === 'hello bob');
+
+  // Offered again, to alice this time, who never answers: after 60 s it waits for everyone.
+  bob.send({t: 'chat.transfer', chatId, to: 'alice'});
+  await alice.waitType('chat.offer', (f) => f.chat.id === chatId && alice.of('chat.offer').length === 1);
+  const rings = carol.of('chat.requested').length;
+  await until(() => timers.waiting > 0);
+  timers.advance(59_000);
+  t.equal(carol.of('chat.requested').length, rings, 'not before the minute is up');
+  timers.advance(1_000);
+  const ring = await carol.waitType('chat.requested', (f) => f.chat.id === chatId && f.chat.state === 'waiting');
+  t.equal(ring.chat.offeredTo, undefined);
+  t.match(await bob.waitType('transfer.result', (f) => f.to === 'alice'), {outcome: 'timeout'});
+});
+
+t.test('transfer: a decline or the colleague going away puts the chat back for everyone', async (t) => {
+  const {hub, alice, chatId} = await chatting(t, {operators: ['alice', 'bob', 'carol']});
+  const bob = await hub.operator('bob');
+  const carol = await hub.operator('carol');
+  alice.send({t: 'chat.transfer', chatId, to: 'alice'});
+  t.match(await alice.waitType('error'), {code: 'not_possible'}, 'not to oneself');
+  alice.send({t: 'chat.transfer', chatId, to: 'bob'});
+  await bob.waitType('chat.offer');
+  bob.send({t: 'chat.decline', chatId});
+  t.match(await alice.waitType('transfer.result'), {outcome: 'declined'});
+  await carol.waitType('chat.requested', (f) => f.chat.id === chatId);
+  carol.send({t: 'chat.accept', chatId});
+  await carol.waitType('chat.assigned', (f) => f.operator === 'carol');
+  carol.send({t: 'chat.transfer', chatId, to: 'bob'});
+  await bob.waitType('chat.offer', () => bob.of('chat.offer').length === 2);
+  bob.close();
+  t.match(await carol.waitType('transfer.result', (f) => f.outcome !== 'accepted' && carol.of('transfer.result').length === 1), {outcome: 'offline'});
+  await alice.waitType('chat.requested', (f) => f.chat.id === chatId && alice.of('chat.requested').filter((r) => r.chat.id === chatId).length === 3);
+});
+
+t.test('invite: the visitor gets the greeting; answering starts a chat owned by the operator who invited', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const bob = await hub.operator('bob');
+  const visitor = await hub.visitor();
+  const visitorId = visitor.of('welcome')[0]!.visitorId;
+  alice.send({t: 'visitor.invite', visitorId, text: 'Looking for a kettle? I can help.'});
+  t.match(await visitor.waitType('invite'), {name: 'alice', text: 'Looking for a kettle? I can help.'});
+  alice.send({t: 'visitor.invite', visitorId});
+  t.match(await alice.waitType('error'), {code: 'not_possible'}, 'not twice in one visit');
+
+  visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'Yes, a blue one'});
+  const {chatId} = await visitor.waitType('chat.queued');
+  t.match(await alice.waitType('invite.result'), {visitorId, outcome: 'accepted'});
+  await alice.waitType('ev', (f) => f.chatId === chatId && f.e.text === 'Yes, a blue one');
+  t.same(
+    (await hub.hub.store.events(chatId)).map((e) => [e.kind, e.from, e.text]),
+    [['join', 'operator', 'alice joined the chat'], ['msg', 'operator', 'Looking for a kettle? I can help.'], ['msg', 'visitor', 'Yes, a blue one']],
+  );
+  t.match((await hub.hub.store.chat(chatId))?.chat, {state: 'active', owner: 'alice'});
+  t.notOk(bob.frames.some((f) => f.t === 'chat.requested'), 'nobody else was rung');
+  t.ok(visitor.frames.some((f) => f.t === 'ev' && f.e.text === 'Looking for a kettle? I can help.'), 'the greeting is part of the chat');
+});
+
+t.test('invite: a dismissed invitation is reported to the operator', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const visitor = await hub.visitor();
+  const visitorId = visitor.of('welcome')[0]!.visitorId;
+  alice.send({t: 'visitor.invite', visitorId});
+  t.match(await visitor.waitType('invite'), {text: 'Hello! Can I help you with anything?'});
+  visitor.send({t: 'invite.dismiss'});
+  t.match(await alice.waitType('invite.result'), {visitorId, outcome: 'dismissed'});
+  visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'later after all'});
+  await alice.waitType('chat.requested', (f) => f.chat.firstText === 'later after all');
+});
+
+t.test('left messages: marked done, gone for every operator, also after a restart', async (t) => {
+  const first = await startTestHub();
+  const v = await first.visitor();
+  const id = v.nextId();
+  v.send({t: 'offline.message', id, name: 'Olga', email: 'olga@example.com', text: 'Call me back'});
+  await v.waitType('offline.stored');
+  const alice = await first.operator('alice');
+  const bob = await first.operator('bob');
+  t.equal(bob.of('ready')[0]!.messages.length, 1);
+  alice.send({t: 'message.done', id});
+  await bob.waitType('message.done', (f) => f.id === id);
+  alice.send({t: 'message.done', id});
+  t.match(await alice.waitType('error'), {code: 'unknown_message'});
+  await first.close();
+  const again = await startTestHub({dir: first.dir});
+  t.teardown(() => again.close());
+  again.tokens.bob = first.tokens.bob!;
+  const later = await again.operator('bob');
+  t.same(later.of('ready')[0]!.messages, []);
+});
+
+t.test('location: from the address, X-Forwarded-For only behind a trusted proxy', async (t) => {
+  for (const trustProxy of [true, false]) {
+    const hub = await startTestHub({trustProxy});
+    t.teardown(() => hub.close());
+    await until(() => hub.hub.locate('8.8.8.8') !== undefined);
+    const alice = await hub.operator('alice');
+    await hub.visitor({headers: {'x-forwarded-for': '8.8.8.8'}});
+    const update = await alice.waitType('visitor.update');
+    t.equal(update.visitor.location, trustProxy ? 'United States' : 'local network', `trust-proxy ${trustProxy}`);
+  }
+  t.equal((await startTestHub({geoip: false}).then(async (h) => {
+    const located = h.hub.locate('8.8.8.8');
+    await h.close();
+    return located;
+  })), undefined, 'off with --no-geoip');
+});
