@@ -33,6 +33,8 @@ export class Chat {
   private typer: TypingSignal;
   private who: Who = load<Who>('who') ?? {};
   private socket: Socket;
+  /** An operator's invitation shown in the request form, until answered or closed. */
+  private invite?: {intro: string};
 
   constructor(
     private readonly v: View,
@@ -96,6 +98,11 @@ export class Chat {
 
   close(focus = true): void {
     if (popout) return;
+    // Closing an invitation without answering it is saying no: the operator is told.
+    if (this.invite) {
+      this.socket.send({t: 'invite.dismiss'});
+      this.endInvite();
+    }
     this.v.panel.hidden = true;
     this.v.launcher.setAttribute('aria-expanded', 'false');
     saveTab('open', false);
@@ -183,6 +190,14 @@ export class Chat {
           if (from !== to && !to.text.value) to.text.value = from.text.value;
         }
         break;
+      case 'invite':
+        // Only a visitor who is not already chatting or writing to us sees it.
+        if (this.mode === 'form' && !this.blocked && !this.invite) {
+          this.invite = {intro: this.v.request.intro.textContent ?? ''};
+          this.v.request.intro.textContent = `${String(f.name)}: ${String(f.text)}`;
+          this.open(false);
+        }
+        break;
       case 'offline.stored':
         done(f.id);
         this.mode = 'sent';
@@ -268,6 +283,7 @@ export class Chat {
     enqueue(out);
     this.socket.send(out);
     if (t === 'chat.request') {
+      this.endInvite();
       fields.text.value = '';
       this.reset('');
       this.transcript.addPending(out.id, text);
@@ -286,6 +302,11 @@ export class Chat {
     this.socket.send(out);
     this.v.input.value = '';
     this.typer.stop();
+  }
+
+  private endInvite(): void {
+    if (this.invite) this.v.request.intro.textContent = this.invite.intro;
+    this.invite = undefined;
   }
 
   private markRead(): void {

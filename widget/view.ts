@@ -21,6 +21,7 @@ const button = (cls: string, text: string, attrs: Record<string, string> = {}) =
 
 export interface Fields {
   form: HTMLFormElement;
+  intro: HTMLParagraphElement;
   name: HTMLInputElement;
   email: HTMLInputElement;
   text: HTMLTextAreaElement;
@@ -30,16 +31,17 @@ function fields(label: string, intro: string, submit: string): Fields {
   const name = el('input', {type: 'text', maxlength: '80', autocomplete: 'name'});
   const email = el('input', {type: 'email', maxlength: '200', autocomplete: 'email'});
   const text = el('textarea', {maxlength: '4000', required: ''});
+  const lead = el('p', {}, intro);
   const form = el(
     'form',
     {class: 'f', 'aria-label': label},
-    el('p', {}, intro),
+    lead,
     el('label', {}, 'Name (optional)', name),
     el('label', {}, 'E-mail (optional)', email),
     el('label', {}, 'Message', text),
     el('button', {type: 'submit', class: 'b'}, submit),
   );
-  return {form, name, email, text};
+  return {form, intro: lead, name, email, text};
 }
 
 export type View = ReturnType<typeof buildView>;

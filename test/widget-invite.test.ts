@@ -1,0 +1,61 @@
+import t from 'tap';
+import {launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
+import {startWidgetHub} from './helpers/widget-hub.js';
+
+const skip = noBrowser();
+
+t.test('an invitation in a real browser', {skip}, async (t) => {
+  const browser = await launchBrowser();
+  t.teardown(() => browser.close());
+  const hub = await startWidgetHub({operators: [{name: 'alice', displayName: 'Alice'}, {name: 'bob', displayName: 'Bob'}]});
+  t.teardown(() => hub.close());
+  const demo = `${hub.origin}/demo/`;
+
+  t.test('opens the widget with the greeting; the answer starts a chat owned by the inviting operator', async (t) => {
+    const alice = await hub.connect('alice');
+    t.teardown(() => alice.close());
+    const bob = await hub.connect('bob');
+    t.teardown(() => bob.close());
+    const context = await browser.newContext();
+    t.teardown(() => context.close());
+    const w = await watchedPage(context);
+    await w.page.goto(demo);
+    const {visitor} = await alice.waitType('visitor.update', (f) => f.visitor.page?.url === demo);
+    alice.send({t: 'visitor.invite', visitorId: visitor.id, text: 'Hello! Looking for a teapot? <b>I can help.</b>'});
+
+    const form = w.page.getByRole('form', {name: 'Start a chat'});
+    await form.getByText('Alice: Hello! Looking for a teapot? <b>I can help.</b>').waitFor();
+    t.ok(await w.page.getByRole('dialog').isVisible(), 'the widget opened by itself');
+    await form.getByLabel('Message').fill('Yes, the Brown Betty please');
+    await form.getByRole('button', {name: 'Start chat'}).click();
+
+    const accepted = await alice.waitType('invite.result', (f) => f.visitorId === visitor.id);
+    t.equal(accepted.outcome, 'accepted');
+    const msg = await alice.waitType('ev', (f) => f.e.text === 'Yes, the Brown Betty please');
+    t.match(await alice.waitType('chat.assigned', (f) => f.chatId === msg.chatId), {operator: 'alice'});
+    // The visitor's page shows the greeting as the first line of the chat, then the answer.
+    await w.page.getByRole('log').getByText('Hello! Looking for a teapot? <b>I can help.</b>').waitFor();
+    await w.page.getByRole('log').getByText('Yes, the Brown Betty please').waitFor();
+    alice.send({t: 'msg', id: 'invite-reply-0001', chatId: msg.chatId, text: 'It is in stock.'});
+    await w.page.getByRole('log').getByText('It is in stock.').waitFor();
+    t.notOk(bob.frames.some((f) => f.t === 'chat.requested'), 'nobody else was rung');
+    t.same(w.errors, []);
+  });
+
+  t.test('closing the invitation tells the operator', async (t) => {
+    const alice = await hub.connect('alice');
+    t.teardown(() => alice.close());
+    const context = await browser.newContext();
+    t.teardown(() => context.close());
+    const w = await watchedPage(context);
+    await w.page.goto(demo);
+    const {visitor} = await alice.waitType('visitor.update', (f) => f.visitor.page?.url === demo);
+    alice.send({t: 'visitor.invite', visitorId: visitor.id});
+    await w.page.getByText('Alice: Hello! Can I help you with anything?').waitFor();
+    await w.page.getByRole('button', {name: 'Minimise the chat'}).click();
+    t.match(await alice.waitType('invite.result', (f) => f.visitorId === visitor.id), {outcome: 'dismissed'});
+    await w.page.getByRole('button', {name: 'Chat with us'}).click();
+    const intro = w.page.getByRole('form', {name: 'Start a chat'}).locator('p').first();
+    t.equal(await intro.textContent(), 'Ask us anything: an operator will answer here.', 'the form is back to its own words');
+  });
+});
