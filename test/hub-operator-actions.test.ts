@@ -137,3 +137,37 @@ t.test('location: from the address, X-Forwarded-For only behind a trusted proxy'
     return located;
   })), undefined, 'off with --no-geoip');
 });
+
+t.test('canned responses: edited, shared live with every operator, personal ones stay personal, kept across a restart', async (t) => {
+  const first = await startTestHub();
+  const alice = await first.operator('alice');
+  const bob = await first.operator('bob');
+  alice.send({t: 'canned.add', shortcut: 'ship', text: 'We ship to {visitor} in 3 days', team: true});
+  const shared = await bob.waitType('canned.list', (f) => f.canned.length === 1);
+  const id = shared.canned[0].id;
+  alice.send({t: 'canned.add', shortcut: 'mine', text: 'Alice here'});
+  await alice.waitType('canned.list', (f) => f.canned.length === 2);
+  t.same(bob.of('canned.list').at(-1)!.canned.map((c: {shortcut: string}) => c.shortcut), ['ship'], 'a personal response is not offered to another operator');
+  bob.send({t: 'canned.edit', id, shortcut: 'ship', text: 'changed by bob'});
+  t.match(await bob.waitType('error'), {code: 'unknown_canned'}, 'a team response is changed by whoever added it or an admin');
+  alice.send({t: 'canned.edit', id, shortcut: 'shipping', text: 'We ship to {visitor} in 2 days'});
+  const edited = await bob.waitType('canned.list', (f) => f.canned[0]?.shortcut === 'shipping');
+  t.equal(edited.canned[0].text, 'We ship to {visitor} in 2 days');
+  await first.close();
+  const again = await startTestHub({dir: first.dir});
+  t.teardown(() => again.close());
+  again.tokens.bob = first.tokens.bob!;
+  const later = await again.operator('bob');
+  t.same(later.of('ready')[0]!.canned.map((c: {shortcut: string}) => c.shortcut), ['shipping']);
+});
+
+t.test('a visitor who chatted before is shown so (the history key depends on it)', async (t) => {
+  const {alice, visitor, chatId} = await chatting(t);
+  const visitorId = visitor.of('welcome')[0]!.visitorId;
+  t.equal(alice.of('visitor.update').at(-1)!.visitor.chatsBefore, 0, 'a first chat is not history');
+  alice.send({t: 'chat.end', chatId});
+  await visitor.waitType('chat.closed');
+  visitor.send({t: 'page', url: 'https://example.com/more', title: 'More'});
+  const update = await alice.waitType('visitor.update', (f) => f.visitor.id === visitorId && f.visitor.page?.title === 'More');
+  t.equal(update.visitor.chatsBefore, 1);
+});

@@ -1,11 +1,11 @@
-import {opChatId, type Canned, type ChatEvent, type HubToOperator, type OperatorStatus} from '../protocol/index.js';
-import {randomId} from '../lib/secrets.js';
+import {opChatId, type ChatEvent, type HubToOperator, type OperatorStatus} from '../protocol/index.js';
 import {DamagedError} from '../store/store.js';
 import type {VisitorRecord} from '../store/types.js';
 import {summaryOf} from './ring.js';
 import {HubError} from './errors.js';
 import type {Hub} from './hub.js';
 import type {OpenChat} from './model.js';
+import {cannedFor} from './canned.js';
 import {offersGone} from './transfer.js';
 
 /** Pages of one visit sent in a frame at the most (the newest); a frame must stay small. */
@@ -129,25 +129,4 @@ export async function visitorInfo(
     visit: visit && {start: visit, pages: visit.pages.length, last: visit.pages.at(-1), end: visit.end},
   };
   return {t: what, visitor: hub.sessions.visitorSummary(live), visit: visit && trim(visit)};
-}
-
-export function cannedFor(hub: Hub, me: string): Canned[] {
-  return hub.globals.canned.canned.filter((c) => !c.owner || c.owner === me);
-}
-
-export async function addCanned(hub: Hub, me: string, shortcut: string, text: string, team: boolean): Promise<void> {
-  const doc = hub.globals.canned;
-  doc.canned.push({id: randomId(), owner: team ? undefined : me, shortcut, text});
-  await hub.store.putGlobal('canned', doc);
-}
-
-export async function removeCanned(hub: Hub, me: string, id: string): Promise<void> {
-  const doc = hub.globals.canned;
-  const item = doc.canned.find((c) => c.id === id);
-  const admin = hub.sessions.operators.get(me)?.role === 'admin';
-  if (!item || (item.owner !== me && !(item.owner === undefined && admin))) {
-    throw new HubError('unknown_canned', `no canned response ${id} of yours`);
-  }
-  doc.canned = doc.canned.filter((c) => c.id !== id);
-  await hub.store.putGlobal('canned', doc);
 }

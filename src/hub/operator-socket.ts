@@ -8,7 +8,8 @@ import {serveFrames} from './frames.js';
 import type {Hub} from './hub.js';
 import type {OperatorConn} from './sessions.js';
 import {inviteVisitor} from './invite.js';
-import {addCanned, cannedFor, messageDone, opMessage, readableChat, removeCanned, setStatus, snapshot, visitorInfo} from './operator-actions.js';
+import {addCanned, editCanned, removeCanned} from './canned.js';
+import {messageDone, opMessage, readableChat, setStatus, snapshot, visitorInfo} from './operator-actions.js';
 import {declineOffer, offersGone, transferChat} from './transfer.js';
 
 /** Wires one authenticated operator socket to the model. */
@@ -120,11 +121,12 @@ async function handle(hub: Hub, conn: OperatorConn, frame: OperatorToHub, next: 
       return;
     case 'canned.add':
       await addCanned(hub, me, frame.shortcut, frame.text, frame.team ?? false);
-      conn.send({t: 'canned.list', canned: cannedFor(hub, me)});
+      return;
+    case 'canned.edit':
+      await editCanned(hub, me, frame.id, frame.shortcut, frame.text);
       return;
     case 'canned.remove':
       await removeCanned(hub, me, frame.id);
-      conn.send({t: 'canned.list', canned: cannedFor(hub, me)});
       return;
     case 'chat.transfer':
       await transferChat(hub, me, frame.chatId, frame.to, frame.note);

@@ -151,6 +151,7 @@ export class Sessions {
       since: visit?.start.start ?? v.firstSeen,
       online: live.conns.size > 0,
       chatId: v.chatId,
+      chatsBefore: v.chats.length - (v.chatId ? 1 : 0),
     };
   }
 }

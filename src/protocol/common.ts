@@ -57,6 +57,8 @@ export const visitorSummary = z.object({
   since: z.number(),
   online: z.boolean(),
   chatId: z.string().optional(),
+  /** Chats this visitor had before (ended ones): the history key shows only when there are some. */
+  chatsBefore: z.number().optional(),
 });
 export type VisitorSummary = z.infer<typeof visitorSummary>;
 
@@ -99,7 +101,10 @@ export type OfflineMessage = z.infer<typeof offlineMessage>;
 
 export const canned = z.object({
   id: z.string(),
+  /** The operator it belongs to; none for the team's. */
   owner: z.string().optional(),
+  /** Who added it (a team response may be changed by them or an admin). */
+  by: z.string().optional(),
   shortcut: z.string(),
   text: z.string(),
 });

@@ -40,6 +40,7 @@ export const operatorToHub = z.discriminatedUnion('t', [
   z.object({t: z.literal('visitor.visits'), visitorId: z.string().max(64)}),
   z.object({t: z.literal('visitor.chats'), visitorId: z.string().max(64)}),
   z.object({t: z.literal('canned.add'), shortcut: shortText.min(1), text, team: z.boolean().optional()}),
+  z.object({t: z.literal('canned.edit'), id: z.string().max(64), shortcut: shortText.min(1), text}),
   z.object({t: z.literal('canned.remove'), id: z.string().max(64)}),
   /** Offers an owned chat to another operator alone, with a note the visitor never sees. */
   z.object({t: z.literal('chat.transfer'), chatId, to: operatorName, note: shortText.optional()}),
