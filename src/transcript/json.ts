@@ -1,0 +1,63 @@
+import {chatEvent, pageView, visitSchema} from '../protocol/index.js';
+import type {ChatEvent, Visit} from '../protocol/index.js';
+import {chatRecord} from '../store/types.js';
+import type {ChatRecord} from '../store/types.js';
+import {eventsOf} from './model.js';
+import type {TranscriptInput} from './model.js';
+import {zoneOf} from './time.js';
+
+/*
+ * The JSON export, for scripts (`--format json`, one object per chat for jsonl). Unlike the text
+ * and HTML renderings it keeps the data as stored: strings are not made visible (JSON escapes
+ * control characters itself) and times are epoch milliseconds, UTC. Its shape is versioned: a
+ * field may be added in a later version 1; renaming or removing one makes it version 2.
+ *
+ * Records are copied through the keys of their schemas, in schema order: the output holds the
+ * documented fields only, in a fixed order, whatever else an object in memory may carry.
+ */
+
+export const TRANSCRIPT_JSON_VERSION = 1;
+
+export interface TranscriptJson {
+  format: 'cac-transcript';
+  version: typeof TRANSCRIPT_JSON_VERSION;
+  /** The site's domain and the time zone the text and HTML renderings use. */
+  site: {domain: string; timezone: string};
+  chat: ChatRecord;
+  /** The visitor as best known: the input's name and e-mail, else the chat's. */
+  visitor: {id?: string; name?: string; email?: string};
+  /** Every operator who took part, with the name shown for them. */
+  operators: {name: string; displayName: string}[];
+  visit: Visit | null;
+  /** In order of `seq`; operator-only (`priv`) events unless `includePrivate` was false. */
+  events: ChatEvent[];
+}
+
+/** The fields of `record` that `schema` documents, in its order; absent ones left out. */
+function pick<T extends object>(schema: {shape: object}, record: T): T {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = (record as Record<string, unknown>)[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as T;
+}
+
+export function transcriptJson(input: TranscriptInput): TranscriptJson {
+  const {chat, visit} = input;
+  const visitor = {
+    id: chat.visitorId,
+    name: input.visitor?.name ?? chat.visitorName,
+    email: input.visitor?.email ?? chat.visitorEmail,
+  };
+  return {
+    format: 'cac-transcript',
+    version: TRANSCRIPT_JSON_VERSION,
+    site: {domain: input.site?.domain ?? chat.site, timezone: zoneOf(input.site)},
+    chat: pick(chatRecord, chat),
+    visitor: pick({shape: visitor}, visitor),
+    operators: chat.operators.map((name) => ({name, displayName: input.operators?.[name] ?? name})),
+    visit: visit ? {...pick(visitSchema, visit), pages: visit.pages.map((p) => pick(pageView, p))} : null,
+    events: eventsOf(input).map((e) => pick(chatEvent, e)),
+  };
+}

@@ -1,0 +1,93 @@
+/*
+ * Line wrapping for plain-text transcripts. Mail clients and terminals show them in a fixed-width
+ * font, 78 columns being the width RFC 5322 recommends, so width is counted in terminal columns:
+ * CJK and emoji take two, combining marks none. Grapheme clusters are not joined (a ZWJ emoji
+ * sequence counts as each of its parts): that can only make a line shorter than it could be.
+ */
+
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\u200B-\u200D\u2060\uFEFF]$/u;
+// East Asian Wide and Fullwidth blocks, and emoji shown as pictures.
+const WIDE = new RegExp(
+  '^[' +
+    [
+      '\\p{Emoji_Presentation}',
+      '\\u1100-\\u115F', // Hangul Jamo
+      '\\u2E80-\\u303E\\u3041-\\u33FF\\u3400-\\u4DBF\\u4E00-\\u9FFF', // CJK, kana
+      '\\uA000-\\uA4CF\\uAC00-\\uD7A3\\uF900-\\uFAFF', // Yi, Hangul syllables, CJK compatibility
+      '\\uFE30-\\uFE4F\\uFF00-\\uFF60\\uFFE0-\\uFFE6', // CJK forms, fullwidth forms
+      '\\u{20000}-\\u{3FFFD}', // CJK extensions
+    ].join('') +
+    ']$',
+  'u',
+);
+
+/** Columns one character (code point) takes in a terminal. */
+export function charColumns(ch: string): number {
+  if (ZERO_WIDTH.test(ch)) return 0;
+  return WIDE.test(ch) ? 2 : 1;
+}
+
+/** Columns a string takes in a terminal. */
+export function columns(text: string): number {
+  let n = 0;
+  for (const ch of text) n += charColumns(ch);
+  return n;
+}
+
+/** Splits a word too long for any line into pieces of at most `room` columns; nothing is lost. */
+function cut(word: string, room: number): string[] {
+  const pieces: string[] = [];
+  let piece = '';
+  let used = 0;
+  for (const ch of word) {
+    const w = charColumns(ch);
+    if (used + w > room && piece !== '') {
+      pieces.push(piece);
+      piece = '';
+      used = 0;
+    }
+    piece += ch;
+    used += w;
+  }
+  pieces.push(piece);
+  return pieces;
+}
+
+/**
+ * Wraps `text` to `width` columns at spaces. The lines after the first (continuations, and the
+ * lines of a multi-line message) start with `indent`, so each entry stays one visual block. A
+ * word longer than a line (a long URL) is cut, not hyphenated: joined again, it is complete.
+ */
+export function wrap(text: string, width: number, indent = ''): string[] {
+  const out: string[] = [];
+  const room = () => Math.max(1, width - (out.length === 0 ? 0 : columns(indent)));
+  const flush = (line: string) => out.push(((out.length === 0 ? '' : indent) + line).trimEnd());
+  for (const paragraph of text.split('\n')) {
+    let line = '';
+    for (const word of paragraph.split(/( +)/)) {
+      if (word === '') continue;
+      if (columns(line) + columns(word) <= room()) {
+        line += word;
+        continue;
+      }
+      const next = word.trimStart();
+      if (columns(next) <= width - columns(indent)) {
+        // Spaces at the end of a line are dropped with the break they stand for.
+        if (line.trim() !== '') flush(line);
+        line = next;
+      } else {
+        // It has to be cut anyway: start it here rather than leave this line short.
+        line += word;
+      }
+      while (columns(line) > room()) {
+        const [first, ...rest] = cut(line, room());
+        // One character wider than the whole line: it can only stand alone, as it is.
+        if (rest.length === 0) break;
+        flush(first!);
+        line = rest.join('');
+      }
+    }
+    flush(line);
+  }
+  return out;
+}
