@@ -171,3 +171,23 @@ t.test('a visitor who chatted before is shown so (the history key depends on it)
   const update = await alice.waitType('visitor.update', (f) => f.visitor.id === visitorId && f.visitor.page?.title === 'More');
   t.equal(update.visitor.chatsBefore, 1);
 });
+
+t.test('a chat exported for a transcript: record, every event with operator notes, the visit, the site clock', async (t) => {
+  const {hub, alice, visitor, chatId} = await chatting(t, {operators: ['alice', 'bob']});
+  const bob = await hub.operator('bob');
+  visitor.send({t: 'msg', id: visitor.nextId(), text: '<script>alert(1)</script>'});
+  await alice.waitType('ev', (f) => f.e.text === '<script>alert(1)</script>');
+  alice.send({t: 'chat.leave', chatId});
+  await bob.waitType('chat.requested', (f) => f.chat.id === chatId);
+  bob.send({t: 'chat.export', chatId});
+  const exported = await bob.waitType('chat.export');
+  t.match(exported.chat, {id: chatId, site: 'example.com', operators: ['alice']});
+  t.same(exported.events.map((e: {kind: string}) => e.kind), ['msg', 'join', 'msg', 'leave'], 'operator-only events too');
+  t.same(exported.site, {domain: 'example.com', timezone: 'Europe/London'});
+  t.same(exported.visit.pages.map((p: {title: string}) => p.title), ['Home']);
+  t.same(exported.operators, {alice: 'alice'});
+  const stranger = await startTestHub({sites: ['other.example']});
+  t.teardown(() => stranger.close());
+  bob.send({t: 'chat.export', chatId: 'no-such-chat'});
+  t.match(await bob.waitType('error', (f) => f.ref === 'no-such-chat'), {code: 'unknown_chat'});
+});

@@ -38,6 +38,25 @@ export async function setStatus(hub: Hub, me: string, status: OperatorStatus): P
   if (status !== 'online') await offersGone(hub, me);
 }
 
+/** A chat with everything a transcript of it needs. */
+export async function exportChat(hub: Hub, me: string, chatId: string): Promise<HubToOperator> {
+  const {chat} = await readableChat(hub, me, chatId);
+  const events = await hub.chats.events(chatId);
+  const site = hub.sessions.findSite(chat.site);
+  // The visit the chat happened in; a visitor's visits are read newest first, and it is recent.
+  const visits = chat.visitorId && chat.visitId ? await hub.store.visits(chat.visitorId, 200).catch(() => []) : [];
+  const visit = visits.find((v) => v.id === chat.visitId);
+  const names = new Set([...chat.operators, ...(chat.members ?? [])]);
+  return {
+    t: 'chat.export',
+    chat,
+    events,
+    site: {domain: chat.site, timezone: site?.timezone ?? 'UTC'},
+    visit: visit && {...visit, pages: visit.pages.slice(-MAX_PAGES_SENT)},
+    operators: Object.fromEntries([...names].map((n) => [n, hub.sessions.displayName(n)])),
+  };
+}
+
 /** A left message was answered: it goes, for every operator. */
 export async function messageDone(hub: Hub, me: string, id: string): Promise<void> {
   const doc = hub.globals.messages;

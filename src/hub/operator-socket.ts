@@ -9,7 +9,7 @@ import type {Hub} from './hub.js';
 import type {OperatorConn} from './sessions.js';
 import {inviteVisitor} from './invite.js';
 import {addCanned, editCanned, removeCanned} from './canned.js';
-import {messageDone, opMessage, readableChat, setStatus, snapshot, visitorInfo} from './operator-actions.js';
+import {exportChat, messageDone, opMessage, readableChat, setStatus, snapshot, visitorInfo} from './operator-actions.js';
 import {declineOffer, offersGone, transferChat} from './transfer.js';
 
 /** Wires one authenticated operator socket to the model. */
@@ -136,6 +136,9 @@ async function handle(hub: Hub, conn: OperatorConn, frame: OperatorToHub, next: 
       return;
     case 'visitor.invite':
       inviteVisitor(hub, me, frame.visitorId, frame.text);
+      return;
+    case 'chat.export':
+      conn.send(await exportChat(hub, me, frame.chatId));
       return;
     case 'message.done':
       await messageDone(hub, me, frame.id);

@@ -110,6 +110,28 @@ export const canned = z.object({
 });
 export type Canned = z.infer<typeof canned>;
 
+/** A chat without its events: small, and rewritten only when the chat itself changes. */
+export const chatRecord = z.object({
+  id: z.string(),
+  kind: z.enum(['visitor', 'op']),
+  site: z.string(),
+  visitorId: z.string().optional(),
+  visitId: z.string().optional(),
+  visitorName: z.string().optional(),
+  visitorEmail: z.string().optional(),
+  /** Operator-to-operator chats: the two operators. */
+  members: z.array(z.string()).optional(),
+  state: chatState,
+  owner: z.string().optional(),
+  /** Every operator who ever took part, for history and transcripts. */
+  operators: z.array(z.string()),
+  requestedAt: z.number(),
+  endedAt: z.number().optional(),
+  /** The visitor's first message, shown in the request popup and lists. */
+  firstText: z.string().optional(),
+  /** Being transferred: offered to `to` alone until `until` (ms), by `from`, with a note. */
+  offer: z.object({to: z.string(), from: z.string(), note: z.string().optional(), until: z.number()}).optional(),
+});
 /** The id of the operator-to-operator conversation between two operators (order-free). */
 export function opChatId(a: string, b: string): string {
   return ['op', ...[a, b].sort()].join('~');

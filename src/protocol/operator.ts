@@ -3,6 +3,7 @@ import {
   canned,
   chatEvent,
   chatId,
+  chatRecord,
   chatSummary,
   clientId,
   offlineMessage,
@@ -48,6 +49,8 @@ export const operatorToHub = z.discriminatedUnion('t', [
   z.object({t: z.literal('chat.decline'), chatId}),
   /** Opens a browsing visitor's widget with my greeting. */
   z.object({t: z.literal('visitor.invite'), visitorId: z.string().max(64), text: shortText.optional()}),
+  /** Everything a transcript of the chat is made of (save, copy, e-mail). */
+  z.object({t: z.literal('chat.export'), chatId}),
   /** A left message is answered: it disappears for every operator. */
   z.object({t: z.literal('message.done'), id: z.string().max(64)}),
   z.object({t: z.literal('ping')}),
@@ -124,6 +127,15 @@ export const hubToOperator = z.discriminatedUnion('t', [
   /** What became of my invitation. */
   z.object({t: z.literal('invite.result'), visitorId: z.string(), outcome: z.enum(['accepted', 'dismissed'])}),
   z.object({t: z.literal('message.done'), id: z.string()}),
+  /** A chat as a transcript needs it: its record, every event (operator notes too), the visit. */
+  z.object({
+    t: z.literal('chat.export'),
+    chat: chatRecord,
+    events: z.array(chatEvent),
+    site: z.object({domain: z.string(), timezone: z.string()}),
+    visit: visitSchema.optional(),
+    operators: z.record(z.string(), z.string()),
+  }),
   errorFrame,
   z.object({t: z.literal('pong')}),
 ]);

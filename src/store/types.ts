@@ -1,5 +1,5 @@
 import {z} from 'zod';
-import {canned, chatEvent, chatState, offlineMessage, operatorStatus, pageView, visitSchema} from '../protocol/index.js';
+import {canned, chatEvent, chatRecord, offlineMessage, operatorStatus, pageView, visitSchema} from '../protocol/index.js';
 import type {Canned, ChatEvent, OfflineMessage, PageView, Visit} from '../protocol/index.js';
 
 /*
@@ -45,28 +45,7 @@ export const blockRecord = z.object({
 });
 export type BlockRecord = z.infer<typeof blockRecord>;
 
-/** A chat without its events: small, and rewritten only when the chat itself changes. */
-export const chatRecord = z.object({
-  id: z.string(),
-  kind: z.enum(['visitor', 'op']),
-  site: z.string(),
-  visitorId: z.string().optional(),
-  visitId: z.string().optional(),
-  visitorName: z.string().optional(),
-  visitorEmail: z.string().optional(),
-  /** Operator-to-operator chats: the two operators. */
-  members: z.array(z.string()).optional(),
-  state: chatState,
-  owner: z.string().optional(),
-  /** Every operator who ever took part, for history and transcripts. */
-  operators: z.array(z.string()),
-  requestedAt: z.number(),
-  endedAt: z.number().optional(),
-  /** The visitor's first message, shown in the request popup and lists. */
-  firstText: z.string().optional(),
-  /** Being transferred: offered to `to` alone until `until` (ms), by `from`, with a note. */
-  offer: z.object({to: z.string(), from: z.string(), note: z.string().optional(), until: z.number()}).optional(),
-});
+export {chatRecord};
 export type ChatRecord = z.infer<typeof chatRecord>;
 
 /** A chat as read back: its record and the number of its last event. */
