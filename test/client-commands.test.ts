@@ -2,7 +2,7 @@ import t from 'tap';
 import type {Key} from 'ink';
 import type {OperatorToHub} from '../src/protocol/index.js';
 import {run, type Effects} from '../src/client/commands.js';
-import {isF1, keyToCommand, type Command} from '../src/client/keymap.js';
+import {BINDINGS, isF1, keyToCommand, type Command} from '../src/client/keymap.js';
 import {reducer, initialState, type Action, type State} from '../src/client/reducer.js';
 import {defaultSettings, type Settings} from '../src/client/state.js';
 
@@ -300,4 +300,25 @@ t.test('/details in an operator chat says what it is for', async (t) => {
   h.fx.dispatch({type: 'openOpChat', peer: 'bob', chatId: 'op~alice~bob'});
   h.do({c: 'details'});
   t.match(h.state.notice, /visit details are for visitor chats/);
+});
+
+t.test('the help scrolls where it does not fit, and not past its last page', async (t) => {
+  const h = harness({...initialState('h', 'alice', defaultSettings, NOW), size: {cols: 80, rows: 14}});
+  // 14 rows: 11 above the key bar, a title, so 10 rows of help at a time.
+  const last = BINDINGS.filter((b) => !b.shown).length - 10;
+  h.do({c: 'help'}, {c: 'down'}, {c: 'down'});
+  t.same(h.state.overlay, {kind: 'help', top: 2});
+  h.do({c: 'up'}, {c: 'up'}, {c: 'up'});
+  t.same(h.state.overlay, {kind: 'help', top: 0});
+  h.do({c: 'scroll', pages: -1});
+  t.same(h.state.overlay, {kind: 'help', top: Math.min(last, 9)}, 'PgDn: a page on, keeping a row');
+  h.do({c: 'scroll', pages: -1}, {c: 'scroll', pages: -1}, {c: 'down'});
+  t.same(h.state.overlay, {kind: 'help', top: last});
+  h.do({c: 'scroll', pages: 1});
+  t.same(h.state.overlay, {kind: 'help', top: last - 9});
+  h.do({c: 'escape'});
+  t.notOk(h.state.overlay);
+  const roomy = harness();
+  roomy.do({c: 'help'}, {c: 'down'});
+  t.same(roomy.state.overlay, {kind: 'help', top: 0}, 'at 80x24 it all fits: nothing to scroll');
 });

@@ -1,4 +1,5 @@
 import {render} from 'ink-testing-library';
+import stringWidth from 'string-width';
 import t from 'tap';
 import type {ChatSummary, OperatorSummary, VisitorSummary} from '../src/protocol/index.js';
 import {ChatList} from '../src/client/components/ChatList.js';
@@ -14,6 +15,7 @@ import {Screen} from '../src/client/components/Screen.js';
 import {StatusLine} from '../src/client/components/StatusLine.js';
 import {Tabs} from '../src/client/components/Tabs.js';
 import {VisitorList} from '../src/client/components/VisitorList.js';
+import {helpRows} from '../src/client/help.js';
 import {BINDINGS} from '../src/client/keymap.js';
 import {reducer, initialState} from '../src/client/reducer.js';
 import {defaultSettings, type Pane} from '../src/client/state.js';
@@ -212,4 +214,76 @@ t.test('a visitor pane shows the visit by itself, and in full when asked', async
   t.match(full, /Page 11 {2}https:\/\/example\.com\/11/, 'the latest page is shown');
   t.notMatch(full, /Page 5 /, 'the oldest make room');
   t.match(full, /typing this/, 'the message line is still there');
+});
+
+const cells = (text: string) => stringWidth(text);
+const NAME = '田中さん😀';
+const QUESTION = 'こんにちは、配送について質問があります。東京まで何日かかりますか？😀';
+
+t.test('wide names and messages are cut and wrapped by cells, not by characters', async (t) => {
+  const list = frame(<VisitorList visitors={[visitor(1, {name: NAME.repeat(4), location: '東京'})]} selected={0} focused height={3} width={24} now={NOW} />);
+  t.ok(list.split('\n').every((l) => cells(l) <= 24), 'the visitor list');
+  t.match(list, /1s 田中さん😀田中さん…/);
+  const chats = frame(<ChatList chats={[{id: 'a', kind: 'visitor', site: 'example.com', state: 'waiting', requestedAt: NOW, lastSeq: 1}]} titles={{a: NAME}} me="alice" selected={0} focused height={3} width={20} now={NOW} />);
+  t.ok(chats.split('\n').every((l) => cells(l) <= 20), 'the chat list');
+  const events = [{seq: 1, at: NOW, kind: 'msg' as const, from: 'visitor' as const, name: NAME, text: QUESTION}];
+  const chatPane = frame(<ChatPane pane={pane({events, pending: [], draft: QUESTION.repeat(2), typing: {preview: QUESTION}})} title={NAME} me="Alice" width={30} height={10} focused sneakPreview />);
+  t.ok(chatPane.split('\n').every((l) => cells(l) <= 30), 'the chat pane, its typing line and its message line');
+  t.ok(chatPane.replace(/\n\s*/g, '').includes(`${NAME}: ${QUESTION}`), 'the message, whole over several lines');
+  const tabs = frame(<Tabs tabs={Array.from({length: 6}, (_, i) => ({title: `${NAME}${i}`, unread: i, closed: false}))} active={5} width={40} />);
+  t.ok(cells(tabs) <= 40, 'tabs');
+  t.match(tabs, /6 田中さん😀5 \(5\)/, 'the active tab stays in view');
+  t.notMatch(tabs, / 1 田中/, 'the first tabs make room for it');
+  const popup = frame(<Popup visitor={NAME.repeat(5)} site="example.com" firstText={QUESTION} more={3} width={40} />);
+  t.ok(popup.split('\n').every((l) => cells(l) <= 40), 'the popup');
+  t.match(popup, /…\s+\(\+3 more\)/, 'the count of more requests stays');
+  const status = frame(<StatusLine conn={{status: 'connected'}} myName="alice" hub="h" notice={`Offline message from ${NAME}: ${QUESTION}`} now={NOW} width={60} />);
+  t.ok(cells(status) <= 60);
+  t.match(status, /…$/);
+  const confirm = frame(<Confirm question={`Send ${QUESTION} as a link? (y/N)`} width={40} />);
+  t.equal(cells(confirm), 40);
+  const options = frame(<OptionsScreen settings={{...defaultSettings, saveFolder: `/srv/${QUESTION}`}} index={4} width={50} />);
+  t.ok(options.split('\n').every((l) => cells(l) <= 50), 'a wide save folder');
+  const editing = frame(<OptionsScreen settings={defaultSettings} index={4} editing={{text: `/srv/${QUESTION}`, cursor: 3}} width={50} />);
+  t.ok(editing.split('\n').every((l) => cells(l) <= 50), 'and while it is typed');
+});
+
+t.test('the key bar shows whole keys only; the help scrolls where it does not fit', async (t) => {
+  const bar = frame(<KeyBar bindings={BINDINGS.filter((b) => b.where.includes('pane'))} width={40} />);
+  t.equal(bar.trimEnd(), 'Tab/S-Tab move  Enter send', 'a key that does not fit whole is left out');
+  // At 80 columns every row is whole: no description and no slash command is cut.
+  for (const [i, row] of helpRows(BINDINGS, 80).entries()) {
+    const b = BINDINGS[i]!;
+    t.ok(row.includes(b.what) && (!b.slash || row.includes(`[${b.slash}]`)), `help row for ${b.keys} fits 80 columns`);
+  }
+  const narrow = helpRows(BINDINGS, 50);
+  t.ok(narrow.every((row) => cells(row) <= 50));
+  t.ok(narrow.some((row) => row.endsWith('[/status online|away|offline]')), 'a narrow help cuts the description, not the command');
+  const scrolled = frame(<HelpOverlay width={80} height={8} top={3} />);
+  t.match(scrolled, /Up\/Down: more \(4-10 of \d+\)/);
+  t.match(scrolled, new RegExp(BINDINGS[3]!.what.replace(/[()]/g, '\\$&')));
+  t.notMatch(scrolled, /start chatting/);
+  const past = frame(<HelpOverlay width={80} height={8} top={99} />);
+  t.match(past, new RegExp(`of ${BINDINGS.length}\\)`));
+  t.match(past, /yes to a question/, 'scrolled past the end: the last page');
+});
+
+t.test('Screen at 80x24 with a Japanese visitor: every row fits', async (t) => {
+  let s = {...initialState('http://hub', 'alice', defaultSettings, NOW), size: {cols: 80, rows: 24}};
+  s = reducer(s, {type: 'hub', frame: {t: 'ready', me: {name: 'alice', displayName: 'Alice', status: 'online', connected: true}, hub: 'cac', operators: [], visitors: [visitor(1, {name: NAME})], chats: [], messages: [], canned: []}});
+  s = reducer(s, {type: 'conn', status: 'connected'});
+  s = reducer(s, {type: 'hub', frame: {t: 'chat.requested', chat: {id: 'c1', kind: 'visitor', site: 'example.com', visitorId: visitor(1).id, visitorName: NAME, state: 'waiting', requestedAt: NOW, firstText: QUESTION, lastSeq: 1}}});
+  const waiting = frame(<Screen state={s} />);
+  t.ok(waiting.split('\n').every((l) => cells(l) <= 80), 'with the popup');
+  s = reducer(s, {type: 'hub', frame: {t: 'chat.assigned', chatId: 'c1', operator: 'alice'}});
+  s = reducer(s, {type: 'hub', frame: {t: 'ev', chatId: 'c1', e: {seq: 2, at: NOW, kind: 'msg', from: 'visitor', name: NAME, text: QUESTION.repeat(3)}}});
+  const chatting = frame(<Screen state={s} />);
+  t.ok(chatting.split('\n').every((l) => cells(l) <= 80), 'with the chat');
+  t.ok(chatting.split('\n').length <= 23);
+  t.match(chatting, /mine 田中さん😀/);
+  const help = frame(<Screen state={{...s, overlay: {kind: 'help'}}} />);
+  const shown = BINDINGS.filter((b) => !b.shown);
+  t.ok(shown.length >= BINDINGS.length - 1);
+  for (const b of shown) t.ok(help.includes(b.what), `the help at 80x24 shows ${b.keys}: ${b.what}`);
+  t.notMatch(help, /Up\/Down: more/, 'all of it, without scrolling');
 });

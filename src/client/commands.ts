@@ -1,9 +1,10 @@
 import {opChatId, type OperatorStatus, type OperatorToHub} from '../protocol/index.js';
-import type {Command} from './keymap.js';
+import {slashBinding, slashCommand, type Command} from './keymap.js';
 import {edit, line, type Edit} from './line-edit.js';
 import {activePane, chatRows, operatorRows} from './selectors.js';
 import type {Action, Pane, Settings, State} from './state.js';
 import {OPTIONS, toggleOption} from './options.js';
+import {helpTop, mainRows} from './help.js';
 
 /** What commands may do outside the reducer; the app wires the real ones, tests fakes. */
 export interface Effects {
@@ -82,43 +83,15 @@ function sendText(state: State, fx: Effects, chatId: string, text: string): void
   }
 }
 
-/** Slash commands: every key action also has one, for terminals where a key does not arrive. */
+/**
+ * Slash commands: every key action also has one, for terminals where a key does not arrive. They
+ * are read from the key table like the keys: `/leave` runs what Alt+L runs.
+ */
 export function slash(state: State, fx: Effects, line: string): void {
   const [word = '', ...rest] = line.slice(1).split(/\s+/);
-  const arg = rest.join(' ');
-  switch (word) {
-    case 'leave':
-    case 'end':
-    case 'block':
-    case 'close':
-    case 'help':
-    case 'options':
-    case 'quit':
-    case 'details':
-      run(state, {c: word === 'options' ? 'options' : word}, fx);
-      return;
-    case 'status': {
-      const status = STATUSES.find((s) => s === arg || s.replace('line', '-line') === arg);
-      if (status) send(fx, {t: 'status', status});
-      else fx.dispatch({type: 'notice', text: 'usage: /status online|away|offline'});
-      return;
-    }
-    case 'link':
-      if (arg) withOwnChat(state, fx, (chatId) => send(fx, {t: 'link.send', id: fx.newId(), chatId, url: arg}));
-      else fx.dispatch({type: 'notice', text: 'usage: /link URL'});
-      return;
-    case 'msg': {
-      const [to = '', ...words] = rest;
-      const text = words.join(' ');
-      if (!to || !text) return fx.dispatch({type: 'notice', text: 'usage: /msg OPERATOR text'});
-      const id = fx.newId();
-      fx.dispatch({type: 'sending', chatId: opChatId(state.myName, to), id, text, peer: to});
-      send(fx, {t: 'op.msg', id, to, text});
-      return;
-    }
-    default:
-      fx.dispatch({type: 'notice', text: `unknown command /${word}: F1 lists them`});
-  }
+  const binding = slashBinding(word);
+  if (!binding) return fx.dispatch({type: 'notice', text: `unknown command /${word}: F1 lists them`});
+  run(state, slashCommand(binding, rest.join(' ')), fx);
 }
 
 function enter(state: State, fx: Effects): void {
@@ -136,92 +109,118 @@ function enter(state: State, fx: Effects): void {
   }
 }
 
+type Handler<C extends Command['c']> = (state: State, command: Extract<Command, {c: C}>, fx: Effects) => void;
+
+/** What each command does: a command of the key table without a handler here does not compile. */
+const HANDLERS: {[C in Command['c']]: Handler<C>} = {
+  focusNext: (_state, _command, fx) => fx.dispatch({type: 'focusStep', dir: 1}),
+  focusPrev: (_state, _command, fx) => fx.dispatch({type: 'focusStep', dir: -1}),
+  pane: (_state, command, fx) => fx.dispatch({type: 'pane', index: command.index}),
+  paneNext: (_state, _command, fx) => fx.dispatch({type: 'paneStep', dir: 1}),
+  panePrev: (_state, _command, fx) => fx.dispatch({type: 'paneStep', dir: -1}),
+  enter: (state, _command, fx) => (state.overlay?.kind === 'options' ? options(state, fx) : enter(state, fx)),
+  escape(state, _command, fx) {
+    if (state.overlay?.kind === 'options' && state.overlay.editing) {
+      return fx.dispatch({type: 'overlay', overlay: {kind: 'options', index: state.overlay.index}});
+    }
+    if (state.overlay) return fx.dispatch({type: 'overlay'});
+    if (state.popups.length > 0) return fx.dispatch({type: 'popupDismiss'});
+    return fx.dispatch({type: 'notice'});
+  },
+  help: (_state, _command, fx) => fx.dispatch({type: 'overlay', overlay: {kind: 'help'}}),
+  options: (_state, _command, fx) => fx.dispatch({type: 'overlay', overlay: {kind: 'options', index: 0}}),
+  leave: (state, _command, fx) => withOwnChat(state, fx, (chatId) => send(fx, {t: 'chat.leave', chatId})),
+  end: (state, _command, fx) => withOwnChat(state, fx, (chatId) => send(fx, {t: 'chat.end', chatId})),
+  block: (state, _command, fx) =>
+    withOwnChat(state, fx, (chatId) =>
+      fx.dispatch({type: 'overlay', overlay: {kind: 'confirm', what: 'block', chatId, question: 'Block this visitor for the rest of the day? (y/N)'}}),
+    ),
+  close(state, _command, fx) {
+    const pane = activePane(state);
+    if (!pane) return;
+    if (ownedActive(state)) send(fx, {t: 'chat.leave', chatId: pane.chatId});
+    fx.dispatch({type: 'closePane', chatId: pane.chatId});
+  },
+  status(state, _command, fx) {
+    const now = state.me?.status ?? 'online';
+    send(fx, {t: 'status', status: STATUSES[(STATUSES.indexOf(now) + 1) % STATUSES.length]!});
+  },
+  setStatus(_state, command, fx) {
+    const status = STATUSES.find((s) => s === command.status || s.replace('line', '-line') === command.status);
+    if (status) send(fx, {t: 'status', status});
+    else fx.dispatch({type: 'notice', text: 'usage: /status online|away|offline'});
+  },
+  operators: (_state, _command, fx) => fx.dispatch({type: 'focus', focus: 'operators'}),
+  msg(state, {to, text}, fx) {
+    if (!to || !text) return fx.dispatch({type: 'notice', text: 'usage: /msg OPERATOR text'});
+    const id = fx.newId();
+    fx.dispatch({type: 'sending', chatId: opChatId(state.myName, to), id, text, peer: to});
+    send(fx, {t: 'op.msg', id, to, text});
+  },
+  scroll(state, command, fx) {
+    if (state.overlay?.kind === 'help') return scrollHelp(state, state.overlay.top, -command.pages * (mainRows(state.size.rows) - 2), fx);
+    fx.dispatch({type: 'scroll', pages: command.pages});
+  },
+  up: (state, _command, fx) => move(state, -1, fx),
+  down: (state, _command, fx) => move(state, 1, fx),
+  quit(state, _command, fx) {
+    if (openChatsCount(state) === 0) return fx.dispatch({type: 'quit'});
+    fx.dispatch({type: 'overlay', overlay: {kind: 'confirm', what: 'quit', question: `Quit with ${openChatsCount(state)} chat(s) open? (y/N)`}});
+  },
+  answer(state, command, fx) {
+    fx.dispatch({type: 'overlay'});
+    if (state.overlay?.kind === 'confirm' && state.overlay.what === 'link') {
+      const {chatId = '', text = '', url = ''} = state.overlay;
+      sendText(state, fx, chatId, text);
+      if (command.yes) send(fx, {t: 'link.send', id: fx.newId(), chatId, url});
+      return;
+    }
+    if (!command.yes || state.overlay?.kind !== 'confirm') return;
+    if (state.overlay.what === 'quit') return fx.dispatch({type: 'quit'});
+    if (state.overlay.what === 'block' && state.overlay.chatId) send(fx, {t: 'chat.block', chatId: state.overlay.chatId});
+  },
+  type(state, command, fx) {
+    const pane = activePane(state);
+    if (state.overlay?.kind === 'options') return editOption(state, {op: 'insert', text: command.text}, fx);
+    if (pane && pane.kind === 'visitor' && !pane.closed && !pane.draft) fx.send({t: 'typing', chatId: pane.chatId, typing: true});
+    editDraft(pane, {op: 'insert', text: command.text}, fx);
+  },
+  edit(state, command, fx) {
+    if (state.overlay?.kind === 'options') return editOption(state, command.edit, fx);
+    editDraft(activePane(state), command.edit, fx);
+  },
+  details(state, _command, fx) {
+    const pane = activePane(state);
+    const visitorId = pane?.kind === 'visitor' ? state.chats[pane.chatId]?.visitorId : undefined;
+    if (!visitorId) return fx.dispatch({type: 'notice', text: 'visit details are for visitor chats'});
+    // Opening asks the hub afresh, so the page list is never stale.
+    if (!pane!.showDetails) fx.send({t: 'visitor.details', visitorId});
+    fx.dispatch({type: 'toggleDetails'});
+  },
+  // The address is typed after it; Enter sends it through the /link command.
+  linkPrompt: (state, _command, fx) => withOwnChat(state, fx, () => fx.dispatch({type: 'draft', text: '/link '})),
+  link(state, {url}, fx) {
+    if (url) withOwnChat(state, fx, (chatId) => send(fx, {t: 'link.send', id: fx.newId(), chatId, url}));
+    else fx.dispatch({type: 'notice', text: 'usage: /link URL'});
+  },
+};
+
+function scrollHelp(state: State, top: number | undefined, by: number, fx: Effects): void {
+  fx.dispatch({type: 'overlay', overlay: {kind: 'help', top: helpTop(state, (top ?? 0) + by)}});
+}
+
+function move(state: State, by: 1 | -1, fx: Effects): void {
+  if (state.overlay?.kind === 'help') return scrollHelp(state, state.overlay.top, by, fx);
+  if (state.overlay?.kind === 'options') {
+    const index = Math.max(0, Math.min(OPTIONS.length - 1, state.overlay.index + by));
+    return fx.dispatch({type: 'overlay', overlay: {kind: 'options', index}});
+  }
+  fx.dispatch({type: 'select', delta: by});
+}
+
 /** Carries out one command against the current state. */
 export function run(state: State, command: Command, fx: Effects): void {
-  const pane = activePane(state);
-  switch (command.c) {
-    case 'focusNext':
-    case 'focusPrev':
-      return fx.dispatch({type: 'focusStep', dir: command.c === 'focusNext' ? 1 : -1});
-    case 'pane':
-      return fx.dispatch({type: 'pane', index: command.index});
-    case 'paneNext':
-    case 'panePrev':
-      return fx.dispatch({type: 'paneStep', dir: command.c === 'paneNext' ? 1 : -1});
-    case 'enter':
-      if (state.overlay?.kind === 'options') return options(state, fx);
-      return enter(state, fx);
-    case 'escape':
-      if (state.overlay?.kind === 'options' && state.overlay.editing) {
-        return fx.dispatch({type: 'overlay', overlay: {kind: 'options', index: state.overlay.index}});
-      }
-      if (state.overlay) return fx.dispatch({type: 'overlay'});
-      if (state.popups.length > 0) return fx.dispatch({type: 'popupDismiss'});
-      return fx.dispatch({type: 'notice'});
-    case 'help':
-      return fx.dispatch({type: 'overlay', overlay: {kind: 'help'}});
-    case 'options':
-      return fx.dispatch({type: 'overlay', overlay: {kind: 'options', index: 0}});
-    case 'leave':
-      return withOwnChat(state, fx, (chatId) => send(fx, {t: 'chat.leave', chatId}));
-    case 'end':
-      return withOwnChat(state, fx, (chatId) => send(fx, {t: 'chat.end', chatId}));
-    case 'block':
-      return withOwnChat(state, fx, (chatId) =>
-        fx.dispatch({type: 'overlay', overlay: {kind: 'confirm', what: 'block', chatId, question: 'Block this visitor for the rest of the day? (y/N)'}}),
-      );
-    case 'close':
-      if (!pane) return;
-      if (ownedActive(state)) send(fx, {t: 'chat.leave', chatId: pane.chatId});
-      return fx.dispatch({type: 'closePane', chatId: pane.chatId});
-    case 'status': {
-      const now = state.me?.status ?? 'online';
-      return send(fx, {t: 'status', status: STATUSES[(STATUSES.indexOf(now) + 1) % STATUSES.length]!});
-    }
-    case 'operators':
-      return fx.dispatch({type: 'focus', focus: 'operators'});
-    case 'scroll':
-      return fx.dispatch({type: 'scroll', pages: command.pages});
-    case 'up':
-    case 'down':
-      if (state.overlay?.kind === 'options') {
-        const index = Math.max(0, Math.min(OPTIONS.length - 1, state.overlay.index + (command.c === 'up' ? -1 : 1)));
-        return fx.dispatch({type: 'overlay', overlay: {kind: 'options', index}});
-      }
-      return fx.dispatch({type: 'select', delta: command.c === 'up' ? -1 : 1});
-    case 'quit':
-      if (openChatsCount(state) === 0) return fx.dispatch({type: 'quit'});
-      return fx.dispatch({type: 'overlay', overlay: {kind: 'confirm', what: 'quit', question: `Quit with ${openChatsCount(state)} chat(s) open? (y/N)`}});
-    case 'answer':
-      fx.dispatch({type: 'overlay'});
-      if (state.overlay?.kind === 'confirm' && state.overlay.what === 'link') {
-        const {chatId = '', text = '', url = ''} = state.overlay;
-        sendText(state, fx, chatId, text);
-        if (command.yes) send(fx, {t: 'link.send', id: fx.newId(), chatId, url});
-        return;
-      }
-      if (!command.yes || state.overlay?.kind !== 'confirm') return;
-      if (state.overlay.what === 'quit') return fx.dispatch({type: 'quit'});
-      if (state.overlay.what === 'block' && state.overlay.chatId) send(fx, {t: 'chat.block', chatId: state.overlay.chatId});
-      return;
-    case 'type':
-      if (state.overlay?.kind === 'options') return editOption(state, {op: 'insert', text: command.text}, fx);
-      if (pane && pane.kind === 'visitor' && !pane.closed && !pane.draft) fx.send({t: 'typing', chatId: pane.chatId, typing: true});
-      return editDraft(pane, {op: 'insert', text: command.text}, fx);
-    case 'edit':
-      if (state.overlay?.kind === 'options') return editOption(state, command.edit, fx);
-      return editDraft(pane, command.edit, fx);
-    case 'details': {
-      const visitorId = pane?.kind === 'visitor' ? state.chats[pane.chatId]?.visitorId : undefined;
-      if (!visitorId) return fx.dispatch({type: 'notice', text: 'visit details are for visitor chats'});
-      // Opening asks the hub afresh, so the page list is never stale.
-      if (!pane!.showDetails) fx.send({t: 'visitor.details', visitorId});
-      return fx.dispatch({type: 'toggleDetails'});
-    }
-    case 'linkPrompt':
-      // The address is typed after it; Enter sends it through the /link command.
-      return withOwnChat(state, fx, () => fx.dispatch({type: 'draft', text: '/link '}));
-  }
+  (HANDLERS[command.c] as Handler<Command['c']>)(state, command, fx);
 }
 
 function editDraft(pane: Pane | undefined, change: Edit, fx: Effects): void {

@@ -1,6 +1,9 @@
 import type {ChatEvent} from '../protocol/index.js';
 import {clean} from './sanitize.js';
 import type {Pane} from './state.js';
+import {wrap} from './text.js';
+
+export {wrap} from './text.js';
 
 /** One screen line of a chat pane. */
 export interface Line {
@@ -11,33 +14,6 @@ export interface Line {
 export function clock(at: number): string {
   const d = new Date(at);
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-}
-
-/**
- * Wraps text at spaces to `width` columns, the lines after the first to `rest` (they get an
- * indent); words longer than a line are cut. Counts code points: chat text is mostly narrow.
- */
-export function wrap(text: string, width: number, rest = width): string[] {
-  const out: string[] = [];
-  const room = () => Math.max(1, out.length === 0 ? width : rest);
-  for (const paragraph of text.split('\n')) {
-    let line = '';
-    for (const word of paragraph.split(/(\s+)/)) {
-      if ([...line].length + [...word].length <= room()) {
-        line += word;
-        continue;
-      }
-      if (line.trim()) out.push(line.trimEnd());
-      line = word.trimStart();
-      while ([...line].length > room()) {
-        const n = room();
-        out.push([...line].slice(0, n).join(''));
-        line = [...line].slice(n).join('');
-      }
-    }
-    out.push(line.trimEnd());
-  }
-  return out;
 }
 
 function eventText(e: ChatEvent): string {
@@ -54,15 +30,30 @@ function tone(e: ChatEvent, me: string): Line['tone'] {
   return e.name === me ? 'me' : 'operator';
 }
 
+const INDENT = '      ';
+
+/** One message's screen lines: wrapped by display width, the lines after the first indented. */
+function wrapped(text: string, width: number, tone: Line['tone']): Line[] {
+  return wrap(text, width, width - INDENT.length).map((l, i) => ({text: i === 0 ? l : INDENT + l, tone}));
+}
+
+// Wrapping is measured in cells, character by character: each event is wrapped once per width.
+const cache = new WeakMap<ChatEvent, {key: string; lines: Line[]}>();
+
+function eventLines(e: ChatEvent, width: number, me: string): Line[] {
+  const key = `${width}\u0000${me}`;
+  const hit = cache.get(e);
+  if (hit?.key === key) return hit.lines;
+  const lines = wrapped(eventText(e), width, tone(e, me));
+  cache.set(e, {key, lines});
+  return lines;
+}
+
 /** Every line of a pane's history, wrapped to its width: events first, then unsent messages. */
 export function paneLines(pane: Pane, width: number, me: string): Line[] {
   const lines: Line[] = [];
-  const indent = '      ';
-  const push = (text: string, t: Line['tone']) => {
-    wrap(text, width, width - indent.length).forEach((l, i) => lines.push({text: i === 0 ? l : indent + l, tone: t}));
-  };
-  for (const e of pane.events) push(eventText(e), tone(e, me));
-  for (const p of pane.pending) push(`${clock(p.at)} ${me}: ${clean(p.text, true)} (sending…)`, 'pending');
+  for (const e of pane.events) lines.push(...eventLines(e, width, me));
+  for (const p of pane.pending) lines.push(...wrapped(`${clock(p.at)} ${me}: ${clean(p.text, true)} (sending…)`, width, 'pending'));
   return lines;
 }
 

@@ -1,3 +1,5 @@
+import {width} from './text.js';
+
 /**
  * The message line being typed: text plus a cursor, both in code points so that an emoji or an
  * accented letter is one step. Pure functions: the reducer stores the result.
@@ -64,17 +66,27 @@ function wordStart(chars: string[], at: number): number {
 }
 
 /**
- * The part of a long line that fits in `width` columns with the cursor in view: the line scrolls
- * sideways as the cursor moves, the way a shell's prompt does.
+ * The part of a long line that fits in `cols` cells with the cursor in view: the line scrolls
+ * sideways as the cursor moves, the way a shell's prompt does. Wide characters take two cells.
  */
-export function visible(current: Line, width: number): {before: string; at: string; after: string} {
+export function visible(current: Line, cols: number): {before: string; at: string; after: string} {
   const chars = [...current.text];
-  const room = Math.max(4, width);
+  const widths = chars.map((ch) => width(ch));
+  const room = Math.max(4, cols);
   const cursor = Math.max(0, Math.min(chars.length, current.cursor));
-  let start = 0;
-  if (chars.length + 1 > room) start = Math.max(0, Math.min(cursor - Math.floor(room * 0.75), chars.length + 1 - room));
-  if (cursor < start) start = cursor;
-  const shown = chars.slice(start, start + room);
+  // From the furthest start back, the first where the cells up to `end` fit in `cells`.
+  const firstFitting = (end: number, cells: number) => {
+    let start = end;
+    let used = 0;
+    while (start > 0 && used + widths[start - 1]! <= cells) used += widths[--start]!;
+    return start;
+  };
+  // The cursor sits about three quarters along, unless the end of the line is already in view.
+  const start = Math.min(firstFitting(cursor, Math.floor(room * 0.75)), firstFitting(chars.length, room - 1));
+  let end = start;
+  let used = 0;
+  while (end < chars.length && used + widths[end]! <= room) used += widths[end++]!;
+  const shown = chars.slice(start, end);
   const rel = cursor - start;
   return {before: shown.slice(0, rel).join(''), at: shown[rel] ?? ' ', after: shown.slice(rel + 1).join('')};
 }

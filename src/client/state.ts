@@ -58,7 +58,8 @@ export interface Pane {
 }
 
 export type Overlay =
-  | {kind: 'help'}
+  /** `top`: the first help row shown, where they do not all fit. */
+  | {kind: 'help'; top?: number}
   | {kind: 'options'; index: number; editing?: Line}
   | {kind: 'confirm'; what: 'quit' | 'block' | 'link'; chatId?: string; question: string; text?: string; url?: string};
 

@@ -1,5 +1,6 @@
 import pty from '@lydell/node-pty';
 import xterm from '@xterm/headless';
+import stringWidth from 'string-width';
 import {cacBin} from './spawn.js';
 
 export interface Tui {
@@ -35,6 +36,28 @@ export const keys = {
   alt: (key: string) => `\x1b${key}`,
 };
 
+/**
+ * The headless xterm measures characters as Unicode 6 did, where an emoji such as 😀 takes one
+ * cell; terminals today (Unicode 11 and later: VTE, iTerm2, kitty, Windows Terminal, tmux) give
+ * it two, as they give East Asian wide characters. The screen here measures as they do, one code
+ * point at a time; a zero-width one (a combining mark, a variation selector) joins the one before.
+ */
+const currentWidths: xterm.IUnicodeVersionProvider = {
+  version: 'current',
+  wcwidth: (codepoint) => Math.min(2, stringWidth(String.fromCodePoint(codepoint))) as 0 | 1 | 2,
+  charProperties(codepoint, preceding) {
+    let width: number = this.wcwidth(codepoint);
+    let join = width === 0 && preceding !== 0;
+    if (join) {
+      const before = (preceding >> 1) & 3;
+      if (before === 0) join = false;
+      else width = Math.max(width, before);
+    }
+    // The packing xterm's own providers use: width in bits 1-2, "joins the previous" in bit 0.
+    return (width << 1) | (join ? 1 : 0);
+  },
+};
+
 /** Runs the real `cac` in a pseudo-terminal and keeps a headless xterm screen of its output. */
 function withoutCi(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const copy = {...env};
@@ -46,6 +69,8 @@ export function spawnTui(args: string[], options: {env?: NodeJS.ProcessEnv; cols
   const cols = options.cols ?? 100;
   const rows = options.rows ?? 30;
   const term = new xterm.Terminal({cols, rows, allowProposedApi: true});
+  term.unicode.register(currentWidths);
+  term.unicode.activeVersion = currentWidths.version;
   const proc = pty.spawn(process.execPath, [cacBin, ...args], {
     name: 'xterm-256color',
     cols,

@@ -2,6 +2,7 @@ import {Box, Text} from 'ink';
 import {paneLines, type Line} from '../format.js';
 import {line as draftLine, visible} from '../line-edit.js';
 import {clean} from '../sanitize.js';
+import {truncate} from '../text.js';
 import type {Visit, VisitorSummary} from '../../protocol/index.js';
 import type {Pane} from '../state.js';
 import {visitDetails, visitSummary} from '../visit-lines.js';
@@ -47,21 +48,21 @@ export function ChatPane({pane, title, me, width, height, focused, sneakPreview,
     <Box flexDirection="column" width={width} height={height}>
       {about.map((text, i) => (
         <Text key={`about-${i}`} dimColor={!pane.showDetails} color={pane.showDetails ? 'green' : undefined} wrap="truncate">
-          {text}
+          {truncate(text, width)}
         </Text>
       ))}
       <Box flexDirection="column" height={room}>
         {shown.map((line, i) => (
           <Text key={i} wrap="truncate" color={COLOR[line.tone]}>
-            {line.text}
+            {truncate(line.text, width)}
           </Text>
         ))}
       </Box>
       <Text dimColor wrap="truncate">
-        {typing || ' '}
+        {truncate(typing, width) || ' '}
       </Text>
       {pane.closed ? (
-        <Text wrap="truncate" color="gray">{`[${pane.closed}]`}</Text>
+        <Text wrap="truncate" color="gray">{truncate(`[${clean(pane.closed)}]`, width)}</Text>
       ) : (
         <Text wrap="truncate" bold={focused}>
           {'> '}

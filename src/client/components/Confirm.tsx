@@ -1,4 +1,5 @@
 import {Text} from 'ink';
+import {fit} from '../text.js';
 
 export interface ConfirmProps {
   question: string;
@@ -9,7 +10,7 @@ export interface ConfirmProps {
 export function Confirm({question, width}: ConfirmProps) {
   return (
     <Text inverse color="red" wrap="truncate">
-      {question.slice(0, width).padEnd(width)}
+      {fit(question, width)}
     </Text>
   );
 }

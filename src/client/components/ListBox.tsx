@@ -1,5 +1,6 @@
 import {Box, Text} from 'ink';
 import {windowStart} from '../format.js';
+import {fit, truncate} from '../text.js';
 
 export interface ListBoxProps {
   title: string;
@@ -23,14 +24,14 @@ export function ListBox({title, rows, selected, focused, height, width, colors}:
   return (
     <Box flexDirection="column" height={height} width={width}>
       <Text inverse={focused} bold wrap="truncate">
-        {`${title} (${rows.length})`.padEnd(width)}
+        {fit(`${title} (${rows.length})`, width)}
       </Text>
       {shown.map((row, i) => {
         const index = start + i;
         const isSel = index === selected;
         return (
           <Text key={index} wrap="truncate" inverse={isSel && focused} bold={isSel && !focused} color={colors?.[index]}>
-            {row}
+            {truncate(row, width)}
           </Text>
         );
       })}

@@ -2,6 +2,7 @@ import {Box, Text} from 'ink';
 import {OPTIONS} from '../options.js';
 import {visible, type Line} from '../line-edit.js';
 import type {Settings} from '../state.js';
+import {fit, truncate} from '../text.js';
 
 export interface OptionsScreenProps {
   settings: Settings;
@@ -19,7 +20,7 @@ export function OptionsScreen({settings, index, editing, width, configPath}: Opt
   return (
     <Box flexDirection="column" width={width}>
       <Text bold inverse>
-        {' Options (Enter changes, Esc closes) '.padEnd(width)}
+        {fit(' Options (Enter changes, Esc closes) ', width)}
       </Text>
       {OPTIONS.map((o, i) =>
         field && i === index ? (
@@ -30,12 +31,12 @@ export function OptionsScreen({settings, index, editing, width, configPath}: Opt
           </Text>
         ) : (
           <Text key={o.label} inverse={i === index} wrap="truncate">
-            {`${o.label.padEnd(labelWidth)}  ${o.show(settings)}`}
+            {truncate(`${o.label.padEnd(labelWidth)}  ${o.show(settings)}`, width)}
           </Text>
         ),
       )}
-      {field ? <Text dimColor>Enter keeps the folder, Esc cancels</Text> : null}
-      {configPath ? <Text dimColor wrap="truncate">{`saved in ${configPath}`}</Text> : null}
+      {field ? <Text dimColor wrap="truncate">{truncate('Enter keeps the folder, Esc cancels', width)}</Text> : null}
+      {configPath ? <Text dimColor wrap="truncate">{truncate(`saved in ${configPath}`, width)}</Text> : null}
     </Box>
   );
 }

@@ -1,5 +1,6 @@
 import {Box, Text} from 'ink';
-import {BINDINGS} from '../keymap.js';
+import {mainRows} from '../help.js';
+import {barBindings, helpBindings} from '../keymap.js';
 import {activePane, chatRows, chatTitle, operatorRows, visitorRows} from '../selectors.js';
 import type {State} from '../state.js';
 import {ChatList} from './ChatList.js';
@@ -25,8 +26,8 @@ export interface ScreenProps {
  */
 export function Screen({state, configPath}: ScreenProps) {
   const {cols, rows} = state.size;
-  const height = Math.max(10, rows - 1);
-  const main = height - 2;
+  const main = mainRows(rows);
+  const height = main + 2;
   const left = Math.min(44, Math.max(24, Math.floor(cols * 0.32)));
   const right = Math.max(20, cols - left - 1);
   const visitorsH = Math.max(3, Math.floor(main * 0.4));
@@ -43,7 +44,7 @@ export function Screen({state, configPath}: ScreenProps) {
   return (
     <Box flexDirection="column" width={cols} height={height}>
       {overlay?.kind === 'help' ? (
-        <HelpOverlay width={cols} height={main} />
+        <HelpOverlay width={cols} height={main} bindings={helpBindings(state)} top={overlay.top} />
       ) : (
       <Box height={main}>
         <Box flexDirection="column" width={left}>
@@ -83,7 +84,7 @@ export function Screen({state, configPath}: ScreenProps) {
         </Box>
       </Box>
       )}
-      {overlay?.kind === 'confirm' ? <Confirm question={overlay.question} width={cols} /> : <KeyBar bindings={BINDINGS.filter((b) => b.where.includes(where))} width={cols} />}
+      {overlay?.kind === 'confirm' ? <Confirm question={overlay.question} width={cols} /> : <KeyBar bindings={barBindings(state, where)} width={cols} />}
       <StatusLine conn={state.conn} me={state.me} myName={state.myName} hub={state.hub} notice={state.notice} now={state.now} width={cols} />
     </Box>
   );

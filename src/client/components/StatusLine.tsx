@@ -1,6 +1,7 @@
 import {Text} from 'ink';
 import type {OperatorSummary} from '../../protocol/index.js';
 import type {State} from '../state.js';
+import {truncate} from '../text.js';
 
 export interface StatusLineProps {
   conn: State['conn'];
@@ -24,7 +25,7 @@ export function StatusLine({conn, me, myName, hub, notice, now, width}: StatusLi
   const color = conn.status === 'connected' ? 'green' : conn.status === 'connecting' ? 'yellow' : 'red';
   return (
     <Text wrap="truncate" color={color}>
-      {text.slice(0, width)}
+      {truncate(text, width)}
     </Text>
   );
 }
