@@ -48,6 +48,8 @@ export function parseOptions(argv) {
     fixed: quick ? {warmMs: 1000, measureMs: 3000} : {warmMs: 3000, measureMs: 10_000},
     ladder: quick ? {warmMs: 1000, measureMs: 2000} : {warmMs: 2000, measureMs: 5000},
     drainMs: quick ? 5000 : 15_000,
+    // Pause between connecting everyone and reading RSS.
+    settleMs: quick ? 1000 : 3000,
     // On a shared machine, how long to wait before a measurement for other work to go quiet.
     quietMs: quick ? 3000 : 10_000,
     rates: [2000, 5000, 10_000, 15_000, 20_000, 30_000, 40_000, 60_000, 80_000],

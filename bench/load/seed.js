@@ -4,7 +4,7 @@
 // contract is only this:
 //
 //   seedChats(dir, count): `dir` is an empty folder; afterwards it is a hub data folder holding
-//   site example.com and `count` ended chats (8 per visitor, each a question the visitor asked
+//   site example.com and `count` ended chats (16 per visitor, each a question the visitor asked
 //   and then left unanswered), with no hub running on it. Resolves with {ms}.
 
 import {join} from 'node:path';
@@ -14,7 +14,7 @@ import {nowMs} from './clock.js';
 import {tempFolder, removeFolder} from './procs.js';
 import {freePort, HOST, startServer, stopChild} from './server.js';
 
-const CHATS_PER_VISITOR = 8;
+const CHATS_PER_VISITOR = 16;
 /** Visitors in flight at once: enough to keep the hub busy, few enough not to time out. */
 const CONCURRENCY = 200;
 /** Source addresses for the many short-lived sockets: closed ones linger in TIME_WAIT. */

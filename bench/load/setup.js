@@ -14,7 +14,7 @@ export function alive(server) {
 }
 
 /** Resolves with what it saw and `ready`, the count of chatting visitors per visitor client. */
-export async function setUp(kind, server, clients, operatorCount) {
+export async function setUp(kind, server, clients, operatorCount, settleMs) {
   const sum = (list, key) => list.reduce((s, x) => s + (key ? x[key] : x), 0);
   // One operator is on-line while visitors arrive and ask for chats (a request is queued only
   // when someone is on-line); the others come after. The hub tells every on-line operator
@@ -32,7 +32,8 @@ export async function setUp(kind, server, clients, operatorCount) {
   const connect = {visitors: sum(connected, 'welcomed'), ms: nowMs() - connectStarted, acceptQueueOverflows: listenOverflows() - overflows};
   say(`${kind}: ${connect.visitors} visitors connected in ${(connect.ms / 1000).toFixed(1)} s (${connect.acceptQueueOverflows} SYNs dropped on a full accept queue)`);
   alive(server);
-  await sleep(3000); // the handshakes' garbage goes before RSS is read
+  await sleep(settleMs); // the handshakes' garbage goes before RSS is read
+  alive(server);
   const rssIdleMb = rssMb(server.child.pid);
   say(`${kind}: RSS with ${connect.visitors} idle visitors (and one operator): ${rssIdleMb.toFixed(0)} MB`);
 
