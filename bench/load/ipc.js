@@ -1,0 +1,25 @@
+// The child side of parent <-> load-client IPC: {id, cmd, arg} in, {re, ok, r|error} out.
+
+/** Answers the parent's commands with `handlers`; exits when the parent goes away. */
+export function serve(handlers) {
+  process.on('message', async (m) => {
+    try {
+      const handler = handlers[m.cmd];
+      if (!handler) throw new Error(`unknown command ${m.cmd}`);
+      const r = await handler(m.arg);
+      process.send({re: m.id, ok: true, r});
+    } catch (error) {
+      process.send({re: m.id, ok: false, error: error instanceof Error ? error.stack : String(error)});
+    }
+  });
+  // A parent that died (or was killed) must not leave thousands of sockets behind.
+  process.on('disconnect', () => process.exit(0));
+}
+
+/** This process's open-file limit: each socket is one, and the default may be far too low. */
+export async function openFileLimit() {
+  const {readFile} = await import('node:fs/promises');
+  const limits = await readFile('/proc/self/limits', 'utf8').catch(() => '');
+  const soft = /^Max open files\s+(\S+)/m.exec(limits)?.[1];
+  return soft === undefined ? null : soft === 'unlimited' ? Infinity : Number(soft);
+}

@@ -1,0 +1,61 @@
+// Command-line options and the two run profiles. The full profile is what the figures are
+// quoted for; --quick is a smoke run (about a minute) with the same phases, made smaller.
+
+const HELP = `node bench/load/run.js [options]
+  --quick            small and short (1,000 visitors, 10 operators, short steps)
+  --visitors N       visitors connected (default 10000; quick 1000)
+  --operators N      operators, each accepting an equal share of the chats (default 100; quick 10)
+  --clients N        visitor load-client processes, one source address each (default 4)
+  --only hub|relay   run one server's load phases only (cold starts run for both)
+  --stored LIST      stored-chat counts for the cold-start figure (default 10000,100000; quick 1000)
+  --json FILE        also write every figure as JSON to FILE`;
+
+export function parseOptions(argv) {
+  const args = argv.slice(2);
+  const value = (name) => {
+    const i = args.indexOf(name);
+    if (i < 0) return undefined;
+    const v = args[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value\n${HELP}`);
+    return v;
+  };
+  const known = ['--quick', '--visitors', '--operators', '--clients', '--only', '--stored', '--json', '--help'];
+  for (const a of args) if (a.startsWith('--') && !known.includes(a)) throw new Error(`unknown option ${a}\n${HELP}`);
+  if (args.includes('--help')) {
+    process.stdout.write(HELP + '\n');
+    process.exit(0);
+  }
+  const quick = args.includes('--quick');
+  const int = (name, fallback) => {
+    const v = value(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} wants a positive whole number`);
+    return n;
+  };
+  const only = value('--only');
+  if (only !== undefined && only !== 'hub' && only !== 'relay') throw new Error('--only takes hub or relay');
+  const stored = value('--stored');
+  return {
+    quick,
+    visitors: int('--visitors', quick ? 1000 : 10_000),
+    operators: int('--operators', quick ? 10 : 100),
+    clients: int('--clients', 4),
+    only,
+    stored: stored !== undefined ? stored.split(',').filter(Boolean).map(Number) : quick ? [1000] : [10_000, 100_000],
+    json: value('--json'),
+    // Step timings: warm-up, then the measured window, then at most `drainMs` for the backlog.
+    fixed: quick ? {warmMs: 1000, measureMs: 3000} : {warmMs: 3000, measureMs: 10_000},
+    ladder: quick ? {warmMs: 1000, measureMs: 2000} : {warmMs: 2000, measureMs: 5000},
+    drainMs: quick ? 5000 : 15_000,
+    // Pause between connecting everyone and reading RSS.
+    settleMs: quick ? 1000 : 3000,
+    // On a shared machine, how long to wait before a measurement for other work to go quiet.
+    quietMs: quick ? 3000 : 10_000,
+    rates: [2000, 5000, 10_000, 15_000, 20_000, 30_000, 40_000, 60_000, 80_000],
+    coldRuns: quick ? 3 : 5,
+    // The aim is 3 s; a resume slower than this is reported as "over".
+    resumeTimeoutMs: quick ? 30_000 : 60_000,
+    deadlineMs: (quick ? 4 : 25) * 60_000,
+  };
+}

@@ -1,0 +1,113 @@
+// Every child process and temporary folder of a run, so that all of them go away when the run
+// ends, however it ends: normally, on an error, on Ctrl-C, or when the watchdog fires.
+
+import {fork, spawn} from 'node:child_process';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+
+const children = new Set();
+const folders = new Set();
+
+export function tempFolder(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), `cac-load-${prefix}-`));
+  folders.add(dir);
+  return dir;
+}
+
+export function removeFolder(dir) {
+  rmSync(dir, {recursive: true, force: true});
+  folders.delete(dir);
+}
+
+function track(child) {
+  children.add(child);
+  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({code, signal})));
+  child.exited.then(() => children.delete(child));
+  return child;
+}
+
+/** A plain child (a server): no IPC, output discarded unless asked for. */
+export function spawnChild(command, args, options = {}) {
+  return track(spawn(command, args, {stdio: ['ignore', 'ignore', 'pipe'], ...options}));
+}
+
+/**
+ * A load client, driven over IPC. `call(cmd, arg, timeoutMs)` resolves with its answer; a child
+ * that dies fails every pending call at once instead of leaving the run waiting.
+ */
+export function forkClient(file, name) {
+  const child = track(fork(file, [], {stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json'}));
+  child.name = name;
+  let next = 0;
+  const pending = new Map();
+  child.on('message', (m) => {
+    const p = pending.get(m.re);
+    if (!p) return;
+    pending.delete(m.re);
+    clearTimeout(p.timer);
+    if (m.ok) p.resolve(m.r);
+    else p.reject(new Error(`${name}: ${m.error}`));
+  });
+  child.exited.then(({code, signal}) => {
+    for (const p of pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new Error(`${name} exited (${signal ?? code}) during ${p.cmd}`));
+    }
+    pending.clear();
+  });
+  child.call = (cmd, arg, timeoutMs = 60_000) =>
+    new Promise((resolve, reject) => {
+      const id = ++next;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`${name}: ${cmd} took over ${Math.round(timeoutMs / 1000)} s`));
+      }, timeoutMs);
+      pending.set(id, {resolve, reject, timer, cmd});
+      child.send({id, cmd, arg});
+    });
+  return child;
+}
+
+/** Stops a child: `signal` first, SIGKILL if it is still there after `graceMs`. */
+export async function stopChild(child, signal = 'SIGTERM', graceMs = 5000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+/** Synchronous, so it also works from an 'exit' handler. */
+export function killEverything() {
+  for (const child of children) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const dir of folders) rmSync(dir, {recursive: true, force: true});
+  folders.clear();
+}
+
+/**
+ * Cleans up on every way out. `deadlineMs` bounds the whole run: a harness that hangs would
+ * otherwise hold ports, sockets and CPU forever.
+ */
+export function cleanUpOnExit(deadlineMs) {
+  process.on('exit', killEverything);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => {
+      process.stderr.write(`\n${signal}: stopping the load run\n`);
+      killEverything();
+      process.exit(130);
+    });
+  }
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`\nthe load run took over ${Math.round(deadlineMs / 60000)} min: stopping it\n`);
+    killEverything();
+    process.exit(1);
+  }, deadlineMs);
+  watchdog.unref();
+}

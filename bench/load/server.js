@@ -1,0 +1,83 @@
+// The server under test, hub or relay, in its own process, started as an outsider would: the
+// hub through its command line, the relay as a plain script. Both serve GET /healthz, which is
+// how "serving" is detected.
+
+import {readFileSync} from 'node:fs';
+import {request} from 'node:http';
+import {createServer} from 'node:net';
+import {fileURLToPath} from 'node:url';
+import {nowMs, sleep} from './clock.js';
+import {spawnChild, stopChild} from './procs.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const relayScript = fileURLToPath(new URL('./relay.js', import.meta.url));
+export const HOST = '127.0.0.1';
+
+/** A port free right now on the server address; kept for the server's restart. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, HOST, () => {
+      const {port} = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function commandFor(kind, {port, dir, log}) {
+  if (kind === 'hub') {
+    return ['node', ['bin/cac.js', 'hub', '--data', dir, '--port', String(port), '--host', HOST, '--log', log]];
+  }
+  return ['node', [relayScript, '--port', String(port), '--host', HOST]];
+}
+
+/** One GET /healthz; resolves true on a 200, false on anything else (refused, still starting). */
+function healthy(port) {
+  return new Promise((resolve) => {
+    const req = request({host: HOST, port, path: '/healthz', agent: false, timeout: 1000}, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+/**
+ * Spawns the server and waits until GET /healthz answers. Resolves with the child and when it
+ * started serving; `spawnedAt` to `servingAt` is the cold start. Polls every 2 ms, so the figure
+ * is at most that much late.
+ */
+export async function startServer(kind, {port, dir, log, timeoutMs = 120_000}) {
+  const [command, args] = commandFor(kind, {port, dir, log});
+  const spawnedAt = nowMs();
+  const child = spawnChild(command, args, {cwd: root});
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  child.kind = kind;
+  child.port = port;
+  let exited = false;
+  child.exited.then(() => (exited = true));
+  while (!(await healthy(port))) {
+    if (exited) throw new Error(`${kind} exited before serving: ${stderr.trim() || '(no output)'}`);
+    if (nowMs() - spawnedAt > timeoutMs) {
+      await stopChild(child, 'SIGKILL');
+      throw new Error(`${kind} did not serve /healthz within ${timeoutMs / 1000} s`);
+    }
+    await sleep(2);
+  }
+  return {child, spawnedAt, servingAt: nowMs(), stderr: () => stderr};
+}
+
+/** Resident memory of a process, in MB (VmRSS). */
+export function rssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+export {stopChild};

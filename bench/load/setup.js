@@ -1,0 +1,56 @@
+// Bringing a server to the steady state the steps measure: every visitor connected (figure (c)
+// is read there, idle), then each one in a chat accepted by operator i % N.
+
+import {nowMs, sleep} from './clock.js';
+import {listenOverflows} from './machine.js';
+import {say} from './report.js';
+import {rssMb} from './server.js';
+
+/** Throws when the server process has gone (crashed): the rest of its figures would be noise. */
+export function alive(server) {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) {
+    throw new Error(`the server exited (${server.child.signalCode ?? server.child.exitCode}): ${server.stderr().trim()}`);
+  }
+}
+
+/** Resolves with what it saw and `ready`, the count of chatting visitors per visitor client. */
+export async function setUp(kind, server, clients, operatorCount, settleMs) {
+  const sum = (list, key) => list.reduce((s, x) => s + (key ? x[key] : x), 0);
+  // One operator is on-line while visitors arrive and ask for chats (a request is queued only
+  // when someone is on-line); the others come after. The hub tells every on-line operator
+  // about each visitor and rings each one per request, so with all of them on-line the setup
+  // alone would take minutes; the steady state measured afterwards does not depend on it.
+  const first = await clients.operators.call('connect', {timeoutMs: 60_000, to: 1}, 90_000);
+  if (first.ready !== 1) throw new Error(`the first operator could not connect ${first.refused.join(', ')}`);
+
+  // Visitors connect, a few hundred handshakes at a time, then sit idle.
+  const connectStarted = nowMs();
+  const overflows = listenOverflows();
+  const connected = await Promise.all(
+    clients.visitors.map((c) => c.call('connect', {concurrency: 100, timeoutMs: 60_000}, 600_000)),
+  );
+  const connect = {visitors: sum(connected, 'welcomed'), ms: nowMs() - connectStarted, acceptQueueOverflows: listenOverflows() - overflows};
+  say(`${kind}: ${connect.visitors} visitors connected in ${(connect.ms / 1000).toFixed(1)} s (${connect.acceptQueueOverflows} SYNs dropped on a full accept queue)`);
+  alive(server);
+  await sleep(settleMs); // the handshakes' garbage goes before RSS is read
+  alive(server);
+  const rssIdleMb = rssMb(server.child.pid);
+  say(`${kind}: RSS with ${connect.visitors} idle visitors (and one operator): ${rssIdleMb.toFixed(0)} MB`);
+
+  const chatsStarted = nowMs();
+  const requested = await Promise.all(
+    clients.visitors.map((c) => c.call('request', {concurrency: 100, timeoutMs: 60_000}, 600_000)),
+  );
+  const chatIds = requested.flatMap((r) => r.chats);
+  const ops = await clients.operators.call('connect', {timeoutMs: 60_000, from: 1}, 120_000);
+  if (ops.ready !== operatorCount) throw new Error(`only ${ops.ready} of ${operatorCount} operators connected ${ops.refused.join(', ')}`);
+  say(`${kind}: ${chatIds.length} chats asked for; ${ops.ready} operators on-line after ${Math.round(ops.ms)} ms`);
+  await clients.operators.call('accept', {assign: chatIds.map((chatId, i) => [i % operatorCount, chatId])}, 600_000);
+  const joined = await Promise.all(clients.visitors.map((c) => c.call('joined', {timeoutMs: 300_000}, 310_000)));
+  const ready = await Promise.all(clients.visitors.map((c) => c.call('ready')));
+  const chats = {chatting: sum(ready), waiting: sum(joined, 'waiting'), ms: nowMs() - chatsStarted};
+  alive(server);
+  const rssChatsMb = rssMb(server.child.pid);
+  say(`${kind}: ${chats.chatting} chats accepted in ${(chats.ms / 1000).toFixed(1)} s; RSS now ${rssChatsMb.toFixed(0)} MB`);
+  return {connect, rssIdleMb, chats, rssChatsMb, ready};
+}
