@@ -51,7 +51,7 @@ export class Hub {
   readonly pending = new Set<unknown>();
   /** Set once shutting down: sockets closing now are the hub's doing, not peers leaving. */
   stopped = false;
-  /** Where an address is; answers nothing until the database has loaded (in the background). */
+  /** Where an address is (nothing without a location database). */
   locate: Locate = () => undefined;
   /** The global records the hub consults on every request, read at start (the store's copies). */
   globals: Pick<Globals, 'blocks' | 'canned' | 'messages' | 'status'> = {
@@ -92,16 +92,16 @@ export class Hub {
         status: await this.store.global('status'),
       };
       await this.chats.load();
+      // Before serving, so that every visit is located (a country database opens in ms).
+      if (this.options.geoip !== false) {
+        this.locate = await openLocate(this.options.geoip).catch((error: unknown) => {
+          this.log(`location database not loaded: ${String(error)}`);
+          return () => undefined;
+        });
+      }
     } catch (error) {
       await this.unlock();
       throw error;
-    }
-    if (this.options.geoip !== false) {
-      // In the background: serving starts at once; the first visitors may go unlocated.
-      openLocate(this.options.geoip).then(
-        (locate) => (this.locate = locate),
-        (error: unknown) => this.log(`location database not loaded: ${String(error)}`),
-      );
     }
     if (!this.watched) return;
     // The CLI edits operators and sites while the hub runs: pick changes up, and drop the
