@@ -49,7 +49,7 @@ t.test('ListBox shows only the rows that fit, around the selection', async (t) =
   t.equal(out.split('\n').length, 5);
 });
 
-t.test('VisitorList: name or short id, location, page path, time on site; escapes neutralised', async (t) => {
+t.test('VisitorList: time on site, name or short id, page path, location; escapes neutralised', async (t) => {
   const out = frame(
     <VisitorList
       visitors={[visitor(1, {name: 'Vera\x1b[2J', location: 'Leeds'}), visitor(2)]}
@@ -60,7 +60,7 @@ t.test('VisitorList: name or short id, location, page path, time on site; escape
       now={NOW}
     />,
   );
-  t.match(out, /1s Vera␛\[2J Leeds \/p\/1/);
+  t.match(out, /1s Vera␛\[2J \/p\/1 · Leeds/);
   t.match(out, /2s v00002 \/p\/2/);
   t.notOk(out.includes('\x1b[2J'));
 });
