@@ -5,6 +5,8 @@ import {activePane, chatRows, operatorRows} from './selectors.js';
 import type {Action, Pane, Settings, State} from './state.js';
 import {OPTIONS, toggleOption} from './options.js';
 import {helpTop, mainRows} from './help.js';
+import type {Task} from './tasks.js';
+import * as tools from './tools.js';
 
 /** What commands may do outside the reducer; the app wires the real ones, tests fakes. */
 export interface Effects {
@@ -12,6 +14,8 @@ export interface Effects {
   dispatch(action: Action): void;
   saveSettings(settings: Settings): void;
   newId(): string;
+  /** Files, clipboard, mail program: save, e-mail, copy (see tasks.ts). */
+  task?(task: Task): void;
 }
 
 const STATUSES: OperatorStatus[] = ['online', 'away', 'offline'];
@@ -113,12 +117,12 @@ type Handler<C extends Command['c']> = (state: State, command: Extract<Command, 
 
 /** What each command does: a command of the key table without a handler here does not compile. */
 const HANDLERS: {[C in Command['c']]: Handler<C>} = {
-  focusNext: (_state, _command, fx) => fx.dispatch({type: 'focusStep', dir: 1}),
+  focusNext: (state, _command, fx) => tools.expandShortcut(state, fx) || fx.dispatch({type: 'focusStep', dir: 1}),
   focusPrev: (_state, _command, fx) => fx.dispatch({type: 'focusStep', dir: -1}),
   pane: (_state, command, fx) => fx.dispatch({type: 'pane', index: command.index}),
   paneNext: (_state, _command, fx) => fx.dispatch({type: 'paneStep', dir: 1}),
   panePrev: (_state, _command, fx) => fx.dispatch({type: 'paneStep', dir: -1}),
-  enter: (state, _command, fx) => (state.overlay?.kind === 'options' ? options(state, fx) : enter(state, fx)),
+  enter: (state, _command, fx) => (state.overlay?.kind === 'options' ? options(state, fx) : tools.enterTool(state, fx) || enter(state, fx)),
   escape(state, _command, fx) {
     if (state.overlay?.kind === 'options' && state.overlay.editing) {
       return fx.dispatch({type: 'overlay', overlay: {kind: 'options', index: state.overlay.index}});
@@ -169,6 +173,7 @@ const HANDLERS: {[C in Command['c']]: Handler<C>} = {
   },
   answer(state, command, fx) {
     fx.dispatch({type: 'overlay'});
+    if (tools.answerTool(state, command.yes, fx)) return;
     if (state.overlay?.kind === 'confirm' && state.overlay.what === 'link') {
       const {chatId = '', text = '', url = ''} = state.overlay;
       sendText(state, fx, chatId, text);
@@ -182,11 +187,13 @@ const HANDLERS: {[C in Command['c']]: Handler<C>} = {
   type(state, command, fx) {
     const pane = activePane(state);
     if (state.overlay?.kind === 'options') return editOption(state, {op: 'insert', text: command.text}, fx);
+    if (tools.editTool(state, {op: 'insert', text: command.text}, fx)) return;
     if (pane && pane.kind === 'visitor' && !pane.closed && !pane.draft) fx.send({t: 'typing', chatId: pane.chatId, typing: true});
     editDraft(pane, {op: 'insert', text: command.text}, fx);
   },
   edit(state, command, fx) {
     if (state.overlay?.kind === 'options') return editOption(state, command.edit, fx);
+    if (tools.editTool(state, command.edit, fx)) return;
     editDraft(activePane(state), command.edit, fx);
   },
   details(state, _command, fx) {
@@ -203,6 +210,13 @@ const HANDLERS: {[C in Command['c']]: Handler<C>} = {
     if (url) withOwnChat(state, fx, (chatId) => send(fx, {t: 'link.send', id: fx.newId(), chatId, url}));
     else fx.dispatch({type: 'notice', text: 'usage: /link URL'});
   },
+  // Canned responses, transcripts, the offline messages inbox (tools.ts).
+  canned: (state, {filter}, fx) => tools.openCanned(state, filter, fx),
+  save: (state, {arg}, fx) => tools.save(state, arg, fx),
+  email: (state, {to}, fx) => tools.email(state, to, fx),
+  copy: (state, _command, fx) => tools.copy(state, fx),
+  messages: (_state, _command, fx) => fx.dispatch({type: 'overlay', overlay: {kind: 'messages', index: 0}}),
+  delete: (state, _command, fx) => tools.remove(state, fx),
 };
 
 function scrollHelp(state: State, top: number | undefined, by: number, fx: Effects): void {
@@ -211,8 +225,9 @@ function scrollHelp(state: State, top: number | undefined, by: number, fx: Effec
 
 function move(state: State, by: 1 | -1, fx: Effects): void {
   if (state.overlay?.kind === 'help') return scrollHelp(state, state.overlay.top, by, fx);
+  if (tools.moveTool(state, by, fx)) return;
   if (state.overlay?.kind === 'options') {
-    const index = Math.max(0, Math.min(OPTIONS.length - 1, state.overlay.index + by));
+    const index = Math.max(0, Math.min(tools.optionRows(state) - 1, state.overlay.index + by));
     return fx.dispatch({type: 'overlay', overlay: {kind: 'options', index}});
   }
   fx.dispatch({type: 'select', delta: by});
@@ -237,6 +252,7 @@ function editOption(state: State, change: Edit, fx: Effects): void {
 function options(state: State, fx: Effects): void {
   if (state.overlay?.kind !== 'options') return;
   const {index, editing} = state.overlay;
+  if (tools.cannedOption(state, index, fx)) return;
   const text = OPTIONS[index]?.text;
   if (text && !editing) {
     return fx.dispatch({type: 'overlay', overlay: {kind: 'options', index, editing: line(text.get(state.settings))}});

@@ -30,17 +30,25 @@ export type Command =
   | {c: 'answer'; yes: boolean}
   | {c: 'linkPrompt'}
   | {c: 'link'; url: string}
-  | {c: 'details'};
+  | {c: 'details'}
+  // Canned responses, transcripts, the offline messages inbox:
+  | {c: 'canned'; filter: string}
+  | {c: 'save'; arg: string}
+  | {c: 'email'; to: string}
+  | {c: 'copy'}
+  | {c: 'messages'}
+  | {c: 'delete'};
 
 /**
  * Where a key acts: one of the four focus areas while no overlay is open, or the overlay that is
  * (`editing` is the options screen while a text option is typed).
  */
-export type Scope = Focus | 'help' | 'options' | 'editing' | 'confirm';
+export type Scope = Focus | 'help' | 'options' | 'editing' | 'confirm' | 'canned' | 'messages' | 'ask';
 
 const LISTS: Focus[] = ['visitors', 'chats', 'operators'];
 const MAIN: Focus[] = [...LISTS, 'pane'];
-const LINE: Scope[] = ['pane', 'editing'];
+const LINE: Scope[] = ['pane', 'editing', 'canned', 'ask'];
+const MENUS: Scope[] = ['canned', 'messages'];
 
 /** A key press as ink reports it, plus F1, which ink leaves unnamed (see isF1). */
 export type KeyPress = Key & {f1?: boolean};
@@ -309,6 +317,63 @@ export const BINDINGS: Binding[] = [
     in: MAIN,
     on: [key('M-k', {c: 'linkPrompt'})],
     where: ['pane'],
+  },
+  // Canned responses, transcripts (save, e-mail, copy) and the offline messages inbox.
+  {
+    keys: 'Alt+R',
+    what: 'canned responses: filter, Enter inserts',
+    doc: 'canned responses: type to filter, Enter puts one on the message line to edit ({visitor}, {operator}, {site} filled in); "Add current text" saves the line as one; `#shortcut` then Tab expands one; the options screen edits them',
+    label: 'canned',
+    slash: '/canned [filter]',
+    slashRun: (filter) => ({c: 'canned', filter}),
+    in: MAIN,
+    on: [
+      key('M-r', {c: 'canned', filter: ''}),
+      key('up', {c: 'up'}, MENUS),
+      key('down', {c: 'down'}, MENUS),
+      key('enter', {c: 'enter'}, [...MENUS, 'ask']),
+      key('esc', {c: 'escape'}, [...MENUS, 'ask']),
+    ],
+    where: ['pane'],
+  },
+  {
+    keys: 'Alt+S',
+    what: 'save the transcript as HTML or text',
+    doc: 'save the transcript as HTML or text in the save folder (asks the format and the file, and before overwriting)',
+    slash: '/save [txt|html] [path]',
+    slashRun: (arg) => ({c: 'save', arg}),
+    in: MAIN,
+    on: [key('M-s', {c: 'save', arg: ''})],
+    where: ['pane'],
+  },
+  {
+    keys: 'Alt+E',
+    what: 'e-mail the transcript (a draft)',
+    doc: 'e-mail the transcript: an .eml draft to the visitor (or the address given) in the save folder, opened in the mail program; over SSH it says where the file is',
+    slash: '/email [address]',
+    slashRun: (to) => ({c: 'email', to}),
+    in: MAIN,
+    on: [key('M-e', {c: 'email', to: ''})],
+    where: [],
+  },
+  {
+    keys: 'Alt+Y',
+    what: 'copy the transcript to the clipboard',
+    doc: 'copy the text transcript to the clipboard (over SSH through the terminal too, OSC 52)',
+    slash: '/copy',
+    in: MAIN,
+    on: [key('M-y', {c: 'copy'})],
+    where: [],
+  },
+  {
+    keys: 'Alt+M',
+    what: 'left messages: Enter replies, d done',
+    doc: 'messages visitors left while nobody was on-line (counted on the status line): Enter writes a reply draft quoting one, d marks it done for every operator',
+    label: 'messages',
+    slash: '/messages',
+    in: MAIN,
+    on: [key('M-m', {c: 'messages'}), key('d', {c: 'delete'}, ['messages', 'options'])],
+    where: LISTS,
   },
   {
     keys: 'Ctrl+C',

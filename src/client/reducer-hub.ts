@@ -106,6 +106,8 @@ export function applyFrame(state: State, frame: HubToOperator): State {
         visitors: Object.fromEntries(frame.visitors.map((v) => [v.id, v])),
         chats,
         popups: state.popups.filter((id) => chats[id]?.state === 'waiting'),
+        canned: frame.canned,
+        messages: frame.messages,
       };
       // Chats I own reopen (after a client restart); waiting ones ring if not yet rung.
       for (const c of frame.chats) {
@@ -145,8 +147,14 @@ export function applyFrame(state: State, frame: HubToOperator): State {
     case 'operator.update':
       if (frame.operator.name === state.myName) return {...state, me: frame.operator};
       return {...state, operators: {...state.operators, [frame.operator.name]: frame.operator}};
-    case 'offline.message':
-      return {...state, notice: clean(`Offline message from ${frame.message.name ?? 'a visitor'}: ${frame.message.text}`)};
+    case 'offline.message': {
+      const messages = state.messages.some((m) => m.id === frame.message.id) ? state.messages : [...state.messages, frame.message];
+      return {...state, messages, notice: clean(`Offline message from ${frame.message.name ?? 'a visitor'}: ${frame.message.text}`)};
+    }
+    case 'message.done':
+      return {...state, messages: state.messages.filter((m) => m.id !== frame.id)};
+    case 'canned.list':
+      return {...state, canned: frame.canned};
     case 'visitor.details': {
       const id = frame.visitor.id;
       const visitors = id in state.visitors ? {...state.visitors, [id]: frame.visitor} : state.visitors;

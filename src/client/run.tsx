@@ -1,4 +1,5 @@
 import {randomUUID} from 'node:crypto';
+import {homedir} from 'node:os';
 import {render} from 'ink';
 import {App} from './app.js';
 import {saveConfig, loadConfig} from './config.js';
@@ -7,6 +8,7 @@ import type {Effects} from './commands.js';
 import {notificationText} from './sanitize.js';
 import {initialState, type Settings} from './state.js';
 import {createStore} from './store.js';
+import {Tasks} from './tasks.js';
 
 export interface ClientOptions {
   hub: string;
@@ -31,10 +33,28 @@ export async function runClient(options: ClientOptions): Promise<void> {
     hub: options.hub,
     operator: options.operator,
     token: options.token,
-    dispatch: store.dispatch,
+    dispatch: (action) => {
+      store.dispatch(action);
+      if (action.type === 'hub') void tasks.onFrame(action.frame);
+    },
     lastSeq: () => Object.fromEntries(store.getState().panes.map((p) => [p.chatId, p.lastSeq])),
   });
+  // Save, e-mail, copy: files, the clipboard and the mail program, outside the reducer.
+  const tasks = new Tasks({
+    send: (frame) => connection.send(frame),
+    dispatch: store.dispatch,
+    getState: store.getState,
+    io: {
+      home: homedir(),
+      env: process.env,
+      platform: process.platform,
+      open: async (path) => (await import('open')).default(path, {wait: false}),
+      copy: async (text) => (await import('clipboardy')).default.write(text),
+      terminal: (data) => stdout.write(data),
+    },
+  });
   const fx: Effects = {
+    task: (task) => void tasks.run(task),
     send: (frame) => connection.send(frame),
     dispatch: store.dispatch,
     newId: () => randomUUID(),

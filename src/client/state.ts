@@ -1,4 +1,4 @@
-import type {ChatEvent, ChatSummary, HubToOperator, OperatorSummary, Visit, VisitorSummary} from '../protocol/index.js';
+import type {Canned, ChatEvent, ChatSummary, HubToOperator, OfflineMessage, OperatorSummary, Visit, VisitorSummary} from '../protocol/index.js';
 import type {Line} from './line-edit.js';
 
 /** What the operator can change on the options screen; saved in the config file. */
@@ -61,7 +61,26 @@ export type Overlay =
   /** `top`: the first help row shown, where they do not all fit. */
   | {kind: 'help'; top?: number}
   | {kind: 'options'; index: number; editing?: Line}
-  | {kind: 'confirm'; what: 'quit' | 'block' | 'link'; chatId?: string; question: string; text?: string; url?: string};
+  | {kind: 'confirm'; what: 'quit' | 'block' | 'link'; chatId?: string; question: string; text?: string; url?: string}
+  // Canned responses, saving and e-mailing transcripts, the offline messages inbox:
+  /** The canned responses menu: `filter` is typed, `index` 0 is "Add current text". */
+  | {kind: 'canned'; filter: Line; index: number}
+  /** The left messages inbox. */
+  | {kind: 'messages'; index: number}
+  /** A question answered by typing a line on the key bar row. */
+  | {kind: 'ask'; question: string; line: Line; step: AskStep}
+  | {kind: 'confirm'; what: 'overwrite'; question: string; chatId: string; format: SaveFormat; path: string}
+  | {kind: 'confirm'; what: 'cannedRemove'; question: string; id: string};
+
+export type SaveFormat = 'html' | 'txt';
+
+/** What the typed answer of an `ask` is for. */
+export type AskStep =
+  | {s: 'saveFormat'; chatId: string}
+  | {s: 'savePath'; chatId: string; format: SaveFormat}
+  | {s: 'cannedText'; id?: string; shortcut?: string}
+  | {s: 'cannedShortcut'; id?: string; text: string}
+  | {s: 'cannedTeam'; text: string; shortcut: string};
 
 /** Something the app must do outside the reducer (bell, notification); counted so each runs once. */
 export interface Alert {
@@ -95,6 +114,10 @@ export interface State {
   now: number;
   /** Set when the operator confirmed quitting. */
   quit: boolean;
+  /** The team's canned responses and my own, as the hub last listed them. */
+  canned: Canned[];
+  /** Offline messages left by visitors and not yet marked done, oldest first. */
+  messages: OfflineMessage[];
 }
 
 export function initialState(hub: string, myName: string, settings: Settings = defaultSettings, now = Date.now()): State {
@@ -116,6 +139,8 @@ export function initialState(hub: string, myName: string, settings: Settings = d
     size: {cols: 80, rows: 24},
     now,
     quit: false,
+    canned: [],
+    messages: [],
   };
 }
 

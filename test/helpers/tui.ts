@@ -135,6 +135,8 @@ export async function startClient(
   token: string,
   size: {cols?: number; rows?: number} = {},
   settings?: Record<string, unknown>,
+  /** More environment for the client (SSH_CONNECTION, DISPLAY…). */
+  env: NodeJS.ProcessEnv = {},
 ): Promise<Tui> {
   const {mkdir, mkdtemp, writeFile} = await import('node:fs/promises');
   const {tmpdir} = await import('node:os');
@@ -144,7 +146,7 @@ export async function startClient(
     await mkdir(join(config, 'cac'));
     await writeFile(join(config, 'cac', 'config.json'), JSON.stringify({settings}));
   }
-  const tui = spawnTui(['client', '--hub', hubUrl, '--operator', operator], {env: {CAC_TOKEN: token, XDG_CONFIG_HOME: config}, ...size});
+  const tui = spawnTui(['client', '--hub', hubUrl, '--operator', operator], {env: {CAC_TOKEN: token, XDG_CONFIG_HOME: config, ...env}, ...size});
   t.teardown(() => tui.kill());
   await tui.waitForText('● connected');
   return tui;

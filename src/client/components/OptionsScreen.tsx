@@ -1,4 +1,7 @@
 import {Box, Text} from 'ink';
+import type {Canned} from '../../protocol/index.js';
+import {windowStart} from '../format.js';
+import {clean} from '../sanitize.js';
 import {OPTIONS} from '../options.js';
 import {visible, type Line} from '../line-edit.js';
 import type {Settings} from '../state.js';
@@ -11,10 +14,13 @@ export interface OptionsScreenProps {
   editing?: Line;
   width: number;
   configPath?: string;
+  /** Canned responses, listed after the settings (Enter edits, d removes). */
+  canned?: Canned[];
+  height?: number;
 }
 
 /** The settings, one per line; Up/Down choose, Enter or Space changes, Esc closes. */
-export function OptionsScreen({settings, index, editing, width, configPath}: OptionsScreenProps) {
+export function OptionsScreen({settings, index, editing, width, configPath, canned = [], height = 21}: OptionsScreenProps) {
   const labelWidth = Math.max(...OPTIONS.map((o) => o.label.length));
   const field = editing && visible(editing, width - labelWidth - 3);
   return (
@@ -35,8 +41,22 @@ export function OptionsScreen({settings, index, editing, width, configPath}: Opt
           </Text>
         ),
       )}
+      <Text bold wrap="truncate">
+        {truncate('Canned responses (Enter edits, d removes)', width)}
+      </Text>
+      {cannedLines(canned, index - OPTIONS.length, width, Math.max(2, height - OPTIONS.length - 5))}
       {field ? <Text dimColor wrap="truncate">{truncate('Enter keeps the folder, Esc cancels', width)}</Text> : null}
       {configPath ? <Text dimColor wrap="truncate">{truncate(`saved in ${configPath}`, width)}</Text> : null}
     </Box>
   );
+}
+
+function cannedLines(canned: Canned[], selected: number, width: number, room: number) {
+  const items = [...canned.map((c) => `#${clean(c.shortcut)}${c.owner ? ' (mine)' : ''}  ${clean(c.text)}`), '+ Add a response'];
+  const start = windowStart(selected, room, items.length);
+  return items.slice(start, start + room).map((text, i) => (
+    <Text key={`canned-${start + i}`} inverse={start + i === selected} wrap="truncate">
+      {truncate(text, width)}
+    </Text>
+  ));
 }

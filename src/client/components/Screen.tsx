@@ -14,6 +14,8 @@ import {Popup} from './Popup.js';
 import {StatusLine} from './StatusLine.js';
 import {Tabs} from './Tabs.js';
 import {VisitorList} from './VisitorList.js';
+import {Ask, CannedMenu, Inbox} from './Tools.js';
+import {cannedRows} from '../tools.js';
 
 export interface ScreenProps {
   state: State;
@@ -57,7 +59,11 @@ export function Screen({state, configPath}: ScreenProps) {
         </Box>
         <Box flexDirection="column" width={right}>
           {overlay?.kind === 'options' ? (
-            <OptionsScreen settings={state.settings} index={overlay.index} editing={overlay.editing} width={right} configPath={configPath} />
+            <OptionsScreen settings={state.settings} index={overlay.index} editing={overlay.editing} width={right} configPath={configPath} canned={state.canned} height={main} />
+          ) : overlay?.kind === 'canned' ? (
+            <CannedMenu rows={cannedRows(state, overlay.filter.text)} filter={overlay.filter} index={overlay.index} me={state.myName} width={right} height={main} />
+          ) : overlay?.kind === 'messages' ? (
+            <Inbox messages={state.messages} index={overlay.index} width={right} height={main} />
           ) : (
             <>
               <Tabs tabs={state.panes.map((p) => ({title: chatTitle(state, p.chatId), unread: p.unread, closed: Boolean(p.closed)}))} active={state.active} width={right} />
@@ -84,8 +90,12 @@ export function Screen({state, configPath}: ScreenProps) {
         </Box>
       </Box>
       )}
-      {overlay?.kind === 'confirm' ? <Confirm question={overlay.question} width={cols} /> : <KeyBar bindings={barBindings(state, where)} width={cols} />}
-      <StatusLine conn={state.conn} me={state.me} myName={state.myName} hub={state.hub} notice={state.notice} now={state.now} width={cols} />
+      {overlay?.kind === 'confirm' ? (
+        <Confirm question={overlay.question} width={cols} />
+      ) : overlay?.kind === 'ask' ? (
+        <Ask question={overlay.question} line={overlay.line} width={cols} />
+      ) : <KeyBar bindings={barBindings(state, where)} width={cols} />}
+      <StatusLine conn={state.conn} me={state.me} myName={state.myName} hub={state.hub} notice={state.notice} now={state.now} width={cols} messages={state.messages.length} />
     </Box>
   );
 }
