@@ -318,7 +318,7 @@ t.test('the help scrolls where it does not fit, and not past its last page', asy
   t.same(h.state.overlay, {kind: 'help', top: last - 9});
   h.do({c: 'escape'});
   t.notOk(h.state.overlay);
-  const roomy = harness();
+  const roomy = harness({...initialState('h', 'alice', defaultSettings, NOW), size: {cols: 80, rows: 40}});
   roomy.do({c: 'help'}, {c: 'down'});
-  t.same(roomy.state.overlay, {kind: 'help', top: 0}, 'at 80x24 it all fits: nothing to scroll');
+  t.same(roomy.state.overlay, {kind: 'help', top: 0}, 'at 80x40 it all fits: nothing to scroll');
 });

@@ -55,13 +55,26 @@ export interface Pane {
   showDetails?: boolean;
   /** Why the pane no longer accepts input (visitor left, chat ended, I left it). */
   closed?: string;
+  /** An earlier chat of the visitor (Alt+H), shown read-only; when it was. */
+  history?: {at: number; owner?: string};
 }
 
 export type Overlay =
   /** `top`: the first help row shown, where they do not all fit. */
   | {kind: 'help'; top?: number}
   | {kind: 'options'; index: number; editing?: Line}
-  | {kind: 'confirm'; what: 'quit' | 'block' | 'link'; chatId?: string; question: string; text?: string; url?: string};
+  | {kind: 'confirm'; what: 'quit' | 'block' | 'link'; chatId?: string; question: string; text?: string; url?: string}
+  // People: a visitor's earlier visits (scrolled from `top`) and earlier chats (one picked).
+  | {kind: 'visits'; visitorId: string; top: number}
+  | {kind: 'history'; visitorId: string; index: number};
+
+/** A chat a colleague offers me (a transfer): who, their note, the last messages, until when. */
+export interface Offer {
+  from: string;
+  note?: string;
+  recent: ChatEvent[];
+  until: number;
+}
 
 /** Something the app must do outside the reducer (bell, notification); counted so each runs once. */
 export interface Alert {
@@ -95,6 +108,10 @@ export interface State {
   now: number;
   /** Set when the operator confirmed quitting. */
   quit: boolean;
+  // People: what the hub answered about visitors' earlier visits and chats; chats offered to me.
+  pastVisits: Record<string, Visit[]>;
+  pastChats: Record<string, ChatSummary[]>;
+  offers: Record<string, Offer>;
 }
 
 export function initialState(hub: string, myName: string, settings: Settings = defaultSettings, now = Date.now()): State {
@@ -116,6 +133,9 @@ export function initialState(hub: string, myName: string, settings: Settings = d
     size: {cols: 80, rows: 24},
     now,
     quit: false,
+    pastVisits: {},
+    pastChats: {},
+    offers: {},
   };
 }
 
@@ -140,4 +160,5 @@ export type Action =
   | {type: 'overlay'; overlay?: Overlay}
   | {type: 'settings'; settings: Settings}
   | {type: 'notice'; text?: string}
-  | {type: 'quit'};
+  | {type: 'quit'}
+  | {type: 'openHistory'; chat: ChatSummary};
