@@ -52,11 +52,9 @@ export function applyPeopleFrame(state: State, frame: PeopleFrame): State {
 
 /** Opens an earlier chat read-only in its own pane; its events come from the hub (chat.sync). */
 export function openHistory(state: State, chat: ChatSummary): State {
-  let index = state.panes.findIndex((p) => p.chatId === chat.id);
-  let panes = state.panes;
-  if (index < 0) {
-    panes = [...panes, {...newPane(chat.id, state), history: {at: chat.requestedAt, owner: chat.owner}}];
-    index = panes.length - 1;
-  }
-  return {...state, panes, active: index, focus: 'pane', overlay: undefined};
+  const history = {at: chat.requestedAt, owner: chat.owner};
+  // The chat may still be open in a pane of its own (ended while I watched): that pane turns read-only.
+  const index = state.panes.findIndex((p) => p.chatId === chat.id);
+  const panes = index < 0 ? [...state.panes, {...newPane(chat.id, state), history}] : state.panes.map((p, i) => (i === index ? {...p, history} : p));
+  return {...state, panes, active: index < 0 ? panes.length - 1 : index, focus: 'pane', overlay: undefined};
 }
