@@ -300,4 +300,7 @@ t.test('invite: Alt+I or /invite for the selected visitor; the answer is a notic
   t.equal(h.state.notice, 'Vera accepted: the chat is yours');
   h.hub({t: 'invite.result', visitorId: 'v2zzzzzz', outcome: 'dismissed'});
   t.equal(h.state.notice, 'visitor v2zzzz closed the invitation');
+  h.hub({t: 'chat.update', chat: chat({id: 'c2', visitorId: 'v2zzzzzz', visitorName: 'Walt', state: 'active', owner: 'alice'})});
+  h.hub({t: 'invite.result', visitorId: 'v2zzzzzz', outcome: 'accepted'});
+  t.equal(h.state.notice, 'Walt accepted: the chat is yours', 'the name given with the chat request');
 });

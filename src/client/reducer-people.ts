@@ -11,8 +11,9 @@ import type {State} from './state.js';
 export type PeopleFrame = Extract<HubToOperator, {t: 'visitor.visits' | 'visitor.chats' | 'chat.offer' | 'transfer.result' | 'invite.result'}>;
 
 function visitorName(state: State, visitorId: string): string {
-  const v = state.visitors[visitorId];
-  return clean(v?.name) || `visitor ${visitorId.slice(0, 6)}`;
+  // A name typed with the chat request reaches the chat before the visitor's summary.
+  const named = state.visitors[visitorId]?.name ?? Object.values(state.chats).find((c) => c.visitorId === visitorId)?.visitorName;
+  return clean(named) || `visitor ${visitorId.slice(0, 6)}`;
 }
 
 function operatorName(state: State, name: string): string {
