@@ -60,7 +60,7 @@ t.test('VisitorList: name or short id, location, page path, time on site; escape
       now={NOW}
     />,
   );
-  t.match(out, /1s Vera␛\[2J Leeds \/p\/1/);
+  t.match(out, /1s Vera␛\[2J \/p\/1 Leeds/);
   t.match(out, /2s v00002 \/p\/2/);
   t.notOk(out.includes('\x1b[2J'));
 });

@@ -11,7 +11,7 @@ t.test('location: a visitor behind a trusted proxy shows its country in the list
   await until(() => hub.hub.locate('8.8.8.8') !== undefined);
   const alice = await startClient(t, hub.url, 'alice', hub.tokens.alice!, WIDE);
   const visitor = await hub.visitor({headers: {'x-forwarded-for': '8.8.8.8'}});
-  await alice.waitForText(/\d+s \w+ United States \//);
+  await alice.waitForText(/\d+s \w+ \/ United States/);
   visitor.send({t: 'chat.request', id: visitor.nextId(), name: 'Vera', text: 'hello'});
   await alice.waitForText('Chat request: Vera');
   alice.write(keys.enter);

@@ -22,12 +22,13 @@ function path(url: string | undefined): string {
   }
 }
 
-/** Visitors on my sites now: name or short id, location, current page, time on site. */
+/** Visitors on my sites now: time on site, name or short id, current page, location. */
 export function VisitorList({visitors, selected, focused, height, width, now}: VisitorListProps) {
   const rows = visitors.map((v) => {
     const who = clean(v.name) || v.id.slice(0, 6);
     const where = v.location ? ` ${clean(v.location)}` : '';
-    return `${ago(now - v.since).padStart(4)} ${who}${where} ${clean(path(v.page?.url))}`;
+    // The page first: where they are now tells more than where from, and a narrow list cuts the end.
+    return `${ago(now - v.since).padStart(4)} ${who} ${clean(path(v.page?.url))}${where}`;
   });
   return <ListBox title="Visitors" rows={rows} selected={selected} focused={focused} height={height} width={width} />;
 }
