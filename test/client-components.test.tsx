@@ -283,10 +283,11 @@ t.test('Screen at 80x24 with a Japanese visitor: every row fits', async (t) => {
   t.ok(chatting.split('\n').every((l) => cells(l) <= 80), 'with the chat');
   t.ok(chatting.split('\n').length <= 23);
   t.match(chatting, /mine 田中さん😀/);
-  const help = frame(<Screen state={{...s, overlay: {kind: 'help'}}} />);
+  // Every page of the help, as Up/Down/PgDn scroll it: each row of every page fits.
+  const pages = Array.from({length: Math.ceil(BINDINGS.length / 10) + 1}, (_, i) => frame(<Screen state={{...s, overlay: {kind: 'help', top: i * 10}}} />));
+  const help = pages.join('\n');
   const shown = BINDINGS.filter((b) => !b.shown);
-  t.ok(shown.length >= BINDINGS.length - 1);
-  const lastPage = frame(<Screen state={{...s, overlay: {kind: 'help', top: shown.length}}} />);
-  for (const b of shown) t.ok(help.includes(b.what) || lastPage.includes(b.what), `the help at 80x24 shows ${b.keys}: ${b.what}`);
-  t.ok(lastPage.split('\n').every((l) => cells(l) <= 80), 'scrolled to its last page too');
+  t.ok(shown.length >= BINDINGS.length - 2, 'only the keys that depend on the moment are hidden');
+  for (const b of shown) t.ok(help.includes(b.what), `the help at 80x24 shows ${b.keys}: ${b.what}`);
+  t.ok(pages.every((p) => p.split('\n').every((l) => cells(l) <= 80)), 'every page fits');
 });

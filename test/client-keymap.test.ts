@@ -84,28 +84,28 @@ t.test('dispatch is a lookup: the key with more modifiers wins, wherever it sits
 });
 
 t.test('a new key is one row: it dispatches, shows in the help and key bar when its predicate holds, and reaches the README', async (t) => {
-  // As Alt+H (earlier chats) will be: shown only while the visitor has chatted before.
+  // A made-up Alt+G, shown only while a predicate holds (as Alt+H is, for a visitor who chatted before).
   const history: Binding = {
-    keys: 'Alt+H',
+    keys: 'Alt+G',
     what: 'earlier chats with this visitor',
-    slash: '/history',
+    slash: '/gather',
     in: ['visitors', 'chats', 'operators', 'pane'],
-    on: [{key: 'M-h', run: {c: 'details'}}],
+    on: [{key: 'M-g', run: {c: 'details'}}],
     where: ['pane'],
     shown: (state) => state.notice === 'has history',
   };
   const table = [...BINDINGS, history];
   const state = initialState('h', 'alice');
-  t.same(keyToCommand('h', press({meta: true}), {focus: 'pane'}, table), {c: 'details'});
-  t.equal(keyToCommand('h', press({meta: true}), {focus: 'pane'}), undefined, 'the real table has no Alt+H yet');
+  t.same(keyToCommand('g', press({meta: true}), {focus: 'pane'}, table), {c: 'details'});
+  t.equal(keyToCommand('g', press({meta: true}), {focus: 'pane'}), undefined, 'the real table has no Alt+G');
   t.notOk(helpBindings(state, table).includes(history), 'hidden while the predicate is false');
   t.notOk(barBindings(state, 'pane', table).includes(history));
   const withHistory = {...state, notice: 'has history'};
   t.ok(helpBindings(withHistory, table).includes(history));
   t.ok(barBindings(withHistory, 'pane', table).includes(history));
   t.notOk(barBindings(withHistory, 'chats', table).includes(history), 'the key bar shows it only where it says');
-  t.equal(slashBinding('history', table), history);
-  t.match(keysMarkdown(table), /\| Alt\+H \| earlier chats with this visitor \| `\/history` \|/);
+  t.equal(slashBinding('gather', table), history);
+  t.match(keysMarkdown(table), /\| Alt\+G \| earlier chats with this visitor \| `\/gather` \|/);
   t.equal(barLabel(history), 'earlier');
   t.same(helpBindings(), BINDINGS, 'without a state the help lists every row');
 });

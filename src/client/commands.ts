@@ -7,6 +7,7 @@ import {OPTIONS, toggleOption} from './options.js';
 import {helpTop, mainRows} from './help.js';
 import type {Task} from './tasks.js';
 import * as tools from './tools.js';
+import {dismissPopup, invite, overlayMove, pickHistory, showHistory, showVisits, transfer} from './people.js';
 
 /** What commands may do outside the reducer; the app wires the real ones, tests fakes. */
 export interface Effects {
@@ -37,7 +38,7 @@ function accept(state: State, fx: Effects, chatId: string): void {
 
 function ownedActive(state: State): string | undefined {
   const pane = activePane(state);
-  if (!pane || pane.kind !== 'visitor' || pane.closed) return undefined;
+  if (!pane || pane.kind !== 'visitor' || pane.closed || pane.history) return undefined;
   return pane.chatId;
 }
 
@@ -128,7 +129,7 @@ const HANDLERS: {[C in Command['c']]: Handler<C>} = {
       return fx.dispatch({type: 'overlay', overlay: {kind: 'options', index: state.overlay.index}});
     }
     if (state.overlay) return fx.dispatch({type: 'overlay'});
-    if (state.popups.length > 0) return fx.dispatch({type: 'popupDismiss'});
+    if (state.popups.length > 0) return dismissPopup(state, fx);
     return fx.dispatch({type: 'notice'});
   },
   help: (_state, _command, fx) => fx.dispatch({type: 'overlay', overlay: {kind: 'help'}}),
@@ -188,6 +189,7 @@ const HANDLERS: {[C in Command['c']]: Handler<C>} = {
     const pane = activePane(state);
     if (state.overlay?.kind === 'options') return editOption(state, {op: 'insert', text: command.text}, fx);
     if (tools.editTool(state, {op: 'insert', text: command.text}, fx)) return;
+    if (pane?.history) return fx.dispatch({type: 'notice', text: 'an earlier chat is read-only (Alt+W closes it)'});
     if (pane && pane.kind === 'visitor' && !pane.closed && !pane.draft) fx.send({t: 'typing', chatId: pane.chatId, typing: true});
     editDraft(pane, {op: 'insert', text: command.text}, fx);
   },
@@ -217,6 +219,13 @@ const HANDLERS: {[C in Command['c']]: Handler<C>} = {
   copy: (state, _command, fx) => tools.copy(state, fx),
   messages: (_state, _command, fx) => fx.dispatch({type: 'overlay', overlay: {kind: 'messages', index: 0}}),
   delete: (state, _command, fx) => tools.remove(state, fx),
+  // People: earlier visits and chats, transfer, invite.
+  visits: (state, _command, fx) => showVisits(state, fx),
+  history: (state, _command, fx) => showHistory(state, fx),
+  overlayMove: (state, {by}, fx) => overlayMove(state, by, fx),
+  pick: (state, _command, fx) => pickHistory(state, fx),
+  transfer: (state, {to, note}, fx) => withOwnChat(state, fx, (chatId) => transfer(state, chatId, to, note, fx)),
+  invite: (state, {text}, fx) => invite(state, text, fx),
 };
 
 function scrollHelp(state: State, top: number | undefined, by: number, fx: Effects): void {

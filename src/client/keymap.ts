@@ -1,5 +1,6 @@
 import type {Key} from 'ink';
 import type {Edit} from './line-edit.js';
+import {chattedBefore} from './people.js';
 import type {Focus, Overlay, State} from './state.js';
 
 /** What a key means; the app turns commands into reducer actions and hub frames. */
@@ -37,18 +38,26 @@ export type Command =
   | {c: 'email'; to: string}
   | {c: 'copy'}
   | {c: 'messages'}
-  | {c: 'delete'};
+  | {c: 'delete'}
+  // People: earlier visits and chats, transfer, invite.
+  | {c: 'visits'}
+  | {c: 'history'}
+  | {c: 'overlayMove'; by: number}
+  | {c: 'pick'}
+  | {c: 'transfer'; to?: string; note?: string}
+  | {c: 'invite'; text?: string};
 
 /**
  * Where a key acts: one of the four focus areas while no overlay is open, or the overlay that is
  * (`editing` is the options screen while a text option is typed).
  */
-export type Scope = Focus | 'help' | 'options' | 'editing' | 'confirm' | 'canned' | 'messages' | 'ask';
+export type Scope = Focus | 'help' | 'options' | 'editing' | 'confirm' | 'canned' | 'messages' | 'ask' | 'visits' | 'history';
 
 const LISTS: Focus[] = ['visitors', 'chats', 'operators'];
 const MAIN: Focus[] = [...LISTS, 'pane'];
 const LINE: Scope[] = ['pane', 'editing', 'canned', 'ask'];
 const MENUS: Scope[] = ['canned', 'messages'];
+const PEOPLE: Scope[] = ['visits', 'history'];
 
 /** A key press as ink reports it, plus F1, which ink leaves unnamed (see isF1). */
 export type KeyPress = Key & {f1?: boolean};
@@ -374,6 +383,61 @@ export const BINDINGS: Binding[] = [
     in: MAIN,
     on: [key('M-m', {c: 'messages'}), key('d', {c: 'delete'}, ['messages', 'options'])],
     where: LISTS,
+  },
+  // People: a visitor's earlier visits and chats, transfer, invite.
+  {
+    keys: 'Alt+V',
+    what: 'earlier visits of this visitor, with pages',
+    doc: 'every visit of the visitor (selected or in the pane), newest first: date, length, referrer, location, pages (Up/Down scroll)',
+    slash: '/visits',
+    in: MAIN,
+    on: [
+      key('M-v', {c: 'visits'}),
+      key('up', {c: 'overlayMove', by: -1}, PEOPLE),
+      key('k', {c: 'overlayMove', by: -1}, PEOPLE),
+      key('down', {c: 'overlayMove', by: 1}, PEOPLE),
+      key('j', {c: 'overlayMove', by: 1}, PEOPLE),
+      key('pgup', {c: 'overlayMove', by: -10}, PEOPLE),
+      key('pgdn', {c: 'overlayMove', by: 10}, PEOPLE),
+      key('esc', {c: 'escape'}, PEOPLE),
+      key('q', {c: 'escape'}, PEOPLE),
+    ],
+    where: ['pane', 'visitors'],
+  },
+  {
+    keys: 'Alt+H',
+    what: 'earlier chats of this visitor (Enter opens one)',
+    doc: 'the visitor\'s earlier chats; Enter opens one read-only in its own pane (shown when the visitor has chatted before)',
+    slash: '/history',
+    in: MAIN,
+    on: [key('M-h', {c: 'history'}), key('enter', {c: 'pick'}, ['history'])],
+    where: ['pane', 'visitors'],
+    shown: (state) => chattedBefore(state),
+  },
+  {
+    keys: 't',
+    what: 'hand my chat to the selected operator',
+    docKeys: '`t` (on the operators list)',
+    doc: 'offer my active chat to the selected operator alone (a note: /transfer NAME note); they see the note and the last messages',
+    slash: '/transfer NAME [note]',
+    slashRun: (arg) => {
+      const [to = '', ...words] = arg.split(/\s+/);
+      return {c: 'transfer', to, note: words.join(' ')};
+    },
+    in: ['operators'],
+    on: [key('t', {c: 'transfer'})],
+    label: 'transfer',
+    where: ['operators'],
+  },
+  {
+    keys: 'Alt+I',
+    what: 'invite the selected visitor to chat',
+    doc: 'invite the selected visitor to chat: their chat window opens with a greeting (/invite text: my own)',
+    slash: '/invite [text]',
+    slashRun: (text) => ({c: 'invite', text}),
+    in: ['visitors'],
+    on: [key('M-i', {c: 'invite'})],
+    where: ['visitors'],
   },
   {
     keys: 'Ctrl+C',

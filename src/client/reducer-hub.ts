@@ -1,5 +1,6 @@
 import type {ChatEvent, ChatSummary, HubToOperator} from '../protocol/index.js';
 import {chatTitle, opPeer} from './selectors.js';
+import {applyPeopleFrame} from './reducer-people.js';
 import {clean} from './sanitize.js';
 import type {Pane, State} from './state.js';
 
@@ -20,11 +21,15 @@ export function alert(state: State, text: string, request: boolean): State {
 }
 
 function requestText(state: State, chat: ChatSummary): string {
+  const offer = state.offers[chat.id];
+  if (offer) return `${offer.from} offers you the chat with ${chatTitle(state, chat.id)}: ${offer.note ?? ''}`;
   return `Chat request from ${chatTitle(state, chat.id)} on ${chat.site}: ${chat.firstText ?? ''}`;
 }
 
-function addPopup(state: State, chat: ChatSummary): State {
+export function addPopup(state: State, chat: ChatSummary): State {
   if (chat.kind !== 'visitor' || chat.state !== 'waiting' || state.popups.includes(chat.id)) return state;
+  // A chat offered to a colleague rings them alone.
+  if (chat.offeredTo && chat.offeredTo !== state.myName) return state;
   return alert({...state, popups: [...state.popups, chat.id]}, clean(requestText(state, chat)), true);
 }
 
@@ -172,6 +177,12 @@ export function applyFrame(state: State, frame: HubToOperator): State {
         notice: clean(`not sent (${frame.message}): ${text}`),
       };
     }
+    case 'visitor.visits':
+    case 'visitor.chats':
+    case 'chat.offer':
+    case 'transfer.result':
+    case 'invite.result':
+      return applyPeopleFrame(state, frame);
     default:
       return state;
   }

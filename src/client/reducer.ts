@@ -1,4 +1,5 @@
 import {applyFrame, newPane} from './reducer-hub.js';
+import {openHistory} from './reducer-people.js';
 import {listLength} from './selectors.js';
 import {FOCUS_ORDER, type Action, type Pane, type State} from './state.js';
 
@@ -96,5 +97,7 @@ export function reducer(state: State, action: Action): State {
       return {...state, notice: action.text};
     case 'quit':
       return {...state, quit: true, overlay: undefined};
+    case 'openHistory':
+      return openHistory(state, action.chat);
   }
 }

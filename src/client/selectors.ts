@@ -61,6 +61,7 @@ export function activePane(state: State): Pane | undefined {
 export function chatTitle(state: State, chatId: string): string {
   const chat = state.chats[chatId];
   const pane = state.panes.find((p) => p.chatId === chatId);
+  if (pane?.history) return historyTitle(pane);
   if (pane?.kind === 'op' || chat?.kind === 'op') {
     const peer = pane?.peer ?? chat?.members?.find((m) => m !== state.myName) ?? '?';
     return `@${state.operators[peer]?.displayName ?? peer}`;
@@ -87,4 +88,18 @@ export function opPeer(chatId: string, me: string): string | undefined {
   if (!chatId.startsWith('op~')) return undefined;
   const [, a, b] = chatId.split('~');
   return a === me ? b : a;
+}
+
+/** "12 Mar 14:05", when an earlier visit or chat was. */
+export function shortDate(at: number): string {
+  const d = new Date(at);
+  const month = d.toLocaleString('en-GB', {month: 'short'});
+  return `${d.getDate()} ${month} ${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** An earlier chat's tab: its date and the operators who took part ("12 Mar alice,bob"). */
+export function historyTitle(pane: Pane): string {
+  const joined = pane.events.filter((e) => e.kind === 'join' && e.from === 'operator').map((e) => e.name);
+  const names = [...new Set(joined.length > 0 ? joined : [pane.history?.owner ?? '?'])];
+  return `${shortDate(pane.history?.at ?? 0).replace(/ \d\d:\d\d$/, '')} ${names.join(',')}`;
 }

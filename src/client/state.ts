@@ -55,6 +55,8 @@ export interface Pane {
   showDetails?: boolean;
   /** Why the pane no longer accepts input (visitor left, chat ended, I left it). */
   closed?: string;
+  /** An earlier chat of the visitor (Alt+H), shown read-only; when it was. */
+  history?: {at: number; owner?: string};
 }
 
 export type Overlay =
@@ -70,7 +72,10 @@ export type Overlay =
   /** A question answered by typing a line on the key bar row. */
   | {kind: 'ask'; question: string; line: Line; step: AskStep}
   | {kind: 'confirm'; what: 'overwrite'; question: string; chatId: string; format: SaveFormat; path: string}
-  | {kind: 'confirm'; what: 'cannedRemove'; question: string; id: string};
+  | {kind: 'confirm'; what: 'cannedRemove'; question: string; id: string}
+  // People: a visitor's earlier visits (scrolled from `top`) and earlier chats (one picked).
+  | {kind: 'visits'; visitorId: string; top: number}
+  | {kind: 'history'; visitorId: string; index: number};
 
 export type SaveFormat = 'html' | 'txt';
 
@@ -81,6 +86,14 @@ export type AskStep =
   | {s: 'cannedText'; id?: string; shortcut?: string}
   | {s: 'cannedShortcut'; id?: string; text: string}
   | {s: 'cannedTeam'; text: string; shortcut: string};
+
+/** A chat a colleague offers me (a transfer): who, their note, the last messages, until when. */
+export interface Offer {
+  from: string;
+  note?: string;
+  recent: ChatEvent[];
+  until: number;
+}
 
 /** Something the app must do outside the reducer (bell, notification); counted so each runs once. */
 export interface Alert {
@@ -118,6 +131,10 @@ export interface State {
   canned: Canned[];
   /** Offline messages left by visitors and not yet marked done, oldest first. */
   messages: OfflineMessage[];
+  // People: what the hub answered about visitors' earlier visits and chats; chats offered to me.
+  pastVisits: Record<string, Visit[]>;
+  pastChats: Record<string, ChatSummary[]>;
+  offers: Record<string, Offer>;
 }
 
 export function initialState(hub: string, myName: string, settings: Settings = defaultSettings, now = Date.now()): State {
@@ -141,6 +158,9 @@ export function initialState(hub: string, myName: string, settings: Settings = d
     quit: false,
     canned: [],
     messages: [],
+    pastVisits: {},
+    pastChats: {},
+    offers: {},
   };
 }
 
@@ -165,4 +185,5 @@ export type Action =
   | {type: 'overlay'; overlay?: Overlay}
   | {type: 'settings'; settings: Settings}
   | {type: 'notice'; text?: string}
-  | {type: 'quit'};
+  | {type: 'quit'}
+  | {type: 'openHistory'; chat: ChatSummary};

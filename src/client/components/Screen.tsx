@@ -10,7 +10,8 @@ import {HelpOverlay} from './HelpOverlay.js';
 import {KeyBar} from './KeyBar.js';
 import {OperatorList} from './OperatorList.js';
 import {OptionsScreen} from './OptionsScreen.js';
-import {Popup} from './Popup.js';
+import {HistoryOverlay, VisitsOverlay} from './People.js';
+import {offerLines, Popup} from './Popup.js';
 import {StatusLine} from './StatusLine.js';
 import {Tabs} from './Tabs.js';
 import {VisitorList} from './VisitorList.js';
@@ -40,13 +41,18 @@ export function Screen({state, configPath}: ScreenProps) {
   const pane = activePane(state);
   const paneVisitor = pane?.kind === 'visitor' ? state.chats[pane.chatId]?.visitorId : undefined;
   const popupChat = state.popups[0] ? state.chats[state.popups[0]] : undefined;
-  const popupH = popupChat ? 5 : 0;
+  const offer = popupChat?.offeredTo === state.myName ? state.offers[popupChat.id] : undefined;
+  const popupH = popupChat ? 5 + (offer ? offerLines(offer.recent.length) : 0) : 0;
   const where = popupChat && state.focus !== 'pane' ? 'popup' : state.focus;
   const overlay = state.overlay;
   return (
     <Box flexDirection="column" width={cols} height={height}>
       {overlay?.kind === 'help' ? (
         <HelpOverlay width={cols} height={main} bindings={helpBindings(state)} top={overlay.top} />
+      ) : overlay?.kind === 'visits' ? (
+        <VisitsOverlay state={state} width={cols} height={main} />
+      ) : overlay?.kind === 'history' ? (
+        <HistoryOverlay state={state} width={cols} height={main} />
       ) : (
       <Box height={main}>
         <Box flexDirection="column" width={left}>
@@ -68,7 +74,14 @@ export function Screen({state, configPath}: ScreenProps) {
             <>
               <Tabs tabs={state.panes.map((p) => ({title: chatTitle(state, p.chatId), unread: p.unread, closed: Boolean(p.closed)}))} active={state.active} width={right} />
               {popupChat ? (
-                <Popup visitor={chatTitle(state, popupChat.id)} site={popupChat.site} firstText={popupChat.firstText} more={state.popups.length - 1} width={right} />
+                <Popup
+                  visitor={chatTitle(state, popupChat.id)}
+                  site={popupChat.site}
+                  firstText={popupChat.firstText}
+                  more={state.popups.length - 1}
+                  width={right}
+                  offer={offer && {from: offer.from, note: offer.note, recent: offer.recent.map((e) => `${e.name}: ${e.text}`)}}
+                />
               ) : null}
               {pane ? (
                 <ChatPane
