@@ -153,8 +153,9 @@ t.test('the journal after a crash: a torn last line is dropped, a bad middle lin
   await again.open();
   t.same((await again.events('c1')).map((e) => e.text), ['journalled'], 'replayed; the torn record was never acked');
   t.match(said.join('\n'), /dropped a torn last line/);
-  t.same((await readdir(dir)).filter((n) => n.endsWith('.wal')), [], 'replayed segments are removed');
   await again.close();
+  t.same((await readdir(dir)).filter((n) => n.endsWith('.wal')), [], 'replayed segments are removed once written');
+  t.match(await readFile(join(dir, 'chats', 'c1.log'), 'utf8'), /journalled/, 'and their lines are in the chat log');
 
   await writeFile(join(dir, 'journal-7.wal'), 'garbage\n{"k":"d","f":"status.json","d":{"status":{}}}\n');
   await t.rejects(new EmbeddedStore(dir, {journal: true, log: () => {}}).open(), {name: 'DamagedError', message: /journal-7\.wal/});

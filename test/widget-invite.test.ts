@@ -1,10 +1,10 @@
 import t from 'tap';
-import {launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
+import {askForChat, launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
 import {startWidgetHub} from './helpers/widget-hub.js';
 
 const skip = noBrowser();
 
-t.test('an invitation in a real browser', {skip}, async (t) => {
+t.test('invitations and transfers in a real browser', {skip}, async (t) => {
   const browser = await launchBrowser();
   t.teardown(() => browser.close());
   const hub = await startWidgetHub({operators: [{name: 'alice', displayName: 'Alice'}, {name: 'bob', displayName: 'Bob'}]});
@@ -57,5 +57,32 @@ t.test('an invitation in a real browser', {skip}, async (t) => {
     await w.page.getByRole('button', {name: 'Chat with us'}).click();
     const intro = w.page.getByRole('form', {name: 'Start a chat'}).locator('p').first();
     t.equal(await intro.textContent(), 'Ask us anything: an operator will answer here.', 'the form is back to its own words');
+  });
+
+  t.test('a transfer: the widget shows the new operator and nothing of the note', async (t) => {
+    const alice = await hub.connect('alice');
+    t.teardown(() => alice.close());
+    const bob = await hub.connect('bob');
+    t.teardown(() => bob.close());
+    const context = await browser.newContext();
+    t.teardown(() => context.close());
+    const w = await watchedPage(context);
+    await w.page.goto(demo);
+    await askForChat(w.page, 'Where is my order?', 'Vera');
+    const {chat} = await alice.waitType('chat.requested', (f) => f.chat.firstText === 'Where is my order?');
+    alice.send({t: 'chat.accept', chatId: chat.id});
+    await w.page.getByRole('status').getByText('You are chatting with Alice').waitFor();
+    alice.send({t: 'chat.transfer', chatId: chat.id, to: 'bob', note: 'SECRET-NOTE: order 1234 lost'});
+    const offer = await bob.waitType('chat.offer', (f) => f.chat.id === chat.id);
+    t.equal(offer.note, 'SECRET-NOTE: order 1234 lost');
+    bob.send({t: 'chat.accept', chatId: chat.id});
+    await w.page.getByRole('status').getByText('You are chatting with Bob').waitFor();
+    await w.page.getByRole('log').getByText('Bob joined the chat').waitFor();
+    bob.send({t: 'msg', id: 'transfer-reply-01', chatId: chat.id, text: 'Found it: it ships today.'});
+    await w.page.getByRole('log').getByText('Found it: it ships today.').waitFor();
+    const shown = await w.page.getByRole('dialog').innerText();
+    t.match(shown, /Found it: it ships today./, 'the chat as the visitor sees it');
+    t.notOk(shown.includes('SECRET-NOTE'), 'the note never reaches the page');
+    t.same(w.errors, []);
   });
 });

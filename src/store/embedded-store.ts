@@ -12,7 +12,7 @@ import {nodeFiles, type FileLayer} from './file-layer.js';
 import {Journal, type JournalRecord} from './journal.js';
 import {chatLine, visitorLine, type Report, type VisitorLine} from './log-file.js';
 import {LogReader, visitsFrom} from './log-reader.js';
-import {migrate} from './migrate.js';
+import {FORMAT_VERSION, migrate, readFormat} from './migrate.js';
 import {OpenIndex} from './open-index.js';
 import {Pending} from './pending.js';
 import {pageOf} from './query.js';
@@ -99,12 +99,23 @@ export class EmbeddedStore implements Store {
     await removeTemps(this.ctx.tmpDir);
     const leftovers = await this.journal.leftovers();
     const records = leftovers.flatMap((s) => s.records);
-    await applyRecords(this.ctx, records);
-    await migrate(this.dir, this.ctx, this.report);
+    if ((await readFormat(this.dir)) < FORMAT_VERSION) {
+      // An older folder (or a new one): its journal goes to the files, then it is converted.
+      await applyRecords(this.ctx, records);
+      await migrate(this.dir, this.ctx, this.report);
+      this.indexLoad = this.index.load(() => this.scanChats(), []);
+      await this.indexLoad;
+      await this.index.save();
+      await this.journal.remove(leftovers.map((s) => s.n));
+      return;
+    }
+    // What a crash left in the journal is served from memory at once and written to the files by
+    // the checkpoint in the background: a hub with many open chats is back in moments.
+    this.pending.hold(records);
+    this.journal.finished.push(...leftovers);
     this.indexLoad = this.index.load(() => this.scanChats(), records);
     await this.indexLoad;
-    await this.index.save();
-    await this.journal.remove(leftovers.map((s) => s.n));
+    void this.checkpoint!.run();
   }
 
   async close(): Promise<void> {

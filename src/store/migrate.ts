@@ -27,9 +27,14 @@ async function readOld<T>(file: string): Promise<T> {
  * document. The folder is copied first to `<folder>.v1-backup`; each file is converted so that
  * running again after an interruption finishes the job. Resolves with what it converted.
  */
+/** The format a data folder was written in (1 when it says nothing: the first one, or a new folder). */
+export async function readFormat(dir: string): Promise<number> {
+  return readFile(join(dir, 'format.json'), 'utf8').then((t) => (JSON.parse(t) as {version: number}).version, () => 1);
+}
+
 export async function migrate(dir: string, ctx: ApplyContext, report: Report): Promise<{chats: number; visitors: number}> {
   const formatFile = join(dir, 'format.json');
-  const format = await readFile(formatFile, 'utf8').then((t) => (JSON.parse(t) as {version: number}).version, () => 1);
+  const format = await readFormat(dir);
   if (format > FORMAT_VERSION) throw new Error(`${dir} was written by a newer cac (format ${format}); upgrade cac to use it`);
   if (format === FORMAT_VERSION) return {chats: 0, visitors: 0};
   const chats = join(dir, 'chats');

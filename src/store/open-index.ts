@@ -31,13 +31,8 @@ export class OpenIndex {
   /** Reads the index (or rebuilds it with `scan` when it is missing), then applies leftovers. */
   async load(scan: () => Promise<StoredChat[]>, leftovers: JournalRecord[]): Promise<void> {
     const stored = await readJSON(this.file, indexSchema);
-    if (!stored) {
-      for (const s of await scan()) this.put(s.chat, undefined, s.lastSeq);
-      this.dirty = true;
-      return;
-    }
-    for (const s of stored.chats) this.put(s.chat, undefined, s.lastSeq);
-    this.dirty = false;
+    for (const s of stored?.chats ?? (await scan())) this.put(s.chat, undefined, s.lastSeq);
+    this.dirty = !stored;
     for (const r of leftovers) {
       const doc = chatDoc.exec(r.f);
       if (r.k === 'd' && doc) this.put(chatRecord.parse(JSON.parse(r.text)), r.text);
