@@ -229,3 +229,17 @@ t.test('no file outside src/store imports lowdb', async (t) => {
   await walk(root);
   t.same(offenders, []);
 });
+
+t.test('a checkpoint of many chats at once writes every log (synced together)', async (t) => {
+  const dir = t.testdir();
+  const store = new EmbeddedStore(dir, {journal: true, log: () => {}, segmentAgeMs: 60_000});
+  await store.open();
+  const ids = Array.from({length: 150}, (_, i) => `many-${i}`);
+  for (const id of ids) await store.putChat(chat(id));
+  await Promise.all(ids.flatMap((id) => [store.appendEvent(id, msg(`${id} one`)), store.appendEvent(id, msg(`${id} two`))]));
+  await store.close();
+  t.same((await readdir(dir)).filter((n) => n.endsWith('.wal')), [], 'the journal is empty: everything is in the logs');
+  for (const id of [ids[0]!, ids[149]!]) {
+    t.same((await readFile(join(dir, 'chats', `${id}.log`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).e.text), [`${id} one`, `${id} two`]);
+  }
+});

@@ -1,8 +1,9 @@
+import {spawn} from 'node:child_process';
 import {open, truncate} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 import {z} from 'zod';
 import {syncDir, writeDurably} from './durable-file.js';
-import {appendDurably, type FileLayer} from './file-layer.js';
+import {appendDurably, syncFile, type FileLayer} from './file-layer.js';
 import type {JournalRecord} from './journal.js';
 import {readBackward, type Report} from './log-file.js';
 
@@ -33,6 +34,25 @@ export interface ApplyContext {
   concurrency: number;
   /** Logs being appended to right now: readers wait, so they never see half a line. */
   writing: Map<string, Promise<void>>;
+}
+
+/** Above this many logs in one go, they are synced together (see applyRecords). */
+const SYNC_TOGETHER = 64;
+
+function ignoreMissing(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'ENOENT') throw error;
+}
+
+/**
+ * Flushes the whole file system holding `dir` (syncfs, through coreutils' `sync -f`); false
+ * where that is not available, and the caller syncs file by file instead.
+ */
+function syncFileSystem(dir: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('sync', ['-f', dir], {stdio: 'ignore'});
+    child.once('error', () => resolve(false));
+    child.once('exit', (code) => resolve(code === 0));
+  });
 }
 
 /** Log ends are remembered for the most recently written files only: memory stays bounded. */
@@ -98,6 +118,10 @@ export async function applyRecords(ctx: ApplyContext, records: JournalRecord[]):
     }
   }
   const dirs = new Set<string>();
+  // Many logs at once are appended without a sync each, then made durable together with one
+  // sync of the file system: thousands of fdatasyncs would each force a file-system journal
+  // commit that the hub's own journal appends then queue behind.
+  const together = logs.size > SYNC_TOGETHER;
   await runLimited([...logs], ctx.concurrency, async ([f, lines]) => {
     const file = join(ctx.dir, f);
     let last = ctx.diskN.get(f);
@@ -107,7 +131,7 @@ export async function applyRecords(ctx: ApplyContext, records: JournalRecord[]):
     }
     const fresh = lines.filter((l) => l.n > last!);
     if (fresh.length === 0) return;
-    const append = appendDurably(ctx.files, file, fresh.map((l) => l.text + '\n').join(''));
+    const append = appendDurably(ctx.files, file, fresh.map((l) => l.text + '\n').join(''), !together);
     ctx.writing.set(f, append.catch(() => {}));
     try {
       await append;
@@ -116,6 +140,9 @@ export async function applyRecords(ctx: ApplyContext, records: JournalRecord[]):
     }
     remember(ctx.diskN, f, fresh.at(-1)!.n);
   });
+  if (together && !(await syncFileSystem(ctx.dir))) {
+    await runLimited([...logs.keys()], ctx.concurrency, (f) => syncFile(ctx.files, join(ctx.dir, f)).catch(ignoreMissing));
+  }
   await runLimited([...docs], ctx.concurrency, async ([f, text]) => {
     const file = join(ctx.dir, f);
     await writeDurably(file, text, ctx.tmpDir);

@@ -38,11 +38,21 @@ export async function writeAll(files: FileLayer, fd: number, buffer: Buffer): Pr
   }
 }
 
-/** Appends to a file and makes it durable; the file is created if missing. */
-export async function appendDurably(files: FileLayer, path: string, text: string): Promise<void> {
+/** Appends to a file (created if missing), and makes it durable unless `sync` is false. */
+export async function appendDurably(files: FileLayer, path: string, text: string, sync = true): Promise<void> {
   const fd = await files.open(path, 'a');
   try {
     await writeAll(files, fd, Buffer.from(text));
+    if (sync) await files.datasync(fd);
+  } finally {
+    await files.close(fd);
+  }
+}
+
+/** Makes a file's written data durable. */
+export async function syncFile(files: FileLayer, path: string): Promise<void> {
+  const fd = await files.open(path, 'r');
+  try {
     await files.datasync(fd);
   } finally {
     await files.close(fd);
