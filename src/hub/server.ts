@@ -120,7 +120,9 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
+      // A deep accept queue: after a restart every visitor reconnects within moments, and
+      // connections dropped at a full queue wait seconds for the kernel to retry them.
+      server.listen({port: options.port ?? 8080, host: options.host ?? '127.0.0.1', backlog: 8192}, () => {
         server.off('error', reject);
         resolve();
       });
