@@ -243,3 +243,14 @@ t.test('a checkpoint of many chats at once writes every log (synced together)', 
     t.same((await readFile(join(dir, 'chats', `${id}.log`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).e.text), [`${id} one`, `${id} two`]);
   }
 });
+
+t.test('a checkpoint of many chat records at once puts every one in place (synced together, then renamed)', async (t) => {
+  const dir = t.testdir();
+  const store = new EmbeddedStore(dir, {journal: true, log: () => {}, segmentAgeMs: 60_000});
+  await store.open();
+  const ids = Array.from({length: 100}, (_, i) => `doc-${i}`);
+  await Promise.all(ids.map((id) => store.putChat(chat(id, {state: 'ended', endedAt: 7}))));
+  await store.close();
+  for (const id of ids) t.equal(JSON.parse(await readFile(join(dir, 'chats', `${id}.json`), 'utf8')).endedAt, 7);
+  t.same(await readdir(join(dir, 'tmp')), [], 'no temp file left');
+});

@@ -1,8 +1,8 @@
 import {spawn} from 'node:child_process';
 import {open, truncate} from 'node:fs/promises';
-import {dirname, join} from 'node:path';
+import {dirname, join, relative} from 'node:path';
 import {z} from 'zod';
-import {syncDir, writeDurably} from './durable-file.js';
+import {renameInto, syncDir, writeTemp} from './durable-file.js';
 import {appendDurably, syncFile, type FileLayer} from './file-layer.js';
 import type {JournalRecord} from './journal.js';
 import {readBackward, type Report} from './log-file.js';
@@ -140,12 +140,20 @@ export async function applyRecords(ctx: ApplyContext, records: JournalRecord[]):
     }
     remember(ctx.diskN, f, fresh.at(-1)!.n);
   });
-  if (together && !(await syncFileSystem(ctx.dir))) {
-    await runLimited([...logs.keys()], ctx.concurrency, (f) => syncFile(ctx.files, join(ctx.dir, f)).catch(ignoreMissing));
-  }
+  // Documents likewise: many are written to temp files, synced together, and only then renamed
+  // into place (a rename must never point at data that is not on disk yet).
+  const docsTogether = docs.size > SYNC_TOGETHER;
+  const temps = new Map<string, string>();
   await runLimited([...docs], ctx.concurrency, async ([f, text]) => {
+    temps.set(f, await writeTemp(join(ctx.dir, f), text, ctx.tmpDir, !docsTogether));
+  });
+  if ((together || docsTogether) && !(await syncFileSystem(ctx.dir))) {
+    const unsynced = [...(together ? logs.keys() : []), ...(docsTogether ? [...temps.values()].map((t) => relative(ctx.dir, t)) : [])];
+    await runLimited(unsynced, ctx.concurrency, (f) => syncFile(ctx.files, join(ctx.dir, f)).catch(ignoreMissing));
+  }
+  await runLimited([...temps], ctx.concurrency, async ([f, tmp]) => {
     const file = join(ctx.dir, f);
-    await writeDurably(file, text, ctx.tmpDir);
+    await renameInto(tmp, file);
     dirs.add(dirname(file));
   });
   for (const d of dirs) await syncDir(d);

@@ -35,17 +35,28 @@ export async function readJSON<T>(file: string, schema: z.ZodType<T>): Promise<T
  * is renamed over the old one. The caller syncs the target folder, once per group of writes.
  */
 export async function writeDurably(file: string, text: string, tmpDir: string): Promise<void> {
+  const tmp = await writeTemp(file, text, tmpDir, true);
+  await renameInto(tmp, file);
+}
+
+/** Writes a temp file for `file` (fsynced when `sync`); resolves with its path. */
+export async function writeTemp(file: string, text: string, tmpDir: string, sync: boolean): Promise<string> {
   const tmp = join(tmpDir, `${basename(file)}.${process.pid}.${++tmpCounter}.tmp`);
   const handle = await open(tmp, 'w', 0o600);
   let written = false;
   try {
     await handle.writeFile(text);
-    await handle.sync();
+    if (sync) await handle.sync();
     written = true;
   } finally {
     await handle.close().catch(() => {});
     if (!written) await unlink(tmp).catch(() => {});
   }
+  return tmp;
+}
+
+/** Puts a temp file (whose data is durable by now) in place of `file`. */
+export async function renameInto(tmp: string, file: string): Promise<void> {
   try {
     await rename(tmp, file);
   } catch (error) {
