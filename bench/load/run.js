@@ -114,7 +114,7 @@ results.notes.push(
 for (const kind of servers) {
   const r = results[kind];
   if (r.clockSkewMs !== undefined) {
-    results.notes.push(`${kind}: clock skew between processes at most ${r.clockSkewMs.toFixed(2)} ms; open-file limit in the load clients ${r.openFiles.join('/')}.`);
+    results.notes.push(`${kind}: clock skew between processes at most ${r.clockSkewMs.toFixed(2)} ms; open-file limit ${r.serverOpenFiles} in the server, ${r.openFiles.join('/')} in the load clients.`);
   }
   if (r.error) results.notes.push(`${kind}: the load phases stopped early: ${r.error}`);
   if (r.climb) results.notes.push(`${kind}: the climb stopped: ${r.climb.stop}.`);
