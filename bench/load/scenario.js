@@ -73,7 +73,8 @@ export async function runScenario(kind, opts, {template, operators}) {
     say(`${kind}: FAILED: ${result.error}`);
   } finally {
     if (clients) await stopClients(clients);
-    if (server) await stopChild(server.child, 'SIGTERM', 10_000);
+    // Killed, not stopped: its folder is thrown away, so there is nothing to write out first.
+    if (server) await stopChild(server.child, 'SIGKILL');
     removeFolder(work);
   }
   return result;

@@ -152,12 +152,13 @@ export async function runStep(clients, server, {rate, warmMs, measureMs, drainMs
 /**
  * On a shared machine a step can be spoilt by someone else's work taking the cores: when other
  * processes used over a quarter of a core and `spoilt(result)` holds, the step is run once more
- * and the less disturbed of the two is kept.
+ * and the less disturbed of the two is kept. Not when the server was left behind (a backlog that
+ * did not drain): that is the server's own limit, and a second run would only pile onto it.
  */
 export async function runStepOnce(clients, server, params, spoilt, onStep) {
   const first = await runStep(clients, server, params);
   onStep?.(first);
-  if (!first.offered || first.otherCpu <= DISTURBED || !spoilt(first)) return first;
+  if (!first.offered || first.otherCpu <= DISTURBED || first.backlogAfter > 0 || !spoilt(first)) return first;
   const second = await runStep(clients, server, params);
   second.retried = true;
   onStep?.(second);
