@@ -15,11 +15,3 @@ export function serve(handlers) {
   // A parent that died (or was killed) must not leave thousands of sockets behind.
   process.on('disconnect', () => process.exit(0));
 }
-
-/** This process's open-file limit: each socket is one, and the default may be far too low. */
-export async function openFileLimit() {
-  const {readFile} = await import('node:fs/promises');
-  const limits = await readFile('/proc/self/limits', 'utf8').catch(() => '');
-  const soft = /^Max open files\s+(\S+)/m.exec(limits)?.[1];
-  return soft === undefined ? null : soft === 'unlimited' ? Infinity : Number(soft);
-}

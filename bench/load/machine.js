@@ -68,3 +68,13 @@ export async function waitForQuiet(pids, maxMs, limit = 0.25) {
     if (others <= limit || waitedMs >= maxMs) return {waitedMs, others, quiet: others <= limit};
   }
 }
+
+/** A process's open-file limit (each socket is one file): `pid` or 'self'. */
+export function openFileLimit(pid = 'self') {
+  try {
+    const soft = /^Max open files\s+(\S+)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))?.[1];
+    return soft === undefined ? null : soft === 'unlimited' ? Infinity : Number(soft);
+  } catch {
+    return null;
+  }
+}

@@ -6,7 +6,8 @@
 import WebSocket from 'ws';
 import {nowMs, sleep} from './clock.js';
 import {FROM_VISITOR, isError, isEv, operatorMsg, operatorMsgPrefix, typeOf} from './frames.js';
-import {openFileLimit, serve} from './ipc.js';
+import {serve} from './ipc.js';
+import {openFileLimit} from './machine.js';
 import {pace} from './pacer.js';
 import {Recorder} from './recorder.js';
 
@@ -85,7 +86,7 @@ serve({
   async init(arg) {
     config = arg;
     ops = arg.operators.map(({name, token}) => ({name, token, chats: [], ws: undefined, ready: false}));
-    return {openFiles: await openFileLimit(), pid: process.pid};
+    return {openFiles: openFileLimit(), pid: process.pid};
   },
 
   clock: () => nowMs(),

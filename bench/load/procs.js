@@ -56,15 +56,26 @@ export function forkClient(file, name) {
     }
     pending.clear();
   });
+  // A send to a child that has just died is reported here, not thrown at the whole run.
+  child.on('error', () => {});
   child.call = (cmd, arg, timeoutMs = 60_000) =>
     new Promise((resolve, reject) => {
+      if (!child.connected) {
+        reject(new Error(`${name} is gone (${child.signalCode ?? child.exitCode}); cannot ${cmd}`));
+        return;
+      }
       const id = ++next;
       const timer = setTimeout(() => {
         pending.delete(id);
         reject(new Error(`${name}: ${cmd} took over ${Math.round(timeoutMs / 1000)} s`));
       }, timeoutMs);
       pending.set(id, {resolve, reject, timer, cmd});
-      child.send({id, cmd, arg});
+      child.send({id, cmd, arg}, (error) => {
+        if (!error || !pending.has(id)) return;
+        pending.delete(id);
+        clearTimeout(timer);
+        reject(new Error(`${name}: ${cmd} could not be sent: ${error.message}`));
+      });
     });
   return child;
 }

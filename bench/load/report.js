@@ -24,6 +24,7 @@ export function describeStep(s) {
   const d = (x) => `p50 ${ms(x.p50)} p99 ${ms(x.p99)} max ${ms(x.max)} ms${x.missing ? ` (${count(x.missing)} lost)` : ''}`;
   const errors = Object.entries(s.errors).map(([code, n]) => `${code} ${n}`).join(', ');
   return (
+    (s.retried ? 'again, ' : '') +
     `${count(s.rate)} msg/s: v->o ${d(s.visitorToOperator)}; o->v ${d(s.operatorToVisitor)}; ` +
     `delivered ${count(s.deliveredRate)}/s; CPU server ${Math.round(s.serverCpu * 100)}% clients ${Math.round(s.clients.cpuTotal * 100)}%` +
     (s.otherCpu > 0.1 ? ` other processes ${Math.round(s.otherCpu * 100)}%` : '') +

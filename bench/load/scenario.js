@@ -5,12 +5,13 @@
 import {join} from 'node:path';
 import {copyData} from './accounts.js';
 import {clockSkewMs, startClients, stopClients} from './clients.js';
+import {openFileLimit} from './machine.js';
 import {removeFolder, stopChild, tempFolder} from './procs.js';
 import {describeResume, describeStep, say} from './report.js';
 import {restartAndResume} from './resume.js';
 import {freePort, startServer} from './server.js';
 import {alive, setUp} from './setup.js';
-import {capacity, climb, runStep} from './steps.js';
+import {capacity, climb, runStepOnce} from './steps.js';
 
 /**
  * Runs every load phase against `kind`. `template` is the hub's data folder with accounts and
@@ -29,6 +30,10 @@ export async function runScenario(kind, opts, {template, operators}) {
     server = await startServer(kind, {port, dir, log});
     clients = await startClients(opts, port, operators);
     result.openFiles = clients.openFiles;
+    result.serverOpenFiles = openFileLimit(server.child.pid);
+    if (result.serverOpenFiles !== null && result.serverOpenFiles < opts.visitors + opts.operators + 100) {
+      throw new Error(`the server may open ${result.serverOpenFiles} files, fewer than the sockets it will hold: raise ulimit -n`);
+    }
     result.clockSkewMs = await clockSkewMs(clients);
 
     // (c) is read during the setup, with every visitor connected and idle.
@@ -38,8 +43,9 @@ export async function runScenario(kind, opts, {template, operators}) {
 
     const common = {drainMs: opts.drainMs, quietMs: opts.quietMs, ready: state.ready, operators: operators.length};
     const fixed = async (rate) => {
-      const step = await runStep(clients, server.child, {rate, ...opts.fixed, ...common});
-      say(`${kind}: ${describeStep(step)}`);
+      const step = await runStepOnce(clients, server.child, {rate, ...opts.fixed, ...common}, () => true, (s) =>
+        say(`${kind}: ${describeStep(s)}`),
+      );
       alive(server);
       return step;
     };
@@ -67,7 +73,8 @@ export async function runScenario(kind, opts, {template, operators}) {
     say(`${kind}: FAILED: ${result.error}`);
   } finally {
     if (clients) await stopClients(clients);
-    if (server) await stopChild(server.child, 'SIGTERM', 10_000);
+    // Killed, not stopped: its folder is thrown away, so there is nothing to write out first.
+    if (server) await stopChild(server.child, 'SIGKILL');
     removeFolder(work);
   }
   return result;

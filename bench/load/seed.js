@@ -3,7 +3,7 @@
 // visitors would. Whoever changes the format may replace seedChats with a direct writer; the
 // contract is only this:
 //
-//   seedChats(dir, count): `dir` is an empty folder; afterwards it is a hub data folder holding
+//   seedChats(dir, count): `dir` is missing or empty; afterwards it is a hub data folder holding
 //   site example.com and `count` ended chats (16 per visitor, each a question the visitor asked
 //   and then left unanswered), with no hub running on it. Resolves with {ms}.
 

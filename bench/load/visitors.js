@@ -7,7 +7,8 @@
 import WebSocket from 'ws';
 import {nowMs, sleep} from './clock.js';
 import {FROM_OPERATOR, isError, isEv, seqOf, typeOf, visitorMsg} from './frames.js';
-import {openFileLimit, serve} from './ipc.js';
+import {serve} from './ipc.js';
+import {openFileLimit} from './machine.js';
 import {pace} from './pacer.js';
 import {Recorder} from './recorder.js';
 
@@ -160,7 +161,7 @@ serve({
     tokens = new Array(count);
     chatIds = new Array(count);
     waiters = new Array(count);
-    return {openFiles: await openFileLimit(), pid: process.pid};
+    return {openFiles: openFileLimit(), pid: process.pid};
   },
 
   clock: () => nowMs(),
