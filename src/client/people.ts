@@ -5,6 +5,7 @@ import {mainRows} from './help.js';
 import {activePane, ago, operatorRows, shortDate, visitorRows} from './selectors.js';
 import {clean} from './sanitize.js';
 import type {State} from './state.js';
+import {host} from './visit-lines.js';
 
 /**
  * The operator's dealings with people, outside the reducer: a visitor's earlier visits (Alt+V)
@@ -52,14 +53,6 @@ export function showHistory(state: State, fx: Effects): void {
   });
 }
 
-function host(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
 
 /** Every earlier visit, newest first: a line about it, then its pages. Sanitised. */
 export function pastVisitLines(visits: Visit[] | undefined): string[] {

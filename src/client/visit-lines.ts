@@ -2,7 +2,8 @@ import type {Visit, VisitorSummary} from '../protocol/index.js';
 import {clock} from './format.js';
 import {clean} from './sanitize.js';
 
-function host(url: string | undefined): string | undefined {
+/** The host of a URL, or the text itself when it is not one. */
+export function host(url: string | undefined): string | undefined {
   if (!url) return undefined;
   try {
     return new URL(url).host;

@@ -1,10 +1,9 @@
 import type {ChatEvent} from '../protocol/index.js';
-import {chatIdAt} from '../lib/secrets.js';
-import type {ChatRecord} from '../store/types.js';
 import {activeBlock} from './blocks.js';
 import {HubError} from './errors.js';
 import type {Hub} from './hub.js';
 import {answerInvite} from './invite.js';
+import {newVisitorChat} from './new-chat.js';
 import {ring, updated} from './ring.js';
 import {resolveLink} from './links.js';
 import type {OpenChat} from './model.js';
@@ -40,19 +39,7 @@ export async function requestChat(
   const invited = live.invite && (await answerInvite(hub, live, req));
   if (invited) return {t: 'queued', ...invited};
   if (hub.sessions.onlineFor(live.site.domain).length === 0) return {t: 'offline'};
-  const chat: ChatRecord = {
-    id: chatIdAt(hub.now()),
-    kind: 'visitor',
-    site: live.site.domain,
-    visitorId: visitor.id,
-    visitId: live.visit?.start.id,
-    visitorName: visitor.name,
-    visitorEmail: visitor.email,
-    state: 'waiting',
-    operators: [],
-    requestedAt: hub.now(),
-    firstText: req.text,
-  };
+  const chat = newVisitorChat(hub, live, req.text);
   visitor.chatId = chat.id;
   visitor.chats.push(chat.id);
   try {

@@ -1,6 +1,5 @@
 import type {ChatEvent} from '../protocol/index.js';
-import {chatIdAt} from '../lib/secrets.js';
-import type {ChatRecord} from '../store/types.js';
+import {newVisitorChat} from './new-chat.js';
 import {summaryOf} from './ring.js';
 import {HubError} from './errors.js';
 import type {Hub} from './hub.js';
@@ -51,20 +50,7 @@ export async function answerInvite(
   const visitor = live.record;
   const by = invite.by;
   const display = s.displayName(by);
-  const chat: ChatRecord = {
-    id: chatIdAt(hub.now()),
-    kind: 'visitor',
-    site: live.site.domain,
-    visitorId: visitor.id,
-    visitId: live.visit?.start.id,
-    visitorName: visitor.name,
-    visitorEmail: visitor.email,
-    state: 'active',
-    owner: by,
-    operators: [by],
-    requestedAt: hub.now(),
-    firstText: req.text,
-  };
+  const chat = newVisitorChat(hub, live, req.text, by);
   visitor.chatId = chat.id;
   visitor.chats.push(chat.id);
   try {
