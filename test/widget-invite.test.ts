@@ -11,7 +11,8 @@ t.test('invitations and transfers in a real browser', {skip}, async (t) => {
   t.teardown(() => hub.close());
   const demo = `${hub.origin}/demo/`;
 
-  t.test('opens the widget with the greeting; the answer starts a chat owned by the inviting operator', async (t) => {
+  /** Alice and Bob on-line, and a visitor on the demo page as alice sees it. */
+  async function scene(t: {teardown(fn: () => unknown): void}) {
     const alice = await hub.connect('alice');
     t.teardown(() => alice.close());
     const bob = await hub.connect('bob');
@@ -21,6 +22,12 @@ t.test('invitations and transfers in a real browser', {skip}, async (t) => {
     const w = await watchedPage(context);
     await w.page.goto(demo);
     const {visitor} = await alice.waitType('visitor.update', (f) => f.visitor.page?.url === demo);
+    return {alice, bob, w, visitorId: visitor.id as string};
+  }
+
+  t.test('opens the widget with the greeting; the answer starts a chat owned by the inviting operator', async (t) => {
+    const {alice, bob, w, visitorId} = await scene(t);
+    const visitor = {id: visitorId};
     alice.send({t: 'visitor.invite', visitorId: visitor.id, text: 'Hello! Looking for a teapot? <b>I can help.</b>'});
 
     const form = w.page.getByRole('form', {name: 'Start a chat'});
@@ -43,13 +50,8 @@ t.test('invitations and transfers in a real browser', {skip}, async (t) => {
   });
 
   t.test('closing the invitation tells the operator', async (t) => {
-    const alice = await hub.connect('alice');
-    t.teardown(() => alice.close());
-    const context = await browser.newContext();
-    t.teardown(() => context.close());
-    const w = await watchedPage(context);
-    await w.page.goto(demo);
-    const {visitor} = await alice.waitType('visitor.update', (f) => f.visitor.page?.url === demo);
+    const {alice, w, visitorId} = await scene(t);
+    const visitor = {id: visitorId};
     alice.send({t: 'visitor.invite', visitorId: visitor.id});
     await w.page.getByText('Alice: Hello! Can I help you with anything?').waitFor();
     await w.page.getByRole('button', {name: 'Minimise the chat'}).click();
@@ -60,14 +62,7 @@ t.test('invitations and transfers in a real browser', {skip}, async (t) => {
   });
 
   t.test('a transfer: the widget shows the new operator and nothing of the note', async (t) => {
-    const alice = await hub.connect('alice');
-    t.teardown(() => alice.close());
-    const bob = await hub.connect('bob');
-    t.teardown(() => bob.close());
-    const context = await browser.newContext();
-    t.teardown(() => context.close());
-    const w = await watchedPage(context);
-    await w.page.goto(demo);
+    const {alice, bob, w} = await scene(t);
     await askForChat(w.page, 'Where is my order?', 'Vera');
     const {chat} = await alice.waitType('chat.requested', (f) => f.chat.firstText === 'Where is my order?');
     alice.send({t: 'chat.accept', chatId: chat.id});
