@@ -37,7 +37,7 @@ t.test('previous visits: a visitor who comes back after the visit timeout shows 
   alice.write(keys.shiftTab);
   await alice.waitForText(/Alt\+V earlier/);
   alice.write(keys.alt('v'));
-  await alice.waitForText(/Visits of visitor \w+ \(2\), newest first/);
+  await alice.waitForText(/Visits of visitor \S+ \(2\), newest first/);
   const screen = alice.screen();
   const order = screen.indexOf('Order  https://example.com/order');
   const kettles = screen.indexOf('Kettles  https://example.com/kettles');
@@ -130,7 +130,7 @@ t.test('invite: Alt+I on the visitors list; the visitor answers and the chat is 
   alice.write(keys.alt('i'));
   const invite = await visitor.waitType('invite');
   t.match(invite, {name: 'alice'});
-  await alice.waitForText(/invited visitor \w+ to chat/);
+  await alice.waitForText(/invited visitor \S+ to chat/);
   alice.write(keys.alt('i'));
   await alice.waitForText('not_possible');
 
