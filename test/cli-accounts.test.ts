@@ -18,7 +18,7 @@ t.test('operators and sites from the command line', async (t) => {
   t.equal(dup.code, 1);
   t.match(dup.out, /operator alice already exists/);
   const bad = await runCac(['operators', 'add', 'Bad Name!', '--data', data]);
-  t.equal(bad.code, 1);
+  t.equal(bad.code, 2, 'a bad name is a usage error');
   t.match(bad.out, /bad operator name/);
 
   const list = await runCac(['operators', 'list', '--json'], {CAC_DATA: data});
@@ -28,7 +28,7 @@ t.test('operators and sites from the command line', async (t) => {
   t.equal(site.code, 0, site.out);
   t.match(site.out, '<script src="http://127.0.0.1:8080/widget.js" data-site="example.com" async></script>');
   const zone = await runCac(['sites', 'add', 'b.example', '--timezone', 'Mars/Olympus', '--data', data]);
-  t.equal(zone.code, 1);
+  t.equal(zone.code, 2, 'so is an unknown time zone');
   t.match(zone.out, /unknown time zone/);
   const taken = await runCac(['sites', 'add', 'other.example', '--alias', 'www.example.com', '--data', data]);
   t.match(taken.out, /already a site or alias/);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import {clean, notificationText} from '../src/client/sanitize.js';
+import {clean, notificationText} from '../src/lib/sanitize.js';
 import {wrap} from '../src/client/format.js';
 
 t.test('every control character and escape sequence becomes visible, inert text', async (t) => {

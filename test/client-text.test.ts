@@ -1,6 +1,6 @@
 import t from 'tap';
 import {visible, line} from '../src/client/line-edit.js';
-import {clean} from '../src/client/sanitize.js';
+import {clean} from '../src/lib/sanitize.js';
 import {fit, graphemes, pad, truncate, width, wrap} from '../src/client/text.js';
 
 const NAME = '田中さん😀';

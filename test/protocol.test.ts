@@ -12,7 +12,7 @@ const PENDING: string[] = [];
 /** Every error code the source sends: thrown as a HubError, passed to fail(), or put in a frame. */
 async function codesInSource(): Promise<Map<string, string>> {
   const found = new Map<string, string>();
-  const patterns = [/HubError\(\s*'([^']*)'/g, /\bfail\(\s*'([^']*)'/g, /t:\s*'error',\s*code:\s*'([^']*)'/g];
+  const patterns = [/HubError\(\s*'([^']*)'/g, /\bfail\(\s*(?:res,\s*)?'([^']*)'/g, /OpError\(\s*'([^']*)'/g, /t:\s*'error',\s*code:\s*'([^']*)'/g];
   for (const name of await readdir('src', {recursive: true})) {
     if (!/\.tsx?$/.test(name)) continue;
     const source = await readFile(join('src', name), 'utf8');

@@ -208,7 +208,7 @@ t.test('the data folder lock: our own pid is stale (a restarted container), anot
   const dir = t.testdir({'hub.lock': String(process.pid)});
   const unlock = await lockDataDir(dir);
   t.equal(await readFile(join(dir, 'hub.lock'), 'utf8'), String(process.pid), 'taken over');
-  await t.rejects(lockDataDir(dir), /this process already runs a hub/);
+  await t.rejects(lockDataDir(dir), /this process already holds/);
   await unlock();
   const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
   t.teardown(() => other.kill());

@@ -1,9 +1,9 @@
 import {resolve} from 'node:path';
 import type {Command} from 'commander';
-import {AccountError} from '../accounts/operators.js';
+import {OpError} from '../admin/error.js';
 import {LockedError} from '../store/lock.js';
 import {EmbeddedStore} from '../store/embedded-store.js';
-import {DamagedError, type Store} from '../store/store.js';
+import {DamagedError, NotStoredError, type Store} from '../store/store.js';
 
 export const DEFAULT_DATA = 'cac-data';
 
@@ -16,24 +16,41 @@ export function addDataOption(command: Command): Command {
   return command.option('--data <dir>', 'data folder (default: $CAC_DATA or ./cac-data)');
 }
 
-/** The data folder as the CLI uses it: every change written through at once. */
+/**
+ * The options of every command that reads or changes the hub's records: which data folder, or
+ * `--remote` for the hub `cac login` saved; `--verbose` says which way the command went.
+ */
+export function addTargetOptions(command: Command): Command {
+  return addDataOption(command)
+    .option('--remote', 'ask the hub saved by `cac login` (or CAC_TOKEN), as that admin operator')
+    .option('--verbose', 'say on stderr whether a running hub or the data folder was used');
+}
+
+/** The data folder opened directly: only for a process that already holds its lock (tests, seeding). */
 export async function openStore(options: {data?: string}): Promise<Store> {
   const store = new EmbeddedStore(dataDir(options));
   await store.open();
   return store;
 }
 
-/** Runs a command body, turning expected failures into a message and exit code 1. */
+/** A failure the user can act on: one line on stderr and exit 1, or 2 for a usage error. */
+export class UsageError extends Error {}
+
+/** Runs a command body, turning expected failures into one line on stderr and an exit code. */
 export async function run(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (error) {
-    if (error instanceof AccountError || error instanceof DamagedError || error instanceof LockedError) {
-      process.stderr.write(`cac: ${error.message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    throw error;
+    const known =
+      error instanceof OpError ||
+      error instanceof UsageError ||
+      error instanceof DamagedError ||
+      error instanceof NotStoredError ||
+      error instanceof LockedError ||
+      (error instanceof Error && error.name === 'HubUnreachableError');
+    if (!known) throw error;
+    process.stderr.write(`cac: ${(error as Error).message}\n`);
+    process.exitCode = error instanceof UsageError || (error instanceof OpError && error.code === 'invalid') ? 2 : 1;
   }
 }
 

@@ -1,4 +1,9 @@
-import {Command} from 'commander';
+import {Command, CommanderError} from 'commander';
+import {VERSION} from '../lib/version.js';
+import {blocksCommand} from './blocks.js';
+import {cannedCommand} from './canned.js';
+import {messagesCommand} from './messages.js';
+import {statusCommand} from './status.js';
 import {clientCommand} from './client.js';
 import {hubCommand} from './hub.js';
 import {loginCommand} from './login.js';
@@ -9,16 +14,32 @@ import {startCommand} from './start.js';
 export function program(): Command {
   return new Command('cac')
     .description('cac: self-hosted live chat for websites, with a terminal operator client')
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError()
     .addCommand(startCommand())
     .addCommand(hubCommand())
     .addCommand(loginCommand())
     .addCommand(clientCommand())
     .addCommand(operatorsCommand())
-    .addCommand(sitesCommand());
+    .addCommand(sitesCommand())
+    .addCommand(blocksCommand())
+    .addCommand(cannedCommand())
+    .addCommand(messagesCommand())
+    .addCommand(statusCommand());
+}
+
+/** Every command, and every command below it, exits 2 on a usage error (bad flag, missing argument). */
+function usageExits(cmd: Command): void {
+  cmd.showHelpAfterError();
+  cmd.exitOverride((error: CommanderError) => {
+    const shown = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+    process.exit(shown ? 0 : 2);
+  });
+  for (const child of cmd.commands) usageExits(child);
 }
 
 export async function main(argv: string[]): Promise<void> {
-  await program().parseAsync(argv);
+  const cli = program();
+  usageExits(cli);
+  await cli.parseAsync(argv);
 }

@@ -1,20 +1,20 @@
 import {Command} from 'commander';
-import {addOperator, listOperators, removeOperator, resetToken} from '../accounts/operators.js';
-import {addDataOption, openStore, printJson, run} from './common.js';
+import {callAdmin} from './admin-target.js';
+import {addTargetOptions, printJson, run} from './common.js';
+import {example, sub} from './help.js';
 
 export function operatorsCommand(): Command {
   const cmd = new Command('operators').description('add, list and remove operator accounts');
+  example(cmd, 'cac operators add alice --admin --display-name "Alice B."');
 
-  addDataOption(cmd.command('add <name>'))
-    .description('add an operator and print its login token (shown once, only a hash is kept)')
+  addTargetOptions(sub(cmd, 'add <name>', 'add an operator and print its login token (shown once, only a hash is kept)', 'cac operators add bob --site example.com'))
     .option('--admin', 'give the operator the admin role')
     .option('--display-name <name>', 'name visitors see (default: the login name)')
     .option('--site <domain...>', 'sites this operator monitors (default: all)')
     .option('--json', 'print the result as JSON')
     .action((name: string, opts) =>
       run(async () => {
-        const store = await openStore(opts);
-        const {operator, token} = await addOperator(store, name, {admin: opts.admin, displayName: opts.displayName, sites: opts.site});
+        const {operator, token} = await callAdmin(opts, 'operators.add', {name, admin: opts.admin, displayName: opts.displayName, sites: opts.site});
         if (opts.json) printJson({name: operator.name, role: operator.role, token});
         else {
           process.stdout.write(`added ${operator.role} ${operator.name}\n`);
@@ -24,34 +24,30 @@ export function operatorsCommand(): Command {
       }),
     );
 
-  addDataOption(cmd.command('list'))
-    .description('list operators')
+  addTargetOptions(sub(cmd, 'list', 'list operators', 'cac operators list --json | jq -r \'.[].name\''))
     .option('--json', 'print as JSON')
     .action((opts) =>
       run(async () => {
-        const ops = await listOperators(await openStore(opts));
-        const rows = ops.map((o) => ({name: o.name, displayName: o.displayName, role: o.role, sites: o.sites}));
+        const rows = await callAdmin(opts, 'operators.list', {});
         if (opts.json) printJson(rows);
-        else if (rows.length === 0) process.stdout.write('no operators; add one with: cac operators add NAME --admin\n');
+        else if (rows.length === 0) process.stderr.write('no operators; add one with: cac operators add NAME --admin\n');
         else for (const r of rows) process.stdout.write(`${r.name}\t${r.role}\t${r.displayName}\t${r.sites.join(',') || 'all sites'}\n`);
       }),
     );
 
-  addDataOption(cmd.command('remove <name>'))
-    .description('remove an operator; its live sessions are closed at once')
+  addTargetOptions(sub(cmd, 'remove <name>', 'remove an operator; its live sessions are closed at once', 'cac operators remove bob'))
     .action((name: string, opts) =>
       run(async () => {
-        await removeOperator(await openStore(opts), name);
+        await callAdmin(opts, 'operators.remove', {name});
         process.stdout.write(`removed ${name}\n`);
       }),
     );
 
-  addDataOption(cmd.command('reset-token <name>'))
-    .description('issue a new login token; live sessions with the old one are closed')
+  addTargetOptions(sub(cmd, 'reset-token <name>', 'issue a new login token; live sessions with the old one are closed', 'cac operators reset-token bob'))
     .option('--json', 'print as JSON')
     .action((name: string, opts) =>
       run(async () => {
-        const token = await resetToken(await openStore(opts), name);
+        const {token} = await callAdmin(opts, 'operators.resetToken', {name});
         if (opts.json) printJson({name, token});
         else process.stdout.write(`new login token for ${name} (shown only now): ${token}\n`);
       }),

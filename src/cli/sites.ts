@@ -1,43 +1,40 @@
 import {Command} from 'commander';
-import {addSite, embedSnippet, listSites, removeSite} from '../accounts/sites.js';
-import {addDataOption, openStore, printJson, run} from './common.js';
+import {embedSnippet} from '../accounts/sites.js';
+import {OpError} from '../admin/error.js';
+import {callAdmin} from './admin-target.js';
+import {addTargetOptions, printJson, run} from './common.js';
+import {collect, example, sub} from './help.js';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+const PUBLIC = 'http://127.0.0.1:8080';
 
 export function sitesCommand(): Command {
   const cmd = new Command('sites').description('add, list and remove the websites cac serves');
+  example(cmd, 'cac sites add example.com --timezone Europe/London --hub https://chat.example.com');
 
-  addDataOption(cmd.command('add <domain>'))
-    .description('add a site and print the snippet to embed in its pages')
+  addTargetOptions(sub(cmd, 'add <domain>', 'add a site and print the snippet to embed in its pages', 'cac sites add example.com --alias www.example.com --timezone Europe/Paris'))
     .option('--alias <domain>', 'another domain of the same site (repeatable)', collect)
     .option('--timezone <zone>', 'the site\'s time zone, Area/City (blocks last until its midnight)', 'UTC')
     .option('--url <base>', 'base URL that relative links are resolved against (default: https://DOMAIN/)')
     .option('--no-preview', 'do not show operators what visitors type before they send it')
-    .option('--hub <url>', 'public URL of the hub, for the snippet', 'http://127.0.0.1:8080')
+    .option('--hub <url>', 'public URL of the hub, for the snippet', PUBLIC)
     .option('--json', 'print as JSON')
     .action((domain: string, opts) =>
       run(async () => {
-        const site = await addSite(await openStore(opts), domain, {
-          aliases: opts.alias,
-          timezone: opts.timezone,
-          url: opts.url,
-          preview: opts.preview,
-        });
+        const site = await callAdmin(opts, 'sites.add', {domain, aliases: opts.alias, timezone: opts.timezone, url: opts.url, preview: opts.preview});
         const snippet = embedSnippet(opts.hub, site);
         if (opts.json) printJson({...site, snippet});
         else process.stdout.write(`added ${site.domain}\nembed this in every page:\n  ${snippet}\n`);
       }),
     );
 
-  addDataOption(cmd.command('list'))
-    .description('list sites with their embed snippets')
-    .option('--hub <url>', 'public URL of the hub, for the snippet', 'http://127.0.0.1:8080')
+  addTargetOptions(sub(cmd, 'list', 'list sites with their embed snippets', 'cac sites list --hub https://chat.example.com'))
+    .option('--hub <url>', 'public URL of the hub, for the snippet', PUBLIC)
     .option('--json', 'print as JSON')
     .action((opts) =>
       run(async () => {
-        const sites = await listSites(await openStore(opts));
+        const sites = await callAdmin(opts, 'sites.list', {});
         if (opts.json) printJson(sites.map((s) => ({...s, snippet: embedSnippet(opts.hub, s)})));
-        else if (sites.length === 0) process.stdout.write('no sites; add one with: cac sites add example.com\n');
+        else if (sites.length === 0) process.stderr.write('no sites; add one with: cac sites add example.com\n');
         else {
           for (const s of sites) {
             const aliases = s.aliases.length ? ` (also ${s.aliases.join(', ')})` : '';
@@ -47,11 +44,20 @@ export function sitesCommand(): Command {
       }),
     );
 
-  addDataOption(cmd.command('remove <domain>'))
-    .description('remove a site')
+  addTargetOptions(sub(cmd, 'snippet <domain>', 'print the one tag to embed in the pages of a site', 'cac sites snippet example.com --hub https://chat.example.com >> footer.html'))
+    .option('--hub <url>', 'public URL of the hub', PUBLIC)
     .action((domain: string, opts) =>
       run(async () => {
-        await removeSite(await openStore(opts), domain);
+        const site = (await callAdmin(opts, 'sites.list', {})).find((s) => s.domain === domain.toLowerCase() || s.aliases.includes(domain.toLowerCase()));
+        if (!site) throw new OpError('not_found', `no site ${domain}`);
+        process.stdout.write(embedSnippet(opts.hub, site) + '\n');
+      }),
+    );
+
+  addTargetOptions(sub(cmd, 'remove <domain>', 'remove a site', 'cac sites remove old.example.com'))
+    .action((domain: string, opts) =>
+      run(async () => {
+        await callAdmin(opts, 'sites.remove', {domain});
         process.stdout.write(`removed ${domain}\n`);
       }),
     );

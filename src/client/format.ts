@@ -1,5 +1,5 @@
 import type {ChatEvent} from '../protocol/index.js';
-import {clean} from './sanitize.js';
+import {clean} from '../lib/sanitize.js';
 import type {Pane} from './state.js';
 import {wrap} from './text.js';
 

@@ -3,7 +3,7 @@ import type {Effects} from './commands.js';
 import {clock} from './format.js';
 import {mainRows} from './help.js';
 import {activePane, ago, operatorRows, shortDate, visitorRows} from './selectors.js';
-import {clean} from './sanitize.js';
+import {clean} from '../lib/sanitize.js';
 import type {State} from './state.js';
 import {host} from './visit-lines.js';
 

@@ -1,7 +1,7 @@
 import type {ChatEvent, ChatSummary, HubToOperator} from '../protocol/index.js';
 import {chatTitle, opPeer} from './selectors.js';
 import {applyPeopleFrame} from './reducer-people.js';
-import {clean} from './sanitize.js';
+import {clean} from '../lib/sanitize.js';
 import type {Pane, State} from './state.js';
 
 /** The part of the one client reducer that applies frames from the hub. */

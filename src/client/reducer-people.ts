@@ -1,6 +1,6 @@
 import type {ChatSummary, HubToOperator} from '../protocol/index.js';
 import {addPopup, newPane} from './reducer-hub.js';
-import {clean} from './sanitize.js';
+import {clean} from '../lib/sanitize.js';
 import type {State} from './state.js';
 
 /**

@@ -5,7 +5,7 @@ import {App} from './app.js';
 import {saveConfig, loadConfig} from './config.js';
 import {Connection} from './connection.js';
 import type {Effects} from './commands.js';
-import {notificationText} from './sanitize.js';
+import {notificationText} from '../lib/sanitize.js';
 import {initialState, type Settings} from './state.js';
 import {createStore} from './store.js';
 import {Tasks} from './tasks.js';

@@ -1,6 +1,6 @@
 import type {Visit, VisitorSummary} from '../protocol/index.js';
 import {clock} from './format.js';
-import {clean} from './sanitize.js';
+import {clean} from '../lib/sanitize.js';
 
 /** The host of a URL, or the text itself when it is not one. */
 export function host(url: string | undefined): string | undefined {

@@ -3,6 +3,7 @@ import {readFile, stat} from 'node:fs/promises';
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import {fileURLToPath} from 'node:url';
 import {brotliCompressSync, gzipSync} from 'node:zlib';
+import type {AdminApi} from './admin-api.js';
 import type {Hub} from './hub.js';
 
 /** The package folder: both src/hub and dist/hub sit two levels below it. */
@@ -79,8 +80,9 @@ const demoPages: Record<string, string> = {
   '/demo/order.htm': 'order.htm',
 };
 
-export async function serveHttp(hub: Hub, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function serveHttp(hub: Hub, req: IncomingMessage, res: ServerResponse, admin?: AdminApi): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://hub.invalid').pathname;
+  if (admin && path.startsWith('/api/admin/')) return admin.serve(req, res, path.slice('/api/admin/'.length));
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, {Allow: 'GET, HEAD'}).end('method not allowed\n');
     return;

@@ -1,4 +1,3 @@
-import {unwatchFile, watchFile} from 'node:fs';
 import {mkdir} from 'node:fs/promises';
 import {EmbeddedStore} from '../store/embedded-store.js';
 import {lockDataDir} from '../store/lock.js';
@@ -73,12 +72,13 @@ export class Hub {
     this.sessions = new Sessions(() => this.globals.status.status);
   }
 
-  private get watched(): boolean {
+  /** Whether this hub owns a data folder (and its lock), rather than a store it was handed. */
+  get ownsFolder(): boolean {
     return this.options.store === undefined;
   }
 
   async load(): Promise<void> {
-    if (this.watched) {
+    if (this.ownsFolder) {
       await mkdir(this.options.dataDir, {recursive: true, mode: 0o700});
       this.unlock = await lockDataDir(this.options.dataDir);
     }
@@ -102,14 +102,6 @@ export class Hub {
     } catch (error) {
       await this.unlock();
       throw error;
-    }
-    if (!this.watched) return;
-    // The CLI edits operators and sites while the hub runs: pick changes up, and drop the
-    // sockets of a removed operator or one whose token was reset at once.
-    for (const name of ['operators', 'sites']) {
-      watchFile(`${this.options.dataDir}/${name}.json`, {interval: 300}, () => {
-        this.reloadAccounts().catch((error: unknown) => this.log(`reload failed: ${String(error)}`));
-      });
     }
   }
 
@@ -150,7 +142,6 @@ export class Hub {
 
   stop(): void {
     this.stopped = true;
-    if (this.watched) for (const name of ['operators', 'sites']) unwatchFile(`${this.options.dataDir}/${name}.json`);
     for (const handle of this.pending) this.timers.clearTimeout(handle);
     this.pending.clear();
   }

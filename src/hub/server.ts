@@ -3,6 +3,9 @@ import type {AddressInfo} from 'node:net';
 import type {Duplex} from 'node:stream';
 import {WebSocketServer, type WebSocket} from 'ws';
 import {MAX_FRAME_BYTES} from '../protocol/index.js';
+import {newApiKey, removeApiFile, writeApiFile} from '../admin/api-file.js';
+import {VERSION} from '../lib/version.js';
+import {AdminApi} from './admin-api.js';
 import {armAfterRestart} from './chat-end.js';
 import {CloseCode} from './conn.js';
 import {Hub, type HubOptions} from './hub.js';
@@ -63,8 +66,11 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
     }
   }, options.heartbeatMs ?? 30_000);
   heartbeat.unref();
+  const key = newApiKey();
+  let localUrl = '';
+  const admin = new AdminApi(hub, key, () => localUrl);
   const server = createServer((req, res) => {
-    serveHttp(hub, req, res).catch((error: unknown) => {
+    serveHttp(hub, req, res, admin).catch((error: unknown) => {
       hub.log(`http ${req.url}: ${String(error)}`);
       if (!res.headersSent) res.writeHead(500).end('internal error\n');
     });
@@ -140,6 +146,10 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
   server.on('error', (error) => hub.log(`http server: ${error.message}`));
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';
+  // The CLI on this machine reaches a hub listening on every address through loopback.
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  localUrl = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+  if (hub.ownsFolder) await writeApiFile(options.dataDir, {pid: process.pid, url: localUrl, key, version: VERSION});
   return {
     hub,
     server,
@@ -153,6 +163,7 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      if (hub.ownsFolder) await removeApiFile(options.dataDir);
       await hub.store.close();
       await hub.unlock();
     },

@@ -65,6 +65,14 @@ export const errorCode = z.enum([
   'unknown_visitor',
   /** canned.remove of a response that does not exist or this operator may not remove. */
   'unknown_canned',
+
+  // The admin API (the cac command line talking to a running hub).
+  /** The credentials are missing, wrong or not an admin's. */
+  'unauthorized',
+  /** The thing asked for (operator, site, block, response, message, visitor, chat) does not exist. */
+  'not_found',
+  /** What was to be added exists already. */
+  'exists',
 ]);
 export type ErrorCode = z.infer<typeof errorCode>;
 

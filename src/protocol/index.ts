@@ -21,3 +21,4 @@ export function parseFrame<T>(schema: z.ZodType<T>, raw: string): Parsed<T> {
   const where = issue && issue.path.length > 0 ? issue.path.join('.') + ': ' : '';
   return {ok: false, error: where + (issue?.message ?? 'invalid frame')};
 }
+export * from './admin.js';

@@ -1,4 +1,4 @@
-import {clean} from '../client/sanitize.js';
+import {clean} from '../lib/sanitize.js';
 import type {ChatEvent, Visit} from '../protocol/index.js';
 import type {ChatRecord, SiteRecord} from '../store/types.js';
 import {dateTimeIn, localDate, zoneOf} from './time.js';

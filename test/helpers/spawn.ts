@@ -5,24 +5,38 @@ export const cacBin = fileURLToPath(new URL('../../bin/cac.js', import.meta.url)
 
 export interface Spawned {
   child: ChildProcess;
+  /** stdout and stderr as they came, interleaved. */
   out: () => string;
+  stdout: () => string;
+  stderr: () => string;
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited: Promise<number | null>;
 }
 
 /** Runs the real `cac` binary (built by `npm test` before tap starts). */
-export function spawnCac(args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
+export function spawnCac(args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Spawned {
   const child = spawn(process.execPath, [cacBin, ...args], {
     env: {...process.env, ...env},
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (input !== undefined) child.stdin!.end(input);
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    output += d.toString();
+    stdout += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    output += d.toString();
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return {
     child,
     out: () => output,
+    stdout: () => stdout,
+    stderr: () => stderr,
     exited,
     async waitFor(pattern, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
@@ -37,10 +51,14 @@ export function spawnCac(args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
 }
 
 /** Runs `cac ...` to completion. */
-export async function runCac(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{code: number | null; out: string}> {
-  const s = spawnCac(args, env);
+export async function runCac(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  input?: string,
+): Promise<{code: number | null; out: string; stdout: string; stderr: string}> {
+  const s = spawnCac(args, env, input);
   const code = await s.exited;
-  return {code, out: s.out()};
+  return {code, out: s.out(), stdout: s.stdout(), stderr: s.stderr()};
 }
 
 /** A port nobody listens on right now, so a hub can be started and restarted on it. */

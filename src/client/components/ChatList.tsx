@@ -1,5 +1,5 @@
 import type {ChatSummary} from '../../protocol/index.js';
-import {clean} from '../sanitize.js';
+import {clean} from '../../lib/sanitize.js';
 import {ago} from '../selectors.js';
 import {ListBox} from './ListBox.js';
 

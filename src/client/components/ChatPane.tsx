@@ -1,7 +1,7 @@
 import {Box, Text} from 'ink';
 import {paneLines, type Line} from '../format.js';
 import {line as draftLine, visible} from '../line-edit.js';
-import {clean} from '../sanitize.js';
+import {clean} from '../../lib/sanitize.js';
 import {truncate} from '../text.js';
 import type {Visit, VisitorSummary} from '../../protocol/index.js';
 import type {Pane} from '../state.js';

@@ -1,5 +1,5 @@
 import type {OperatorSummary} from '../../protocol/index.js';
-import {clean} from '../sanitize.js';
+import {clean} from '../../lib/sanitize.js';
 import {ListBox} from './ListBox.js';
 
 export interface OperatorListProps {

@@ -1,7 +1,7 @@
 import {Box, Text} from 'ink';
 import type {Canned} from '../../protocol/index.js';
 import {windowStart} from '../format.js';
-import {clean} from '../sanitize.js';
+import {clean} from '../../lib/sanitize.js';
 import {OPTIONS} from '../options.js';
 import {visible, type Line} from '../line-edit.js';
 import type {Settings} from '../state.js';

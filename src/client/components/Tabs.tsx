@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {clean} from '../sanitize.js';
+import {clean} from '../../lib/sanitize.js';
 import {truncate, width as cells} from '../text.js';
 
 export interface Tab {

@@ -2,7 +2,7 @@ import {Box, Text} from 'ink';
 import type {Canned, OfflineMessage} from '../../protocol/index.js';
 import {clock, windowStart} from '../format.js';
 import {visible, type Line} from '../line-edit.js';
-import {clean} from '../sanitize.js';
+import {clean} from '../../lib/sanitize.js';
 import {fit, truncate, width as cells} from '../text.js';
 
 /*

@@ -1,0 +1,113 @@
+import {readApiFile} from '../admin/api-file.js';
+import {folderContext} from '../admin/context.js';
+import {OpError} from '../admin/error.js';
+import {runOp} from '../admin/ops.js';
+import {adminError, adminOps, type AdminInput, type AdminOpName, type AdminOutput} from '../protocol/index.js';
+import {EmbeddedStore} from '../store/embedded-store.js';
+import {lockDataDir, lockHolder} from '../store/lock.js';
+import {clientLogin} from './client.js';
+import {dataDir} from './common.js';
+
+/** Where a command's operations go: a running hub (which applies them at once), or the folder. */
+export interface AdminTarget {
+  via: string;
+  call<N extends AdminOpName>(name: N, input: AdminInput<N>): Promise<AdminOutput<N>>;
+  close(): Promise<void>;
+}
+
+export interface TargetOptions {
+  data?: string;
+  /** Use the hub and admin token saved by `cac login` (or CAC_TOKEN) instead of the data folder. */
+  remote?: boolean;
+  verbose?: boolean;
+}
+
+/** The hub could not be asked (down, or not answering): nothing was done. */
+export class HubUnreachableError extends Error {
+  override name = 'HubUnreachableError';
+}
+
+function remote(url: string, headers: Record<string, string>, via: string): AdminTarget {
+  return {
+    via,
+    async call(name, input) {
+      let res: Response;
+      try {
+        res = await fetch(`${url.replace(/\/$/, '')}/api/admin/${name}`, {
+          method: 'POST',
+          headers: {'content-type': 'application/json', ...headers},
+          body: JSON.stringify(input),
+        });
+      } catch (error) {
+        throw new HubUnreachableError(`cannot reach the hub at ${url}: ${(error as Error & {cause?: Error}).cause?.message ?? String(error)}`);
+      }
+      const body: unknown = await res.json().catch(() => undefined);
+      if (res.ok) return adminOps[name].output.parse(body) as AdminOutput<typeof name>;
+      const refused = adminError.safeParse(body);
+      if (refused.success) throw new OpError(refused.data.error.code, refused.data.error.message);
+      throw new HubUnreachableError(`the hub at ${url} answered ${res.status} ${res.statusText}`);
+    },
+    close: async () => {},
+  };
+}
+
+/**
+ * Finds the way to the data: `--remote` asks the hub `cac login` saved, as that admin; else a
+ * hub running on the data folder is asked through the address and key it left there; else the
+ * command takes the folder's lock (the one a hub takes, so neither can start meanwhile) and does
+ * the work itself.
+ */
+export async function adminTarget(opts: TargetOptions): Promise<AdminTarget> {
+  const target = await find(opts);
+  if (opts.verbose) process.stderr.write(`cac: ${target.via}\n`);
+  return target;
+}
+
+async function find(opts: TargetOptions): Promise<AdminTarget> {
+  if (opts.remote) {
+    const login = await clientLogin({});
+    return remote(login.hub, {authorization: `Bearer ${login.token}`, 'x-cac-operator': login.operator}, `through the hub at ${login.hub} as ${login.operator}`);
+  }
+  const dir = dataDir(opts);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const holder = await lockHolder(dir);
+    if (holder && !holder.cli) {
+      const api = await readApiFile(dir);
+      if (api && api.pid === holder.pid) return remote(api.url, {authorization: `Bearer ${api.key}`}, `through the hub at ${api.url} (pid ${api.pid})`);
+      // A hub that is starting has the lock but no address yet.
+      if (Date.now() > deadline) throw new HubUnreachableError(`a hub (pid ${holder.pid}) holds ${dir} but gives no address`);
+      await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
+    const unlock = await lockDataDir(dir, {cli: true});
+    // With the journal, as a hub opens it: what a crashed hub left there is applied first, so
+    // a hub started later cannot replay it over this command's change.
+    const store = new EmbeddedStore(dir, {journal: true});
+    try {
+      await store.open();
+    } catch (error) {
+      await unlock();
+      throw error;
+    }
+    const ctx = folderContext(store, dir);
+    return {
+      via: `on the data folder ${dir} (no hub runs on it)`,
+      call: (name, input) => runOp(ctx, name, input),
+      async close() {
+        await store.close();
+        await unlock();
+      },
+    };
+  }
+}
+
+/** Runs one operation wherever it goes, then lets go of the target. */
+export async function callAdmin<N extends AdminOpName>(opts: TargetOptions, name: N, input: AdminInput<N>): Promise<AdminOutput<N>> {
+  const target = await adminTarget(opts);
+  try {
+    return await target.call(name, input);
+  } finally {
+    await target.close();
+  }
+}

@@ -1,0 +1,101 @@
+import {timingSafeEqual} from 'node:crypto';
+import type {IncomingMessage, ServerResponse} from 'node:http';
+import {ZodError} from 'zod';
+import {OpError} from '../admin/error.js';
+import {describe, isOpName, runOp} from '../admin/ops.js';
+import {verifyToken} from '../lib/secrets.js';
+import type {AdminErrorBody, ErrorCode} from '../protocol/index.js';
+import {DamagedError, NotStoredError} from '../store/store.js';
+import {hubContext} from './admin-context.js';
+import type {Hub} from './hub.js';
+
+const MAX_BODY = 64 * 1024;
+
+const statusOf: Partial<Record<ErrorCode, number>> = {
+  invalid: 400,
+  unauthorized: 401,
+  not_found: 404,
+  exists: 409,
+  not_stored: 503,
+  damaged: 500,
+  internal: 500,
+};
+
+function answer(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, {'Content-Type': 'application/json', 'Cache-Control': 'no-store'}).end(JSON.stringify(body) + '\n');
+}
+
+function fail(res: ServerResponse, code: ErrorCode, message: string): void {
+  const body: AdminErrorBody = {error: {code, message}};
+  answer(res, statusOf[code] ?? 400, body);
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Who is asking: the CLI on this machine (the key in api.json), or an admin operator's token. */
+async function authorised(hub: Hub, req: IncomingMessage, key: string): Promise<boolean> {
+  const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+  if (!token) return false;
+  const name = req.headers['x-cac-operator'];
+  if (name === undefined) return sameSecret(token, key);
+  const op = hub.sessions.operators.get(String(name));
+  return op?.role === 'admin' && (await verifyToken(token, op.salt, op.hash));
+}
+
+async function body(req: IncomingMessage): Promise<unknown> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new OpError('invalid', `request body over ${MAX_BODY} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return text ? JSON.parse(text) : {};
+  } catch {
+    throw new OpError('invalid', 'request body is not JSON');
+  }
+}
+
+/**
+ * The admin API: `POST /api/admin/NAME` with the operation's input as JSON. Operations run one at
+ * a time, so two writers never race over the same record (two `cac canned add` at once both land).
+ */
+export class AdminApi {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private hub: Hub,
+    private key: string,
+    private url: () => string,
+  ) {}
+
+  async serve(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    // A browser always sends Origin; cac never does: no web page may drive the admin API.
+    if (req.headers.origin !== undefined) return fail(res, 'unauthorized', 'browser requests are refused');
+    if (req.method !== 'POST') {
+      res.writeHead(405, {Allow: 'POST'}).end('method not allowed\n');
+      return;
+    }
+    if (!(await authorised(this.hub, req, this.key))) return fail(res, 'unauthorized', 'an admin token is needed');
+    if (!isOpName(name)) return fail(res, 'not_found', `no admin operation ${name}`);
+    try {
+      const input = await body(req);
+      const run = this.queue.then(() => runOp(hubContext(this.hub, {url: this.url()}), name, input));
+      this.queue = run.catch(() => {});
+      answer(res, 200, await run);
+    } catch (error) {
+      if (error instanceof OpError) return fail(res, error.code, error.message);
+      if (error instanceof ZodError) return fail(res, 'invalid', describe(error));
+      if (error instanceof NotStoredError) return fail(res, 'not_stored', error.message);
+      if (error instanceof DamagedError) return fail(res, 'damaged', error.message);
+      this.hub.log(`admin ${name}: ${String(error)}`);
+      fail(res, 'internal', 'the hub failed unexpectedly; nothing was changed');
+    }
+  }
+}

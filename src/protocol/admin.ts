@@ -1,0 +1,104 @@
+import {z} from 'zod';
+import {canned, offlineMessage, shortText, text} from './common.js';
+import {errorCode} from './errors.js';
+
+/*
+ * The admin API: what `cac` asks a running hub to do (HTTP, `POST /api/admin/NAME`, JSON in and
+ * out, `Authorization: Bearer`). When no hub runs, the CLI runs the very same operations on the
+ * data folder itself, so each is defined once here: its name, what it takes and what it answers.
+ * Streamed operations answer JSON lines, one item each (schema `item`).
+ */
+
+const domain = z.string().min(1).max(253);
+const role = z.enum(['admin', 'operator']);
+
+export const operatorView = z.object({name: z.string(), displayName: z.string(), role, sites: z.array(z.string()), createdAt: z.number()});
+export const siteView = z.object({
+  domain: z.string(),
+  aliases: z.array(z.string()),
+  timezone: z.string(),
+  url: z.string(),
+  preview: z.boolean(),
+});
+export const blockView = z.object({
+  id: z.string(),
+  site: z.string(),
+  visitorId: z.string(),
+  ip: z.string(),
+  until: z.number(),
+  by: z.string(),
+  at: z.number(),
+  chatId: z.string().optional(),
+});
+
+export const statusView = z.object({
+  hub: z.object({up: z.boolean(), version: z.string(), url: z.string().optional(), pid: z.number().optional()}),
+  visitorsOnline: z.number().optional(),
+  operatorsOnline: z.array(z.object({name: z.string(), status: z.string()})).optional(),
+  openChats: z.number(),
+  dataBytes: z.number(),
+  dataDir: z.string(),
+});
+
+const ok = z.object({ok: z.literal(true)});
+
+export const adminOps = {
+  'operators.list': {input: z.object({}), output: z.array(operatorView)},
+  'operators.add': {
+    input: z.object({name: z.string(), admin: z.boolean().optional(), displayName: z.string().optional(), sites: z.array(domain).optional()}),
+    output: z.object({operator: operatorView, token: z.string()}),
+  },
+  'operators.remove': {input: z.object({name: z.string()}), output: ok},
+  'operators.resetToken': {input: z.object({name: z.string()}), output: z.object({name: z.string(), token: z.string()})},
+
+  'sites.list': {input: z.object({}), output: z.array(siteView)},
+  'sites.add': {
+    input: z.object({
+      domain: z.string(),
+      aliases: z.array(z.string()).optional(),
+      timezone: z.string().optional(),
+      url: z.string().optional(),
+      preview: z.boolean().optional(),
+    }),
+    output: siteView,
+  },
+  'sites.remove': {input: z.object({domain: z.string()}), output: ok},
+
+  'blocks.list': {input: z.object({site: z.string().optional(), all: z.boolean().optional()}), output: z.array(blockView)},
+  'blocks.add': {
+    input: z.object({
+      site: z.string(),
+      visitorId: z.string().optional(),
+      ip: z.string().optional(),
+      /** When the block ends (ms); default: the next midnight in the site's time zone. */
+      until: z.number().optional(),
+      by: z.string().optional(),
+    }),
+    output: blockView,
+  },
+  'blocks.remove': {input: z.object({id: z.string()}), output: blockView},
+
+  'canned.list': {input: z.object({operator: z.string().optional()}), output: z.array(canned)},
+  'canned.add': {
+    input: z.object({shortcut: shortText.trim().min(1).regex(/^[^\s#]+$/, 'a shortcut is one word, without #'), text, operator: z.string().optional()}),
+    output: canned,
+  },
+  'canned.remove': {input: z.object({id: z.string()}), output: canned},
+
+  'messages.list': {input: z.object({site: z.string().optional()}), output: z.array(offlineMessage)},
+  'messages.done': {input: z.object({id: z.string()}), output: offlineMessage},
+
+  status: {input: z.object({}), output: statusView},
+} as const;
+
+export type AdminOpName = keyof typeof adminOps;
+export type AdminInput<N extends AdminOpName> = z.infer<(typeof adminOps)[N]['input']>;
+export type AdminOutput<N extends AdminOpName> = z.infer<(typeof adminOps)[N]['output']>;
+
+/** What the hub answers when an operation fails (HTTP 4xx/5xx). */
+export const adminError = z.object({error: z.object({code: errorCode, message: z.string()})});
+export type AdminErrorBody = z.infer<typeof adminError>;
+
+/** Where a running hub tells the CLI on the same machine how to reach it (mode 0600). */
+export const hubApiFile = z.object({pid: z.number(), url: z.string(), key: z.string(), version: z.string()});
+export type HubApiFile = z.infer<typeof hubApiFile>;
