@@ -8,13 +8,14 @@ const logImports = fileURLToPath(new URL('./fixtures/log-imports.mjs', import.me
 /** Runs `cac ARGS` until `ready` shows in its output, then stops it; resolves with what it imported. */
 async function importsOf(args: string[], ready: RegExp): Promise<{imports: string[]; out: string}> {
   const child = spawn(process.execPath, ['--import', logImports, cacBin, ...args], {stdio: ['ignore', 'pipe', 'pipe']});
+  const exited = new Promise((r) => child.once('close', r));
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const deadline = Date.now() + 20_000;
   while (!ready.test(out) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  await exited;
   return {imports: [...out.matchAll(/^IMPORT (\S+)$/gm)].map((m) => m[1]!), out};
 }
 
@@ -28,8 +29,20 @@ t.test('cac hub never loads the client (Ink, React)', async (t) => {
   t.same(imports.filter((u) => heavy.test(u)), [], 'no Ink or React');
 });
 
-t.test('cac --help loads neither', async (t) => {
+t.test('cac --help loads neither, nor the store, the schemas or the hub: only the command table', async (t) => {
   const {imports, out} = await importsOf(['--help'], /Usage: cac/);
   t.match(out, /Usage: cac/);
+  t.ok(imports.some((u) => u.includes('/cli/blocks.js')), 'the trace works');
   t.same(imports.filter((u) => heavy.test(u)), []);
+  const machinery = /\/node_modules\/(zod|lowdb|ws|maxmind|chalk)\/|\/(store\/embedded-store|protocol\/index|hub\/server|admin\/ops)\.js$/;
+  t.same(imports.filter((u) => machinery.test(u)), [], 'what commands need loads when they run');
+});
+
+t.test('the other commands load no Ink or React either', async (t) => {
+  const dir = t.testdir();
+  for (const args of [['status', '--data', dir], ['canned', 'list', '--data', dir], ['completion', 'bash']]) {
+    const {imports, out} = await importsOf(args, /open chats|no canned|complete -o default/);
+    t.ok(imports.length > 0 && out.length > 0, `${args[0]} ran`);
+    t.same(imports.filter((u) => heavy.test(u)), [], `${args.join(' ')}: no Ink or React`);
+  }
 });

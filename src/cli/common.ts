@@ -2,7 +2,6 @@ import {resolve} from 'node:path';
 import type {Command} from 'commander';
 import {OpError} from '../admin/error.js';
 import {LockedError} from '../store/lock.js';
-import {EmbeddedStore} from '../store/embedded-store.js';
 import {DamagedError, NotStoredError, type Store} from '../store/store.js';
 
 export const DEFAULT_DATA = 'cac-data';
@@ -28,6 +27,7 @@ export function addTargetOptions(command: Command): Command {
 
 /** The data folder opened directly: only for a process that already holds its lock (tests, seeding). */
 export async function openStore(options: {data?: string}): Promise<Store> {
+  const {EmbeddedStore} = await import('../store/embedded-store.js');
   const store = new EmbeddedStore(dataDir(options));
   await store.open();
   return store;

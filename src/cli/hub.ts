@@ -1,6 +1,6 @@
 import {appendFileSync} from 'node:fs';
 import {Command} from 'commander';
-import {startHub, type RunningHub} from '../hub/server.js';
+import type {RunningHub} from '../hub/server.js';
 import {addDataOption, dataDir} from './common.js';
 
 export interface HubCliOptions {
@@ -26,6 +26,7 @@ export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${opts.port}`);
   const log = makeLogger(opts.log);
+  const {startHub} = await import('../hub/server.js');
   const running = await startHub({
     host: opts.host,
     port,

@@ -2,6 +2,7 @@ import {Command, CommanderError} from 'commander';
 import {VERSION} from '../lib/version.js';
 import {blocksCommand} from './blocks.js';
 import {cannedCommand} from './canned.js';
+import {completionCommand} from './completion.js';
 import {messagesCommand} from './messages.js';
 import {statusCommand} from './status.js';
 import {clientCommand} from './client.js';
@@ -16,6 +17,8 @@ export function program(): Command {
     .description('cac: self-hosted live chat for websites, with a terminal operator client')
     .version(VERSION)
     .showHelpAfterError()
+    // chalk reads NO_COLOR and --no-color itself; declared so that commander accepts it anywhere.
+    .option('--no-color', 'no colours, even on a terminal (also: NO_COLOR=1)')
     .addCommand(startCommand())
     .addCommand(hubCommand())
     .addCommand(loginCommand())
@@ -25,7 +28,8 @@ export function program(): Command {
     .addCommand(blocksCommand())
     .addCommand(cannedCommand())
     .addCommand(messagesCommand())
-    .addCommand(statusCommand());
+    .addCommand(statusCommand())
+    .addCommand(completionCommand(program));
 }
 
 /** Every command, and every command below it, exits 2 on a usage error (bad flag, missing argument). */

@@ -1,7 +1,5 @@
 import {Command} from 'commander';
-import WebSocket from 'ws';
 import {configPath, loadConfig, saveConfig} from '../client/config.js';
-import {operatorSocketUrl} from '../client/connection.js';
 
 /** Reads a token without echoing it (TTY), or the first line of stdin (pipe). */
 export async function readToken(prompt: string): Promise<string> {
@@ -44,7 +42,9 @@ export async function readToken(prompt: string): Promise<string> {
 }
 
 /** Opens the operator socket once, to tell a wrong token from a typo in the hub address. */
-export function checkLogin(hub: string, operator: string, token: string): Promise<void> {
+export async function checkLogin(hub: string, operator: string, token: string): Promise<void> {
+  const {default: WebSocket} = await import('ws');
+  const {operatorSocketUrl} = await import('../client/connection.js');
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(operatorSocketUrl(hub), {headers: {authorization: `Bearer ${token}`, 'x-cac-operator': operator}});
     ws.on('open', () => {

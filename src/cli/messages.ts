@@ -1,6 +1,6 @@
 import {Command} from 'commander';
 import {clean} from '../lib/sanitize.js';
-import {callAdmin} from './admin-target.js';
+import {callAdmin} from './call.js';
 import {addTargetOptions, printJson, run} from './common.js';
 import {example, sub} from './help.js';
 

@@ -1,7 +1,7 @@
 import {Command} from 'commander';
 import {embedSnippet} from '../accounts/sites.js';
 import {OpError} from '../admin/error.js';
-import {callAdmin} from './admin-target.js';
+import {callAdmin} from './call.js';
 import {addTargetOptions, printJson, run} from './common.js';
 import {collect, example, sub} from './help.js';
 

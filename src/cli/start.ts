@@ -1,8 +1,6 @@
 import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {Command} from 'commander';
-import {addOperator, listOperators} from '../accounts/operators.js';
-import {addSite, listSites} from '../accounts/sites.js';
 import {configPath, loadConfig, settingsOf} from '../client/config.js';
 import {addDataOption, dataDir, openStore} from './common.js';
 import {runHub} from './hub.js';
@@ -11,6 +9,8 @@ export const ADMIN_TOKEN_FILE = 'admin.token';
 
 /** First run: a `localhost` demo site and an admin whose token is kept in the data folder. */
 export async function bootstrap(data: string, port: number): Promise<{tokenFile: string; created: boolean}> {
+  const {addOperator, listOperators} = await import('../accounts/operators.js');
+  const {addSite, listSites} = await import('../accounts/sites.js');
   const store = await openStore({data});
   const tokenFile = join(data, ADMIN_TOKEN_FILE);
   let created = false;

@@ -1,5 +1,5 @@
 import {Command} from 'commander';
-import {callAdmin} from './admin-target.js';
+import {callAdmin} from './call.js';
 import {addTargetOptions, printJson, run} from './common.js';
 import {example} from './help.js';
 

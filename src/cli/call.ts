@@ -1,0 +1,11 @@
+import type {AdminInput, AdminOpName, AdminOutput} from '../protocol/index.js';
+import type {TargetOptions} from './admin-target.js';
+
+/**
+ * Runs one admin operation (through a running hub, or on the data folder). The machinery (the
+ * store, the schemas) loads only when a command runs, so `cac --help` stays quick.
+ */
+export async function callAdmin<N extends AdminOpName>(opts: TargetOptions, name: N, input: AdminInput<N>): Promise<AdminOutput<N>> {
+  const {callAdmin: call} = await import('./admin-target.js');
+  return call(opts, name, input);
+}
