@@ -17,7 +17,7 @@ export function checkDomain(domain: string): string {
 export async function addSite(
   store: Globals,
   domain: string,
-  options: {aliases?: string[]; timezone?: string; url?: string; preview?: boolean} = {},
+  options: {aliases?: string[]; timezone?: string; url?: string; preview?: boolean; retainDays?: number} = {},
 ): Promise<SiteRecord> {
   const d = checkDomain(domain);
   const aliases = (options.aliases ?? []).map(checkDomain);
@@ -34,8 +34,20 @@ export async function addSite(
   const db = await store.global('sites', true);
   const taken = new Set(db.sites.flatMap((s) => [s.domain, ...s.aliases]));
   for (const name of [d, ...aliases]) if (taken.has(name)) throw new OpError('exists', `${name} is already a site or alias`);
-  const site: SiteRecord = {domain: d, aliases, timezone, url, preview: options.preview ?? true};
+  const site: SiteRecord = {domain: d, aliases, timezone, url, preview: options.preview ?? true, ...(options.retainDays ? {retainDays: options.retainDays} : {})};
   db.sites.push(site);
+  await store.putGlobal('sites', db);
+  return site;
+}
+
+/** Changes a site's settings; `retainDays: null` keeps its history forever again. */
+export async function updateSite(store: Globals, domain: string, change: {retainDays?: number | null; preview?: boolean}): Promise<SiteRecord> {
+  const db = await store.global('sites', true);
+  const site = db.sites.find((s) => s.domain === domain);
+  if (!site) throw new OpError('not_found', `no site ${domain}`);
+  if (change.retainDays === null) delete site.retainDays;
+  else if (change.retainDays !== undefined) site.retainDays = change.retainDays;
+  if (change.preview !== undefined) site.preview = change.preview;
   await store.putGlobal('sites', db);
   return site;
 }

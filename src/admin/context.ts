@@ -7,6 +7,12 @@ export interface LiveFacts {
   pid: number;
   visitorsOnline(): number;
   operatorsOnline(): {name: string; status: string}[];
+  /** The ids of the visitors on-line now (of a site). */
+  online(site?: string): string[];
+  /** An on-line visitor's page, or undefined when not on-line. */
+  visitor(id: string): {page?: {url: string; title: string}} | undefined;
+  /** Lets a visitor go before their erasure: their chat ends, their sockets close. */
+  forgetVisitor(id: string): Promise<void>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import {addOperator, listOperators, removeOperator, resetToken} from '../accounts/operators.js';
-import {addSite, listSites, removeSite} from '../accounts/sites.js';
+import {addSite, listSites, removeSite, updateSite} from '../accounts/sites.js';
 import type {OperatorRecord} from '../store/types.js';
 import type {Handlers} from './handlers.js';
 
@@ -22,6 +22,7 @@ export const accountOps = {
 
   'sites.list': (ctx) => listSites(ctx),
   'sites.add': (ctx, input) => addSite(ctx, input.domain, input),
+  'sites.set': (ctx, input) => updateSite(ctx, input.domain, input),
   'sites.remove': async (ctx, input) => {
     await removeSite(ctx, input.domain);
     return {ok: true};

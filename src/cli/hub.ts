@@ -1,7 +1,7 @@
 import {appendFileSync} from 'node:fs';
 import {Command} from 'commander';
 import type {RunningHub} from '../hub/server.js';
-import {addDataOption, dataDir} from './common.js';
+import {addDataOption, dataDir, run, UsageError} from './common.js';
 
 export interface HubCliOptions {
   host: string;
@@ -11,6 +11,7 @@ export interface HubCliOptions {
   /** An MMDB file, or false with --no-geoip. */
   geoip?: string | boolean;
   log?: string;
+  retainDays?: string;
 }
 
 export function makeLogger(file?: string): (line: string) => void {
@@ -25,6 +26,8 @@ export function makeLogger(file?: string): (line: string) => void {
 export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${opts.port}`);
+  const retainDays = opts.retainDays === undefined ? undefined : Number(opts.retainDays);
+  if (retainDays !== undefined && (!Number.isInteger(retainDays) || retainDays < 1)) throw new UsageError(`--retain-days wants a whole number of days, not ${opts.retainDays}`);
   const log = makeLogger(opts.log);
   const {startHub} = await import('../hub/server.js');
   const running = await startHub({
@@ -32,6 +35,7 @@ export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
     port,
     dataDir: dataDir(opts),
     trustProxy: opts.trustProxy,
+    retainDays,
     geoip: opts.geoip === false ? false : typeof opts.geoip === 'string' ? opts.geoip : undefined,
     log,
     // Lets end-to-end tests of a hub in another process cross a local midnight.
@@ -65,7 +69,10 @@ export function hubCommand(): Command {
     .option('--geoip <file.mmdb>', 'locate visitors with this MMDB database, e.g. GeoLite2-City (default: countries, built in)')
     .option('--no-geoip', 'do not locate visitors')
     .option('--log <file>', 'append the log to a file instead of stderr')
-    .action(async (opts: HubCliOptions) => {
-      await runHub(opts);
-    });
+    .option('--retain-days <n>', 'remove ended chats and visits older than N days, at start and daily (a site\'s own setting wins)')
+    .action((opts: HubCliOptions) =>
+      run(async () => {
+        await runHub(opts);
+      }),
+    );
 }

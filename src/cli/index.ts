@@ -4,6 +4,8 @@ import {blocksCommand} from './blocks.js';
 import {cannedCommand} from './canned.js';
 import {completionCommand} from './completion.js';
 import {messagesCommand} from './messages.js';
+import {privacyCommand} from './privacy.js';
+import {visitorsCommand} from './visitors.js';
 import {statusCommand} from './status.js';
 import {clientCommand} from './client.js';
 import {hubCommand} from './hub.js';
@@ -28,6 +30,8 @@ export function program(): Command {
     .addCommand(blocksCommand())
     .addCommand(cannedCommand())
     .addCommand(messagesCommand())
+    .addCommand(visitorsCommand())
+    .addCommand(privacyCommand())
     .addCommand(statusCommand())
     .addCommand(completionCommand(program));
 }

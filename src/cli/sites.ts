@@ -2,10 +2,16 @@ import {Command} from 'commander';
 import {embedSnippet} from '../accounts/sites.js';
 import {OpError} from '../admin/error.js';
 import {callAdmin} from './call.js';
-import {addTargetOptions, printJson, run} from './common.js';
+import {addTargetOptions, printJson, run, UsageError} from './common.js';
 import {collect, example, sub} from './help.js';
 
 const PUBLIC = 'http://127.0.0.1:8080';
+
+function days(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--retain-days wants a whole number of days, not ${JSON.stringify(text)}`);
+  return n;
+}
 
 export function sitesCommand(): Command {
   const cmd = new Command('sites').description('add, list and remove the websites cac serves');
@@ -16,11 +22,13 @@ export function sitesCommand(): Command {
     .option('--timezone <zone>', 'the site\'s time zone, Area/City (blocks last until its midnight)', 'UTC')
     .option('--url <base>', 'base URL that relative links are resolved against (default: https://DOMAIN/)')
     .option('--no-preview', 'do not show operators what visitors type before they send it')
+    .option('--retain-days <n>', 'remove its ended chats and visits after N days (default: the hub\'s --retain-days)')
     .option('--hub <url>', 'public URL of the hub, for the snippet', PUBLIC)
     .option('--json', 'print as JSON')
     .action((domain: string, opts) =>
       run(async () => {
-        const site = await callAdmin(opts, 'sites.add', {domain, aliases: opts.alias, timezone: opts.timezone, url: opts.url, preview: opts.preview});
+        const retainDays = opts.retainDays === undefined ? undefined : days(opts.retainDays);
+        const site = await callAdmin(opts, 'sites.add', {domain, aliases: opts.alias, timezone: opts.timezone, url: opts.url, preview: opts.preview, retainDays});
         const snippet = embedSnippet(opts.hub, site);
         if (opts.json) printJson({...site, snippet});
         else process.stdout.write(`added ${site.domain}\nembed this in every page:\n  ${snippet}\n`);
@@ -51,6 +59,22 @@ export function sitesCommand(): Command {
         const site = (await callAdmin(opts, 'sites.list', {})).find((s) => s.domain === domain.toLowerCase() || s.aliases.includes(domain.toLowerCase()));
         if (!site) throw new OpError('not_found', `no site ${domain}`);
         process.stdout.write(embedSnippet(opts.hub, site) + '\n');
+      }),
+    );
+
+  addTargetOptions(sub(cmd, 'set <domain>', 'change a site\'s settings', 'cac sites set example.com --retain-days 365'))
+    .option('--retain-days <n>', 'remove its ended chats and visits after N days')
+    .option('--keep-forever', 'keep its history (the hub\'s --retain-days still applies)')
+    .option('--preview', 'show operators what visitors type before they send it')
+    .option('--no-preview', 'do not')
+    .option('--json', 'print as JSON')
+    .action((domain: string, opts) =>
+      run(async () => {
+        if (opts.retainDays !== undefined && opts.keepForever) throw new UsageError('give --retain-days or --keep-forever, not both');
+        const retainDays = opts.keepForever ? null : opts.retainDays === undefined ? undefined : days(opts.retainDays);
+        const site = await callAdmin(opts, 'sites.set', {domain, retainDays, preview: opts.preview});
+        if (opts.json) printJson(site);
+        else process.stdout.write(`${site.domain}: history ${site.retainDays ? `kept ${site.retainDays} days` : 'kept (unless the hub has --retain-days)'}, typing preview ${site.preview ? 'on' : 'off'}\n`);
       }),
     );
 

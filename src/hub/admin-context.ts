@@ -1,6 +1,7 @@
 import type {AdminContext} from '../admin/context.js';
 import type {GlobalName, Globals} from '../store/types.js';
 import {cannedFor} from './canned.js';
+import {forgetVisitor} from './forget.js';
 import type {Hub} from './hub.js';
 
 /** The globals a hub keeps its own copy of (operators and sites live in its sessions). */
@@ -37,6 +38,14 @@ export function hubContext(hub: Hub, live: {url: string}): AdminContext {
       url: live.url,
       pid: process.pid,
       visitorsOnline: () => hub.sessions.visitors.size,
+      online: (site) => [...hub.sessions.visitors.values()].filter((v) => v.conns.size > 0 && (!site || v.site.domain === site)).map((v) => v.record.id),
+      visitor: (id) => {
+        const v = hub.sessions.visitors.get(id);
+        if (!v || v.conns.size === 0) return undefined;
+        const last = v.visit?.last;
+        return last ? {page: {url: last.url, title: last.title}} : {};
+      },
+      forgetVisitor: (id) => forgetVisitor(hub, id),
       operatorsOnline: () => [...hub.sessions.operatorConns.keys()].filter((name) => hub.sessions.isConnected(name)).map((name) => ({name, status: hub.sessions.statusOf(name)})),
     },
   };

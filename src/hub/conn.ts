@@ -48,5 +48,7 @@ export const CloseCode = {
   revoked: 4001,
   junk: 4002,
   flood: 4003,
+  /** The visitor's records were erased (cac privacy erase). */
+  erased: 4004,
   shutdown: 1001,
 } as const;

@@ -26,6 +26,8 @@ export interface HubOptions {
   visitTimeoutMs?: number;
   /** An MMDB file to locate visitors with (default: the country database shipped), or false. */
   geoip?: string | false;
+  /** Ended chats and visits older than this many days are removed (a site's own setting wins). */
+  retainDays?: number;
   log?: (line: string) => void;
 }
 

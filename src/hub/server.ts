@@ -7,6 +7,7 @@ import {newApiKey, removeApiFile, writeApiFile} from '../admin/api-file.js';
 import {VERSION} from '../lib/version.js';
 import {AdminApi} from './admin-api.js';
 import {armAfterRestart} from './chat-end.js';
+import {startRetention} from './retention.js';
 import {CloseCode} from './conn.js';
 import {Hub, type HubOptions} from './hub.js';
 import {serveHttp} from './http-routes.js';
@@ -46,6 +47,7 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
   const hub = new Hub(options);
   await hub.load();
   armAfterRestart(hub);
+  startRetention(hub);
   const trustProxy = options.trustProxy ?? false;
   const wss = new WebSocketServer({noServer: true, maxPayload: MAX_FRAME_BYTES});
   wss.on('error', (error) => hub.log(`websocket server: ${error.message}`));

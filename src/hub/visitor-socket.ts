@@ -44,7 +44,8 @@ export function attachVisitor(hub: Hub, ws: WebSocket, site: SiteRecord, ip: str
 /** One socket of a visitor is gone; when it was the last, the grace period starts. */
 function drop(hub: Hub, conn: VisitorConn, live: LiveVisitor): void {
   live.conns.delete(conn);
-  if (live.conns.size > 0 || hub.stopped) return;
+  // A visitor let go by the hub itself (erased) is gone already.
+  if (live.conns.size > 0 || hub.stopped || hub.sessions.visitors.get(live.record.id) !== live) return;
   hub.cancel(live.goneTimer);
   // Navigating to another page drops the socket for a moment: that is not leaving.
   live.goneTimer = hub.later(hub.visitorGraceMs, () => {

@@ -1,5 +1,6 @@
 import {z} from 'zod';
-import {canned, offlineMessage, shortText, text} from './common.js';
+import {canned, chatEvent, chatRecord, offlineMessage, shortText, text} from './common.js';
+import {visitSchema} from './operator.js';
 import {errorCode} from './errors.js';
 
 /*
@@ -19,6 +20,7 @@ export const siteView = z.object({
   timezone: z.string(),
   url: z.string(),
   preview: z.boolean(),
+  retainDays: z.number().int().positive().optional(),
 });
 export const blockView = z.object({
   id: z.string(),
@@ -30,6 +32,21 @@ export const blockView = z.object({
   at: z.number(),
   chatId: z.string().optional(),
 });
+
+/** A visitor as the command line shows it: never its resume token's hash. */
+export const visitorView = z.object({
+  id: z.string(),
+  site: z.string(),
+  firstSeen: z.number(),
+  name: z.string().optional(),
+  email: z.string().optional(),
+  chats: z.number(),
+  online: z.boolean(),
+  /** The page an on-line visitor is on. */
+  page: z.object({url: z.string(), title: z.string()}).optional(),
+});
+
+export const erasedView = z.object({visitorId: z.string(), chats: z.array(z.string()), visits: z.number(), blocks: z.number(), messages: z.number()});
 
 export const statusView = z.object({
   hub: z.object({up: z.boolean(), version: z.string(), url: z.string().optional(), pid: z.number().optional()}),
@@ -59,7 +76,12 @@ export const adminOps = {
       timezone: z.string().optional(),
       url: z.string().optional(),
       preview: z.boolean().optional(),
+      retainDays: z.number().int().positive().optional(),
     }),
+    output: siteView,
+  },
+  'sites.set': {
+    input: z.object({domain: z.string(), retainDays: z.number().int().positive().nullable().optional(), preview: z.boolean().optional()}),
     output: siteView,
   },
   'sites.remove': {input: z.object({domain: z.string()}), output: ok},
@@ -87,6 +109,28 @@ export const adminOps = {
 
   'messages.list': {input: z.object({site: z.string().optional()}), output: z.array(offlineMessage)},
   'messages.done': {input: z.object({id: z.string()}), output: offlineMessage},
+
+  'visitors.list': {
+    input: z.object({site: z.string().optional(), online: z.boolean().optional(), cursor: z.string().optional(), limit: z.number().int().min(1).max(1000).optional()}),
+    output: z.object({visitors: z.array(visitorView), next: z.string().optional()}),
+  },
+  'visitors.show': {
+    input: z.object({id: z.string()}),
+    output: z.object({visitor: visitorView, visits: z.array(visitSchema), chats: z.array(chatRecord)}),
+  },
+
+  'privacy.export': {
+    input: z.object({visitorId: z.string()}),
+    output: z.object({
+      exportedAt: z.number(),
+      visitor: visitorView.omit({online: true, page: true, chats: true}),
+      visits: z.array(visitSchema),
+      chats: z.array(z.object({chat: chatRecord, events: z.array(chatEvent)})),
+      blocks: z.array(blockView),
+      messages: z.array(offlineMessage),
+    }),
+  },
+  'privacy.erase': {input: z.object({visitorId: z.string()}), output: erasedView},
 
   status: {input: z.object({}), output: statusView},
 } as const;

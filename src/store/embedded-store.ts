@@ -1,4 +1,4 @@
-import {mkdir} from 'node:fs/promises';
+import {mkdir, readdir} from 'node:fs/promises';
 import {join} from 'node:path';
 import {Low} from 'lowdb';
 import type {ZodType} from 'zod';
@@ -15,8 +15,9 @@ import {LogReader, visitsFrom} from './log-reader.js';
 import {FORMAT_VERSION, migrate, readFormat} from './migrate.js';
 import {OpenIndex} from './open-index.js';
 import {Pending} from './pending.js';
-import {pageOf} from './query.js';
-import type {Appended, ChatPage, ChatQuery, Store} from './store.js';
+import {pageOf, visitorPageOf} from './query.js';
+import {eraseVisitor, prune, type RemovalParts} from './removal.js';
+import type {Appended, ChatPage, ChatQuery, Erased, Pruned, Store, VisitorPage} from './store.js';
 import {Tails, type Tail} from './tails.js';
 import {
   chatRecord,
@@ -314,6 +315,44 @@ export class EmbeddedStore implements Store {
   putGlobal<K extends GlobalName>(name: K, value: Globals[K]): Promise<void> {
     this.cache.set(name, value);
     return this.write([{k: 'd', f: `${name}.json`, text: JSON.stringify(value)}]);
+  }
+
+  // ---- listing and removing visitors
+
+  async listVisitors(query: {site?: string} = {}, cursor?: string, limit = 100): Promise<VisitorPage> {
+    const ids = new Set((await readdir(join(this.dir, 'visitors')).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)));
+    for (const f of this.pending.docFiles()) if (/^visitors\/[\w~-]+\.json$/.test(f)) ids.add(f.slice(9, -5));
+    const visitors: VisitorRecord[] = [];
+    for (const id of ids) {
+      const v = await this.readDoc(`visitors/${id}.json`, visitorRecord).catch(() => null);
+      if (v) visitors.push(v);
+    }
+    return visitorPageOf(visitors, query, cursor, limit);
+  }
+
+  eraseVisitor(id: string): Promise<Erased> {
+    return eraseVisitor(this.removal(), checkId(id));
+  }
+
+  prune(cutoff: (site: string) => number | undefined): Promise<Pruned> {
+    return prune(this.removal(), cutoff);
+  }
+
+  private removal(): RemovalParts {
+    return {
+      dir: this.dir,
+      tmpDir: this.ctx.tmpDir,
+      index: this.index,
+      tails: this.tails,
+      report: this.report,
+      drain: async () => {
+        await this.indexReady();
+        await this.flush();
+        if (!this.journal) return;
+        await this.journal.seal();
+        await this.checkpoint!.finish();
+      },
+    };
   }
 
   // ---- reading files, with what the journal holds on top

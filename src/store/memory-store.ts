@@ -1,7 +1,7 @@
 import type {ChatEvent, PageView, Visit} from '../protocol/index.js';
-import {buildVisit, type Appended, type ChatPage, type ChatQuery, type Store} from './store.js';
+import {buildVisit, type Appended, type ChatPage, type ChatQuery, type Erased, type Pruned, type Store, type VisitorPage} from './store.js';
 import {globalDefaults, type ChatRecord, type GlobalName, type Globals, type NewEvent, type StoredChat, type VisitStart, type VisitorRecord} from './types.js';
-import {pageOf} from './query.js';
+import {pageOf, visitorPageOf} from './query.js';
 
 interface MemChat {
   chat: ChatRecord;
@@ -95,6 +95,40 @@ export class MemoryStore implements Store {
         .slice(0, limit)
         .map((v) => buildVisit(v.start, v.pages)),
     );
+  }
+
+  async listVisitors(query: {site?: string} = {}, cursor?: string, limit = 100): Promise<VisitorPage> {
+    return visitorPageOf([...this.visitorsById.values()].map((v) => v.visitor), query, cursor, limit);
+  }
+
+  async eraseVisitor(id: string): Promise<Erased> {
+    const kept = this.visitorsById.get(id);
+    const chats = [...this.chats.values()].filter((c) => c.chat.visitorId === id || kept?.visitor.chats.includes(c.chat.id)).map((c) => c.chat.id);
+    for (const chatId of chats) this.chats.delete(chatId);
+    this.visitorsById.delete(id);
+    return {visitor: kept !== undefined, chats, visits: kept?.visits.length ?? 0};
+  }
+
+  async prune(cutoff: (site: string) => number | undefined): Promise<Pruned> {
+    let chats = 0;
+    let visits = 0;
+    for (const [id, c] of this.chats) {
+      const before = cutoff(c.chat.site);
+      if (before !== undefined && c.chat.kind === 'visitor' && c.chat.state === 'ended' && (c.chat.endedAt ?? c.chat.requestedAt) < before) {
+        this.chats.delete(id);
+        chats += 1;
+      }
+    }
+    for (const [id, v] of this.visitorsById) {
+      const before = cutoff(v.visitor.site);
+      if (before === undefined) continue;
+      const left = v.visits.filter((visit) => buildVisit(visit.start, visit.pages).end >= before);
+      visits += v.visits.length - left.length;
+      v.visits = left;
+      v.visitor.chats = v.visitor.chats.filter((chatId) => this.chats.has(chatId));
+      if (left.length === 0 && v.visitor.chats.length === 0) this.visitorsById.delete(id);
+    }
+    return {chats, visits};
   }
 
   async global<K extends GlobalName>(name: K): Promise<Globals[K]> {

@@ -59,6 +59,10 @@ export class OpenIndex {
     }
   }
 
+  remove(id: string): void {
+    if (this.entries.delete(id)) this.dirty = true;
+  }
+
   get(id: string): StoredChat | undefined {
     const entry = this.entries.get(id);
     return entry && {chat: JSON.parse(entry.text) as ChatRecord, lastSeq: entry.lastSeq};

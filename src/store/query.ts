@@ -1,5 +1,5 @@
-import type {ChatPage, ChatQuery} from './store.js';
-import type {ChatRecord} from './types.js';
+import type {ChatPage, ChatQuery, VisitorPage} from './store.js';
+import type {ChatRecord, VisitorRecord} from './types.js';
 
 /** Whether a chat matches every filter of a query. */
 export function matches(chat: ChatRecord, q: ChatQuery): boolean {
@@ -35,4 +35,19 @@ export function pageOf(chats: Iterable<ChatRecord>, query: ChatQuery, cursor: st
     .sort((a, b) => (key(a) < key(b) ? -1 : 1));
   const page = sorted.slice(0, limit).map((c) => structuredClone(c));
   return sorted.length > limit ? {chats: page, next: encodeCursor(page.at(-1)!)} : {chats: page};
+}
+
+/** Visitors are listed newest first; a cursor is the position of the last one given. */
+function visitorKey(v: VisitorRecord): string {
+  return `${String(Number.MAX_SAFE_INTEGER - v.firstSeen).padStart(16, '0')}:${v.id}`;
+}
+
+/** One page of the visitors (of a site) after the cursor. */
+export function visitorPageOf(visitors: Iterable<VisitorRecord>, query: {site?: string}, cursor: string | undefined, limit: number): VisitorPage {
+  const after = decodeCursor(cursor);
+  const sorted = [...visitors]
+    .filter((v) => (query.site === undefined || v.site === query.site) && visitorKey(v) > after)
+    .sort((a, b) => (visitorKey(a) < visitorKey(b) ? -1 : 1));
+  const page = sorted.slice(0, limit).map((v) => structuredClone(v));
+  return sorted.length > limit ? {visitors: page, next: Buffer.from(visitorKey(page.at(-1)!)).toString('base64url')} : {visitors: page};
 }

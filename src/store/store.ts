@@ -20,6 +20,24 @@ export interface ChatQuery {
   until?: number;
 }
 
+export interface VisitorPage {
+  visitors: VisitorRecord[];
+  next?: string;
+}
+
+/** What `eraseVisitor` removed. */
+export interface Erased {
+  visitor: boolean;
+  chats: string[];
+  visits: number;
+}
+
+/** What `prune` removed. */
+export interface Pruned {
+  chats: number;
+  visits: number;
+}
+
 export interface ChatPage {
   chats: ChatRecord[];
   /** Pass back as `cursor` for the next page; absent on the last one. */
@@ -80,6 +98,19 @@ export interface Store {
   appendPage(visitorId: string, visitId: string, page: PageView): Promise<void>;
   /** The visitor's visits with their pages, newest first, at most `limit`. */
   visits(visitorId: string, limit?: number): Promise<Visit[]>;
+  /** Visitors, most recently first seen first, a page at a time. */
+  listVisitors(query?: {site?: string}, cursor?: string, limit?: number): Promise<VisitorPage>;
+  /**
+   * Removes a visitor and everything kept about them here: their record, visits and pages, and
+   * their chats with every event. (Global records, such as blocks and left messages, are the
+   * caller's.) Resolves once nothing of it is left on disk.
+   */
+  eraseVisitor(id: string): Promise<Erased>;
+  /**
+   * Removes ended visitor chats and visits that ended before the cutoff of their site
+   * (`cutoff(site)` in ms, or undefined to keep that site's), for a retention period.
+   */
+  prune(cutoff: (site: string) => number | undefined): Promise<Pruned>;
 
   /** A global record; the hub's copy is kept in memory, `fresh` reads it again. */
   global<K extends GlobalName>(name: K, fresh?: boolean): Promise<Globals[K]>;

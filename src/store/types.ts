@@ -30,6 +30,8 @@ export const siteRecord = z.object({
   /** Whether the operator sees what the visitor is typing before it is sent. */
   preview: z.boolean(),
   greeting: z.string().optional(),
+  /** Ended chats and visits older than this many days are removed (default: the hub's --retain-days, else kept). */
+  retainDays: z.number().int().positive().optional(),
 });
 export type SiteRecord = z.infer<typeof siteRecord>;
 

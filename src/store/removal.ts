@@ -1,0 +1,112 @@
+import {readdir, unlink} from 'node:fs/promises';
+import {join} from 'node:path';
+import {listChatIds} from './chat-files.js';
+import {syncDir, writeDurably} from './durable-file.js';
+import {readLog, visitorLine, type Report, type VisitorLine} from './log-file.js';
+import {visitsFrom} from './log-reader.js';
+import type {OpenIndex} from './open-index.js';
+import type {Erased, Pruned} from './store.js';
+import type {Tails} from './tails.js';
+import {chatRecord, visitorRecord, type ChatRecord, type VisitorRecord} from './types.js';
+import {readJSON} from './durable-file.js';
+
+/*
+ * Taking things out of the data folder for good (a visitor's erasure, a retention period). The
+ * journal is applied first, so that every change sits in its own file and no segment can bring
+ * a removed file back; then the files go, and the folder is synced.
+ */
+
+export interface RemovalParts {
+  dir: string;
+  tmpDir: string;
+  index: OpenIndex;
+  tails: Tails;
+  report: Report;
+  /** Makes every change so far durable and applies the journal to the files. */
+  drain(): Promise<void>;
+}
+
+async function remove(parts: RemovalParts, f: string): Promise<void> {
+  await unlink(join(parts.dir, f)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+  parts.tails.forget(f);
+}
+
+async function removeChat(parts: RemovalParts, id: string): Promise<void> {
+  await remove(parts, `chats/${id}.json`);
+  await remove(parts, `chats/${id}.log`);
+  parts.index.remove(id);
+}
+
+async function readChat(parts: RemovalParts, id: string): Promise<ChatRecord | null> {
+  return readJSON(join(parts.dir, `chats/${id}.json`), chatRecord).catch(() => null);
+}
+
+export async function eraseVisitor(parts: RemovalParts, id: string): Promise<Erased> {
+  await parts.drain();
+  const visitor = await readJSON(join(parts.dir, `visitors/${id}.json`), visitorRecord).catch(() => null);
+  const chats = new Set(visitor?.chats ?? []);
+  for (const chatId of await listChatIds(parts.dir)) {
+    if (chats.has(chatId)) continue;
+    if ((await readChat(parts, chatId))?.visitorId === id) chats.add(chatId);
+  }
+  const lines = await readLog(join(parts.dir, `visitors/${id}.log`), visitorLine, parts.report).catch(() => [] as VisitorLine[]);
+  for (const chatId of chats) await removeChat(parts, chatId);
+  await remove(parts, `visitors/${id}.json`);
+  await remove(parts, `visitors/${id}.log`);
+  await parts.index.save();
+  await syncDir(join(parts.dir, 'chats'));
+  await syncDir(join(parts.dir, 'visitors'));
+  return {visitor: visitor !== null, chats: [...chats], visits: lines.filter((l) => 'visit' in l).length};
+}
+
+export async function prune(parts: RemovalParts, cutoff: (site: string) => number | undefined): Promise<Pruned> {
+  await parts.drain();
+  const gone = new Set<string>();
+  for (const id of await listChatIds(parts.dir)) {
+    const chat = await readChat(parts, id);
+    const before = chat && cutoff(chat.site);
+    if (!chat || before === undefined || before === null || chat.kind !== 'visitor' || chat.state !== 'ended') continue;
+    if ((chat.endedAt ?? chat.requestedAt) >= before) continue;
+    await removeChat(parts, id);
+    gone.add(id);
+  }
+  let visits = 0;
+  const names = await readdir(join(parts.dir, 'visitors')).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.endsWith('.json'))) {
+    const id = name.slice(0, -5);
+    const visitor = await readJSON(join(parts.dir, `visitors/${name}`), visitorRecord).catch(() => null);
+    const before = visitor && cutoff(visitor.site);
+    if (!visitor || before === undefined || before === null) continue;
+    visits += await pruneVisits(parts, visitor, before, gone);
+  }
+  await parts.index.save();
+  await syncDir(join(parts.dir, 'chats'));
+  await syncDir(join(parts.dir, 'visitors'));
+  return {chats: gone.size, visits};
+}
+
+/** Rewrites a visitor's log without the visits that ended before `before`; drops a visitor left with nothing. */
+async function pruneVisits(parts: RemovalParts, visitor: VisitorRecord, before: number, goneChats: Set<string>): Promise<number> {
+  const f = `visitors/${visitor.id}.log`;
+  const lines = await readLog(join(parts.dir, f), visitorLine, parts.report).catch(() => [] as VisitorLine[]);
+  const visits = visitsFrom([...lines].reverse(), Infinity);
+  const old = new Set(visits.filter((v) => v.end < before).map((v) => v.id));
+  const chats = visitor.chats.filter((c) => !goneChats.has(c));
+  if (old.size === visits.length && chats.length === 0) {
+    await remove(parts, `visitors/${visitor.id}.json`);
+    await remove(parts, f);
+    return old.size;
+  }
+  if (old.size > 0) {
+    // The lines kept keep their numbers, so an append replayed later is still recognised.
+    const kept = lines.filter((l) => !old.has('visit' in l ? l.visit.id : l.page.v));
+    await writeDurably(join(parts.dir, f), kept.map((l) => JSON.stringify(l) + '\n').join(''), parts.tmpDir);
+    parts.tails.forget(f);
+  }
+  if (chats.length !== visitor.chats.length) {
+    await writeDurably(join(parts.dir, `visitors/${visitor.id}.json`), JSON.stringify({...visitor, chats}), parts.tmpDir);
+  }
+  return old.size;
+}
