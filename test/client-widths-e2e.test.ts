@@ -77,4 +77,11 @@ t.test('a visitor writing Japanese and emoji never breaks the 80x24 layout', asy
   await alice.waitForText('Help: keys');
   t.same(await settled(alice, /^Tab move {2}Enter send/, false), [], 'the help fits');
   t.match(alice.screen(), /Alt\+K +send a link that opens in the visitor's browser {2}\[\/link URL\]/);
+  alice.write(keys.esc);
+  await alice.waitUntil('the help to close', () => !alice.screen().includes('Help: keys'));
+
+  // On the Visitors list the bar leads with that list's own keys and ends with the way to the rest.
+  alice.write(keys.tab);
+  const visitorsBar = /^Tab move {2}Alt\+O other {2}Alt\+V visits {2}Alt\+I invite {2}.*F1 or \? help\s*$/;
+  t.same(await settled(alice, visitorsBar), [], 'visits, invite and help on the key bar at 80 columns');
 });
