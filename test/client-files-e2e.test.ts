@@ -1,33 +1,40 @@
-import {mkdtemp, readFile, readdir} from 'node:fs/promises';
+import {mkdtemp, readFile, readdir, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import t from 'tap';
 import {simpleParser} from 'mailparser';
-import {hubToVisitor, PROTOCOL_VERSION} from '../src/protocol/index.js';
-import {seedData, startTestHub} from './helpers/hub.js';
-import {Peer} from './helpers/peer.js';
+import type {Browser, Page} from 'playwright-core';
+import {askForChat, launchBrowser, noBrowser} from './helpers/browser.js';
+import {startTestHub} from './helpers/hub.js';
 import {freePort, hubProcess} from './helpers/spawn.js';
 import {keys, startClient} from './helpers/tui.js';
+import {seedWidgetData} from './helpers/widget-hub.js';
 
-async function visitor(base: string): Promise<Peer> {
-  const peer = await Peer.connect(`${base.replace('http', 'ws')}/ws/visitor?site=example.com`, hubToVisitor, {origin: 'https://example.com'});
-  peer.send({t: 'hello', v: PROTOCOL_VERSION, site: 'example.com', page: {url: 'https://example.com/', title: 'Home'}});
-  await peer.waitType('welcome');
-  return peer;
+/** A visitor of its own in Chromium (a fresh profile) on the demo page, asking for a chat. */
+async function visitorAsking(t: {teardown(fn: () => unknown): void}, browser: Browser, demo: string, name: string, text: string): Promise<Page> {
+  const context = await browser.newContext();
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  await page.goto(demo);
+  await askForChat(page, text, name);
+  return page;
 }
 
 const ctrlU = '\x15';
 
-t.test('canned: added from the line, kept over a hub restart, found, inserted, edited, sent; #shortcut Tab', async (t) => {
+t.test('canned: added from the line, kept over a hub restart, found, inserted, edited, sent to the visitor\'s page; #shortcut Tab', {skip: noBrowser()}, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'cac-canned-'));
-  const tokens = await seedData(dir, ['alice', 'bob']);
+  t.teardown(() => rm(dir, {recursive: true, force: true, maxRetries: 3}));
   const port = await freePort();
+  const tokens = await seedWidgetData(dir, port, [{name: 'alice'}, {name: 'bob'}]);
   const base = `http://127.0.0.1:${port}`;
+  const demo = `http://localhost:${port}/demo/`;
   const hubs = hubProcess(t, dir, port);
+  const browser = await launchBrowser();
+  t.teardown(() => browser.close());
   const first = await hubs.start();
   const alice = await startClient(t, base, 'alice', tokens.alice!, {cols: 120});
-  const vera = await visitor(base);
-  vera.send({t: 'chat.request', id: vera.nextId(), name: 'Vera', text: 'When do kettles ship?'});
+  await visitorAsking(t, browser, demo, 'Vera', 'When do kettles ship?');
   await alice.waitForText('Chat request: Vera');
   alice.write(keys.enter);
   await alice.waitForText('alice joined the chat');
@@ -69,14 +76,13 @@ t.test('canned: added from the line, kept over a hub restart, found, inserted, e
   await hubs.start();
   await alice.waitForText('● connected', 30);
 
-  const walt = await visitor(base);
-  walt.send({t: 'chat.request', id: walt.nextId(), name: 'Walt', text: 'shipping?'});
+  const walt = await visitorAsking(t, browser, demo, 'Walt', 'shipping?');
   await alice.waitForText('Chat request: Walt');
   alice.write(ctrlU);
   await alice.waitUntil('the line to clear', () => !alice.screen().includes('> Welcome'));
   alice.write(keys.enter);
   await alice.waitForText('Walt: shipping?');
-  await walt.waitType('ev', (f) => f.e.kind === 'join');
+  await walt.getByRole('log').getByText('alice joined the chat').waitFor();
   alice.write(keys.alt('r'));
   await alice.waitForText('Canned responses');
   alice.write('2 DAYS');
@@ -86,8 +92,10 @@ t.test('canned: added from the line, kept over a hub restart, found, inserted, e
   alice.write(', or sooner');
   await alice.waitForText('> Our kettles ship within 2 days, or sooner');
   alice.write(keys.enter);
-  const got = await walt.waitType('ev', (f) => f.e.kind === 'msg' && f.e.from === 'operator');
-  t.equal(got.e.text, 'Our kettles ship within 2 days, or sooner', 'the visitor gets the edited text');
+  const said = walt.getByRole('log').getByText('Our kettles ship within 2 days, or sooner');
+  await said.waitFor();
+  // The line is the operator's name, then the message: the message is the edited text, whole.
+  t.equal(await said.evaluate((line) => line.lastChild?.textContent), 'Our kettles ship within 2 days, or sooner', 'the visitor\'s page shows the edited text');
 
   alice.write('So: #welcome');
   await alice.waitForText('> So: #welcome');
@@ -104,6 +112,7 @@ t.test('save as HTML and text, asks before overwriting; e-mail draft and copy ov
   const hub = await startTestHub();
   t.teardown(() => hub.close());
   const folder = await mkdtemp(join(tmpdir(), 'cac-save-'));
+  t.teardown(() => rm(folder, {recursive: true, force: true}));
   const alice = await startClient(t, hub.url, 'alice', hub.tokens.alice!, {cols: 200}, {saveFolder: folder}, {SSH_CONNECTION: '10.0.0.1 5000 10.0.0.2 22', DISPLAY: '', WAYLAND_DISPLAY: ''});
   const vera = await hub.visitor();
   vera.send({t: 'chat.request', id: vera.nextId(), name: 'Vera', email: 'vera@example.org', text: 'first question'});

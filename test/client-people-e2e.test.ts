@@ -1,145 +1,125 @@
 import t from 'tap';
-import {startTestHub} from './helpers/hub.js';
+import type {Browser} from 'playwright-core';
+import {askForChat, launchBrowser, noBrowser} from './helpers/browser.js';
 import {until} from './helpers/manual-timers.js';
+import {forwardingProxy} from './helpers/proxy.js';
 import {keys, startClient} from './helpers/tui.js';
+import {startWidgetHub} from './helpers/widget-hub.js';
 
 const WIDE = {cols: 140, rows: 36};
+const skip = noBrowser();
 
-t.test('location: a visitor behind a trusted proxy shows its country in the list and the pane', async (t) => {
-  const hub = await startTestHub({trustProxy: true});
-  t.teardown(() => hub.close());
-  await until(() => hub.hub.locate('8.8.8.8') !== undefined);
-  const alice = await startClient(t, hub.url, 'alice', hub.tokens.alice!, WIDE);
-  const visitor = await hub.visitor({headers: {'x-forwarded-for': '8.8.8.8'}});
-  await alice.waitForText(/\d+s [\w-]+ \/ · United States/);
-  visitor.send({t: 'chat.request', id: visitor.nextId(), name: 'Vera', text: 'hello'});
-  await alice.waitForText('Chat request: Vera');
-  alice.write(keys.enter);
-  await alice.waitForText('alice joined the chat');
-  await alice.waitForText(/now: Home · 1 page · came directly · Chrome 120 on Linux · United States/);
-  alice.write(keys.alt('d'));
-  await alice.waitForText('Location: United States   Address: 8.8.8.8');
-});
+/** A visitor of its own: a fresh browser profile, closed when the test ends. */
+async function visitorPage(t: {teardown(fn: () => unknown): void}, browser: Browser) {
+  const context = await browser.newContext();
+  t.teardown(() => context.close());
+  return context.newPage();
+}
 
-t.test('previous visits: a visitor who comes back after the visit timeout shows two visits with their pages', async (t) => {
-  const hub = await startTestHub({visitTimeoutMs: 300});
-  t.teardown(() => hub.close());
-  const alice = await startClient(t, hub.url, 'alice', hub.tokens.alice!, WIDE);
-  const first = await hub.visitor();
-  const {visitorId, resumeToken} = first.of('welcome')[0]!;
-  first.send({t: 'page', url: 'https://example.com/kettles', title: 'Kettles'});
-  await alice.waitForText('/kettles');
-  await new Promise((r) => setTimeout(r, 600));
-  const again = await hub.visitor({hello: {visitorId, resumeToken, page: {url: 'https://example.com/order', title: 'Order'}}});
-  t.equal(again.of('welcome')[0]!.visitorId, visitorId, 'the same visitor');
-  first.close();
-  await alice.waitForText('/order');
-  alice.write(keys.shiftTab);
-  await alice.waitForText(/Alt\+V earlier/);
-  alice.write(keys.alt('v'));
-  await alice.waitForText(/Visits of visitor \S+ \(2\), newest first/);
-  const screen = alice.screen();
-  const order = screen.indexOf('Order  https://example.com/order');
-  const kettles = screen.indexOf('Kettles  https://example.com/kettles');
-  t.ok(order > 0 && kettles > order, 'both visits with their pages, the newest first');
-  t.equal(screen.match(/ · \d+[sm] · \d+ pages? · came directly · local network/g)?.length, 2, 'a line about each visit');
-  alice.write(keys.esc);
-  await alice.waitUntil('the visits to close', () => !alice.screen().includes('Visits of'));
-});
+t.test('what the operator sees of a visitor browsing in Chromium', {skip}, async (t) => {
+  const browser = await launchBrowser();
+  t.teardown(() => browser.close());
 
-t.test('history: no key for a first-time visitor; after their chat ended it opens that chat read-only', async (t) => {
-  const hub = await startTestHub();
-  t.teardown(() => hub.close());
-  const alice = await startClient(t, hub.url, 'alice', hub.tokens.alice!, WIDE);
-  const visitor = await hub.visitor();
-  visitor.send({t: 'chat.request', id: visitor.nextId(), name: 'Vera', text: 'Is the blue kettle in stock?'});
-  await alice.waitForText('Chat request: Vera');
-  alice.write(keys.enter);
-  await alice.waitForText('alice joined the chat');
-  alice.write(keys.tab);
-  await alice.waitForText(/Alt\+V earlier/);
-  t.notMatch(alice.screen(), /Alt\+H/, 'a first-time visitor: no history key');
-  alice.write(keys.f1);
-  await alice.waitForText('Help: keys');
-  t.notMatch(alice.screen(), /Alt\+H/, 'nor in the help');
-  alice.write(keys.esc);
-  await alice.waitUntil('the help to close', () => !alice.screen().includes('Help: keys'));
+  for (const trustProxy of [true, false]) {
+    const name = trustProxy
+      ? 'location: behind a trusted proxy, the country from X-Forwarded-For in the list and the details'
+      : 'location: a hub that does not trust a proxy ignores X-Forwarded-For';
+    t.test(name, async (t) => {
+      const hub = await startWidgetHub({trustProxy});
+      t.teardown(() => hub.close());
+      await until(() => hub.hub.locate('8.8.8.8') !== undefined);
+      // The visitor reaches the hub through a reverse proxy that sets the header on the page and
+      // the WebSocket upgrade alike, as nginx does.
+      const proxy = await forwardingProxy(hub.port, '8.8.8.8');
+      t.teardown(() => proxy.close());
+      const alice = await startClient(t, hub.url, 'alice', hub.tokens.alice!, WIDE);
+      const page = await visitorPage(t, browser);
+      await page.goto(`http://localhost:${proxy.port}/demo/`);
+      const country = trustProxy ? 'United States' : 'local network';
+      await alice.waitForText(new RegExp(`\\d+s \\S+ /demo/ · ${country}`));
+      t.ok(proxy.forwarded.upgrades > 0, 'the WebSocket came through the proxy, with the header');
+      if (!trustProxy) {
+        t.notMatch(alice.screen(), /United States/, 'the header is not believed');
+        return;
+      }
+      await askForChat(page, 'hello', 'Vera');
+      await alice.waitForText('Chat request: Vera');
+      alice.write(keys.enter);
+      await alice.waitForText('Alice joined the chat');
+      await alice.waitForText(/now: Teapot Shop: home · 1 page · came directly · Chrome \d+ on Linux · United States/);
+      alice.write(keys.alt('d'));
+      await alice.waitForText('Location: United States   Address: 8.8.8.8');
+    });
+  }
 
-  alice.write(keys.alt('1'));
-  alice.write(keys.alt('x'));
-  await alice.waitForText('ended');
-  await visitor.waitType('chat.closed');
-  alice.write(keys.alt('w'));
-  await alice.waitForText('no chats open');
-  visitor.send({t: 'page', url: 'https://example.com/more', title: 'More'});
-  await alice.waitForText('/more');
-  alice.write(keys.shiftTab);
-  await alice.waitForText(/Alt\+H earlier/);
-  alice.write(keys.alt('h'));
-  await alice.waitForText(/Earlier chats of Vera/);
-  await alice.waitForText(/\d+ \w+ \d\d:\d\d {2}alice {2}Is the blue kettle in stock\?/);
-  alice.write(keys.enter);
-  await alice.waitForText('Vera: Is the blue kettle in stock?');
-  await alice.waitForText(/ 1 \d+ \w+ alice /);
-  alice.write('x');
-  await alice.waitForText('an earlier chat is read-only');
-  t.notMatch(alice.screen(), /> x/, 'nothing typed');
-});
+  t.test('previous visits: the same browser back after the visit timeout shows two visits with their pages', async (t) => {
+    // The hub's clock starts 31 minutes back and is moved to now between the visits: more than
+    // the 30 minutes without activity after which a page view starts a new visit.
+    let offset = -31 * 60_000;
+    const hub = await startWidgetHub({now: () => Date.now() + offset});
+    t.teardown(() => hub.close());
+    const alice = await startClient(t, hub.url, 'alice', hub.tokens.alice!, WIDE);
+    const page = await visitorPage(t, browser);
+    await page.goto(`${hub.origin}/demo/`);
+    await alice.waitForText(/ \/demo\/ · local network/);
+    await page.getByRole('link', {name: 'See our teapots'}).click();
+    await alice.waitForText('/demo/product.htm');
+    offset = 0;
+    await page.getByRole('link', {name: 'Order', exact: true}).click();
+    await alice.waitForText('/demo/order.htm');
+    t.match(alice.screen(), /Visitors \(1\)/, 'one visitor all along');
+    alice.write(keys.shiftTab);
+    await alice.waitForText(/Alt\+V visits/);
+    alice.write(keys.alt('v'));
+    await alice.waitForText(/Visits of visitor \S+ \(2\), newest first/);
+    await alice.waitForText('Teapot Shop: home');
+    const screen = alice.screen();
+    const at = (title: string, path: string) => screen.indexOf(`${title}  ${hub.origin}${path}`);
+    const [order, product, home] = [at('Teapot Shop: order', '/demo/order.htm'), at('Teapot Shop: the Brown Betty', '/demo/product.htm'), at('Teapot Shop: home', '/demo/')];
+    t.ok(order > 0 && product > order && home > order, 'the newest visit first, then the one before with its pages');
+    const heads = [...screen.matchAll(/ · \d+[sm] · (\d+) pages? · came directly · local network/g)].map((m) => m[1]);
+    t.same(heads, ['1', '2'], 'a line about each visit: one page, then two');
+    alice.write(keys.esc);
+    await alice.waitUntil('the visits to close', () => !alice.screen().includes('Visits of'));
+  });
 
-t.test('transfer: /transfer bob with a note rings bob alone; bob takes it, alice is told', async (t) => {
-  const hub = await startTestHub({operators: ['alice', 'bob', 'carol']});
-  t.teardown(() => hub.close());
-  const [alice, bob] = await Promise.all([startClient(t, hub.url, 'alice', hub.tokens.alice!, WIDE), startClient(t, hub.url, 'bob', hub.tokens.bob!, WIDE)]);
-  const carol = await hub.operator('carol');
-  const visitor = await hub.visitor();
-  visitor.send({t: 'chat.request', id: visitor.nextId(), name: 'Vera', text: 'My order 1234 is late'});
-  await Promise.all([alice.waitForText('Chat request: Vera'), bob.waitForText('Chat request: Vera')]);
-  alice.write(keys.enter);
-  await alice.waitForText('alice joined the chat');
-  await bob.waitUntil('bob\'s popup to close', () => !bob.screen().includes('Chat request:'));
-  const bells = {alice: alice.bells, bob: bob.bells};
-  const rings = carol.of('chat.requested').length;
+  t.test('history: no key for a first-time visitor; after their chat ended it opens that chat read-only', async (t) => {
+    const hub = await startWidgetHub();
+    t.teardown(() => hub.close());
+    const alice = await startClient(t, hub.url, 'alice', hub.tokens.alice!, WIDE);
+    const page = await visitorPage(t, browser);
+    await page.goto(`${hub.origin}/demo/`);
+    await askForChat(page, 'Is the blue kettle in stock?', 'Vera');
+    await alice.waitForText('Chat request: Vera');
+    alice.write(keys.enter);
+    await alice.waitForText('Alice joined the chat');
+    alice.write(keys.tab);
+    await alice.waitForText(/Alt\+V visits/);
+    t.notMatch(alice.screen(), /Alt\+H/, 'a first-time visitor: no history key');
+    alice.write(keys.f1);
+    await alice.waitForText('Help: keys');
+    t.notMatch(alice.screen(), /Alt\+H/, 'nor in the help');
+    alice.write(keys.esc);
+    await alice.waitUntil('the help to close', () => !alice.screen().includes('Help: keys'));
 
-  alice.write('/transfer bob please take this');
-  alice.write(keys.enter);
-  await bob.waitForText('alice offers you Vera on example.com');
-  await bob.waitForText('Note: please take this');
-  await bob.waitForText('Vera: My order 1234 is late');
-  await bob.waitUntil('bob rung', () => bob.bells === bells.bob + 1);
-  await alice.waitForText('OFFR Vera → bob');
-  await carol.waitType('chat.update', (f) => f.chat.offeredTo === 'bob');
-  t.equal(carol.of('chat.requested').length, rings, 'nobody else is rung');
-  t.equal(alice.bells, bells.alice);
-
-  bob.write(keys.enter);
-  await bob.waitForText('bob joined the chat');
-  await bob.waitForText('Vera: My order 1234 is late');
-  await alice.waitForText('bob took the chat');
-  visitor.send({t: 'msg', id: visitor.nextId(), text: 'hello bob'});
-  await bob.waitForText('Vera: hello bob');
-});
-
-t.test('invite: Alt+I on the visitors list; the visitor answers and the chat is the operator\'s', async (t) => {
-  const hub = await startTestHub();
-  t.teardown(() => hub.close());
-  const alice = await startClient(t, hub.url, 'alice', hub.tokens.alice!, WIDE);
-  const visitor = await hub.visitor();
-  await alice.waitForText('Visitors (1)');
-  alice.write(keys.shiftTab);
-  await alice.waitForText(/Alt\+I invite/);
-  alice.write(keys.alt('i'));
-  const invite = await visitor.waitType('invite');
-  t.match(invite, {name: 'alice'});
-  await alice.waitForText(/invited visitor \S+ to chat/);
-  alice.write(keys.alt('i'));
-  await alice.waitForText('not_possible');
-
-  visitor.send({t: 'chat.request', id: visitor.nextId(), name: 'Vera', text: 'Yes, a blue one'});
-  await alice.waitForText('Vera accepted: the chat is yours');
-  await alice.waitForText('Vera: Yes, a blue one');
-  await alice.waitForText(' 1 Vera ');
-  t.notMatch(alice.screen(), /Chat request:/, 'no popup: the chat is already mine');
-  alice.write('Blue it is');
-  alice.write(keys.enter);
-  await visitor.waitType('ev', (f) => f.e.text === 'Blue it is');
+    alice.write(keys.alt('1'));
+    alice.write(keys.alt('x'));
+    await alice.waitForText('ended');
+    await page.getByRole('log').getByText('The operator has ended the chat').waitFor();
+    alice.write(keys.alt('w'));
+    await alice.waitForText('no chats open');
+    await page.getByRole('link', {name: 'See our teapots'}).click();
+    await alice.waitForText('/demo/product.htm');
+    alice.write(keys.shiftTab);
+    await alice.waitForText(/Alt\+H history/);
+    alice.write(keys.alt('h'));
+    await alice.waitForText(/Earlier chats of Vera/);
+    await alice.waitForText(/\d+ \w+ \d\d:\d\d {2}alice {2}Is the blue kettle in stock\?/);
+    alice.write(keys.enter);
+    await alice.waitForText('Vera: Is the blue kettle in stock?');
+    await alice.waitForText(/ 1 \d+ \w+ Alice /);
+    alice.write('x');
+    await alice.waitForText('an earlier chat is read-only');
+    t.notMatch(alice.screen(), /> x/, 'nothing typed');
+  });
 });

@@ -276,6 +276,11 @@ t.test('a chat offered to me pops up with the note and the last messages; Enter 
   d.do({c: 'escape'});
   t.equal(d.sent.length, sent);
   t.same(d.state.popups, []);
+  // Declined, the chat waits for everyone: the offer is over, and a later ring is a plain request.
+  d.hub({t: 'chat.update', chat: chat()});
+  t.same(d.state.offers, {});
+  d.hub({t: 'chat.requested', chat: chat()});
+  t.match(d.state.alert.text, /^Chat request from Vera on example\.com: hello/);
   const none = harness();
   none.hub({...offer(), note: undefined, recent: []} as HubToOperator);
   t.match(frame({...none.state, size: {cols: 80, rows: 24}}), /Note: \(none\)/);

@@ -56,25 +56,32 @@ t.test('a visitor writing Japanese and emoji never breaks the 80x24 layout', asy
   await alice.waitForText(` 1 ${NAME} `);
   await alice.waitForText(`mine ${NAME}`);
   t.ok(paneText(alice).includes(`${NAME}: ${QUESTION}`), 'the whole question is in the pane, wrapped by width');
-  t.same(await settled(alice, /^Tab\/S-Tab move/), [], 'the pane, tabs and lists fit');
+  t.same(await settled(alice, /^Tab move {2}Enter send/), [], 'the pane, tabs and lists fit');
 
   visitor.send({t: 'msg', id: visitor.nextId(), text: QUESTION.repeat(3)});
   await alice.waitUntil('the long message', () => paneText(alice).includes(QUESTION.repeat(3)));
-  t.same(await settled(alice, /^Tab\/S-Tab move/), [], 'a message three lines long fits');
+  t.same(await settled(alice, /^Tab move {2}Enter send/), [], 'a message three lines long fits');
 
   // The operator answers in Japanese, longer than the message line: it scrolls sideways.
   const answer = `${NAME}様、ありがとうございます。東京へは通常二日でお届けします。😀`;
   alice.write(answer);
   await alice.waitForText('お届けします。😀█');
-  t.same(await settled(alice, /^Tab\/S-Tab move/), [], 'a long Japanese line being typed fits');
+  t.same(await settled(alice, /^Tab move {2}Enter send/), [], 'a long Japanese line being typed fits');
   alice.write(keys.enter);
   const got = await visitor.waitType('ev', (f) => f.e.kind === 'msg' && f.e.from === 'operator');
   t.equal(got.e.text, answer);
   await alice.waitUntil('the answer in the pane', () => paneText(alice).includes(`alice: ${answer}`));
-  t.same(await settled(alice, /^Tab\/S-Tab move/), []);
+  t.same(await settled(alice, /^Tab move {2}Enter send/), []);
 
   alice.write(keys.f1);
   await alice.waitForText('Help: keys');
-  t.same(await settled(alice, /^Tab\/S-Tab move/, false), [], 'the help fits');
+  t.same(await settled(alice, /^Tab move {2}Enter send/, false), [], 'the help fits');
   t.match(alice.screen(), /Alt\+K +send a link that opens in the visitor's browser {2}\[\/link URL\]/);
+  alice.write(keys.esc);
+  await alice.waitUntil('the help to close', () => !alice.screen().includes('Help: keys'));
+
+  // On the Visitors list the bar leads with that list's own keys and ends with the way to the rest.
+  alice.write(keys.tab);
+  const visitorsBar = /^Tab move {2}Alt\+O other {2}Alt\+V visits {2}Alt\+I invite {2}.*F1 or \? help\s*$/;
+  t.same(await settled(alice, visitorsBar), [], 'visits, invite and help on the key bar at 80 columns');
 });

@@ -52,6 +52,8 @@ t.test('transfer: a decline or the colleague going away puts the chat back for e
   bob.send({t: 'chat.decline', chatId});
   t.match(await alice.waitType('transfer.result'), {outcome: 'declined'});
   await carol.waitType('chat.requested', (f) => f.chat.id === chatId);
+  const back = await bob.waitFor((f) => (f.t === 'chat.update' || f.t === 'chat.requested') && f.chat.id === chatId && !f.chat.offeredTo);
+  t.match(back, {t: 'chat.update', chat: {state: 'waiting'}}, 'bob sees the chat waiting again, but is not rung for the chat he just declined');
   carol.send({t: 'chat.accept', chatId});
   await carol.waitType('chat.assigned', (f) => f.operator === 'carol');
   carol.send({t: 'chat.transfer', chatId, to: 'bob'});

@@ -93,6 +93,8 @@ export interface Binding {
   docKeys?: string;
   /** The key bar's word for it (default: the first word of `what`). */
   label?: string;
+  /** The keys as the key bar writes them, where room is short (default: `keys`). */
+  barKeys?: string;
   /** The slash command that does the same, as the help writes it (`/link URL`). */
   slash?: string;
   /** The command a typed slash line makes from its argument (default: the first key's command). */
@@ -142,6 +144,7 @@ export const BINDINGS: Binding[] = [
   {
     keys: 'Tab/S-Tab',
     what: 'move focus: visitors, chats, operators, panes',
+    barKeys: 'Tab',
     docKeys: 'Tab / Shift+Tab',
     doc: 'move focus: visitors, chatting visitors, operators, chat panes',
     in: MAIN,
@@ -388,6 +391,7 @@ export const BINDINGS: Binding[] = [
   {
     keys: 'Alt+V',
     what: 'earlier visits of this visitor, with pages',
+    label: 'visits',
     doc: 'every visit of the visitor (selected or in the pane), newest first: date, length, referrer, location, pages (Up/Down scroll)',
     slash: '/visits',
     in: MAIN,
@@ -407,6 +411,7 @@ export const BINDINGS: Binding[] = [
   {
     keys: 'Alt+H',
     what: 'earlier chats of this visitor (Enter opens one)',
+    label: 'history',
     doc: 'the visitor\'s earlier chats; Enter opens one read-only in its own pane (shown when the visitor has chatted before)',
     slash: '/history',
     in: MAIN,
@@ -570,14 +575,36 @@ export function helpBindings(state?: State, bindings: Binding[] = BINDINGS): Bin
   return bindings.filter((b) => !state || !b.shown || b.shown(state));
 }
 
-/** The keys the key bar shows for where the operator is now. */
+/** The key that moves the focus (Tab), the way to anywhere else. */
+const movesFocus = (b: Binding) => b.on.some((a) => a.key === 'tab');
+
+/** A key every list shows (moving in it, my status, help, quit), as opposed to one of this place's own. */
+const everywhere = (b: Binding) => LISTS.every((list) => b.where.includes(list));
+
+/**
+ * The keys the key bar shows for where the operator is now, in the order it shows them: Tab, then
+ * this place's own keys (on the Visitors list: visits, history, invite), then the ones every list
+ * shares. The bar cuts from the end, and the help key stays in view (see KeyBar).
+ */
 export function barBindings(state: State, where: Focus | 'popup', bindings: Binding[] = BINDINGS): Binding[] {
-  return bindings.filter((b) => b.where.includes(where) && (!b.shown || b.shown(state)));
+  const shown = bindings.filter((b) => b.where.includes(where) && (!b.shown || b.shown(state)));
+  const rank = (b: Binding) => (movesFocus(b) ? 0 : everywhere(b) ? 2 : 1);
+  return shown.map((b, i) => ({b, i})).sort((x, y) => rank(x.b) - rank(y.b) || x.i - y.i).map(({b}) => b);
 }
 
 /** The key bar's word for a binding. */
 export function barLabel(b: Binding): string {
   return b.label ?? b.what.split(/[ (,:]/)[0]!;
+}
+
+/** A binding as the key bar writes it: `Alt+V visits`. */
+export function barItem(b: Binding): string {
+  return `${b.barKeys ?? b.keys} ${barLabel(b)}`;
+}
+
+/** The help key, which lists every other: the key bar keeps it when it has to leave keys out. */
+export function isHelp(b: Binding): boolean {
+  return b.on.some((a) => a.key === 'f1');
 }
 
 /** The README's key table, in Markdown. */

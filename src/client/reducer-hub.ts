@@ -38,6 +38,11 @@ function dropPopup(state: State, chatId: string): State {
 }
 
 function upsertChat(state: State, chat: ChatSummary): State {
+  // An offer to me is over (taken, declined, timed out) once the chat is no longer offered to me.
+  if (state.offers[chat.id] && chat.offeredTo !== state.myName) {
+    const {[chat.id]: _over, ...offers} = state.offers;
+    state = {...state, offers};
+  }
   if (chat.state === 'ended' && chat.kind === 'visitor') {
     const {[chat.id]: _gone, ...chats} = state.chats;
     return dropPopup({...state, chats}, chat.id);

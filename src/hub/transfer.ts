@@ -83,7 +83,10 @@ export async function offersGone(hub: Hub, operator: string): Promise<void> {
   }
 }
 
-/** The offer is over without an owner: the chat waits for everyone and they are rung. */
+/**
+ * The offer is over without an owner: the chat waits for everyone and they are rung, except a
+ * colleague who has just declined it (they see the list change, as an operator who leaves does).
+ */
 async function settleOffer(hub: Hub, chatId: string, outcome: 'declined' | 'timeout' | 'offline'): Promise<void> {
   const open = hub.chats.open.get(chatId);
   const o = open?.chat.offer;
@@ -100,5 +103,7 @@ async function settleOffer(hub: Hub, chatId: string, outcome: 'declined' | 'time
     {kind: 'note', from: 'system', name: 'system', text: `${to} ${why}; the chat waits for everyone`, priv: true},
   );
   hub.sessions.toOperator(o.from, {t: 'transfer.result', chatId, to: o.to, outcome});
-  ring(hub, open);
+  if (outcome !== 'declined') return ring(hub, open);
+  ring(hub, open, o.to);
+  hub.sessions.toOperator(o.to, {t: 'chat.update', chat: summaryOf(hub, open)});
 }

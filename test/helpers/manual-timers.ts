@@ -4,7 +4,12 @@ import type {Timers} from '../../src/hub/timers.js';
 export class ManualTimers implements Timers {
   private pending = new Map<number, {at: number; fn: () => void}>();
   private next = 1;
-  private time = Date.UTC(2026, 0, 15, 12);
+  private time: number;
+
+  /** `start`: the clock's first reading (a fixed noon by default; a test beside real programs may start at the real time). */
+  constructor(start = Date.UTC(2026, 0, 15, 12)) {
+    this.time = start;
+  }
 
   now = (): number => this.time;
 

@@ -138,7 +138,7 @@ export async function startClient(
   /** More environment for the client (SSH_CONNECTION, DISPLAY…). */
   env: NodeJS.ProcessEnv = {},
 ): Promise<Tui> {
-  const {mkdir, mkdtemp, writeFile} = await import('node:fs/promises');
+  const {mkdir, mkdtemp, rm, writeFile} = await import('node:fs/promises');
   const {tmpdir} = await import('node:os');
   const {join} = await import('node:path');
   const config = await mkdtemp(join(tmpdir(), 'cac-config-'));
@@ -147,7 +147,10 @@ export async function startClient(
     await writeFile(join(config, 'cac', 'config.json'), JSON.stringify({settings}));
   }
   const tui = spawnTui(['client', '--hub', hubUrl, '--operator', operator], {env: {CAC_TOKEN: token, XDG_CONFIG_HOME: config, ...env}, ...size});
-  t.teardown(() => tui.kill());
+  t.teardown(async () => {
+    await tui.kill();
+    await rm(config, {recursive: true, force: true});
+  });
   await tui.waitForText('● connected');
   return tui;
 }

@@ -1,10 +1,11 @@
-import {mkdtemp} from 'node:fs/promises';
+import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {addOperator} from '../../src/accounts/operators.js';
 import {addSite} from '../../src/accounts/sites.js';
 import {PROTOCOL_VERSION} from '../../src/protocol/index.js';
 import {openStore} from '../../src/cli/common.js';
+import type {ServerOptions} from '../../src/hub/server.js';
 import {startTestHub, type TestHub} from './hub.js';
 import {freePort} from './spawn.js';
 import {Peer} from './peer.js';
@@ -54,19 +55,27 @@ export interface WidgetHub extends TestHub {
   connect(name?: string, lastSeq?: Record<string, number>): Promise<Peer>;
 }
 
-/** An in-process hub for the widget tests, on a port chosen first so the site url can name it. */
+/**
+ * An in-process hub for the widget tests, on a port chosen first so the site url can name it; the
+ * other hub options (trustProxy, timers, visitTimeoutMs...) as given. Closing it removes its data.
+ */
 export async function startWidgetHub(
-  options: {now?: () => number; operators?: Operator[]; visitorGraceMs?: number} = {},
+  options: Omit<Partial<ServerOptions>, 'dataDir' | 'port'> & {operators?: Operator[]} = {},
 ): Promise<WidgetHub> {
+  const {operators, ...hubOptions} = options;
   const dir = await mkdtemp(join(tmpdir(), 'cac-widget-'));
   const port = await freePort();
-  const tokens = await seedWidgetData(dir, port, options.operators);
-  const hub = await startTestHub({dir, port, now: options.now, visitorGraceMs: options.visitorGraceMs ?? 5000});
+  const tokens = await seedWidgetData(dir, port, operators);
+  const hub = await startTestHub({visitorGraceMs: 5000, ...hubOptions, dir, port});
   const origin = `http://localhost:${hub.port}`;
   return {
     ...hub,
     tokens,
     origin,
     connect: (name = 'alice', lastSeq) => connectOperator(hub.url, name, tokens[name]!, lastSeq),
+    async close() {
+      await hub.close();
+      await rm(dir, {recursive: true, force: true});
+    },
   };
 }
