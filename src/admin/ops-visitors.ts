@@ -88,9 +88,11 @@ export const visitorOps = {
     if (!v && blocksGone === 0 && messagesGone === 0) throw new OpError('not_found', `no visitor ${id}`);
     // A visitor on-line now is let go first: their chat ends, their sockets close.
     await ctx.live?.forgetVisitor(id);
-    const erased = await ctx.store.eraseVisitor(id);
     if (blocksGone > 0) await ctx.putGlobal('blocks', {blocks: blocks.blocks.filter((b) => !theirBlock(b))});
     if (messagesGone > 0) await ctx.putGlobal('messages', {messages: messages.messages.filter((m) => m.visitorId !== id)});
+    // Last: the store applies every change so far to its files before removing theirs, so no
+    // older copy of the lists above is left anywhere either.
+    const erased = await ctx.store.eraseVisitor(id);
     return {visitorId: id, chats: erased.chats, visits: erased.visits, blocks: blocksGone, messages: messagesGone};
   },
 } satisfies Partial<Handlers>;
