@@ -1,8 +1,7 @@
 import t from 'tap';
-import {removeOperator, resetToken} from '../src/accounts/operators.js';
 import {MAX_FRAME_BYTES, PROTOCOL_VERSION} from '../src/protocol/index.js';
 import {openStore} from '../src/cli/common.js';
-import {acceptedChat, chatting, startTestHub} from './helpers/hub.js';
+import {acceptedChat, adminCall, chatting, startTestHub} from './helpers/hub.js';
 import {Peer} from './helpers/peer.js';
 import {hubToOperator, hubToVisitor} from '../src/protocol/index.js';
 
@@ -32,8 +31,10 @@ t.test('the upgrade refuses unknown sites, foreign origins, unknown operators an
     'a browser Origin on the operator socket (cross-site hijacking)',
   );
   await t.rejects(Peer.connect(`${ws}/ws/other`, hubToVisitor), /HTTP 404/);
-  const ok = await hub.visitor({origin: 'http://example.com:3000'});
-  t.ok(ok.of('welcome')[0], 'the site itself, any scheme and port, is let in');
+  await t.rejects(hub.visitor({origin: 'https://example.com:4444'}), /HTTP 403/, 'the right host on another port');
+  await t.rejects(hub.visitor({origin: 'http://example.com'}), /HTTP 403/, 'the right host without TLS');
+  const ok = await hub.visitor({origin: 'https://example.com'});
+  t.ok(ok.of('welcome')[0], 'the site itself is let in');
 });
 
 t.test('invalid and oversize frames', async (t) => {
@@ -140,10 +141,9 @@ t.test('removing an operator or resetting its token closes its live sockets', as
   t.teardown(() => hub.close());
   const alice = await hub.operator('alice');
   const bob = await hub.operator('bob');
-  const store = await openStore({data: hub.dir});
-  await resetToken(store, 'bob');
+  await adminCall(hub, 'operators.resetToken', {name: 'bob'});
   t.equal((await bob.waitClosed()).code, 4001);
-  await removeOperator(store, 'alice');
+  await adminCall(hub, 'operators.remove', {name: 'alice'});
   t.equal((await alice.waitClosed()).code, 4001);
   await t.rejects(hub.operator('alice'), /HTTP 401/);
 });

@@ -1,5 +1,5 @@
 import {operatorName} from '../protocol/index.js';
-import {hashToken, newSecret} from '../lib/secrets.js';
+import {newToken} from '../lib/tokens.js';
 import {OpError} from '../admin/error.js';
 import type {Store} from '../store/store.js';
 
@@ -14,7 +14,7 @@ export function checkName(name: string): string {
   return parsed.data;
 }
 
-/** Adds an operator and returns its login token, which is never stored, only its scrypt hash. */
+/** Adds an operator and returns its login token, which is never stored: only its id and a hash. */
 export async function addOperator(
   store: Globals,
   name: string,
@@ -23,12 +23,13 @@ export async function addOperator(
   checkName(name);
   const db = await store.global('operators', true);
   if (db.operators.some((o) => o.name === name)) throw new OpError('exists', `operator ${name} already exists`);
-  const token = newSecret();
+  const {token, tokenId, tokenHash} = newToken();
   const operator: OperatorRecord = {
     name,
     displayName: options.displayName ?? name,
     role: options.admin ? 'admin' : 'operator',
-    ...(await hashToken(token)),
+    tokenId,
+    tokenHash,
     sites: options.sites ?? [],
     createdAt: Date.now(),
   };
@@ -41,8 +42,10 @@ export async function resetToken(store: Globals, name: string): Promise<string> 
   const db = await store.global('operators', true);
   const op = db.operators.find((o) => o.name === name);
   if (!op) throw new OpError('not_found', `no operator ${name}`);
-  const token = newSecret();
-  Object.assign(op, await hashToken(token));
+  const {token, tokenId, tokenHash} = newToken();
+  delete op.salt;
+  delete op.hash;
+  Object.assign(op, {tokenId, tokenHash});
   await store.putGlobal('operators', db);
   return token;
 }
@@ -57,4 +60,20 @@ export async function removeOperator(store: Globals, name: string): Promise<void
 
 export async function listOperators(store: Globals): Promise<OperatorRecord[]> {
   return (await store.global('operators', true)).operators;
+}
+
+/** Changes an operator's name shown to visitors, role or sites (a change of role or sites ends its sessions). */
+export async function updateOperator(
+  store: Globals,
+  name: string,
+  change: {displayName?: string; admin?: boolean; sites?: string[]},
+): Promise<OperatorRecord> {
+  const db = await store.global('operators', true);
+  const op = db.operators.find((o) => o.name === name);
+  if (!op) throw new OpError('not_found', `no operator ${name}`);
+  if (change.displayName !== undefined) op.displayName = change.displayName;
+  if (change.admin !== undefined) op.role = change.admin ? 'admin' : 'operator';
+  if (change.sites !== undefined) op.sites = change.sites;
+  await store.putGlobal('operators', db);
+  return op;
 }

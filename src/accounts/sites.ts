@@ -1,4 +1,5 @@
 import {isTimeZone} from '../lib/midnight.js';
+import {normalOrigin} from '../lib/origins.js';
 import type {Store} from '../store/store.js';
 
 /** What account changes need of a store: its global records. */
@@ -14,10 +15,19 @@ export function checkDomain(domain: string): string {
   return d;
 }
 
+/** Origins as browsers send them; `*://HOST` is the explicit any-scheme-and-port wildcard. */
+export function checkOrigins(list: string[]): string[] {
+  return list.map((o) => {
+    const n = normalOrigin(o.trim());
+    if (!n) throw new OpError('invalid', `not an origin: ${JSON.stringify(o)} (scheme://host[:port], e.g. https://www.example.com or http://localhost:8080; *://HOST for any)`);
+    return n;
+  });
+}
+
 export async function addSite(
   store: Globals,
   domain: string,
-  options: {aliases?: string[]; timezone?: string; url?: string; preview?: boolean; retainDays?: number} = {},
+  options: {aliases?: string[]; timezone?: string; url?: string; preview?: boolean; retainDays?: number; origins?: string[]} = {},
 ): Promise<SiteRecord> {
   const d = checkDomain(domain);
   const aliases = (options.aliases ?? []).map(checkDomain);
@@ -34,20 +44,35 @@ export async function addSite(
   const db = await store.global('sites', true);
   const taken = new Set(db.sites.flatMap((s) => [s.domain, ...s.aliases]));
   for (const name of [d, ...aliases]) if (taken.has(name)) throw new OpError('exists', `${name} is already a site or alias`);
-  const site: SiteRecord = {domain: d, aliases, timezone, url, preview: options.preview ?? true, ...(options.retainDays ? {retainDays: options.retainDays} : {})};
+  const origins = options.origins && checkOrigins(options.origins);
+  const site: SiteRecord = {
+    domain: d,
+    aliases,
+    timezone,
+    url,
+    preview: options.preview ?? true,
+    ...(origins ? {origins} : {}),
+    ...(options.retainDays ? {retainDays: options.retainDays} : {}),
+  };
   db.sites.push(site);
   await store.putGlobal('sites', db);
   return site;
 }
 
 /** Changes a site's settings; `retainDays: null` keeps its history forever again. */
-export async function updateSite(store: Globals, domain: string, change: {retainDays?: number | null; preview?: boolean}): Promise<SiteRecord> {
+export async function updateSite(
+  store: Globals,
+  domain: string,
+  change: {retainDays?: number | null; preview?: boolean; origins?: string[] | null},
+): Promise<SiteRecord> {
   const db = await store.global('sites', true);
   const site = db.sites.find((s) => s.domain === domain);
   if (!site) throw new OpError('not_found', `no site ${domain}`);
   if (change.retainDays === null) delete site.retainDays;
   else if (change.retainDays !== undefined) site.retainDays = change.retainDays;
   if (change.preview !== undefined) site.preview = change.preview;
+  if (change.origins === null) delete site.origins;
+  else if (change.origins !== undefined) site.origins = checkOrigins(change.origins);
   await store.putGlobal('sites', db);
   return site;
 }

@@ -1,4 +1,4 @@
-import {addOperator, listOperators, removeOperator, resetToken} from '../accounts/operators.js';
+import {addOperator, listOperators, removeOperator, resetToken, updateOperator} from '../accounts/operators.js';
 import {addSite, listSites, removeSite, updateSite} from '../accounts/sites.js';
 import type {OperatorRecord} from '../store/types.js';
 import type {Handlers} from './handlers.js';
@@ -18,6 +18,7 @@ export const accountOps = {
     await removeOperator(ctx, input.name);
     return {ok: true};
   },
+  'operators.set': async (ctx, input) => view(await updateOperator(ctx, input.name, {displayName: input.displayName, admin: input.admin, sites: input.sites})),
   'operators.resetToken': async (ctx, input) => ({name: input.name, token: await resetToken(ctx, input.name)}),
 
   'sites.list': (ctx) => listSites(ctx),

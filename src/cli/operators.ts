@@ -1,6 +1,6 @@
 import {Command} from 'commander';
 import {callAdmin} from './call.js';
-import {addTargetOptions, printJson, run} from './common.js';
+import {addTargetOptions, printJson, run, UsageError} from './common.js';
 import {example, sub} from './help.js';
 
 export function operatorsCommand(): Command {
@@ -40,6 +40,22 @@ export function operatorsCommand(): Command {
       run(async () => {
         await callAdmin(opts, 'operators.remove', {name});
         process.stdout.write(`removed ${name}\n`);
+      }),
+    );
+
+  addTargetOptions(sub(cmd, 'set <name>', 'change an operator: name shown, role, sites (a new role or sites ends its sessions)', 'cac operators set bob --site example.com --site shop.example.com'))
+    .option('--display-name <name>', 'name visitors see')
+    .option('--admin', 'give the admin role')
+    .option('--no-admin', 'take the admin role away')
+    .option('--site <domain...>', 'sites this operator monitors')
+    .option('--all-sites', 'monitor every site')
+    .option('--json', 'print as JSON')
+    .action((name: string, opts) =>
+      run(async () => {
+        if (opts.site && opts.allSites) throw new UsageError('give --site or --all-sites, not both');
+        const op = await callAdmin(opts, 'operators.set', {name, displayName: opts.displayName, admin: opts.admin, sites: opts.allSites ? [] : opts.site});
+        if (opts.json) printJson(op);
+        else process.stdout.write(`${op.name}\t${op.role}\t${op.displayName}\t${op.sites.join(',') || 'all sites'}\n`);
       }),
     );
 

@@ -23,12 +23,13 @@ export function sitesCommand(): Command {
     .option('--url <base>', 'base URL that relative links are resolved against (default: https://DOMAIN/)')
     .option('--no-preview', 'do not show operators what visitors type before they send it')
     .option('--retain-days <n>', 'remove its ended chats and visits after N days (default: the hub\'s --retain-days)')
+    .option('--origin <origin>', 'a page origin allowed to open the widget, scheme://host[:port] (repeatable; default: https on the domain and aliases, and the --url origin); *://HOST allows any scheme and port', collect)
     .option('--hub <url>', 'public URL of the hub, for the snippet', PUBLIC)
     .option('--json', 'print as JSON')
     .action((domain: string, opts) =>
       run(async () => {
         const retainDays = opts.retainDays === undefined ? undefined : days(opts.retainDays);
-        const site = await callAdmin(opts, 'sites.add', {domain, aliases: opts.alias, timezone: opts.timezone, url: opts.url, preview: opts.preview, retainDays});
+        const site = await callAdmin(opts, 'sites.add', {domain, aliases: opts.alias, timezone: opts.timezone, url: opts.url, preview: opts.preview, retainDays, origins: opts.origin});
         const snippet = embedSnippet(opts.hub, site);
         if (opts.json) printJson({...site, snippet});
         else process.stdout.write(`added ${site.domain}\nembed this in every page:\n  ${snippet}\n`);
@@ -46,7 +47,8 @@ export function sitesCommand(): Command {
         else {
           for (const s of sites) {
             const aliases = s.aliases.length ? ` (also ${s.aliases.join(', ')})` : '';
-            process.stdout.write(`${s.domain}${aliases}  ${s.timezone}\n  ${embedSnippet(opts.hub, s)}\n`);
+            const origins = s.origins ? `  origins: ${s.origins.join(' ')}` : '';
+            process.stdout.write(`${s.domain}${aliases}  ${s.timezone}${origins}\n  ${embedSnippet(opts.hub, s)}\n`);
           }
         }
       }),
@@ -65,6 +67,8 @@ export function sitesCommand(): Command {
   addTargetOptions(sub(cmd, 'set <domain>', 'change a site\'s settings', 'cac sites set example.com --retain-days 365'))
     .option('--retain-days <n>', 'remove its ended chats and visits after N days')
     .option('--keep-forever', 'keep its history (the hub\'s --retain-days still applies)')
+    .option('--origin <origin>', 'the page origins allowed to open the widget (repeatable; replaces the list)', collect)
+    .option('--default-origins', 'back to https on the domain and aliases, and the --url origin')
     .option('--preview', 'show operators what visitors type before they send it')
     .option('--no-preview', 'do not')
     .option('--json', 'print as JSON')
@@ -72,7 +76,9 @@ export function sitesCommand(): Command {
       run(async () => {
         if (opts.retainDays !== undefined && opts.keepForever) throw new UsageError('give --retain-days or --keep-forever, not both');
         const retainDays = opts.keepForever ? null : opts.retainDays === undefined ? undefined : days(opts.retainDays);
-        const site = await callAdmin(opts, 'sites.set', {domain, retainDays, preview: opts.preview});
+        if (opts.origin && opts.defaultOrigins) throw new UsageError('give --origin or --default-origins, not both');
+        const origins = opts.defaultOrigins ? null : opts.origin;
+        const site = await callAdmin(opts, 'sites.set', {domain, retainDays, preview: opts.preview, origins});
         if (opts.json) printJson(site);
         else process.stdout.write(`${site.domain}: history ${site.retainDays ? `kept ${site.retainDays} days` : 'kept (unless the hub has --retain-days)'}, typing preview ${site.preview ? 'on' : 'off'}\n`);
       }),

@@ -15,7 +15,12 @@ export async function bootstrap(data: string, port: number): Promise<{tokenFile:
   const tokenFile = join(data, ADMIN_TOKEN_FILE);
   let created = false;
   if ((await listSites(store)).length === 0) {
-    await addSite(store, 'localhost', {aliases: ['127.0.0.1'], url: `http://localhost:${port}/demo/`, timezone: 'UTC'});
+    await addSite(store, 'localhost', {
+      aliases: ['127.0.0.1'],
+      url: `http://localhost:${port}/demo/`,
+      timezone: 'UTC',
+      origins: [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
+    });
     created = true;
   }
   if ((await listOperators(store)).length === 0) {

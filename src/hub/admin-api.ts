@@ -3,7 +3,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http';
 import {ZodError} from 'zod';
 import {OpError} from '../admin/error.js';
 import {describe, isOpName, runOp} from '../admin/ops.js';
-import {verifyToken} from '../lib/secrets.js';
+import {authenticateOperator, type AuthResult} from './operator-auth.js';
 import type {AdminErrorBody, ErrorCode} from '../protocol/index.js';
 import {DamagedError, NotStoredError} from '../store/store.js';
 import {hubContext} from './admin-context.js';
@@ -25,9 +25,9 @@ function answer(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, {'Content-Type': 'application/json', 'Cache-Control': 'no-store'}).end(JSON.stringify(body) + '\n');
 }
 
-function fail(res: ServerResponse, code: ErrorCode, message: string): void {
+function fail(res: ServerResponse, code: ErrorCode, message: string, status = statusOf[code] ?? 400): void {
   const body: AdminErrorBody = {error: {code, message}};
-  answer(res, statusOf[code] ?? 400, body);
+  answer(res, status, body);
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -37,13 +37,10 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /** Who is asking: the CLI on this machine (the key in api.json), or an admin operator's token. */
-async function authorised(hub: Hub, req: IncomingMessage, key: string): Promise<boolean> {
+async function authorised(hub: Hub, req: IncomingMessage, key: string): Promise<AuthResult | true> {
   const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
-  if (!token) return false;
-  const name = req.headers['x-cac-operator'];
-  if (name === undefined) return sameSecret(token, key);
-  const op = hub.sessions.operators.get(String(name));
-  return op?.role === 'admin' && (await verifyToken(token, op.salt, op.hash));
+  if (token && sameSecret(token, key)) return true;
+  return authenticateOperator(hub, req.headers, req.socket.remoteAddress ?? '');
 }
 
 async function body(req: IncomingMessage): Promise<unknown> {
@@ -82,7 +79,12 @@ export class AdminApi {
       res.writeHead(405, {Allow: 'POST'}).end('method not allowed\n');
       return;
     }
-    if (!(await authorised(this.hub, req, this.key))) return fail(res, 'unauthorized', 'an admin token is needed');
+    const who = await authorised(this.hub, req, this.key);
+    if (who !== true && !who.ok && who.status === 429) {
+      res.setHeader('Retry-After', String(who.retryAfterS ?? 1));
+      return fail(res, 'unauthorized', 'too many failed attempts: wait and try again', 429);
+    }
+    if (who !== true && (!who.ok || who.op.role !== 'admin')) return fail(res, 'unauthorized', 'an admin token is needed');
     if (!isOpName(name)) return fail(res, 'not_found', `no admin operation ${name}`);
     try {
       const input = await body(req);

@@ -1,6 +1,8 @@
 import {mkdir} from 'node:fs/promises';
 import {EmbeddedStore} from '../store/embedded-store.js';
 import {lockDataDir} from '../store/lock.js';
+import {AuthLimits} from './auth-limits.js';
+import {credentialOf} from './operator-auth.js';
 import type {Store} from '../store/store.js';
 import type {Globals} from '../store/types.js';
 import {CloseCode} from './conn.js';
@@ -46,6 +48,7 @@ export class Hub {
   readonly visitTimeoutMs: number;
   readonly log: (line: string) => void;
   readonly operatorGoneTimers = new Map<string, unknown>();
+  readonly authLimits: AuthLimits;
   /** The deadline of each chat offered to one operator (a transfer), by chat id. */
   readonly offerTimers = new Map<string, unknown>();
   /** Other pending timers, cleared when the hub stops. */
@@ -72,6 +75,7 @@ export class Hub {
     this.visitTimeoutMs = options.visitTimeoutMs ?? 30 * 60_000;
     this.chats = new ChatModel(this.store, this.now, this.log);
     this.sessions = new Sessions(() => this.globals.status.status);
+    this.authLimits = new AuthLimits(this.now, this.log);
   }
 
   /** Whether this hub owns a data folder (and its lock), rather than a store it was handed. */
@@ -111,16 +115,25 @@ export class Hub {
     const ops = (await this.store.global('operators', true)).operators;
     const sites = (await this.store.global('sites', true)).sites;
     const s = this.sessions;
-    const before = s.operators;
-    s.operators = new Map(ops.map((o) => [o.name, o]));
+    s.setOperators(ops);
     s.sites = sites;
     s.announceAvailability();
-    for (const [name, old] of before) {
-      const now = s.operators.get(name);
-      if (!now || now.hash !== old.hash) {
-        for (const conn of s.operatorConns.get(name) ?? []) conn.close(CloseCode.revoked, 'operator removed or token reset');
-      }
+    // Every socket whose credentials no longer hold closes, whether it said hello or not.
+    for (const conn of s.allOperatorConns) {
+      const now = s.operators.get(conn.operator);
+      if (!now || credentialOf(now) !== conn.credential) conn.close(CloseCode.revoked, 'operator removed, token reset or sites changed');
     }
+  }
+
+  /** Stores an older token's fast hash after its first use, so it is never scrypt-checked again. */
+  async upgradeToken(name: string, tokenHash: string): Promise<void> {
+    const db = await this.store.global('operators', true);
+    const op = db.operators.find((o) => o.name === name);
+    if (!op || op.tokenId || !op.hash) return;
+    op.tokenHash = tokenHash;
+    delete op.hash;
+    await this.store.putGlobal('operators', db);
+    this.sessions.setOperators(db.operators);
   }
 
   /** Runs `fn` after `ms` unless the hub stops first. */

@@ -4,6 +4,7 @@ import {blockChat, endChat, leaveChat, scheduleRelease} from './chat-end.js';
 import {acceptChat, operatorMessage, sendLink} from './chats.js';
 import {CloseCode, Conn} from './conn.js';
 import {HubError} from './errors.js';
+import {credentialOf} from './operator-auth.js';
 import {serveFrames} from './frames.js';
 import type {Hub} from './hub.js';
 import type {OperatorConn} from './sessions.js';
@@ -13,12 +14,20 @@ import {exportChat, messageDone, opMessage, readableChat, setStatus, snapshot, v
 import {declineOffer, offersGone, transferChat} from './transfer.js';
 
 /** Wires one authenticated operator socket to the model. */
-export function attachOperator(hub: Hub, ws: WebSocket, operator: string, ip: string, userAgent: string): void {
+export function attachOperator(hub: Hub, ws: WebSocket, operator: string, credential: string, ip: string, userAgent: string): void {
   const conn = new Conn(ws, ip, userAgent) as OperatorConn;
   conn.operator = operator;
+  conn.credential = credential;
   let greeted = false;
+  hub.sessions.allOperatorConns.add(conn);
+  // Revoked between the upgrade and now (credentials checked, socket not yet attached).
+  if (!stillValid(hub, conn)) conn.close(CloseCode.revoked, 'operator removed, token reset or sites changed');
 
   serveFrames(hub, conn, operatorToHub, async (frame, next) => {
+    if (!stillValid(hub, conn)) {
+      conn.close(CloseCode.revoked, 'operator removed, token reset or sites changed');
+      return;
+    }
     if (frame.t === 'hello') {
       if (frame.v !== PROTOCOL_VERSION) {
         conn.send({t: 'error', code: 'version', message: `protocol ${PROTOCOL_VERSION} required`});
@@ -39,6 +48,7 @@ export function attachOperator(hub: Hub, ws: WebSocket, operator: string, ip: st
   });
 
   ws.on('close', () => {
+    hub.sessions.allOperatorConns.delete(conn);
     const conns = hub.sessions.operatorConns.get(operator);
     if (!conns?.delete(conn)) return;
     if (conns.size > 0) return;
@@ -48,6 +58,11 @@ export function attachOperator(hub: Hub, ws: WebSocket, operator: string, ip: st
     // A chat offered to someone who is gone waits for everyone again.
     offersGone(hub, operator).catch((error: unknown) => hub.log(`offers of ${operator}: ${String(error)}`));
   });
+}
+
+function stillValid(hub: Hub, conn: OperatorConn): boolean {
+  const op = hub.sessions.operators.get(conn.operator);
+  return op !== undefined && credentialOf(op) === conn.credential;
 }
 
 /** Sends what a client missed of a chat, then says it is up to date. */

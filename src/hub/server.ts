@@ -11,8 +11,9 @@ import {startRetention} from './retention.js';
 import {CloseCode} from './conn.js';
 import {Hub, type HubOptions} from './hub.js';
 import {serveHttp} from './http-routes.js';
+import {authenticateOperator} from './operator-auth.js';
 import {attachOperator} from './operator-socket.js';
-import {verifyToken} from '../lib/secrets.js';
+import {originAllowed} from '../lib/origins.js';
 import {attachVisitor} from './visitor-socket.js';
 
 export interface ServerOptions extends HubOptions {
@@ -38,8 +39,9 @@ function clientIp(req: IncomingMessage, trustProxy: boolean): string {
   return req.socket.remoteAddress ?? '';
 }
 
-function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`);
+function refuse(socket: Duplex, status: number, reason: string, retryAfterS?: number): void {
+  const retry = retryAfterS === undefined ? '' : `Retry-After: ${retryAfterS}\r\n`;
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n${retry}Content-Type: text/plain\r\n\r\n${reason}\n`);
 }
 
 /** Starts a hub: HTTP routes plus the two WebSocket endpoints, authenticated before upgrade. */
@@ -94,14 +96,7 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
     if (url.pathname === '/ws/visitor') {
       const site = hub.sessions.findSite(url.searchParams.get('site') ?? '');
       if (!site) return refuse(socket, 404, 'Unknown Site');
-      const origin = req.headers.origin;
-      let host = '';
-      try {
-        host = origin ? new URL(origin).hostname.toLowerCase() : '';
-      } catch {
-        host = '';
-      }
-      if (!host || (host !== site.domain && !site.aliases.includes(host))) return refuse(socket, 403, 'Forbidden Origin');
+      if (!originAllowed(site, req.headers.origin)) return refuse(socket, 403, 'Forbidden Origin');
       wss.handleUpgrade(req, socket, head, (ws) => {
         wss.emit('connection', ws, req);
         attachVisitor(hub, ws, site, ip, userAgent);
@@ -112,13 +107,11 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
       // A browser always sends Origin; the operator client never does. Refusing any Origin
       // stops a web page from hijacking an operator's credentials (CSWSH).
       if (req.headers.origin !== undefined) return refuse(socket, 403, 'Forbidden Origin');
-      const name = String(req.headers['x-cac-operator'] ?? '');
-      const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
-      const op = hub.sessions.operators.get(name);
-      if (!op || !token || !(await verifyToken(token, op.salt, op.hash))) return refuse(socket, 401, 'Unauthorized');
+      const auth = await authenticateOperator(hub, req.headers, ip);
+      if (!auth.ok) return refuse(socket, auth.status, auth.reason, auth.retryAfterS);
       wss.handleUpgrade(req, socket, head, (ws) => {
         wss.emit('connection', ws, req);
-        attachOperator(hub, ws, name, ip, userAgent);
+        attachOperator(hub, ws, auth.op.name, auth.credential, ip, userAgent);
       });
       return;
     }

@@ -11,7 +11,8 @@ import type {ChatRecord, OperatorRecord, SiteRecord, VisitStart, VisitorRecord} 
 import type {Conn} from './conn.js';
 
 export type VisitorConn = Conn<HubToVisitor> & {visitorId?: string; site?: SiteRecord};
-export type OperatorConn = Conn<HubToOperator> & {operator: string};
+/** An operator's socket, and the credentials it was opened with (see credentialOf). */
+export type OperatorConn = Conn<HubToOperator> & {operator: string; credential: string};
 
 /** The visit going on now, as much of it as the lists need (its pages are in the store). */
 export interface CurrentVisit {
@@ -44,12 +45,26 @@ export interface LiveVisitor {
 export class Sessions {
   sites: SiteRecord[] = [];
   operators = new Map<string, OperatorRecord>();
+  /** Sockets of operators that said hello, by operator. */
   readonly operatorConns = new Map<string, Set<OperatorConn>>();
+  /** Every operator socket from its upgrade on, greeted or not: revocation closes them all. */
+  readonly allOperatorConns = new Set<OperatorConn>();
+  private tokenIds = new Map<string, OperatorRecord>();
   readonly visitors = new Map<string, LiveVisitor>();
   /** What visitors of each site were last told about operator availability. */
   private readonly announced = new Map<string, boolean>();
 
   constructor(private readonly statuses: () => Record<string, OperatorStatus>) {}
+
+  /** Replaces the accounts (at start, and after any change to them). */
+  setOperators(ops: OperatorRecord[]): void {
+    this.operators = new Map(ops.map((o) => [o.name, o]));
+    this.tokenIds = new Map(ops.filter((o) => o.tokenId).map((o) => [o.tokenId!, o]));
+  }
+
+  byTokenId(id: string): OperatorRecord | undefined {
+    return this.tokenIds.get(id);
+  }
 
   findSite(host: string): SiteRecord | undefined {
     const h = host.toLowerCase();

@@ -20,6 +20,7 @@ export const siteView = z.object({
   timezone: z.string(),
   url: z.string(),
   preview: z.boolean(),
+  origins: z.array(z.string()).optional(),
   retainDays: z.number().int().positive().optional(),
 });
 export const blockView = z.object({
@@ -66,6 +67,10 @@ export const adminOps = {
     output: z.object({operator: operatorView, token: z.string()}),
   },
   'operators.remove': {input: z.object({name: z.string()}), output: ok},
+  'operators.set': {
+    input: z.object({name: z.string(), displayName: z.string().optional(), admin: z.boolean().optional(), sites: z.array(domain).optional()}),
+    output: operatorView,
+  },
   'operators.resetToken': {input: z.object({name: z.string()}), output: z.object({name: z.string(), token: z.string()})},
 
   'sites.list': {input: z.object({}), output: z.array(siteView)},
@@ -77,11 +82,17 @@ export const adminOps = {
       url: z.string().optional(),
       preview: z.boolean().optional(),
       retainDays: z.number().int().positive().optional(),
+      origins: z.array(z.string()).optional(),
     }),
     output: siteView,
   },
   'sites.set': {
-    input: z.object({domain: z.string(), retainDays: z.number().int().positive().nullable().optional(), preview: z.boolean().optional()}),
+    input: z.object({
+      domain: z.string(),
+      retainDays: z.number().int().positive().nullable().optional(),
+      preview: z.boolean().optional(),
+      origins: z.array(z.string()).nullable().optional(),
+    }),
     output: siteView,
   },
   'sites.remove': {input: z.object({domain: z.string()}), output: ok},

@@ -12,9 +12,13 @@ export const operatorRecord = z.object({
   name: z.string(),
   displayName: z.string(),
   role: z.enum(['admin', 'operator']),
-  /** scrypt of the login token; the token itself is only ever printed once. */
-  salt: z.string(),
-  hash: z.string(),
+  /** The id part of the login token (`cac_<id>_<secret>`); the token is only ever printed once. */
+  tokenId: z.string().optional(),
+  /** SHA-256 of the token's secret (or of a whole token from before ids, after its first use). */
+  tokenHash: z.string().optional(),
+  /** scrypt of a token from before ids: checked once, then replaced by `tokenHash`. */
+  salt: z.string().optional(),
+  hash: z.string().optional(),
   /** Domains this operator monitors; empty means every site. */
   sites: z.array(z.string()),
   createdAt: z.number(),
@@ -30,6 +34,8 @@ export const siteRecord = z.object({
   /** Whether the operator sees what the visitor is typing before it is sent. */
   preview: z.boolean(),
   greeting: z.string().optional(),
+  /** Page origins (scheme://host[:port], or *://HOST for any) allowed to open the widget; none: https on the domain and aliases, and the url's origin. */
+  origins: z.array(z.string()).optional(),
   /** Ended chats and visits older than this many days are removed (default: the hub's --retain-days, else kept). */
   retainDays: z.number().int().positive().optional(),
 });

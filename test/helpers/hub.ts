@@ -1,4 +1,4 @@
-import {mkdtemp} from 'node:fs/promises';
+import {mkdtemp, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {addOperator} from '../../src/accounts/operators.js';
@@ -7,7 +7,7 @@ import {startHub, type RunningHub, type ServerOptions} from '../../src/hub/serve
 import {PROTOCOL_VERSION} from '../../src/protocol/index.js';
 import {openStore} from '../../src/cli/common.js';
 import {Peer} from './peer.js';
-import {hubToOperator, hubToVisitor} from '../../src/protocol/index.js';
+import {adminOps, hubApiFile, hubToOperator, hubToVisitor, type AdminInput, type AdminOpName, type AdminOutput} from '../../src/protocol/index.js';
 
 export interface TestHub extends RunningHub {
   dir: string;
@@ -81,4 +81,13 @@ export async function chatting(
   const visitor = await hub.visitor();
   const chatId = await acceptedChat(visitor, alice);
   return {hub, alice, visitor, chatId};
+}
+
+/** Calls the hub's admin API as `cac` on the same machine does (the key in api.json). */
+export async function adminCall<N extends AdminOpName>(hub: TestHub, name: N, input: AdminInput<N>): Promise<AdminOutput<N>> {
+  const {key} = hubApiFile.parse(JSON.parse(await readFile(join(hub.dir, 'api.json'), 'utf8')));
+  const res = await fetch(`${hub.url}/api/admin/${name}`, {method: 'POST', headers: {authorization: `Bearer ${key}`}, body: JSON.stringify(input)});
+  const body: unknown = await res.json();
+  if (!res.ok) throw new Error(`${name}: HTTP ${res.status} ${JSON.stringify(body)}`);
+  return adminOps[name].output.parse(body) as AdminOutput<N>;
 }
