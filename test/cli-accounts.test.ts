@@ -10,7 +10,7 @@ t.test('operators and sites from the command line', async (t) => {
   t.equal(added.code, 0, added.out);
   const {token, role} = JSON.parse(added.out) as {token: string; role: string};
   t.equal(role, 'admin');
-  t.match(token, /^[\w-]{43}$/);
+  t.match(token, /^cac_[a-z0-9]{12}_[\w-]{43}$/);
   const stored = await readFile(join(data, 'operators.json'), 'utf8');
   t.notMatch(stored, token, 'the token itself is not stored');
 

@@ -1,7 +1,6 @@
 import t from 'tap';
 import {opChatId} from '../src/protocol/index.js';
-import {openStore} from '../src/cli/common.js';
-import {acceptedChat, startTestHub} from './helpers/hub.js';
+import {acceptedChat, adminCall, startTestHub} from './helpers/hub.js';
 
 t.test('visitors are tracked page by page and operators can read visits and chat history', async (t) => {
   const hub = await startTestHub();
@@ -42,12 +41,8 @@ t.test('visitors are tracked page by page and operators can read visits and chat
 t.test('typing: the operator sees a preview only where the site allows it', async (t) => {
   const hub = await startTestHub({sites: ['example.com', 'private.example']});
   t.teardown(() => hub.close());
-  // As `cac sites` would: another process edits sites.json; the hub picks it up.
-  const store = await openStore({data: hub.dir});
-  const sites = await store.global('sites');
-  sites.sites.find((s) => s.domain === 'private.example')!.preview = false;
-  await store.putGlobal('sites', sites);
-  await hub.hub.reloadAccounts();
+  // As `cac sites set private.example --no-preview` does it: through the hub's admin API.
+  await adminCall(hub, 'sites.set', {domain: 'private.example', preview: false});
   const alice = await hub.operator('alice');
   for (const site of ['example.com', 'private.example']) {
     const visitor = await hub.visitor({site});

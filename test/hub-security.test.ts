@@ -1,6 +1,5 @@
 import t from 'tap';
 import {MAX_FRAME_BYTES, PROTOCOL_VERSION} from '../src/protocol/index.js';
-import {openStore} from '../src/cli/common.js';
 import {acceptedChat, adminCall, chatting, startTestHub} from './helpers/hub.js';
 import {Peer} from './helpers/peer.js';
 import {hubToOperator, hubToVisitor} from '../src/protocol/index.js';

@@ -2,9 +2,9 @@ import {createServer} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import t from 'tap';
 import type {Page} from 'playwright-core';
-import {openStore} from '../src/cli/common.js';
 import {askForChat, launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
 import {startWidgetHub} from './helpers/widget-hub.js';
+import {adminCall} from './helpers/hub.js';
 
 const skip = noBrowser();
 
@@ -66,6 +66,9 @@ t.test('the widget on the host page', {skip}, async (t) => {
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     t.teardown(() => new Promise<void>((resolve) => site.close(() => resolve())));
     const hostileUrl = `http://localhost:${(site.address() as AddressInfo).port}/`;
+    // A site on another port is another origin: the site owner lists it.
+    await adminCall(hub, 'sites.set', {domain: 'localhost', origins: [hub.origin, new URL(hostileUrl).origin]});
+    t.teardown(() => adminCall(hub, 'sites.set', {domain: 'localhost', origins: null}));
     await page.goto(`${hub.origin}/demo/`);
     await page.getByRole('button', {name: 'Chat with us'}).click();
     const plain = await widgetStyles(page);
@@ -184,13 +187,8 @@ t.test('the widget on the host page', {skip}, async (t) => {
   });
 
   t.test('a site with previews off gets typing signals without the text', async (t) => {
-    // As `cac sites` does it: written to the data folder, then picked up by the hub.
-    const cli = await openStore({data: hub.dir});
-    const sites = await cli.global('sites', true);
-    sites.sites[0]!.preview = false;
-    await cli.putGlobal('sites', sites);
-    await cli.close();
-    await hub.hub.reloadAccounts();
+    // As `cac sites set localhost --no-preview` does it: through the hub's admin API.
+    await adminCall(hub, 'sites.set', {domain: 'localhost', preview: false});
     t.equal(hub.hub.sessions.findSite('localhost')?.preview, false);
     const context = await browser.newContext();
     t.teardown(() => context.close());
