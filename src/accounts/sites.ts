@@ -4,7 +4,7 @@ import type {Store} from '../store/store.js';
 
 /** What account changes need of a store: its global records. */
 type Globals = Pick<Store, 'global' | 'putGlobal'>;
-import type {SiteRecord} from '../store/types.js';
+import type {LimitName, SiteRecord} from '../store/types.js';
 import {OpError} from '../admin/error.js';
 
 const hostname = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -63,7 +63,7 @@ export async function addSite(
 export async function updateSite(
   store: Globals,
   domain: string,
-  change: {retainDays?: number | null; preview?: boolean; origins?: string[] | null},
+  change: {retainDays?: number | null; preview?: boolean; origins?: string[] | null; limits?: Partial<Record<LimitName, number | null>>},
 ): Promise<SiteRecord> {
   const db = await store.global('sites', true);
   const site = db.sites.find((s) => s.domain === domain);
@@ -73,6 +73,12 @@ export async function updateSite(
   if (change.preview !== undefined) site.preview = change.preview;
   if (change.origins === null) delete site.origins;
   else if (change.origins !== undefined) site.origins = checkOrigins(change.origins);
+  for (const [name, value] of Object.entries(change.limits ?? {}) as [LimitName, number | null][]) {
+    const limits = (site.limits ??= {});
+    if (value === null) delete limits[name];
+    else limits[name] = value;
+    if (Object.keys(limits).length === 0) delete site.limits;
+  }
   await store.putGlobal('sites', db);
   return site;
 }

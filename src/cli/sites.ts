@@ -1,11 +1,24 @@
 import {Command} from 'commander';
 import {embedSnippet} from '../accounts/sites.js';
+import {limitNames, type LimitName} from '../protocol/limits.js';
 import {OpError} from '../admin/error.js';
 import {callAdmin} from './call.js';
 import {addTargetOptions, printJson, run, UsageError} from './common.js';
 import {collect, example, sub} from './help.js';
 
 const PUBLIC = 'http://127.0.0.1:8080';
+
+function parseLimits(list: string[]): Partial<Record<LimitName, number | null>> {
+  const out: Partial<Record<LimitName, number | null>> = {};
+  for (const item of list) {
+    const [name, value] = item.split('=');
+    if (!limitNames.includes(name as LimitName)) throw new UsageError(`no limit ${JSON.stringify(name)}: one of ${limitNames.join(', ')}`);
+    const n = Number(value);
+    if (value !== 'default' && (!Number.isInteger(n) || n < 1)) throw new UsageError(`--limit ${name} wants a whole number or "default", not ${JSON.stringify(value)}`);
+    out[name as LimitName] = value === 'default' ? null : n;
+  }
+  return out;
+}
 
 function days(text: string): number {
   const n = Number(text);
@@ -69,6 +82,7 @@ export function sitesCommand(): Command {
     .option('--keep-forever', 'keep its history (the hub\'s --retain-days still applies)')
     .option('--origin <origin>', 'the page origins allowed to open the widget (repeatable; replaces the list)', collect)
     .option('--default-origins', 'back to https on the domain and aliases, and the --url origin')
+    .option('--limit <name=n>', `an abuse limit of this site (repeatable; n or "default"): ${limitNames.join(', ')}`, collect)
     .option('--preview', 'show operators what visitors type before they send it')
     .option('--no-preview', 'do not')
     .option('--json', 'print as JSON')
@@ -78,7 +92,8 @@ export function sitesCommand(): Command {
         const retainDays = opts.keepForever ? null : opts.retainDays === undefined ? undefined : days(opts.retainDays);
         if (opts.origin && opts.defaultOrigins) throw new UsageError('give --origin or --default-origins, not both');
         const origins = opts.defaultOrigins ? null : opts.origin;
-        const site = await callAdmin(opts, 'sites.set', {domain, retainDays, preview: opts.preview, origins});
+        const limits = opts.limit && parseLimits(opts.limit);
+        const site = await callAdmin(opts, 'sites.set', {domain, retainDays, preview: opts.preview, origins, limits});
         if (opts.json) printJson(site);
         else process.stdout.write(`${site.domain}: history ${site.retainDays ? `kept ${site.retainDays} days` : 'kept (unless the hub has --retain-days)'}, typing preview ${site.preview ? 'on' : 'off'}\n`);
       }),

@@ -68,8 +68,11 @@ export function serveFrames<In>(
           handle(frame, next)
             .catch((error: unknown) => {
               const ref = (frame as {id?: unknown; chatId?: unknown}).id ?? (frame as {chatId?: unknown}).chatId;
-              if (error instanceof HubError) fail(error.code, error.message, typeof ref === 'string' ? ref : undefined);
-              else {
+              if (error instanceof HubError) {
+                fail(error.code, error.message, typeof ref === 'string' ? ref : undefined);
+                // A socket that keeps going over its budgets is closed.
+                if (error.code === 'slow_down' && hub.budgets.refused(conn)) conn.close(CloseCode.flood, 'too many refused frames');
+              } else {
                 hub.log(`error handling ${(frame as {t?: string}).t}: ${error instanceof Error ? error.stack : String(error)}`);
                 fail('internal', 'the hub could not do that; nothing was changed');
               }

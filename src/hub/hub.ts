@@ -1,6 +1,7 @@
 import {mkdir} from 'node:fs/promises';
 import {EmbeddedStore} from '../store/embedded-store.js';
 import {lockDataDir} from '../store/lock.js';
+import {Budgets} from './abuse.js';
 import {AuthLimits} from './auth-limits.js';
 import {credentialOf} from './operator-auth.js';
 import type {Store} from '../store/store.js';
@@ -49,6 +50,7 @@ export class Hub {
   readonly log: (line: string) => void;
   readonly operatorGoneTimers = new Map<string, unknown>();
   readonly authLimits: AuthLimits;
+  readonly budgets: Budgets;
   /** The deadline of each chat offered to one operator (a transfer), by chat id. */
   readonly offerTimers = new Map<string, unknown>();
   /** Other pending timers, cleared when the hub stops. */
@@ -76,6 +78,7 @@ export class Hub {
     this.chats = new ChatModel(this.store, this.now, this.log);
     this.sessions = new Sessions(() => this.globals.status.status);
     this.authLimits = new AuthLimits(this.now, this.log);
+    this.budgets = new Budgets(this.now);
   }
 
   /** Whether this hub owns a data folder (and its lock), rather than a store it was handed. */

@@ -13,6 +13,8 @@ import type {LiveVisitor, VisitorConn} from './sessions.js';
 import {newSecret, randomId, sameHash, sha256} from '../lib/secrets.js';
 import {recordPage, resumeVisit} from './visits.js';
 import {serveFrames} from './frames.js';
+import {closeSocket, limitOf, openSocket, spend, spendPage} from './abuse.js';
+import {passTyping} from './typing.js';
 
 /** Wires one visitor tab's socket (site and Origin were checked in the upgrade) to the model. */
 export function attachVisitor(hub: Hub, ws: WebSocket, site: SiteRecord, ip: string, userAgent: string): void {
@@ -21,6 +23,10 @@ export function attachVisitor(hub: Hub, ws: WebSocket, site: SiteRecord, ip: str
   let live: LiveVisitor | undefined;
   let greeting = false;
   let closed = false;
+  if (!openSocket(hub, site, ip)) {
+    conn.close(CloseCode.flood, 'too many sockets from this address');
+    return;
+  }
 
   serveFrames(hub, conn, visitorToHub, async (frame, next) => {
     if (frame.t === 'hello') {
@@ -37,6 +43,7 @@ export function attachVisitor(hub: Hub, ws: WebSocket, site: SiteRecord, ip: str
 
   ws.on('close', () => {
     closed = true;
+    closeSocket(hub, site, ip);
     if (live) drop(hub, conn, live);
   });
 }
@@ -74,6 +81,7 @@ async function hello(
   let record = frame.visitorId && token ? await known(hub, frame.visitorId, token, site) : undefined;
   const fresh = !record;
   if (!record) {
+    spend(hub, site, conn.ip, 'identities-per-minute', 'new visitors');
     token = newSecret();
     record = {id: randomId(), site: site.domain, tokenHash: sha256(token), firstSeen: hub.now(), chats: []};
   }
@@ -146,9 +154,8 @@ async function known(hub: Hub, visitorId: string, token: string, site: SiteRecor
   return record;
 }
 
-/** Messages a visitor may leave while nobody is on-line, and how many the hub keeps at most. */
+/** Messages one visitor may leave while nobody is on-line (the site's own cap is a limit). */
 const MAX_OFFLINE_PER_VISITOR = 10;
-const MAX_OFFLINE = 10_000;
 /** Chat messages a visitor may send a minute: people type far slower; scripts do not. */
 const MAX_MESSAGES_PER_MINUTE = 40;
 
@@ -164,12 +171,14 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
   const site = live.site.domain;
   switch (frame.t) {
     case 'page': {
+      spendPage(hub, live.site, visitor.id);
       await recordPage(hub, live, frame);
       hub.sessions.toOperators({t: 'visitor.update', visitor: hub.sessions.visitorSummary(live)}, site);
       return;
     }
     case 'chat.request': {
       limitMessages(hub, live);
+      if (!visitor.chatId) spend(hub, live.site, conn.ip, 'requests-per-minute', 'chat requests');
       const outcome = await requestChat(hub, live, frame);
       if (outcome.t === 'offline') conn.send({t: 'chat.offline'});
       else if (outcome.t === 'refused') conn.send({t: 'chat.refused', reason: 'blocked', until: outcome.until});
@@ -189,11 +198,7 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
       return;
     }
     case 'typing': {
-      const chat = visitor.chatId ? hub.chats.open.get(visitor.chatId)?.chat : undefined;
-      if (chat?.owner) {
-        const preview = live.site.preview && frame.typing ? frame.preview : undefined;
-        hub.sessions.toOperator(chat.owner, {t: 'typing', chatId: chat.id, typing: frame.typing, preview});
-      }
+      passTyping(hub, live, frame);
       return;
     }
     case 'chat.leave': {
@@ -220,7 +225,11 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
       const db = hub.globals.messages;
       const mine = db.messages.filter((m) => m.visitorId === visitor.id).length;
       if (mine >= MAX_OFFLINE_PER_VISITOR) throw new HubError('too_many', 'you have already left us several messages; we will be in touch');
-      if (db.messages.length >= MAX_OFFLINE) throw new HubError('full', 'messages cannot be left right now; please try later');
+      // Each site keeps its own number waiting: one site's flood never refuses another's visitors.
+      if (db.messages.filter((m) => m.site === site).length >= limitOf(live.site, 'messages-kept')) {
+        throw new HubError('full', 'messages cannot be left right now; please try later');
+      }
+      if (!db.messages.some((m) => m.id === frame.id)) spend(hub, live.site, conn.ip, 'messages-per-hour', 'messages');
       const message = {
         id: frame.id,
         site,

@@ -1,5 +1,5 @@
 import {z} from 'zod';
-import {canned, chatEvent, chatRecord, offlineMessage, shortText, text} from './common.js';
+import {canned, chatEvent, chatRecord, offlineMessage, shortText, siteLimits, limitNames, text} from './common.js';
 import {visitSchema} from './operator.js';
 import {errorCode} from './errors.js';
 
@@ -21,6 +21,7 @@ export const siteView = z.object({
   url: z.string(),
   preview: z.boolean(),
   origins: z.array(z.string()).optional(),
+  limits: siteLimits.optional(),
   retainDays: z.number().int().positive().optional(),
 });
 export const blockView = z.object({
@@ -92,6 +93,8 @@ export const adminOps = {
       retainDays: z.number().int().positive().nullable().optional(),
       preview: z.boolean().optional(),
       origins: z.array(z.string()).nullable().optional(),
+      /** Limits to set; a limit given as null goes back to the default. */
+      limits: z.partialRecord(z.enum(limitNames), z.number().int().positive().nullable()).optional(),
     }),
     output: siteView,
   },

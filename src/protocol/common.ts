@@ -1,4 +1,5 @@
 import {z} from 'zod';
+import {limitNames, type LimitName} from './limits.js';
 
 /** Bumped whenever a frame changes shape; peers with another version are refused at connect. */
 export const PROTOCOL_VERSION = 1;
@@ -136,3 +137,6 @@ export const chatRecord = z.object({
 export function opChatId(a: string, b: string): string {
   return ['op', ...[a, b].sort()].join('~');
 }
+
+export {limitNames, type LimitName};
+export const siteLimits = z.partialRecord(z.enum(limitNames), z.number().int().positive());

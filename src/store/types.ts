@@ -1,5 +1,5 @@
 import {z} from 'zod';
-import {canned, chatEvent, chatRecord, offlineMessage, operatorStatus, pageView, visitSchema} from '../protocol/index.js';
+import {canned, chatEvent, siteLimits, chatRecord, offlineMessage, operatorStatus, pageView, visitSchema} from '../protocol/index.js';
 import type {Canned, ChatEvent, OfflineMessage, PageView, Visit} from '../protocol/index.js';
 
 /*
@@ -36,6 +36,8 @@ export const siteRecord = z.object({
   greeting: z.string().optional(),
   /** Page origins (scheme://host[:port], or *://HOST for any) allowed to open the widget; none: https on the domain and aliases, and the url's origin. */
   origins: z.array(z.string()).optional(),
+  /** This site's own abuse limits, where they differ from the defaults. */
+  limits: siteLimits.optional(),
   /** Ended chats and visits older than this many days are removed (default: the hub's --retain-days, else kept). */
   retainDays: z.number().int().positive().optional(),
 });
@@ -54,6 +56,7 @@ export const blockRecord = z.object({
 export type BlockRecord = z.infer<typeof blockRecord>;
 
 export {chatRecord};
+export {limitNames, type LimitName} from '../protocol/index.js';
 export type ChatRecord = z.infer<typeof chatRecord>;
 
 /** A chat as read back: its record and the number of its last event. */

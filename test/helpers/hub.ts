@@ -13,7 +13,8 @@ export interface TestHub extends RunningHub {
   dir: string;
   tokens: Record<string, string>;
   operator(name: string, opts?: {hello?: boolean; lastSeq?: Record<string, number>}): Promise<Peer>;
-  visitor(opts?: {site?: string; origin?: string; hello?: Record<string, unknown>; headers?: Record<string, string>}): Promise<Peer>;
+  /** A visitor socket after its welcome; `hello: null` opens it without saying hello. */
+  visitor(opts?: {site?: string; origin?: string; hello?: Record<string, unknown> | null; headers?: Record<string, string>}): Promise<Peer>;
 }
 
 /** Prepares a data folder with sites and operators (as the CLI would), then starts a real hub. */

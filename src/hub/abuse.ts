@@ -1,0 +1,114 @@
+import type {LimitName, SiteRecord} from '../store/types.js';
+import {CloseCode, type Conn} from './conn.js';
+import {HubError} from './errors.js';
+import type {Hub} from './hub.js';
+
+/*
+ * What one address (or one visitor) may make the hub do, per site: every budget is counted per
+ * site and address, so an abuser uses up only their own share on one site and never another
+ * site's. A site may set its own numbers (`cac sites set --limit NAME=N`). Going over is answered
+ * with an error frame; a socket that keeps going over is closed.
+ */
+
+
+export const DEFAULT_LIMITS: Record<LimitName, number> = {
+  /** New visitor identities (first visits) from one address. */
+  'identities-per-minute': 20,
+  /** Chat requests from one address: each rings every operator. */
+  'requests-per-minute': 6,
+  /** Offline messages left from one address. */
+  'messages-per-hour': 10,
+  /** Offline messages a site keeps waiting at most. */
+  'messages-kept': 1000,
+  /** Page views of one visitor. */
+  'pages-per-minute': 60,
+  /** Visitor sockets open at once from one address. */
+  'sockets-per-address': 100,
+  /** Typing signals (with previews) passed to the operator per visitor; the latest is kept. */
+  'typing-per-second': 3,
+};
+
+export function limitOf(site: SiteRecord, name: LimitName): number {
+  return site.limits?.[name] ?? DEFAULT_LIMITS[name];
+}
+
+/** Refusals a socket may collect in a minute before it is closed. */
+const REFUSALS_BEFORE_CLOSE = 10;
+const MAX_KEYS = 100_000;
+
+/** Sliding windows of hits per key, on the hub's clock. */
+export class Budgets {
+  private readonly hits = new Map<string, number[]>();
+  private readonly refusals = new WeakMap<object, number[]>();
+  /** Visitor sockets open now per site and address. */
+  readonly sockets = new Map<string, number>();
+
+  constructor(private readonly now: () => number) {}
+
+  /** Takes one from `key`'s budget of `limit` per `windowMs`; false (and nothing taken) when spent. */
+  take(key: string, limit: number, windowMs: number): boolean {
+    const now = this.now();
+    const list = (this.hits.get(key) ?? []).filter((at) => now - at < windowMs);
+    if (list.length >= limit) {
+      this.hits.set(key, list);
+      return false;
+    }
+    list.push(now);
+    if (!this.hits.has(key) && this.hits.size >= MAX_KEYS) this.sweep(now);
+    this.hits.set(key, list);
+    return true;
+  }
+
+  /** Counts a refusal on a socket; true when it has had too many and should be closed. */
+  refused(conn: object): boolean {
+    const now = this.now();
+    const list = (this.refusals.get(conn) ?? []).filter((at) => now - at < 60_000);
+    list.push(now);
+    this.refusals.set(conn, list);
+    return list.length > REFUSALS_BEFORE_CLOSE;
+  }
+
+  private sweep(now: number): void {
+    // Windows are an hour at most: anything older is spent.
+    for (const [key, list] of this.hits) if (list.every((at) => now - at >= 3_600_000)) this.hits.delete(key);
+    if (this.hits.size >= MAX_KEYS) this.hits.clear();
+  }
+}
+
+const MINUTE = 60_000;
+
+/** Throws `slow_down` when the address has spent this budget on this site. */
+export function spend(hub: Hub, site: SiteRecord, ip: string, name: 'identities-per-minute' | 'requests-per-minute' | 'messages-per-hour', what: string): void {
+  const window = name === 'messages-per-hour' ? 60 * MINUTE : MINUTE;
+  if (!hub.budgets.take(`${name}|${site.domain}|${ip}`, limitOf(site, name), window)) {
+    throw new HubError('slow_down', `too many ${what} from your address: please wait a moment`);
+  }
+}
+
+/** A page view counts against the visitor's own budget. */
+export function spendPage(hub: Hub, site: SiteRecord, visitorId: string): void {
+  if (!hub.budgets.take(`pages|${visitorId}`, limitOf(site, 'pages-per-minute'), MINUTE)) {
+    throw new HubError('slow_down', 'too many page views: please wait a moment');
+  }
+}
+
+/** Called for every refused frame: a socket that keeps being refused is closed. */
+export function refusedFrame(hub: Hub, conn: Conn<never>): void {
+  if (hub.budgets.refused(conn)) conn.close(CloseCode.flood, 'too many refused frames');
+}
+
+/** A visitor socket opened (true) or refused (false: the address has too many open on this site). */
+export function openSocket(hub: Hub, site: SiteRecord, ip: string): boolean {
+  const key = `${site.domain}|${ip}`;
+  const open = hub.budgets.sockets.get(key) ?? 0;
+  if (open >= limitOf(site, 'sockets-per-address')) return false;
+  hub.budgets.sockets.set(key, open + 1);
+  return true;
+}
+
+export function closeSocket(hub: Hub, site: SiteRecord, ip: string): void {
+  const key = `${site.domain}|${ip}`;
+  const open = (hub.budgets.sockets.get(key) ?? 1) - 1;
+  if (open <= 0) hub.budgets.sockets.delete(key);
+  else hub.budgets.sockets.set(key, open);
+}

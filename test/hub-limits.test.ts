@@ -1,0 +1,143 @@
+import t from 'tap';
+import {adminCall, startTestHub} from './helpers/hub.js';
+import type {Peer} from './helpers/peer.js';
+
+/*
+ * What one address may make the hub do, per site: each limit is shown to hold, and shown not to
+ * touch another site (or the same site's other visitors).
+ */
+
+const ABUSER = '203.0.113.66';
+
+t.test('one address opening identities and chat requests flat out for 10 s: operators are rung a few times; another site chats normally', async (t) => {
+  const hub = await startTestHub({trustProxy: true, sites: ['example.com', 'other.example']});
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const rings = () => alice.of('chat.requested').filter((f) => f.chat.site === 'example.com').length;
+  let identities = 0;
+  let refusedHellos = 0;
+  const until = Date.now() + 10_000;
+  const open: Peer[] = [];
+  while (Date.now() < until) {
+    const v = await hub.visitor({headers: {'x-forwarded-for': ABUSER}});
+    open.push(v);
+    if (v.of('welcome').length === 0) {
+      if (v.of('error')[0]?.code === 'slow_down') refusedHellos += 1;
+    } else {
+      identities += 1;
+      v.send({t: 'chat.request', id: v.nextId(), text: `spam ${identities}`});
+    }
+    if (open.length > 40) open.shift()!.close();
+  }
+  for (const v of open) v.close();
+  t.equal(identities, 20, 'twenty new visitors a minute from one address, then no more');
+  t.ok(refusedHellos > 20, `the rest were refused with slow_down (${refusedHellos})`);
+  await new Promise((r) => setTimeout(r, 500));
+  t.equal(rings(), 6, 'operators were rung six times (requests-per-minute), not once per request');
+
+  // Same address, other site: its own budgets are untouched.
+  const other = await hub.visitor({site: 'other.example', headers: {'x-forwarded-for': ABUSER}});
+  t.ok(other.of('welcome')[0], 'a new visitor of the other site is let in');
+  other.send({t: 'chat.request', id: other.nextId(), text: 'real question'});
+  const {chatId} = await other.waitType('chat.queued');
+  alice.send({t: 'chat.accept', chatId});
+  await other.waitType('ev', (f) => f.e.kind === 'join');
+  other.send({t: 'offline.message', id: other.nextId(), text: 'and a note'});
+  await other.waitType('offline.stored');
+});
+
+t.test('left messages: per address per hour, and a cap per site that never refuses another site', async (t) => {
+  const hub = await startTestHub({trustProxy: true, sites: ['example.com', 'other.example']});
+  t.teardown(() => hub.close());
+  const one = await hub.visitor({headers: {'x-forwarded-for': ABUSER}});
+  for (let i = 0; i < 10; i++) {
+    const id = one.nextId();
+    one.send({t: 'offline.message', id, text: `note ${i}`});
+    await one.waitType('offline.stored', (f) => f.id === id);
+  }
+  // A fresh identity does not help: the budget is the address's.
+  const two = await hub.visitor({headers: {'x-forwarded-for': ABUSER}});
+  two.send({t: 'offline.message', id: two.nextId(), text: 'one more'});
+  t.match(await two.waitType('error'), {code: 'slow_down'});
+
+  await adminCall(hub, 'sites.set', {domain: 'example.com', limits: {'messages-kept': 12}});
+  for (let i = 0; i < 2; i++) {
+    const v = await hub.visitor({headers: {'x-forwarded-for': `198.51.100.${i + 1}`}});
+    v.send({t: 'offline.message', id: v.nextId(), text: 'fills the site'});
+    await v.waitType('offline.stored');
+  }
+  const late = await hub.visitor({headers: {'x-forwarded-for': '198.51.100.50'}});
+  late.send({t: 'offline.message', id: late.nextId(), text: 'too late'});
+  t.match(await late.waitType('error'), {code: 'full'}, 'this site keeps 12 waiting');
+  const elsewhere = await hub.visitor({site: 'other.example', headers: {'x-forwarded-for': '198.51.100.50'}});
+  elsewhere.send({t: 'offline.message', id: elsewhere.nextId(), text: 'another site'});
+  t.ok(await elsewhere.waitType('offline.stored'), 'the other site still takes messages');
+});
+
+t.test('page views per visitor; a socket that keeps going over is closed', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  await adminCall(hub, 'sites.set', {domain: 'example.com', limits: {'pages-per-minute': 5}});
+  const alice = await hub.operator('alice');
+  const v = await hub.visitor();
+  const id = v.of('welcome')[0]!.visitorId;
+  for (let i = 0; i < 25; i++) v.send({t: 'page', url: `https://example.com/p${i}`, title: `P${i}`});
+  t.equal((await v.waitClosed()).code, 4003, 'closed for too many refused frames');
+  t.equal(v.of('error').filter((f) => f.code === 'slow_down').length, 11, 'told each time until then');
+  const seen = alice.of('visitor.update').filter((f) => f.visitor.id === id).map((f) => f.visitor.page?.title);
+  t.notOk(seen.includes('P5'), 'pages over the limit were not recorded');
+  t.ok(seen.includes('P4'), 'those within it were');
+});
+
+t.test('typing previews are coalesced to a few a second, the latest always arriving', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const v = await hub.visitor();
+  v.send({t: 'chat.request', id: v.nextId(), text: 'hi'});
+  const {chatId} = await v.waitType('chat.queued');
+  alice.send({t: 'chat.accept', chatId});
+  await v.waitType('ev', (f) => f.e.kind === 'join');
+  const started = Date.now();
+  let text = '';
+  for (let i = 0; i < 200; i++) {
+    text += 'x';
+    v.send({t: 'typing', typing: true, preview: text});
+  }
+  v.send({t: 'typing', typing: true, preview: `${text}!`});
+  await alice.waitType('typing', (f) => f.preview === `${text}!`);
+  const seconds = (Date.now() - started) / 1000;
+  const passed = alice.of('typing').length;
+  t.ok(passed <= 3 * Math.ceil(seconds) + 2, `${passed} of 201 signals passed in ${seconds.toFixed(1)} s`);
+  t.ok(passed >= 1);
+});
+
+t.test('visitor sockets per address on a site', async (t) => {
+  const hub = await startTestHub({trustProxy: true});
+  t.teardown(() => hub.close());
+  await adminCall(hub, 'sites.set', {domain: 'example.com', limits: {'sockets-per-address': 3}});
+  const held = [];
+  for (let i = 0; i < 3; i++) held.push(await hub.visitor({headers: {'x-forwarded-for': ABUSER}}));
+  const fourth = await hub.visitor({headers: {'x-forwarded-for': ABUSER}, hello: null});
+  t.equal((await fourth.waitClosed()).code, 4003, 'the fourth is closed');
+  const elsewhere = await hub.visitor({headers: {'x-forwarded-for': '198.51.100.9'}});
+  t.ok(elsewhere.of('welcome')[0], 'another address is not affected');
+  held[0]!.close();
+  await held[0]!.waitClosed();
+  await new Promise((r) => setTimeout(r, 200));
+  const again = await hub.visitor({headers: {'x-forwarded-for': ABUSER}});
+  t.ok(again.of('welcome')[0], 'a socket closed frees its place');
+});
+
+t.test('origins: exact scheme, host and port by default; *://HOST is the explicit wildcard', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  await t.rejects(hub.visitor({origin: 'https://example.com:4444'}), /HTTP 403/);
+  await adminCall(hub, 'sites.set', {domain: 'example.com', origins: ['http://localhost:8080']});
+  t.ok((await hub.visitor({origin: 'http://localhost:8080'})).of('welcome')[0], 'a listed origin');
+  await t.rejects(hub.visitor({origin: 'http://localhost:8081'}), /HTTP 403/, 'another port');
+  await t.rejects(hub.visitor({origin: 'https://example.com'}), /HTTP 403/, 'a list replaces the defaults');
+  await adminCall(hub, 'sites.set', {domain: 'example.com', origins: ['*://example.com']});
+  t.ok((await hub.visitor({origin: 'https://example.com:4444'})).of('welcome')[0], 'the wildcard allows any port');
+  await t.rejects(adminCall(hub, 'sites.set', {domain: 'example.com', origins: ['https://example.com/path']}), /HTTP 400/);
+});
