@@ -4,6 +4,7 @@ import {join} from 'node:path';
 import t from 'tap';
 import {VERSION} from '../src/lib/version.js';
 import {runCac} from './helpers/spawn.js';
+import {spawnTui} from './helpers/tui.js';
 
 /** What bash offers after `words`, with the script `cac completion bash` printed loaded. */
 function complete(script: string, words: string[]): string[] {
@@ -40,4 +41,20 @@ t.test('--version is the package version; a usage error exits 2 and shows the us
   const missing = await runCac(['canned', 'add', 'only-a-shortcut']);
   t.equal(missing.code, 2);
   t.match(missing.stderr, /missing required argument 'text'[\s\S]*Usage: cac canned add/);
+});
+
+t.test('colours on a terminal only, and never with NO_COLOR or --no-color', async (t) => {
+  const dir = t.testdir();
+  const screen = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const tui = spawnTui([...args, '--data', dir], {env: {FORCE_COLOR: undefined, NO_COLOR: undefined, ...env}});
+    await tui.waitUntil('the command to end', () => tui.exitCode !== undefined);
+    return tui.raw();
+  };
+  t.match(await screen(['status']), /\x1b\[33mnot running\x1b\[39m/, 'on a terminal: coloured');
+  t.notMatch(await screen(['status'], {NO_COLOR: '1'}), /\x1b\[3\dm/, 'NO_COLOR');
+  t.notMatch(await screen(['status', '--no-color']), /\x1b\[3\dm/, '--no-color');
+  t.notMatch(await screen(['status', '--no-color'], {FORCE_COLOR: '1'}), /\x1b\[3\dm/, '--no-color wins over FORCE_COLOR');
+  t.match(await screen(['blocks', 'remove', 'nope']), /\x1b\[31mcac:\x1b\[39m no block nope/, 'errors too');
+  const piped = await runCac(['status', '--data', dir]);
+  t.notMatch(piped.stdout + piped.stderr, /\x1b\[/, 'piped: none');
 });

@@ -1,6 +1,7 @@
 import {resolve} from 'node:path';
 import type {Command} from 'commander';
 import {OpError} from '../admin/error.js';
+import {colours} from './colour.js';
 import {LockedError} from '../store/lock.js';
 import {DamagedError, NotStoredError, type Store} from '../store/store.js';
 
@@ -49,7 +50,8 @@ export async function run(body: () => Promise<void>): Promise<void> {
       error instanceof LockedError ||
       (error instanceof Error && error.name === 'HubUnreachableError');
     if (!known) throw error;
-    process.stderr.write(`cac: ${(error as Error).message}\n`);
+    const {bad} = await colours(true);
+    process.stderr.write(`${bad('cac:')} ${(error as Error).message}\n`);
     process.exitCode = error instanceof UsageError || (error instanceof OpError && error.code === 'invalid') ? 2 : 1;
   }
 }

@@ -1,5 +1,6 @@
 import {Command} from 'commander';
 import {callAdmin} from './call.js';
+import {colours} from './colour.js';
 import {addTargetOptions, printJson, run} from './common.js';
 import {example} from './help.js';
 
@@ -23,8 +24,9 @@ export function statusCommand(): Command {
         run(async () => {
           const s = await callAdmin(opts, 'status', {});
           if (opts.json) return printJson(s);
+          const c = await colours();
           const lines = [
-            s.hub.up ? `hub: up (cac ${s.hub.version}, pid ${s.hub.pid}, ${s.hub.url})` : `hub: not running on ${s.dataDir}`,
+            s.hub.up ? `hub: ${c.ok('up')} (cac ${s.hub.version}, pid ${s.hub.pid}, ${s.hub.url})` : `hub: ${c.warn('not running')} on ${s.dataDir}`,
             ...(s.visitorsOnline === undefined ? [] : [`visitors on-line: ${s.visitorsOnline}`]),
             ...(s.operatorsOnline === undefined ? [] : [`operators on-line: ${s.operatorsOnline.map((o) => `${o.name} (${o.status})`).join(', ') || 'none'}`]),
             `open chats: ${s.openChats}`,

@@ -78,7 +78,8 @@ export function spawnTui(args: string[], options: {env?: NodeJS.ProcessEnv; cols
     cwd: options.cwd ?? process.cwd(),
     // CI=true makes ink print only final frames (it assumes no terminal); the operator's client
     // runs in a real terminal, and so does this one.
-    env: {...withoutCi(process.env), FORCE_COLOR: '1', ...options.env} as Record<string, string>,
+    // A variable given as undefined is left out (NO_COLOR, FORCE_COLOR: tap sets both).
+    env: Object.fromEntries(Object.entries({...withoutCi(process.env), FORCE_COLOR: '1', ...options.env}).filter(([, v]) => v !== undefined)) as Record<string, string>,
   });
   let raw = '';
   const tui: Tui = {
