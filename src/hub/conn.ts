@@ -48,5 +48,7 @@ export const CloseCode = {
   revoked: 4001,
   junk: 4002,
   flood: 4003,
+  /** A follower of the feed that does not keep up (it resumes from its last cursor). */
+  slow: 4004,
   shutdown: 1001,
 } as const;

@@ -1,10 +1,13 @@
 import {unwatchFile, watchFile} from 'node:fs';
 import {mkdir} from 'node:fs/promises';
 import {EmbeddedStore} from '../store/embedded-store.js';
+import type {NewFeedEntry} from '../store/feed.js';
 import {lockDataDir} from '../store/lock.js';
-import type {Store} from '../store/store.js';
+import {NotStoredError, type Store} from '../store/store.js';
 import type {Globals} from '../store/types.js';
 import {CloseCode} from './conn.js';
+import {HubError} from './errors.js';
+import {Followers, type FollowerLimits} from './followers.js';
 import {openLocate, type Locate} from './geoip.js';
 import {ChatModel} from './model.js';
 import {Sessions} from './sessions.js';
@@ -25,6 +28,9 @@ export interface HubOptions {
   operatorGraceMs?: number;
   /** Inactivity after which the next page view starts a new visit. */
   visitTimeoutMs?: number;
+  /** Followers of the feed: how much one may leave unread before it is closed as too slow, and
+   * how many live entries are kept for one still catching up (past that, it reads the store). */
+  followerLimits?: FollowerLimits;
   /** An MMDB file to locate visitors with (default: the country database shipped), or false. */
   geoip?: string | false;
   log?: (line: string) => void;
@@ -38,6 +44,8 @@ export class Hub {
   readonly store: Store;
   readonly chats: ChatModel;
   readonly sessions: Sessions;
+  /** Who follows the feed live (`/ws/events`). */
+  readonly followers: Followers;
   readonly now: () => number;
   readonly timers: Timers;
   readonly visitorGraceMs: number;
@@ -71,6 +79,29 @@ export class Hub {
     this.visitTimeoutMs = options.visitTimeoutMs ?? 30 * 60_000;
     this.chats = new ChatModel(this.store, this.now, this.log);
     this.sessions = new Sessions(() => this.globals.status.status);
+    this.followers = new Followers(this, options.followerLimits);
+    this.store.onFeed((entry) => this.followers.publish(entry));
+  }
+
+  /**
+   * Stores a feed entry about something the store keeps nowhere else (a visitor leaving, an
+   * invitation); refused with `not_stored` when it cannot be made durable.
+   */
+  async record(entry: NewFeedEntry): Promise<void> {
+    try {
+      await this.store.appendFeed(entry);
+    } catch (error) {
+      if (!(error instanceof NotStoredError)) throw error;
+      this.log(`could not store a ${entry.type} entry: ${error.message}`);
+      throw new HubError('not_stored', 'the hub could not store that; send it again');
+    }
+  }
+
+  /** As `record`, for what nobody waits on: a failure is only logged. */
+  note(entry: NewFeedEntry): void {
+    this.record(entry).catch((error: unknown) => {
+      if (!(error instanceof HubError)) this.log(`feed: ${String(error)}`);
+    });
   }
 
   private get watched(): boolean {
@@ -126,6 +157,8 @@ export class Hub {
       if (!now || now.hash !== old.hash) {
         for (const conn of s.operatorConns.get(name) ?? []) conn.close(CloseCode.revoked, 'operator removed or token reset');
       }
+      // A follower of the feed sees what its operator may see: changed sites, a new start.
+      if (!now || now.hash !== old.hash || now.sites.join() !== old.sites.join()) this.followers.revoke(name);
     }
   }
 

@@ -2,7 +2,7 @@ import {createServer, type IncomingMessage, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import type {Duplex} from 'node:stream';
 import {WebSocketServer, type WebSocket} from 'ws';
-import {MAX_FRAME_BYTES} from '../protocol/index.js';
+import {MAX_FRAME_BYTES, parseEventsSearch, PROTOCOL_VERSION} from '../protocol/index.js';
 import {armAfterRestart} from './chat-end.js';
 import {CloseCode} from './conn.js';
 import {Hub, type HubOptions} from './hub.js';
@@ -34,11 +34,11 @@ function clientIp(req: IncomingMessage, trustProxy: boolean): string {
   return req.socket.remoteAddress ?? '';
 }
 
-function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`);
+function refuse(socket: Duplex, status: number, reason: string, body = reason): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${body}\n`);
 }
 
-/** Starts a hub: HTTP routes plus the two WebSocket endpoints, authenticated before upgrade. */
+/** Starts a hub: HTTP routes plus the WebSocket endpoints, authenticated before upgrade. */
 export async function startHub(options: ServerOptions): Promise<RunningHub> {
   const hub = new Hub(options);
   await hub.load();
@@ -100,7 +100,7 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
       });
       return;
     }
-    if (url.pathname === '/ws/operator') {
+    if (url.pathname === '/ws/operator' || url.pathname === '/ws/events') {
       // A browser always sends Origin; the operator client never does. Refusing any Origin
       // stops a web page from hijacking an operator's credentials (CSWSH).
       if (req.headers.origin !== undefined) return refuse(socket, 403, 'Forbidden Origin');
@@ -108,9 +108,20 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
       const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
       const op = hub.sessions.operators.get(name);
       if (!op || !token || !(await verifyToken(token, op.salt, op.hash))) return refuse(socket, 401, 'Unauthorized');
+      if (url.pathname === '/ws/operator') {
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          wss.emit('connection', ws, req);
+          attachOperator(hub, ws, name, ip, userAgent);
+        });
+        return;
+      }
+      // The feed: the query says from where and what (see eventsQuery).
+      const query = parseEventsSearch(url.searchParams);
+      if (!query.ok) return refuse(socket, 400, 'Bad Request', query.error);
+      if ((query.value.v ?? PROTOCOL_VERSION) !== PROTOCOL_VERSION) return refuse(socket, 400, 'Bad Request', `protocol ${PROTOCOL_VERSION} required`);
       wss.handleUpgrade(req, socket, head, (ws) => {
         wss.emit('connection', ws, req);
-        attachOperator(hub, ws, name, ip, userAgent);
+        void hub.followers.follow(ws, name, query.value);
       });
       return;
     }
