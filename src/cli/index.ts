@@ -1,5 +1,6 @@
 import {Command} from 'commander';
 import {clientCommand} from './client.js';
+import {eventsCommand} from './events.js';
 import {hubCommand} from './hub.js';
 import {loginCommand} from './login.js';
 import {operatorsCommand} from './operators.js';
@@ -15,6 +16,7 @@ export function program(): Command {
     .addCommand(hubCommand())
     .addCommand(loginCommand())
     .addCommand(clientCommand())
+    .addCommand(eventsCommand())
     .addCommand(operatorsCommand())
     .addCommand(sitesCommand());
 }

@@ -5,7 +5,11 @@ export const cacBin = fileURLToPath(new URL('../../bin/cac.js', import.meta.url)
 
 export interface Spawned {
   child: ChildProcess;
+  /** stdout and stderr together, as a terminal shows them. */
   out: () => string;
+  /** stdout alone (data), and stderr alone (messages). */
+  stdout: () => string;
+  stderr: () => string;
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited: Promise<number | null>;
 }
@@ -17,12 +21,23 @@ export function spawnCac(args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    output += d.toString();
+    stdout += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    output += d.toString();
+    stderr += d.toString();
+  });
+  // On 'close': once the process is gone and its output is all read.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return {
     child,
     out: () => output,
+    stdout: () => stdout,
+    stderr: () => stderr,
     exited,
     async waitFor(pattern, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
@@ -37,10 +52,10 @@ export function spawnCac(args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
 }
 
 /** Runs `cac ...` to completion. */
-export async function runCac(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{code: number | null; out: string}> {
+export async function runCac(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{code: number | null; out: string; stdout: string; stderr: string}> {
   const s = spawnCac(args, env);
   const code = await s.exited;
-  return {code, out: s.out()};
+  return {code, out: s.out(), stdout: s.stdout(), stderr: s.stderr()};
 }
 
 /** A port nobody listens on right now, so a hub can be started and restarted on it. */
