@@ -46,3 +46,10 @@ t.test('the other commands load no Ink or React either', async (t) => {
     t.same(imports.filter((u) => heavy.test(u)), [], `${args.join(' ')}: no Ink or React`);
   }
 });
+
+t.test('cac events loads neither', async (t) => {
+  const {imports, out} = await importsOf(['events', '--help'], /Usage: cac events/);
+  t.match(out, /Usage: cac events/);
+  t.ok(imports.some((u) => u.includes('/cli/events-stream.js')), 'the events command itself was loaded');
+  t.same(imports.filter((u) => heavy.test(u)), []);
+});

@@ -70,7 +70,7 @@ t.test('visitors list and show; privacy export hands over everything; erase leav
   const erased = await runCac(['privacy', 'erase', '--visitor', id, '--yes', '--json', ...data]);
   t.equal(erased.code, 0, erased.stderr);
   t.same(output('privacy.erase', erased.stdout), {visitorId: id, chats: [chatId], visits: 1, blocks: 1, messages: 1});
-  t.equal((await vera.waitClosed()).code, 4004, 'the visitor\'s socket is closed');
+  t.equal((await vera.waitClosed()).code, 4005, 'the visitor\'s socket is closed');
   await alice.waitType('chat.update', (f) => f.chat.id === chatId && f.chat.state === 'ended');
   await alice.waitType('visitor.gone', (f) => f.visitorId === id);
 

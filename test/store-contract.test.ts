@@ -161,6 +161,80 @@ for (const impl of impls) {
       await again.close();
     });
 
+    t.test('the feed: one cursor sequence for chat events, visits, pages and other entries, read back whole', async (t) => {
+      const dir = t.testdir();
+      const store = await open(dir);
+      const heard: number[] = [];
+      store.onFeed((e) => heard.push(e.cursor));
+      t.equal(await store.feedEnd(), 0, 'an empty feed ends at 0');
+      await store.putChat(chat('c1'));
+      await store.putVisitor({id: 'v1', site: 'example.com', tokenHash: 'h', firstSeen: 1, chats: []});
+      const site = {site: 'example.com'};
+      const visit = {id: 'visit-1', start: 10, ip: '10.0.0.1', browser: 'Firefox 120', os: 'Linux', userAgent: 'UA'};
+      const arrived = await store.appendVisit('v1', visit, site);
+      const viewed = await store.appendPage('v1', 'visit-1', {url: 'https://example.com/', title: 'Home', at: 11}, site);
+      const tag = {type: 'chat.requested', site: 'example.com', visitorId: 'v1'} as const;
+      const requested = await store.appendEvent('c1', {...msg('hello', 'client-id-1'), at: 12}, undefined, tag);
+      const resent = await store.appendEvent('c1', msg('hello', 'client-id-1'), undefined, tag);
+      const untagged = await store.appendEvent('c1', msg('no entry'));
+      const status = await store.appendFeed({type: 'operator.status', at: 13, operator: 'alice', status: 'away', connected: true});
+      t.equal(await store.appendVisit('v1', {...visit, id: 'visit-2'}), undefined, 'a visit without a tag makes no entry');
+
+      t.same([arrived?.cursor, viewed?.cursor, requested.feed?.cursor, status.cursor], [1, 2, 3, 4], 'numbered 1, 2, 3 ... across kinds');
+      t.equal(resent.feed, undefined, 'a resent event makes no second entry');
+      t.equal(untagged.feed, undefined, 'an event without a tag makes none');
+      t.same(heard, [1, 2, 3, 4], 'listeners hear of each once it is durable, in order');
+      t.equal(await store.feedEnd(), 4);
+      const expected = [
+        {cursor: 1, at: 10, type: 'visitor.arrived', site: 'example.com', visitorId: 'v1', visit},
+        {cursor: 2, at: 11, type: 'page.viewed', site: 'example.com', visitorId: 'v1', visitId: 'visit-1', page: {url: 'https://example.com/', title: 'Home', at: 11}},
+        {cursor: 3, at: 12, type: 'chat.requested', site: 'example.com', visitorId: 'v1', chatId: 'c1', seq: 1, event: requested.event},
+        {cursor: 4, at: 13, type: 'operator.status', operator: 'alice', status: 'away', connected: true},
+      ];
+      t.same([arrived, viewed, requested.feed, status], expected, 'what the appends return is the entry');
+      const check = async (s: Store) => {
+        const all = await s.feed(0, 100);
+        t.same(all, {entries: expected, last: 4, more: false}, 'read back with the event, visit and page they refer to');
+        t.same(await s.feed(1, 2), {entries: expected.slice(1, 3), last: 3, more: true}, 'a page after a cursor');
+        t.same((await s.feed(0, 100, {types: ['page.viewed', 'operator.status']})).entries.map((e) => e.cursor), [2, 4], 'by type');
+        t.same((await s.feed(0, 100, {sites: ['example.com']})).entries.map((e) => e.cursor), [1, 2, 3], 'by site');
+        t.same((await s.feed(0, 100, {sites: ['example.com'], siteless: true})).entries.map((e) => e.cursor), [1, 2, 3, 4], 'with entries of no site');
+        t.same((await s.feed(0, 100, {sites: ['other.example']})).entries, [], 'another site');
+        t.same(await s.feed(4, 100), {entries: [], last: 4, more: false}, 'nothing after the end');
+        t.same([await s.feedCursorAt(0), await s.feedCursorAt(11), await s.feedCursorAt(13), await s.feedCursorAt(99)], [0, 1, 3, 4], 'a cursor by time');
+      };
+      await check(store);
+      await store.close();
+      if (!impl.durable) return;
+      const again = await open(dir);
+      await check(again);
+      t.equal((await again.appendFeed({type: 'visitor.left', at: 20, site: 'example.com', visitorId: 'v1'})).cursor, 5, 'numbering goes on after a restart');
+      await again.close();
+    });
+
+    t.test('the feed: appends asked for at once are numbered in that order, without a gap', async (t) => {
+      const store = await open(t.testdir());
+      await store.putChat(chat('a'));
+      await store.putChat(chat('b'));
+      const tag = {type: 'chat.message', site: 'example.com'} as const;
+      // A chat whose log was never read is numbered once its end is known: read it first here.
+      await store.appendEvent('a', msg('first'));
+      await store.appendEvent('b', msg('first'));
+      const results = await Promise.all(
+        Array.from({length: 60}, (_, i) =>
+          i % 3 === 2
+            ? store.appendFeed({type: 'visitor.left', at: i, site: 'example.com', visitorId: `v${i}`})
+            : store.appendEvent(i % 3 ? 'b' : 'a', msg(`m${i}`), undefined, tag).then((r) => r.feed!),
+        ),
+      );
+      t.same(results.map((e) => e.cursor), results.map((_, i) => i + 1), 'in the order asked');
+      const {entries} = await store.feed(0, 1000);
+      t.same(entries.map((e) => e.cursor), results.map((_, i) => i + 1));
+      const seqs = (id: string) => entries.filter((e) => 'chatId' in e && e.chatId === id).map((e) => ('seq' in e ? e.seq : 0));
+      t.same(seqs('a'), Array.from({length: 20}, (_, i) => i + 2), "a chat's events in their order");
+      await store.close();
+    });
+
     t.test('globals start from defaults and keep what is put', async (t) => {
       const dir = t.testdir();
       const store = await open(dir);

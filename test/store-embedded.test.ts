@@ -76,7 +76,8 @@ t.test('a full disk in the middle of a journal write: nothing of that group is a
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
   t.match(out, /DONE/, 'the writer got through every group');
-  const acked = new Map([...out.matchAll(/^ACK (\S+) (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+  const acked = new Map([...out.matchAll(/^ACK (\S+) (\d+) (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+  const cursors = new Map([...out.matchAll(/^ACK (\S+) (\d+) (\d+)$/gm)].map((m) => [m[1]!, Number(m[3])]));
   const failed = [...out.matchAll(/^FAIL (\S+) NotStoredError$/gm)].map((m) => m[1]!);
   t.equal(failed.length, 30, 'the group cut short and the two while the disk was full failed, as NotStoredError');
   t.equal(acked.size, 170, 'every other message was acked');
@@ -91,6 +92,14 @@ t.test('a full disk in the middle of a journal write: nothing of that group is a
   );
   t.same(events.map((e) => e.seq), events.map((_, i) => i + 1), 'no gap in seq');
   t.notOk(events.some((e) => failed.includes(e.id!)), 'nothing that was refused was kept');
+  // The feed line of each message went in the same write, and refused cursors were handed out again.
+  const {entries} = await store.feed(0, 1000);
+  t.same(entries.map((e) => e.cursor), entries.map((_, i) => i + 1), 'no gap in the feed either');
+  t.same(
+    entries.map((e) => [e.type === 'chat.message' && e.event?.id, e.cursor]),
+    [...cursors].sort((a, b) => a[1] - b[1]),
+    'each acked message has the feed entry it was acked with, and nothing else is in the feed',
+  );
   await store.close();
 });
 

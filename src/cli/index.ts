@@ -8,6 +8,7 @@ import {privacyCommand} from './privacy.js';
 import {visitorsCommand} from './visitors.js';
 import {statusCommand} from './status.js';
 import {clientCommand} from './client.js';
+import {eventsCommand} from './events.js';
 import {hubCommand} from './hub.js';
 import {loginCommand} from './login.js';
 import {operatorsCommand} from './operators.js';
@@ -25,6 +26,7 @@ export function program(): Command {
     .addCommand(hubCommand())
     .addCommand(loginCommand())
     .addCommand(clientCommand())
+    .addCommand(eventsCommand())
     .addCommand(operatorsCommand())
     .addCommand(sitesCommand())
     .addCommand(blocksCommand())

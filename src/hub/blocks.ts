@@ -21,6 +21,8 @@ export async function addBlock(
   // Expired blocks are history nobody consults; keep the document small.
   doc.blocks = doc.blocks.filter((b) => b.until > now);
   doc.blocks.push({id: randomId(), ...block, until, at: now});
-  await hub.store.putGlobal('blocks', doc);
+  // Asked for together, so both go to disk in one write.
+  const entry = {type: 'visitor.blocked', at: now, site: block.site, visitorId: block.visitorId, chatId: block.chatId, operator: block.by, until} as const;
+  await Promise.all([hub.store.putGlobal('blocks', doc), hub.record(entry)]);
   return until;
 }

@@ -19,6 +19,7 @@ export async function leaveChat(hub: Hub, operator: string, chatId: string, why 
       c.owner = undefined;
     },
     {kind: 'leave', from: 'system', name: display, text: `${display} ${why}`, priv: true},
+    {type: 'chat.left', operator},
   );
   hub.sessions.toOperator(operator, {t: 'ev', chatId, e});
   ring(hub, open, operator);
@@ -28,7 +29,7 @@ export async function leaveChat(hub: Hub, operator: string, chatId: string, why 
 export async function endChat(hub: Hub, operator: string, chatId: string): Promise<void> {
   const open = await owned(hub, operator, chatId);
   const display = hub.sessions.displayName(operator);
-  await close(hub, open, {kind: 'end', from: 'system', name: display, text: 'The operator has ended the chat'}, 'ended');
+  await close(hub, open, {kind: 'end', from: 'system', name: display, text: 'The operator has ended the chat'}, 'ended', operator);
 }
 
 export async function blockChat(hub: Hub, operator: string, chatId: string): Promise<number> {
@@ -36,7 +37,7 @@ export async function blockChat(hub: Hub, operator: string, chatId: string): Pro
   const chat = open.chat;
   const live = hub.sessions.visitors.get(chat.visitorId!);
   const until = await addBlock(hub, {site: chat.site, visitorId: chat.visitorId!, ip: live?.ip ?? '', by: operator, chatId});
-  await close(hub, open, {kind: 'block', from: 'system', name: operator, text: 'The chat has been closed'}, 'blocked', until);
+  await close(hub, open, {kind: 'block', from: 'system', name: operator, text: 'The chat has been closed'}, 'blocked', operator, until);
   return until;
 }
 
@@ -52,6 +53,7 @@ async function close(
   open: OpenChat,
   event: Omit<NewEvent, 'at'>,
   reason: 'ended' | 'blocked' | 'left',
+  operator?: string,
   until?: number,
 ): Promise<void> {
   const chat = open.chat;
@@ -62,6 +64,7 @@ async function close(
       c.endedAt = hub.now();
     },
     event,
+    {type: 'chat.ended', reason, operator},
   );
   hub.chats.retire(chat.id);
   hub.sessions.fanOut(chat, e);

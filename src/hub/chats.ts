@@ -44,7 +44,8 @@ export async function requestChat(
   visitor.chats.push(chat.id);
   try {
     const saved = hub.store.putVisitor(visitor);
-    const created = hub.chats.create(chat, {kind: 'msg', from: 'visitor', name: visitor.name ?? 'Visitor', text: req.text, id: req.id});
+    const first = {kind: 'msg', from: 'visitor', name: visitor.name ?? 'Visitor', text: req.text, id: req.id} as const;
+    const created = hub.chats.create(chat, first, {type: 'chat.requested'});
     await saved.catch(() => {});
     const {open: fresh, e} = await created;
     hub.sessions.fanOut(chat, e);
@@ -71,7 +72,7 @@ export async function visitorMessage(
     if (resent) return resent;
     throw new HubError('chat_ended', 'this chat has ended');
   }
-  const stored = hub.chats.appendOnce(open, {kind: 'msg', from: 'visitor', name: name ?? 'Visitor', text, id});
+  const stored = hub.chats.appendOnce(open, {kind: 'msg', from: 'visitor', name: name ?? 'Visitor', text, id}, {type: 'chat.message'});
   // Numbered now (the store does that as it is asked): the sender's next frame may go ahead.
   queued();
   const {e, duplicate} = await stored;
@@ -117,6 +118,7 @@ export async function acceptChat(hub: Hub, operator: string, chatId: string): Pr
       if (!c.operators.includes(operator)) c.operators.push(operator);
     },
     {kind: 'join', from: 'operator', name: display, text: `${display} joined the chat`},
+    {type: 'chat.accepted', operator},
   );
   if (offer) {
     hub.cancel(hub.offerTimers.get(chatId));
@@ -143,7 +145,8 @@ export async function operatorMessage(
   const member = open?.chat.kind === 'op' && open.chat.members?.includes(operator);
   const target = member ? open : await ownedOrResent(hub, operator, chatId, id);
   if ('seq' in target) return target;
-  const stored = hub.chats.appendOnce(target, {kind: 'msg', from: 'operator', name: hub.sessions.displayName(operator), text, id});
+  const message = {kind: 'msg', from: 'operator', name: hub.sessions.displayName(operator), text, id} as const;
+  const stored = hub.chats.appendOnce(target, message, {type: 'chat.message', operator});
   queued();
   const {e, duplicate} = await stored;
   if (!duplicate) hub.sessions.fanOut(target.chat, e);
@@ -174,7 +177,7 @@ export async function sendLink(hub: Hub, operator: string, chatId: string, id: s
     throw new HubError('bad_link', (error as Error).message);
   }
   const display = hub.sessions.displayName(operator);
-  const {e, duplicate} = await hub.chats.appendOnce(open, {kind: 'link', from: 'operator', name: display, text: url, url, id});
+  const {e, duplicate} = await hub.chats.appendOnce(open, {kind: 'link', from: 'operator', name: display, text: url, url, id}, {type: 'link.sent', operator});
   // A resend after a lost ack is acknowledged again; the page is not pushed a second time.
   if (duplicate) return e;
   hub.sessions.fanOut(open.chat, e);

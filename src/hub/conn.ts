@@ -48,7 +48,9 @@ export const CloseCode = {
   revoked: 4001,
   junk: 4002,
   flood: 4003,
+  /** A follower of the feed that does not keep up (it resumes from its last cursor). */
+  slow: 4004,
   /** The visitor's records were erased (cac privacy erase). */
-  erased: 4004,
+  erased: 4005,
   shutdown: 1001,
 } as const;

@@ -1,12 +1,15 @@
 import {mkdir} from 'node:fs/promises';
 import {EmbeddedStore} from '../store/embedded-store.js';
+import type {NewFeedEntry} from '../store/feed.js';
 import {lockDataDir} from '../store/lock.js';
 import {Budgets} from './abuse.js';
 import {AuthLimits} from './auth-limits.js';
 import {credentialOf} from './operator-auth.js';
-import type {Store} from '../store/store.js';
+import {NotStoredError, type Store} from '../store/store.js';
 import type {Globals} from '../store/types.js';
 import {CloseCode} from './conn.js';
+import {HubError} from './errors.js';
+import {Followers, type FollowerLimits} from './followers.js';
 import {openLocate, type Locate} from './geoip.js';
 import {ChatModel} from './model.js';
 import {Sessions} from './sessions.js';
@@ -27,6 +30,9 @@ export interface HubOptions {
   operatorGraceMs?: number;
   /** Inactivity after which the next page view starts a new visit. */
   visitTimeoutMs?: number;
+  /** Followers of the feed: how much one may leave unread before it is closed as too slow, and
+   * how many live entries are kept for one still catching up (past that, it reads the store). */
+  followerLimits?: FollowerLimits;
   /** An MMDB file to locate visitors with (default: the country database shipped), or false. */
   geoip?: string | false;
   /** Ended chats and visits older than this many days are removed (a site's own setting wins). */
@@ -42,6 +48,8 @@ export class Hub {
   readonly store: Store;
   readonly chats: ChatModel;
   readonly sessions: Sessions;
+  /** Who follows the feed live (`/ws/events`). */
+  readonly followers: Followers;
   readonly now: () => number;
   readonly timers: Timers;
   readonly visitorGraceMs: number;
@@ -79,6 +87,29 @@ export class Hub {
     this.sessions = new Sessions(() => this.globals.status.status);
     this.authLimits = new AuthLimits(this.now, this.log);
     this.budgets = new Budgets(this.now);
+    this.followers = new Followers(this, options.followerLimits);
+    this.store.onFeed((entry) => this.followers.publish(entry));
+  }
+
+  /**
+   * Stores a feed entry about something the store keeps nowhere else (a visitor leaving, an
+   * invitation); refused with `not_stored` when it cannot be made durable.
+   */
+  async record(entry: NewFeedEntry): Promise<void> {
+    try {
+      await this.store.appendFeed(entry);
+    } catch (error) {
+      if (!(error instanceof NotStoredError)) throw error;
+      this.log(`could not store a ${entry.type} entry: ${error.message}`);
+      throw new HubError('not_stored', 'the hub could not store that; send it again');
+    }
+  }
+
+  /** As `record`, for what nobody waits on: a failure is only logged. */
+  note(entry: NewFeedEntry): void {
+    this.record(entry).catch((error: unknown) => {
+      if (!(error instanceof HubError)) this.log(`feed: ${String(error)}`);
+    });
   }
 
   /** Whether this hub owns a data folder (and its lock), rather than a store it was handed. */
@@ -118,6 +149,7 @@ export class Hub {
     const ops = (await this.store.global('operators', true)).operators;
     const sites = (await this.store.global('sites', true)).sites;
     const s = this.sessions;
+    const before = s.operators;
     s.setOperators(ops);
     s.sites = sites;
     s.announceAvailability();
@@ -125,6 +157,11 @@ export class Hub {
     for (const conn of s.allOperatorConns) {
       const now = s.operators.get(conn.operator);
       if (!now || credentialOf(now) !== conn.credential) conn.close(CloseCode.revoked, 'operator removed, token reset or sites changed');
+    }
+    // A follower of the feed sees what its operator may see: changed credentials, a new start.
+    for (const [name, old] of before) {
+      const now = s.operators.get(name);
+      if (!now || credentialOf(now) !== credentialOf(old)) this.followers.revoke(name);
     }
   }
 

@@ -11,7 +11,7 @@ export const DEFAULT_GREETING = 'Hello! Can I help you with anything?';
  * Opens a browsing visitor's widget with an operator's greeting. Only a visitor on-line now, on a
  * site the operator monitors, not chatting, and not invited before in this visit.
  */
-export function inviteVisitor(hub: Hub, me: string, visitorId: string, text?: string): void {
+export async function inviteVisitor(hub: Hub, me: string, visitorId: string, text?: string): Promise<void> {
   const s = hub.sessions;
   const live = s.visitors.get(visitorId);
   if (!live || !s.monitors(me, live.site.domain)) throw new HubError('unknown_visitor', `no visitor ${visitorId}`);
@@ -20,8 +20,16 @@ export function inviteVisitor(hub: Hub, me: string, visitorId: string, text?: st
   const visit = live.visit?.start.id ?? '';
   if (live.invitedVisit === visit) throw new HubError('not_possible', 'the visitor was invited once in this visit already');
   const greeting = text?.trim() || live.site.greeting || DEFAULT_GREETING;
+  // Claimed before the wait for the disk, so a second invitation meanwhile is refused.
+  const before = {invite: live.invite, invitedVisit: live.invitedVisit};
   live.invite = {by: me, text: greeting};
   live.invitedVisit = visit;
+  try {
+    await hub.record({type: 'invitation.sent', at: hub.now(), site: live.site.domain, visitorId, operator: me, text: greeting});
+  } catch (error) {
+    Object.assign(live, before);
+    throw error;
+  }
   s.toVisitor(visitorId, {t: 'invite', name: s.displayName(me), text: greeting});
 }
 
@@ -30,7 +38,9 @@ export function dismissInvite(hub: Hub, live: LiveVisitor): void {
   const invite = live.invite;
   if (!invite) return;
   live.invite = undefined;
-  hub.sessions.toOperator(invite.by, {t: 'invite.result', visitorId: live.record.id, outcome: 'dismissed'});
+  const visitorId = live.record.id;
+  hub.note({type: 'invitation.answered', at: hub.now(), site: live.site.domain, visitorId, operator: invite.by, outcome: 'dismissed'});
+  hub.sessions.toOperator(invite.by, {t: 'invite.result', visitorId, outcome: 'dismissed'});
 }
 
 /**
@@ -55,9 +65,17 @@ export async function answerInvite(
   visitor.chats.push(chat.id);
   try {
     const saved = hub.store.putVisitor(visitor);
-    const {open, e: join} = await hub.chats.create(chat, {kind: 'join', from: 'operator', name: display, text: `${display} joined the chat`});
-    const greeting = await hub.chats.append(open, {kind: 'msg', from: 'operator', name: display, text: invite.text});
-    const e = await hub.chats.append(open, {kind: 'msg', from: 'visitor', name: visitor.name ?? 'Visitor', text: req.text, id: req.id});
+    const {open, e: join} = await hub.chats.create(
+      chat,
+      {kind: 'join', from: 'operator', name: display, text: `${display} joined the chat`},
+      {type: 'invitation.answered', operator: by, outcome: 'accepted'},
+    );
+    const greeting = await hub.chats.append(open, {kind: 'msg', from: 'operator', name: display, text: invite.text}, {type: 'chat.message', operator: by});
+    const e = await hub.chats.append(
+      open,
+      {kind: 'msg', from: 'visitor', name: visitor.name ?? 'Visitor', text: req.text, id: req.id},
+      {type: 'chat.message'},
+    );
     await saved;
     s.toOperators({t: 'chat.update', chat: summaryOf(hub, open)}, chat.site);
     s.toOperators({t: 'chat.assigned', chatId: chat.id, operator: by}, chat.site);

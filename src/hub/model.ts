@@ -1,10 +1,14 @@
 import type {ChatEvent, ChatSummary} from '../protocol/index.js';
+import type {ChatFeedTag, DistributiveOmit} from '../store/feed.js';
 import {DamagedError, NotStoredError, type Store} from '../store/store.js';
 import type {ChatRecord, NewEvent, StoredChat} from '../store/types.js';
 import {HubError} from './errors.js';
 
 /** A chat the hub serves live: its record and the number of its last stored event. */
 export type OpenChat = StoredChat;
+
+/** What an event is in the feed; the chat's site and visitor are filled in from its record. */
+export type ChatTag = DistributiveOmit<ChatFeedTag, 'site' | 'visitorId'>;
 
 /**
  * The chats: open ones in memory (so "first accept wins" is decided synchronously, and lists
@@ -42,11 +46,11 @@ export class ChatModel {
   }
 
   /** Stores a new chat with its first event and serves it from now on. */
-  async create(chat: ChatRecord, first: Omit<NewEvent, 'at'>): Promise<{open: OpenChat; e: ChatEvent}> {
+  async create(chat: ChatRecord, first: Omit<NewEvent, 'at'>, feed?: ChatTag): Promise<{open: OpenChat; e: ChatEvent}> {
     const open: OpenChat = {chat, lastSeq: 0};
     this.open.set(chat.id, open);
     try {
-      const e = await this.append(open, first, true);
+      const e = await this.append(open, first, feed, true);
       return {open, e};
     } catch (error) {
       if (open.lastSeq === 0) this.open.delete(chat.id);
@@ -55,17 +59,25 @@ export class ChatModel {
   }
 
   /**
-   * Numbers and stores an event (with the chat's record when `withRecord`); a client id stored
+   * Numbers and stores an event (with the chat's record when `withRecord`, and what it is in the
+   * feed: visitor chats only, operators' own conversations are theirs); a client id stored
    * before gets its stored event back. The caller fans it out once this resolves.
    */
-  async append(open: OpenChat, event: Omit<NewEvent, 'at'>, withRecord = false): Promise<ChatEvent> {
-    return (await this.appendOnce(open, event, withRecord)).e;
+  async append(open: OpenChat, event: Omit<NewEvent, 'at'>, feed?: ChatTag, withRecord = false): Promise<ChatEvent> {
+    return (await this.appendOnce(open, event, feed, withRecord)).e;
   }
 
   /** As `append`, saying whether the event was a resend (stored before, not to be fanned out). */
-  async appendOnce(open: OpenChat, event: Omit<NewEvent, 'at'>, withRecord = false): Promise<{e: ChatEvent; duplicate: boolean}> {
+  async appendOnce(
+    open: OpenChat,
+    event: Omit<NewEvent, 'at'>,
+    feed?: ChatTag,
+    withRecord = false,
+  ): Promise<{e: ChatEvent; duplicate: boolean}> {
+    const chat = open.chat;
+    const tag = feed && chat.kind === 'visitor' ? ({...feed, site: chat.site, visitorId: chat.visitorId} as ChatFeedTag) : undefined;
     try {
-      const {event: e, duplicate} = await this.store.appendEvent(open.chat.id, {...event, at: this.now()}, withRecord ? open.chat : undefined);
+      const {event: e, duplicate} = await this.store.appendEvent(chat.id, {...event, at: this.now()}, withRecord ? chat : undefined, tag);
       if (e.seq > open.lastSeq) open.lastSeq = e.seq;
       return {e, duplicate};
     } catch (error) {
@@ -79,11 +91,11 @@ export class ChatModel {
    * Changes a chat's record and stores it with the event that says so; when that cannot be
    * stored, the record is put back as it was, so memory never holds what was refused.
    */
-  async change(open: OpenChat, mutate: (chat: ChatRecord) => void, event: Omit<NewEvent, 'at'>): Promise<ChatEvent> {
+  async change(open: OpenChat, mutate: (chat: ChatRecord) => void, event: Omit<NewEvent, 'at'>, feed?: ChatTag): Promise<ChatEvent> {
     const before = structuredClone(open.chat);
     mutate(open.chat);
     try {
-      return await this.append(open, event, true);
+      return await this.append(open, event, feed, true);
     } catch (error) {
       for (const key of Object.keys(open.chat) as Array<keyof ChatRecord>) delete open.chat[key];
       Object.assign(open.chat, before);

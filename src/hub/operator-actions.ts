@@ -31,8 +31,14 @@ export function snapshot(hub: Hub, me: string): Extract<HubToOperator, {t: 'read
 
 export async function setStatus(hub: Hub, me: string, status: OperatorStatus): Promise<void> {
   const doc = hub.globals.status;
+  const changed = hub.sessions.statusOf(me) !== status;
   doc.status[me] = status;
-  await hub.store.putGlobal('status', doc);
+  // Asked for together, so both go to disk in one write.
+  const connected = hub.sessions.isConnected(me);
+  await Promise.all([
+    hub.store.putGlobal('status', doc),
+    changed ? hub.record({type: 'operator.status', at: hub.now(), operator: me, status, connected}) : undefined,
+  ]);
   hub.sessions.toOperators({t: 'operator.update', operator: hub.sessions.operatorSummary(me)});
   hub.sessions.announceAvailability();
   if (status !== 'online') await offersGone(hub, me);

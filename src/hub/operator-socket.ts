@@ -52,6 +52,7 @@ export function attachOperator(hub: Hub, ws: WebSocket, operator: string, creden
     const conns = hub.sessions.operatorConns.get(operator);
     if (!conns?.delete(conn)) return;
     if (conns.size > 0) return;
+    if (!hub.stopped) hub.note({type: 'operator.status', at: hub.now(), operator, status: hub.sessions.statusOf(operator), connected: false});
     hub.sessions.toOperators({t: 'operator.update', operator: hub.sessions.operatorSummary(operator)}, undefined, operator);
     hub.sessions.announceAvailability();
     scheduleRelease(hub, operator);
@@ -81,7 +82,10 @@ function join(hub: Hub, conn: OperatorConn): void {
   let conns = s.operatorConns.get(name);
   if (!conns) s.operatorConns.set(name, (conns = new Set()));
   conns.add(conn);
-  if (conns.size === 1) s.toOperators({t: 'operator.update', operator: s.operatorSummary(name)}, undefined, name);
+  if (conns.size === 1) {
+    hub.note({type: 'operator.status', at: hub.now(), operator: name, status: s.statusOf(name), connected: true});
+    s.toOperators({t: 'operator.update', operator: s.operatorSummary(name)}, undefined, name);
+  }
   s.announceAvailability();
 }
 
@@ -150,7 +154,7 @@ async function handle(hub: Hub, conn: OperatorConn, frame: OperatorToHub, next: 
       await declineOffer(hub, me, frame.chatId);
       return;
     case 'visitor.invite':
-      inviteVisitor(hub, me, frame.visitorId, frame.text);
+      await inviteVisitor(hub, me, frame.visitorId, frame.text);
       return;
     case 'chat.export':
       conn.send(await exportChat(hub, me, frame.chatId));

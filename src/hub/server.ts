@@ -2,7 +2,7 @@ import {createServer, type IncomingMessage, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import type {Duplex} from 'node:stream';
 import {WebSocketServer, type WebSocket} from 'ws';
-import {MAX_FRAME_BYTES} from '../protocol/index.js';
+import {MAX_FRAME_BYTES, parseEventsSearch, PROTOCOL_VERSION} from '../protocol/index.js';
 import {newApiKey, removeApiFile, writeApiFile} from '../admin/api-file.js';
 import {VERSION} from '../lib/version.js';
 import {AdminApi} from './admin-api.js';
@@ -39,12 +39,12 @@ function clientIp(req: IncomingMessage, trustProxy: boolean): string {
   return req.socket.remoteAddress ?? '';
 }
 
-function refuse(socket: Duplex, status: number, reason: string, retryAfterS?: number): void {
+function refuse(socket: Duplex, status: number, reason: string, body = reason, retryAfterS?: number): void {
   const retry = retryAfterS === undefined ? '' : `Retry-After: ${retryAfterS}\r\n`;
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n${retry}Content-Type: text/plain\r\n\r\n${reason}\n`);
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n${retry}Content-Type: text/plain\r\n\r\n${body}\n`);
 }
 
-/** Starts a hub: HTTP routes plus the two WebSocket endpoints, authenticated before upgrade. */
+/** Starts a hub: HTTP routes plus the WebSocket endpoints, authenticated before upgrade. */
 export async function startHub(options: ServerOptions): Promise<RunningHub> {
   const hub = new Hub(options);
   await hub.load();
@@ -103,15 +103,27 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
       });
       return;
     }
-    if (url.pathname === '/ws/operator') {
+    if (url.pathname === '/ws/operator' || url.pathname === '/ws/events') {
       // A browser always sends Origin; the operator client never does. Refusing any Origin
       // stops a web page from hijacking an operator's credentials (CSWSH).
       if (req.headers.origin !== undefined) return refuse(socket, 403, 'Forbidden Origin');
       const auth = await authenticateOperator(hub, req.headers, ip);
-      if (!auth.ok) return refuse(socket, auth.status, auth.reason, auth.retryAfterS);
+      if (!auth.ok) return refuse(socket, auth.status, auth.reason, auth.reason, auth.retryAfterS);
+      const name = auth.op.name;
+      if (url.pathname === '/ws/operator') {
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          wss.emit('connection', ws, req);
+          attachOperator(hub, ws, name, auth.credential, ip, userAgent);
+        });
+        return;
+      }
+      // The feed: the query says from where and what (see eventsQuery).
+      const query = parseEventsSearch(url.searchParams);
+      if (!query.ok) return refuse(socket, 400, 'Bad Request', query.error);
+      if ((query.value.v ?? PROTOCOL_VERSION) !== PROTOCOL_VERSION) return refuse(socket, 400, 'Bad Request', `protocol ${PROTOCOL_VERSION} required`);
       wss.handleUpgrade(req, socket, head, (ws) => {
         wss.emit('connection', ws, req);
-        attachOperator(hub, ws, auth.op.name, auth.credential, ip, userAgent);
+        void hub.followers.follow(ws, name, query.value);
       });
       return;
     }

@@ -35,6 +35,7 @@ export async function transferChat(hub: Hub, me: string, chatId: string, to: str
       c.offer = {to, from: me, note, until};
     },
     {kind: 'leave', from: 'system', name: from, text: `${from} offered the chat to ${s.displayName(to)}${note ? `: ${note}` : ''}`, priv: true},
+    {type: 'transfer.offered', operator: me, to, note},
   );
   s.toOperator(me, {t: 'ev', chatId, e});
   await offer(hub, open);
@@ -101,6 +102,7 @@ async function settleOffer(hub: Hub, chatId: string, outcome: 'declined' | 'time
       c.offer = undefined;
     },
     {kind: 'note', from: 'system', name: 'system', text: `${to} ${why}; the chat waits for everyone`, priv: true},
+    {type: 'transfer.declined', operator: o.to, from: o.from, outcome},
   );
   hub.sessions.toOperator(o.from, {t: 'transfer.result', chatId, to: o.to, outcome});
   if (outcome !== 'declined') return ring(hub, open);

@@ -58,6 +58,7 @@ function drop(hub: Hub, conn: VisitorConn, live: LiveVisitor): void {
   live.goneTimer = hub.later(hub.visitorGraceMs, () => {
     if (live.conns.size > 0) return;
     const id = live.record.id;
+    hub.note({type: 'visitor.left', at: hub.now(), site: live.site.domain, visitorId: id});
     hub.sessions.visitors.delete(id);
     hub.sessions.toOperators({t: 'visitor.gone', visitorId: id}, live.site.domain);
     const chatId = live.record.chatId;

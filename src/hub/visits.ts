@@ -28,7 +28,8 @@ export async function resumeVisit(hub: Hub, live: LiveVisitor): Promise<void> {
  */
 export async function recordPage(hub: Hub, live: LiveVisitor, page: {url: string; title: string; referrer?: string}): Promise<void> {
   const now = hub.now();
-  const writes: Array<Promise<void>> = [];
+  const writes: Array<Promise<unknown>> = [];
+  const feed = {site: live.site.domain};
   if (!live.visit || now - live.visit.end > hub.visitTimeoutMs) {
     const start: VisitStart = {
       id: randomId(),
@@ -40,12 +41,12 @@ export async function recordPage(hub: Hub, live: LiveVisitor, page: {url: string
       referrer: page.referrer || undefined,
     };
     live.visit = {start, pages: 0, end: now};
-    writes.push(hub.store.appendVisit(live.record.id, start));
+    writes.push(hub.store.appendVisit(live.record.id, start, feed));
   }
   const view = {url: page.url, title: page.title, at: now};
   live.visit.pages += 1;
   live.visit.last = view;
   live.visit.end = now;
-  writes.push(hub.store.appendPage(live.record.id, live.visit.start.id, view));
+  writes.push(hub.store.appendPage(live.record.id, live.visit.start.id, view, feed));
   await Promise.all(writes);
 }

@@ -4,6 +4,7 @@ export * from './common.js';
 export * from './errors.js';
 export * from './visitor.js';
 export * from './operator.js';
+export * from './events.js';
 
 export type Parsed<T> = {ok: true; value: T} | {ok: false; error: string};
 

@@ -2,23 +2,25 @@ import {mkdir, readdir} from 'node:fs/promises';
 import {join} from 'node:path';
 import {Low} from 'lowdb';
 import type {ZodType} from 'zod';
-import type {ChatEvent, PageView, Visit} from '../protocol/index.js';
+import type {ChatEvent, FeedEntry, PageView, Visit} from '../protocol/index.js';
 import {applyRecords, type ApplyContext} from './apply.js';
 import {Batcher} from './batcher.js';
 import {listChatIds} from './chat-files.js';
 import {Checkpoint} from './checkpoint.js';
 import {DurableJSONFile, readJSON, removeTemps} from './durable-file.js';
+import type {ChatFeedTag, FeedFilter, FeedPage, NewFeedEntry, VisitorFeedTag} from './feed.js';
+import {FEED_DIR, FeedLog} from './feed-log.js';
 import {nodeFiles, type FileLayer} from './file-layer.js';
 import {Journal, type JournalRecord} from './journal.js';
-import {chatLine, visitorLine, type Report, type VisitorLine} from './log-file.js';
-import {LogReader, visitsFrom} from './log-reader.js';
+import type {Report} from './log-file.js';
+import {LogReader} from './log-reader.js';
+import {chatDoc, checkId, Logs, type LogHost} from './logs.js';
 import {FORMAT_VERSION, migrate, readFormat} from './migrate.js';
 import {OpenIndex} from './open-index.js';
 import {Pending} from './pending.js';
 import {pageOf, visitorPageOf} from './query.js';
 import {eraseVisitor, prune, type RemovalParts} from './removal.js';
 import type {Appended, ChatPage, ChatQuery, Erased, Pruned, Store, VisitorPage} from './store.js';
-import {Tails, type Tail} from './tails.js';
 import {
   chatRecord,
   globalDefaults,
@@ -42,13 +44,8 @@ export interface EmbeddedOptions {
   segmentAgeMs?: number;
   /** Files the checkpoint writes at once (the rest of the file pool stays free for the journal). */
   concurrency?: number;
-}
-
-const safeId = /^[\w~-]{1,100}$/;
-
-function checkId(id: string): string {
-  if (!safeId.test(id)) throw new Error(`bad id ${JSON.stringify(id)}`);
-  return id;
+  /** Entries per feed file. */
+  feedFileEntries?: number;
 }
 
 /**
@@ -65,13 +62,13 @@ export class EmbeddedStore implements Store {
   private readonly journal: Journal | undefined;
   private readonly ctx: ApplyContext;
   private readonly batcher: Batcher;
-  private readonly tails = new Tails();
   private readonly pending = new Pending();
   private readonly checkpoint: Checkpoint | undefined;
   private readonly index: OpenIndex;
   private readonly cache = new Map<GlobalName, unknown>();
   private indexLoad: Promise<void> | undefined;
   private readonly reader: LogReader;
+  private readonly logs: Logs;
 
   constructor(
     readonly dir: string,
@@ -83,18 +80,20 @@ export class EmbeddedStore implements Store {
     this.ctx = {dir, tmpDir, files: this.files, report: this.report, diskN: new Map(), concurrency: options.concurrency ?? 2, writing: new Map()};
     this.index = new OpenIndex(join(dir, 'open-chats.json'), tmpDir);
     this.reader = new LogReader(dir, this.pending, this.ctx.writing, this.report);
+    const feed = new FeedLog(dir, this.pending, this.reader, this.report, options.feedFileEntries);
+    this.logs = new Logs(this.logHost(), this.reader, feed);
     if (options.journal) {
       this.journal = new Journal(dir, {files: this.files, maxBytes: options.segmentBytes, maxAgeMs: options.segmentAgeMs, log: this.report});
       this.checkpoint = new Checkpoint(this.journal, this.ctx, this.index, this.pending, this.report, options.segmentAgeMs ?? 10_000);
     }
     this.batcher = new Batcher(
       (records) => (this.journal ? this.journal.append(records) : this.writeThrough(records)),
-      () => this.tails.rollback(),
+      () => this.logs.rollback(),
     );
   }
 
   async open(): Promise<void> {
-    for (const sub of ['chats', 'visitors', 'tmp']) await mkdir(join(this.dir, sub), {recursive: true, mode: 0o700});
+    for (const sub of ['chats', 'visitors', FEED_DIR, 'tmp']) await mkdir(join(this.dir, sub), {recursive: true, mode: 0o700});
     // Written through (the CLI): the index of open chats is read only if chats are asked for.
     if (!this.journal) return;
     await removeTemps(this.ctx.tmpDir);
@@ -107,6 +106,7 @@ export class EmbeddedStore implements Store {
       this.indexLoad = this.index.load(() => this.scanChats(), []);
       await this.indexLoad;
       await this.index.save();
+      await this.logs.feed.load();
       await this.journal.remove(leftovers.map((s) => s.n));
       return;
     }
@@ -116,6 +116,7 @@ export class EmbeddedStore implements Store {
     this.journal.finished.push(...leftovers);
     this.indexLoad = this.index.load(() => this.scanChats(), records);
     await this.indexLoad;
+    await this.logs.feed.load(records);
     void this.checkpoint!.run();
   }
 
@@ -149,6 +150,20 @@ export class EmbeddedStore implements Store {
     await this.index.save();
   }
 
+  private logHost(): LogHost {
+    let loading: Promise<void> | undefined;
+    return {
+      // Written through (the CLI), the index and the feed's end are read on first use.
+      ready: () => (this.journal ? undefined : (loading ??= Promise.all([this.indexReady(), this.logs.feed.load()]).then(() => {}))),
+      write: (records, commit) => this.write(records, commit),
+      flush: () => this.flush(),
+      chatStored: (chatId, seq, chat, text) => {
+        if (chat) this.index.put(chat, text);
+        this.index.seen(chatId, seq);
+      },
+    };
+  }
+
   private write(records: JournalRecord[], commit?: () => void): Promise<void> {
     return this.batcher.add(records, () => {
       if (this.checkpoint) {
@@ -172,61 +187,22 @@ export class EmbeddedStore implements Store {
     if (open) return open;
     const chat = await this.readDoc(`chats/${id}.json`, chatRecord);
     if (!chat) return undefined;
-    const tail = this.tails.get(`chats/${id}.log`);
+    const tail = this.logs.tails.get(`chats/${id}.log`);
     return {chat, lastSeq: tail?.committed ?? (await this.reader.last(`chats/${id}.log`))};
   }
 
   async putChat(chat: ChatRecord): Promise<void> {
-    const doc = this.chatDoc(chat);
+    const doc = chatDoc(chat);
     await this.indexReady();
     return this.write([doc], () => this.index.put(chat, doc.text));
   }
 
-  private chatDoc(chat: ChatRecord): JournalRecord {
-    return {k: 'd', f: `chats/${checkId(chat.id)}.json`, text: JSON.stringify(chat)};
+  appendEvent(chatId: string, event: NewEvent, chat?: ChatRecord, feed?: ChatFeedTag): Promise<Appended> {
+    return this.logs.appendEvent(chatId, event, chat, feed);
   }
 
-  async appendEvent(chatId: string, event: NewEvent, chat?: ChatRecord): Promise<Appended> {
-    const f = `chats/${checkId(chatId)}.log`;
-    const doc = chat && this.chatDoc(chat);
-    if (!this.journal) await this.indexReady();
-    return this.tails.with(f, () => this.loadChatTail(f), (tail) => {
-      const seen = event.id === undefined ? undefined : tail.ids!.get(event.id);
-      if (seen !== undefined) return this.flush().then(() => this.storedEvent(chatId, seen));
-      const seq = ++tail.last;
-      if (event.id !== undefined) tail.ids!.set(event.id, seq);
-      const stored: ChatEvent = {...event, seq};
-      const records: JournalRecord[] = [{k: 'l', f, n: seq, text: JSON.stringify({n: seq, e: stored})}];
-      if (doc) records.unshift(doc);
-      return this.write(records, () => {
-        tail.committed = Math.max(tail.committed, seq);
-        if (chat) this.index.put(chat, doc!.text);
-        this.index.seen(chatId, seq);
-        if (chat?.state === 'ended') this.tails.forget(f);
-      }).then(() => ({event: stored, duplicate: false}));
-    });
-  }
-
-  private async storedEvent(chatId: string, seq: number): Promise<Appended> {
-    const [event] = await this.events(chatId, seq - 1, 1);
-    if (!event) throw new Error(`event ${seq} of chat ${chatId} is missing`);
-    return {event, duplicate: true};
-  }
-
-  private async loadChatTail(f: string): Promise<Tail> {
-    const lines = await this.reader.lines(f, chatLine);
-    const ids = new Map<string, number>();
-    for (const l of lines) if (l.e.id !== undefined) ids.set(l.e.id, l.n);
-    const last = lines.at(-1)?.n ?? 0;
-    return {last, committed: last, ids};
-  }
-
-  async events(chatId: string, after = 0, limit = Infinity): Promise<ChatEvent[]> {
-    const lines = await this.reader.lines(`chats/${checkId(chatId)}.log`, chatLine, after);
-    return lines
-      .filter((l) => l.n > after)
-      .slice(0, limit)
-      .map((l) => l.e);
+  events(chatId: string, after = 0, limit = Infinity): Promise<ChatEvent[]> {
+    return this.logs.events(chatId, after, limit);
   }
 
   async listChats(query: ChatQuery = {}, cursor?: string, limit = 100): Promise<ChatPage> {
@@ -261,37 +237,38 @@ export class EmbeddedStore implements Store {
     return this.write([{k: 'd', f: `visitors/${checkId(visitor.id)}.json`, text: JSON.stringify(visitor)}]);
   }
 
-  appendVisit(visitorId: string, visit: VisitStart): Promise<void> {
-    return this.appendVisitorLine(visitorId, (n) => ({n, visit}));
+  appendVisit(visitorId: string, visit: VisitStart, feed?: VisitorFeedTag): Promise<FeedEntry | undefined> {
+    return this.logs.appendVisit(visitorId, visit, feed);
   }
 
-  appendPage(visitorId: string, visitId: string, page: PageView): Promise<void> {
-    return this.appendVisitorLine(visitorId, (n) => ({n, page: {...page, v: visitId}}));
+  appendPage(visitorId: string, visitId: string, page: PageView, feed?: VisitorFeedTag): Promise<FeedEntry | undefined> {
+    return this.logs.appendPage(visitorId, visitId, page, feed);
   }
 
-  private appendVisitorLine(visitorId: string, line: (n: number) => VisitorLine): Promise<void> {
-    const f = `visitors/${checkId(visitorId)}.log`;
-    const load = async (): Promise<Tail> => {
-      const last = await this.reader.last(f);
-      return {last, committed: last};
-    };
-    return this.tails.with(f, load, (tail) => {
-      const n = ++tail.last;
-      return this.write([{k: 'l', f, n, text: JSON.stringify(line(n))}], () => {
-        tail.committed = Math.max(tail.committed, n);
-      });
-    });
+  visits(visitorId: string, limit = Infinity): Promise<Visit[]> {
+    return this.logs.visits(visitorId, limit);
   }
 
-  async visits(visitorId: string, limit = Infinity): Promise<Visit[]> {
-    const lines: VisitorLine[] = [];
-    let starts = 0;
-    await this.reader.newestFirst(`visitors/${checkId(visitorId)}.log`, visitorLine, (l) => {
-      lines.push(l);
-      if ('visit' in l) starts += 1;
-      return starts < limit;
-    });
-    return visitsFrom(lines, limit);
+  // ---- the feed
+
+  appendFeed(entry: NewFeedEntry): Promise<FeedEntry> {
+    return this.logs.appendFeed(entry);
+  }
+
+  feed(after: number, limit: number, filter?: FeedFilter): Promise<FeedPage> {
+    return this.logs.page(after, limit, filter);
+  }
+
+  feedEnd(): Promise<number> {
+    return this.logs.feed.end();
+  }
+
+  feedCursorAt(at: number): Promise<number> {
+    return this.logs.feed.cursorAt(at);
+  }
+
+  onFeed(listener: (entry: FeedEntry) => void): void {
+    this.logs.feed.listen(listener);
   }
 
   // ---- globals
@@ -343,7 +320,7 @@ export class EmbeddedStore implements Store {
       dir: this.dir,
       tmpDir: this.ctx.tmpDir,
       index: this.index,
-      tails: this.tails,
+      tails: this.logs.tails,
       report: this.report,
       drain: async () => {
         await this.indexReady();

@@ -108,3 +108,47 @@ export async function readBackward<T extends {n: number}>(
     await handle.close();
   }
 }
+
+/**
+ * Reads a log from its start, handing each readable line to `take` until it returns false (the
+ * feed is read forward from a cursor). A last line without its newline is an append cut short:
+ * left out, and reported.
+ */
+export async function readForward<T extends {n: number}>(
+  file: string,
+  schema: z.ZodType<T>,
+  report: Report,
+  take: (line: T) => boolean,
+): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    let position = 0;
+    let carry = Buffer.alloc(0);
+    let lineNo = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(CHUNK);
+      const {bytesRead} = await handle.read(chunk, 0, CHUNK, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      const buf = Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+      const cut = buf.lastIndexOf(10);
+      carry = buf.subarray(cut + 1);
+      if (cut === -1) continue;
+      for (const text of buf.subarray(0, cut).toString('utf8').split('\n')) {
+        lineNo++;
+        if (text === '') continue;
+        const line = parseLine(file, schema, text, `line ${lineNo}`, report);
+        if (line && !take(line)) return;
+      }
+    }
+    if (carry.length > 0) report(`${file}: its last line was cut short (an interrupted write); kept every complete line before it`);
+  } finally {
+    await handle.close();
+  }
+}

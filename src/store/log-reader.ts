@@ -1,7 +1,7 @@
 import {join} from 'node:path';
 import type {ZodType} from 'zod';
 import type {PageView, Visit} from '../protocol/index.js';
-import {chatLine, readBackward, readLog, visitorLine, type Report, type VisitorLine} from './log-file.js';
+import {chatLine, readBackward, readForward, readLog, visitorLine, type Report, type VisitorLine} from './log-file.js';
 import type {Pending} from './pending.js';
 import {buildVisit} from './store.js';
 
@@ -47,6 +47,26 @@ export class LogReader {
     const floor = this.pending.floor(f);
     await this.idle(f);
     await readBackward(join(this.dir, f), schema, this.report, (l) => l.n >= floor || take(l));
+  }
+
+  /** Lines after `after`, oldest first, until `take` says enough; false when it did. */
+  async forward<T extends {n: number}>(f: string, schema: ZodType<T>, after: number, take: (line: T) => boolean): Promise<boolean> {
+    const floor = this.pending.floor(f);
+    // Parsed only as far as they are taken: the journal may hold many lines of one feed file.
+    const held = this.pending.heldAfter(f, after);
+    await this.idle(f);
+    let more = true;
+    await readForward(join(this.dir, f), schema, this.report, (l) => {
+      if (l.n <= after) return true;
+      if (l.n >= floor) return false;
+      more = take(l);
+      return more;
+    });
+    for (const l of held) {
+      if (!more) break;
+      more = take(schema.parse(JSON.parse(l.text)));
+    }
+    return more;
   }
 
   /** The number of a log's last line (0 for none). */

@@ -1,4 +1,5 @@
-import type {ChatEvent, PageView, Visit} from '../protocol/index.js';
+import type {ChatEvent, FeedEntry, PageView, Visit} from '../protocol/index.js';
+import {entryOf, feedMatches, type ChatFeedTag, type FeedFilter, type FeedPage, type FeedRecord, type NewFeedEntry, type VisitorFeedTag} from './feed.js';
 import {buildVisit, type Appended, type ChatPage, type ChatQuery, type Erased, type Pruned, type Store, type VisitorPage} from './store.js';
 import {globalDefaults, type ChatRecord, type GlobalName, type Globals, type NewEvent, type StoredChat, type VisitStart, type VisitorRecord} from './types.js';
 import {pageOf, visitorPageOf} from './query.js';
@@ -17,6 +18,8 @@ export class MemoryStore implements Store {
   private readonly chats = new Map<string, MemChat>();
   private readonly visitorsById = new Map<string, {visitor: VisitorRecord; visits: Array<{start: VisitStart; pages: PageView[]}>}>();
   private readonly globals = new Map<GlobalName, unknown>();
+  private readonly entries: FeedEntry[] = [];
+  private readonly listeners: Array<(entry: FeedEntry) => void> = [];
 
   async open(): Promise<void> {}
   async close(): Promise<void> {}
@@ -39,7 +42,7 @@ export class MemoryStore implements Store {
     else this.chats.set(chat.id, {chat: structuredClone(chat), events: [], ids: new Map()});
   }
 
-  async appendEvent(chatId: string, event: NewEvent, chat?: ChatRecord): Promise<Appended> {
+  async appendEvent(chatId: string, event: NewEvent, chat?: ChatRecord, feed?: ChatFeedTag): Promise<Appended> {
     if (chat) await this.putChat(chat);
     const c = this.chats.get(chatId);
     if (!c) throw new Error(`no chat ${chatId}`);
@@ -48,7 +51,8 @@ export class MemoryStore implements Store {
     const stored: ChatEvent = {...structuredClone(event), seq: (c.events.at(-1)?.seq ?? 0) + 1};
     c.events.push(stored);
     if (stored.id !== undefined) c.ids.set(stored.id, stored.seq);
-    return {event: structuredClone(stored), duplicate: false};
+    const entry = feed && this.addEntry({...feed, at: stored.at, chatId, seq: stored.seq}, {event: stored});
+    return {event: structuredClone(stored), duplicate: false, feed: entry};
   }
 
   async events(chatId: string, after = 0, limit = Infinity): Promise<ChatEvent[]> {
@@ -76,14 +80,54 @@ export class MemoryStore implements Store {
     else this.visitorsById.set(visitor.id, {visitor: structuredClone(visitor), visits: []});
   }
 
-  async appendVisit(visitorId: string, visit: VisitStart): Promise<void> {
+  async appendVisit(visitorId: string, visit: VisitStart, feed?: VisitorFeedTag): Promise<FeedEntry | undefined> {
     this.must(visitorId).visits.push({start: structuredClone(visit), pages: []});
+    const record = {type: 'visitor.arrived' as const, at: visit.start, site: feed?.site, visitorId};
+    return feed && this.addEntry(record, {line: {n: 0, visit}});
   }
 
-  async appendPage(visitorId: string, visitId: string, page: PageView): Promise<void> {
+  async appendPage(visitorId: string, visitId: string, page: PageView, feed?: VisitorFeedTag): Promise<FeedEntry | undefined> {
     const visit = this.must(visitorId).visits.find((v) => v.start.id === visitId);
     if (!visit) throw new Error(`no visit ${visitId}`);
     visit.pages.push(structuredClone(page));
+    const record = {type: 'page.viewed' as const, at: page.at, site: feed?.site, visitorId};
+    return feed && this.addEntry(record, {line: {n: 0, page: {...page, v: visitId}}});
+  }
+
+  async appendFeed(entry: NewFeedEntry): Promise<FeedEntry> {
+    return this.addEntry(entry as FeedRecord);
+  }
+
+  /** Numbers an entry, keeps it whole (nothing here needs a reference), and tells listeners. */
+  private addEntry(record: FeedRecord, referred: Parameters<typeof entryOf>[2] = {}): FeedEntry {
+    const entry = entryOf(this.entries.length + 1, structuredClone(record), structuredClone(referred));
+    this.entries.push(entry);
+    for (const listener of this.listeners) listener(structuredClone(entry));
+    return structuredClone(entry);
+  }
+
+  async feed(after: number, limit: number, filter?: FeedFilter): Promise<FeedPage> {
+    const entries: FeedEntry[] = [];
+    let last = Math.max(0, after);
+    for (const e of this.entries.slice(last)) {
+      if (entries.length >= limit) break;
+      last = e.cursor;
+      if (feedMatches(e, filter)) entries.push(structuredClone(e));
+    }
+    return {entries, last, more: last < this.entries.length};
+  }
+
+  async feedEnd(): Promise<number> {
+    return this.entries.length;
+  }
+
+  async feedCursorAt(at: number): Promise<number> {
+    const first = this.entries.find((e) => e.at >= at);
+    return first ? first.cursor - 1 : this.entries.length;
+  }
+
+  onFeed(listener: (entry: FeedEntry) => void): void {
+    this.listeners.push(listener);
   }
 
   async visits(visitorId: string, limit = Infinity): Promise<Visit[]> {
@@ -105,6 +149,7 @@ export class MemoryStore implements Store {
     const kept = this.visitorsById.get(id);
     const chats = [...this.chats.values()].filter((c) => c.chat.visitorId === id || kept?.visitor.chats.includes(c.chat.id)).map((c) => c.chat.id);
     for (const chatId of chats) this.chats.delete(chatId);
+    this.removeEntries((e) => ('visitorId' in e && e.visitorId === id) || ('chatId' in e && typeof e.chatId === 'string' && chats.includes(e.chatId)) || JSON.stringify(e).includes(id));
     this.visitorsById.delete(id);
     return {visitor: kept !== undefined, chats, visits: kept?.visits.length ?? 0};
   }
@@ -112,6 +157,10 @@ export class MemoryStore implements Store {
   async prune(cutoff: (site: string) => number | undefined): Promise<Pruned> {
     let chats = 0;
     let visits = 0;
+    this.removeEntries((e) => {
+      const before = cutoff('site' in e && typeof e.site === 'string' ? e.site : '');
+      return before !== undefined && e.at < before;
+    });
     for (const [id, c] of this.chats) {
       const before = cutoff(c.chat.site);
       if (before !== undefined && c.chat.kind === 'visitor' && c.chat.state === 'ended' && (c.chat.endedAt ?? c.chat.requestedAt) < before) {
@@ -129,6 +178,11 @@ export class MemoryStore implements Store {
       if (left.length === 0 && v.visitor.chats.length === 0) this.visitorsById.delete(id);
     }
     return {chats, visits};
+  }
+
+  /** Entries taken out keep their cursor and time, as a `removed` entry. */
+  private removeEntries(gone: (e: FeedEntry) => boolean): void {
+    for (const [i, e] of this.entries.entries()) if (e.type !== 'removed' && gone(e)) this.entries[i] = {type: 'removed', cursor: e.cursor, at: e.at};
   }
 
   async global<K extends GlobalName>(name: K): Promise<Globals[K]> {

@@ -46,6 +46,11 @@ export class Pending {
     return this.docs.keys();
   }
 
+  /** The logs with lines held. */
+  lineFiles(): IterableIterator<string> {
+    return this.lines.keys();
+  }
+
   /** The first line number held for a log (lines below it are in the file), or Infinity. */
   floor(f: string): number {
     return this.lines.get(f)?.[0]?.n ?? Infinity;
@@ -57,6 +62,11 @@ export class Pending {
 
   /** The held lines of a log numbered after `after`, parsed. */
   linesAfter<T>(f: string, after: number, schema: ZodType<T>): T[] {
-    return (this.lines.get(f) ?? []).filter((l) => l.n > after).map((l) => schema.parse(JSON.parse(l.text)));
+    return this.heldAfter(f, after).map((l) => schema.parse(JSON.parse(l.text)));
+  }
+
+  /** The held lines of a log numbered after `after`, as their text. */
+  heldAfter(f: string, after: number): Array<{n: number; text: string}> {
+    return (this.lines.get(f) ?? []).filter((l) => l.n > after);
   }
 }

@@ -9,6 +9,8 @@ import type {Erased, Pruned} from './store.js';
 import type {Tails} from './tails.js';
 import {chatRecord, visitorRecord, type ChatRecord, type VisitorRecord} from './types.js';
 import {readJSON} from './durable-file.js';
+import {feedLine, type FeedLine, type FeedRecord} from './feed.js';
+import {FEED_DIR} from './feed-log.js';
 
 /*
  * Taking things out of the data folder for good (a visitor's erasure, a retention period). The
@@ -53,6 +55,7 @@ export async function eraseVisitor(parts: RemovalParts, id: string): Promise<Era
   }
   const lines = await readLog(join(parts.dir, `visitors/${id}.log`), visitorLine, parts.report).catch(() => [] as VisitorLine[]);
   for (const chatId of chats) await removeChat(parts, chatId);
+  await scrubFeed(parts, (r) => r.visitorId === id || (r.chatId !== undefined && chats.has(r.chatId)) || JSON.stringify(r).includes(id));
   await remove(parts, `visitors/${id}.json`);
   await remove(parts, `visitors/${id}.log`);
   await parts.index.save();
@@ -72,6 +75,10 @@ export async function prune(parts: RemovalParts, cutoff: (site: string) => numbe
     await removeChat(parts, id);
     gone.add(id);
   }
+  await scrubFeed(parts, (r) => {
+    const before = cutoff(typeof r.site === 'string' ? r.site : '');
+    return before !== undefined && r.at < before;
+  });
   let visits = 0;
   const names = await readdir(join(parts.dir, 'visitors')).catch(() => [] as string[]);
   for (const name of names.filter((n) => n.endsWith('.json'))) {
@@ -109,4 +116,32 @@ async function pruneVisits(parts: RemovalParts, visitor: VisitorRecord, before: 
     await writeDurably(join(parts.dir, `visitors/${visitor.id}.json`), JSON.stringify({...visitor, chats}), parts.tmpDir);
   }
   return old.size;
+}
+
+/**
+ * Feed lines are replaced, not deleted, by a `removed` entry keeping their cursor and time: the
+ * numbering a follower resumes from stays whole, and nothing of what they said is left. A file
+ * of nothing but removed entries (other than the newest) is deleted.
+ */
+export async function scrubFeed(parts: RemovalParts, gone: (record: FeedRecord) => boolean): Promise<number> {
+  const dir = join(parts.dir, FEED_DIR);
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^\d{12}\.log$/.test(n)).sort();
+  let removed = 0;
+  for (const [i, name] of names.entries()) {
+    const file = join(dir, name);
+    const lines = await readLog(file, feedLine, parts.report).catch(() => [] as FeedLine[]);
+    let changed = false;
+    const kept = lines.map((l) => {
+      if (l.e.type === 'removed' || !gone(l.e as FeedRecord)) return l;
+      changed = true;
+      removed += 1;
+      return {n: l.n, e: {type: 'removed', at: l.e.at}};
+    });
+    if (!changed) continue;
+    parts.tails.forget(`${FEED_DIR}/${name}`);
+    if (i < names.length - 1 && kept.every((l) => l.e.type === 'removed')) await unlink(file);
+    else await writeDurably(file, kept.map((l) => JSON.stringify(l) + '\n').join(''), parts.tmpDir);
+  }
+  if (removed > 0) await syncDir(dir);
+  return removed;
 }

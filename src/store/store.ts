@@ -1,10 +1,13 @@
-import type {ChatEvent, PageView, Visit} from '../protocol/index.js';
+import type {ChatEvent, FeedEntry, PageView, Visit} from '../protocol/index.js';
+import type {ChatFeedTag, FeedFilter, FeedPage, NewFeedEntry, VisitorFeedTag} from './feed.js';
 import type {ChatRecord, GlobalName, Globals, NewEvent, StoredChat, VisitStart, VisitorRecord} from './types.js';
 
 /** What `appendEvent` did: stored the event, or found the client id already stored. */
 export interface Appended {
   event: ChatEvent;
   duplicate: boolean;
+  /** The feed entry stored with it (none for a duplicate, or an event appended without a tag). */
+  feed?: FeedEntry;
 }
 
 export interface ChatQuery {
@@ -82,11 +85,12 @@ export interface Store {
   /** Creates or replaces a chat's record (not its events). */
   putChat(chat: ChatRecord): Promise<void>;
   /**
-   * Numbers and stores an event; with `chat`, the record is stored in the same write. An event
+   * Numbers and stores an event; with `chat`, the record is stored in the same write, and with
+   * `feed`, an entry of the feed that refers to it (never one without the other). An event
    * whose client `id` the chat already holds is not stored again: the stored one comes back.
    * Events of one chat are numbered in the order of the calls.
    */
-  appendEvent(chatId: string, event: NewEvent, chat?: ChatRecord): Promise<Appended>;
+  appendEvent(chatId: string, event: NewEvent, chat?: ChatRecord, feed?: ChatFeedTag): Promise<Appended>;
   /** Events after `after`, in order, at most `limit`. */
   events(chatId: string, after?: number, limit?: number): Promise<ChatEvent[]>;
   /** Chats matching `query`, oldest request first, a page at a time. */
@@ -94,8 +98,10 @@ export interface Store {
 
   visitor(id: string): Promise<VisitorRecord | undefined>;
   putVisitor(visitor: VisitorRecord): Promise<void>;
-  appendVisit(visitorId: string, visit: VisitStart): Promise<void>;
-  appendPage(visitorId: string, visitId: string, page: PageView): Promise<void>;
+  /** Appends a visit's start (with `feed`, and a visitor.arrived entry in the same write). */
+  appendVisit(visitorId: string, visit: VisitStart, feed?: VisitorFeedTag): Promise<FeedEntry | undefined>;
+  /** Appends a page view (with `feed`, and a page.viewed entry in the same write). */
+  appendPage(visitorId: string, visitId: string, page: PageView, feed?: VisitorFeedTag): Promise<FeedEntry | undefined>;
   /** The visitor's visits with their pages, newest first, at most `limit`. */
   visits(visitorId: string, limit?: number): Promise<Visit[]>;
   /** Visitors, most recently first seen first, a page at a time. */
@@ -111,6 +117,21 @@ export interface Store {
    * (`cutoff(site)` in ms, or undefined to keep that site's), for a retention period.
    */
   prune(cutoff: (site: string) => number | undefined): Promise<Pruned>;
+
+  /**
+   * The feed: every entry numbered by a hub-wide cursor, 1, 2, 3 ... in the order its write
+   * goes to disk, with no gap (a cursor whose write failed is handed out again).
+   * `appendFeed` stores an entry about something not stored otherwise.
+   */
+  appendFeed(entry: NewFeedEntry): Promise<FeedEntry>;
+  /** Entries after `after` matching `filter`, oldest first, with what they refer to read back. */
+  feed(after: number, limit: number, filter?: FeedFilter): Promise<FeedPage>;
+  /** The last durable cursor (0 for an empty feed). */
+  feedEnd(): Promise<number>;
+  /** The cursor after which entries are at or after the instant `at`. */
+  feedCursorAt(at: number): Promise<number>;
+  /** Calls `listener` with each entry once it is durable, in cursor order. */
+  onFeed(listener: (entry: FeedEntry) => void): void;
 
   /** A global record; the hub's copy is kept in memory, `fresh` reads it again. */
   global<K extends GlobalName>(name: K, fresh?: boolean): Promise<Globals[K]>;

@@ -31,6 +31,7 @@ export function spawnCac(args: string[], env: NodeJS.ProcessEnv = {}, input?: st
     output += d.toString();
     stderr += d.toString();
   });
+  // On 'close': once the process is gone and its output is all read.
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return {
     child,
