@@ -2,7 +2,7 @@ import {readdir, readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import t from 'tap';
 import {z} from 'zod';
-import {adminOps, visitorView, type AdminOpName, type AdminOutput} from '../src/protocol/index.js';
+import {adminOps, feedEntry, visitorView, type AdminOpName, type AdminOutput} from '../src/protocol/index.js';
 import {EmbeddedStore} from '../src/store/embedded-store.js';
 import {acceptedChat, seedData, startTestHub} from './helpers/hub.js';
 import {ManualTimers, until} from './helpers/manual-timers.js';
@@ -77,6 +77,14 @@ t.test('visitors list and show; privacy export hands over everything; erase leav
   for (const needle of [id, 'Veronika', 'veronika.erasmus@example.org', ADDRESS, 'order 5521']) {
     t.same(await holding(hub.dir, needle), [], `nothing in the data folder holds ${needle}, hub running`);
   }
+  // The feed keeps its numbering; what was about them is now a `removed` entry.
+  const feed = await runCac(['events', '--hub', hub.url, '--operator', 'alice'], {CAC_TOKEN: hub.tokens.alice!, HOME: hub.dir});
+  t.equal(feed.code, 0, feed.stderr);
+  const entries = feed.stdout.trim().split('\n').map((l) => feedEntry.parse(JSON.parse(l)));
+  t.same(entries.map((e) => e.cursor), entries.map((_, i) => i + 1), 'cursors still 1, 2, 3 ... with no gap');
+  t.ok(entries.some((e) => e.type === 'removed'), 'removed entries stand where theirs were');
+  t.notOk(feed.stdout.includes(id) || feed.stdout.includes('Veronika'), 'none of them is about the erased visitor');
+  t.ok(entries.some((e) => 'visitorId' in e && e.visitorId === waltId), 'the other visitor\'s entries are all there');
   const again = await runCac(['visitors', 'show', id, ...data]);
   t.equal(again.code, 1);
   t.equal(again.stderr, `cac: no visitor ${id}\n`);

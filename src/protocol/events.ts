@@ -1,4 +1,5 @@
 import {z} from 'zod';
+import {feedTypeNames} from './feed-types.js';
 import {chatEvent, operatorStatus, pageView} from './common.js';
 import {visitSchema} from './operator.js';
 
@@ -9,24 +10,7 @@ import {visitSchema} from './operator.js';
  */
 
 /** Every kind of entry. Entries of a chat carry the chat's `seq` and, when it can be read, its event. */
-export const feedType = z.enum([
-  'visitor.arrived',
-  'page.viewed',
-  'visitor.left',
-  'chat.requested',
-  'chat.accepted',
-  'chat.message',
-  'link.sent',
-  'chat.left',
-  'chat.ended',
-  'visitor.blocked',
-  'transfer.offered',
-  'transfer.declined',
-  'invitation.sent',
-  'invitation.answered',
-  'operator.status',
-  'removed',
-]);
+export const feedType = z.enum(feedTypeNames);
 export type FeedType = z.infer<typeof feedType>;
 
 const base = {
