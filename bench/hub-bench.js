@@ -5,7 +5,8 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import WebSocket from 'ws';
 import {addOperator} from '../dist/accounts/operators.js';
-import {addSite} from '../dist/accounts/sites.js';
+import {addSite, updateSite} from '../dist/accounts/sites.js';
+import {limitNames} from '../dist/protocol/limits.js';
 import {startHub} from '../dist/hub/server.js';
 import {openStore} from '../dist/cli/common.js';
 
@@ -26,6 +27,8 @@ function client(url, options) {
 const dir = await mkdtemp(join(tmpdir(), 'cac-hub-bench-'));
 const store = await openStore({data: dir});
 await addSite(store, 'example.com');
+// One address posing as many visitors: the abuse limits are raised out of the way.
+await updateSite(store, 'example.com', {limits: Object.fromEntries(limitNames.map((n) => [n, 1_000_000]))});
 const {token} = await addOperator(store, 'alice');
 const hub = await startHub({dataDir: dir, port: 0});
 const ws = hub.url.replace('http', 'ws');

@@ -1,6 +1,7 @@
 import t from 'tap';
 import type {Browser} from 'playwright-core';
 import {askForChat, launchBrowser, noBrowser} from './helpers/browser.js';
+import {adminCall} from './helpers/hub.js';
 import {until} from './helpers/manual-timers.js';
 import {forwardingProxy} from './helpers/proxy.js';
 import {keys, startClient} from './helpers/tui.js';
@@ -32,6 +33,8 @@ t.test('what the operator sees of a visitor browsing in Chromium', {skip}, async
       // the WebSocket upgrade alike, as nginx does.
       const proxy = await forwardingProxy(hub.port, '8.8.8.8');
       t.teardown(() => proxy.close());
+      // The page's origin is the proxy's, as a site's public address would be: the site lists it.
+      await adminCall(hub, 'sites.set', {domain: 'localhost', origins: [`http://localhost:${proxy.port}`]});
       const alice = await startClient(t, hub.url, 'alice', hub.tokens.alice!, WIDE);
       const page = await visitorPage(t, browser);
       await page.goto(`http://localhost:${proxy.port}/demo/`);

@@ -16,7 +16,7 @@ t.test('npm start in a terminal runs the hub and opens the client as the local a
   const url = /cac hub:\s+(http:\/\/\S+)/.exec(tui.raw())![1]!;
 
   // A visitor on the demo site shows up in the admin's list, and its request rings.
-  const visitor = await Peer.connect(`${url.replace('http', 'ws')}/ws/visitor?site=localhost`, hubToVisitor, {origin: `http://localhost`});
+  const visitor = await Peer.connect(`${url.replace('http', 'ws')}/ws/visitor?site=localhost`, hubToVisitor, {origin: `http://localhost:${new URL(url).port}`});
   t.teardown(() => visitor.close());
   visitor.send({t: 'hello', v: PROTOCOL_VERSION, site: 'localhost', page: {url: `http://localhost/demo/`, title: 'Demo shop'}});
   await visitor.waitType('welcome');
@@ -41,7 +41,7 @@ t.test('Ctrl+C asks before quitting while a chat is open', async (t) => {
   t.teardown(() => tui.kill());
   await tui.waitForText('● connected');
   const url = /cac hub:\s+(http:\/\/\S+)/.exec(tui.raw())![1]!;
-  const visitor = await Peer.connect(`${url.replace('http', 'ws')}/ws/visitor?site=localhost`, hubToVisitor, {origin: `http://localhost`});
+  const visitor = await Peer.connect(`${url.replace('http', 'ws')}/ws/visitor?site=localhost`, hubToVisitor, {origin: `http://localhost:${new URL(url).port}`});
   t.teardown(() => visitor.close());
   visitor.send({t: 'hello', v: PROTOCOL_VERSION, site: 'localhost', page: {url: `http://localhost/demo/`, title: 'Demo shop'}});
   await visitor.waitType('welcome');

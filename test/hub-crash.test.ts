@@ -3,13 +3,14 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import t from 'tap';
 import {hubToOperator, hubToVisitor, PROTOCOL_VERSION} from '../src/protocol/index.js';
-import {seedData} from './helpers/hub.js';
+import {NO_LIMITS, seedData} from './helpers/hub.js';
 import {Peer} from './helpers/peer.js';
 import {freePort, hubProcess} from './helpers/spawn.js';
 
 t.test('SIGKILL in the middle of traffic loses no acked message', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'cac-crash-'));
-  const tokens = await seedData(dir, ['alice']);
+  // Twenty visitors from one address: more than its per-minute budgets allow a real one.
+  const tokens = await seedData(dir, ['alice'], ['example.com'], NO_LIMITS);
   const port = await freePort();
   const ws = `ws://127.0.0.1:${port}`;
   const hubs = hubProcess(t, dir, port);

@@ -2,16 +2,16 @@ import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {Command} from 'commander';
 import {configPath, loadConfig, settingsOf} from '../client/config.js';
-import {addDataOption, dataDir, openStore} from './common.js';
+import type {Store} from '../store/store.js';
+import {addDataOption, dataDir} from './common.js';
 import {runHub} from './hub.js';
 
 export const ADMIN_TOKEN_FILE = 'admin.token';
 
 /** First run: a `localhost` demo site and an admin whose token is kept in the data folder. */
-export async function bootstrap(data: string, port: number): Promise<{tokenFile: string; created: boolean}> {
+export async function bootstrap(store: Pick<Store, 'global' | 'putGlobal'>, data: string, port: number): Promise<{tokenFile: string; created: boolean}> {
   const {addOperator, listOperators} = await import('../accounts/operators.js');
   const {addSite, listSites} = await import('../accounts/sites.js');
-  const store = await openStore({data});
   const tokenFile = join(data, ADMIN_TOKEN_FILE);
   let created = false;
   if ((await listSites(store)).length === 0) {
@@ -51,7 +51,8 @@ export function startCommand(): Command {
       await mkdir(data, {recursive: true});
       const running = await runHub({...opts, log: opts.log ?? (interactive ? join(data, 'hub.log') : undefined)});
       // After listening, so the demo site's links use the real port (which may be ephemeral).
-      const {tokenFile, created} = await bootstrap(data, running.port);
+      // Through the running hub's own store: one writer per data folder.
+      const {tokenFile, created} = await bootstrap(running.hub.store, data, running.port);
       await running.hub.reloadAccounts();
       const out = process.stdout;
       if (created) out.write(`created demo site "localhost" and operator "admin"\n`);

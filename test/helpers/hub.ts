@@ -2,7 +2,8 @@ import {mkdtemp, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {addOperator} from '../../src/accounts/operators.js';
-import {addSite} from '../../src/accounts/sites.js';
+import {addSite, updateSite} from '../../src/accounts/sites.js';
+import type {LimitName} from '../../src/protocol/limits.js';
 import {startHub, type RunningHub, type ServerOptions} from '../../src/hub/server.js';
 import {PROTOCOL_VERSION} from '../../src/protocol/index.js';
 import {openStore} from '../../src/cli/common.js';
@@ -18,19 +19,27 @@ export interface TestHub extends RunningHub {
 }
 
 /** Prepares a data folder with sites and operators (as the CLI would), then starts a real hub. */
-export async function seedData(dir: string, operators: string[], sites = ['example.com']): Promise<Record<string, string>> {
+export async function seedData(
+  dir: string,
+  operators: string[],
+  sites = ['example.com'],
+  limits?: Partial<Record<LimitName, number>>,
+): Promise<Record<string, string>> {
   const store = await openStore({data: dir});
-  for (const domain of sites) await addSite(store, domain, {timezone: 'Europe/London'});
+  for (const domain of sites) {
+    await addSite(store, domain, {timezone: 'Europe/London'});
+    if (limits) await updateSite(store, domain, {limits});
+  }
   const tokens: Record<string, string> = {};
   for (const name of operators) tokens[name] = (await addOperator(store, name)).token;
   return tokens;
 }
 
 export async function startTestHub(
-  options: Partial<ServerOptions> & {operators?: string[]; sites?: string[]; dir?: string} = {},
+  options: Partial<ServerOptions> & {operators?: string[]; sites?: string[]; dir?: string; limits?: Partial<Record<LimitName, number>>} = {},
 ): Promise<TestHub> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'cac-hub-')));
-  const tokens = options.dir ? {} : await seedData(dir, options.operators ?? ['alice', 'bob'], options.sites);
+  const tokens = options.dir ? {} : await seedData(dir, options.operators ?? ['alice', 'bob'], options.sites, options.limits);
   const running = await startHub({dataDir: dir, port: 0, visitorGraceMs: 2000, operatorGraceMs: 2000, ...options});
   const wsUrl = running.url.replace('http', 'ws');
   return {
@@ -92,3 +101,12 @@ export async function adminCall<N extends AdminOpName>(hub: TestHub, name: N, in
   if (!res.ok) throw new Error(`${name}: HTTP ${res.status} ${JSON.stringify(body)}`);
   return adminOps[name].output.parse(body) as AdminOutput<N>;
 }
+
+/** Limits out of the way, for tests that pose as many visitors from one address. */
+export const NO_LIMITS: Partial<Record<LimitName, number>> = {
+  'identities-per-minute': 100_000,
+  'requests-per-minute': 100_000,
+  'messages-per-hour': 100_000,
+  'pages-per-minute': 100_000,
+  'sockets-per-address': 100_000,
+};
