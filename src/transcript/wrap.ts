@@ -23,12 +23,16 @@ const WIDE = new RegExp(
 
 /** Columns one character (code point) takes in a terminal. */
 export function charColumns(ch: string): number {
+  // Below U+0300 (combining marks start there) every character is one column: most text.
+  if (ch.charCodeAt(0) < 0x300) return 1;
   if (ZERO_WIDTH.test(ch)) return 0;
   return WIDE.test(ch) ? 2 : 1;
 }
 
 /** Columns a string takes in a terminal. */
 export function columns(text: string): number {
+  // Wrapping measures each line again as it grows: plain ASCII is counted without a loop.
+  if (!/[^\x20-\x7e]/.test(text)) return text.length;
   let n = 0;
   for (const ch of text) n += charColumns(ch);
   return n;
