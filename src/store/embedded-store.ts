@@ -15,7 +15,8 @@ import {LogReader, visitsFrom} from './log-reader.js';
 import {FORMAT_VERSION, migrate, readFormat} from './migrate.js';
 import {OpenIndex} from './open-index.js';
 import {Pending} from './pending.js';
-import {pageOf} from './query.js';
+import {ChatListing} from './chat-listing.js';
+import {decodeCursor, encodeCursor} from './query.js';
 import type {Appended, ChatPage, ChatQuery, Store} from './store.js';
 import {Tails, type Tail} from './tails.js';
 import {
@@ -70,6 +71,8 @@ export class EmbeddedStore implements Store {
   private readonly index: OpenIndex;
   private readonly cache = new Map<GlobalName, unknown>();
   private indexLoad: Promise<void> | undefined;
+  private readonly listing = new ChatListing();
+  private listingLoad: Promise<ChatListing> | undefined;
   private readonly reader: LogReader;
 
   constructor(
@@ -178,7 +181,10 @@ export class EmbeddedStore implements Store {
   async putChat(chat: ChatRecord): Promise<void> {
     const doc = this.chatDoc(chat);
     await this.indexReady();
-    return this.write([doc], () => this.index.put(chat, doc.text));
+    return this.write([doc], () => {
+      this.index.put(chat, doc.text);
+      this.listed(chat);
+    });
   }
 
   private chatDoc(chat: ChatRecord): JournalRecord {
@@ -199,7 +205,10 @@ export class EmbeddedStore implements Store {
       if (doc) records.unshift(doc);
       return this.write(records, () => {
         tail.committed = Math.max(tail.committed, seq);
-        if (chat) this.index.put(chat, doc!.text);
+        if (chat) {
+          this.index.put(chat, doc!.text);
+          this.listed(chat);
+        }
         this.index.seen(chatId, seq);
         if (chat?.state === 'ended') this.tails.forget(f);
       }).then(() => ({event: stored, duplicate: false}));
@@ -229,16 +238,44 @@ export class EmbeddedStore implements Store {
   }
 
   async listChats(query: ChatQuery = {}, cursor?: string, limit = 100): Promise<ChatPage> {
+    const listing = await this.listingReady();
+    const {ids, next} = listing.page(query, decodeCursor(cursor), limit);
     const chats: ChatRecord[] = [];
-    const ids = new Set(await listChatIds(this.dir));
-    // Chats the journal holds are not in their files yet.
-    for (const f of this.pending.docFiles()) if (/^chats\/[\w~-]+\.json$/.test(f)) ids.add(f.slice(6, -5));
     for (const id of ids) {
-      const open = this.index.get(id);
-      const chat = open?.chat ?? (await this.readDoc(`chats/${id}.json`, chatRecord).catch(() => null));
+      const chat = await this.listedChat(id);
       if (chat) chats.push(chat);
     }
-    return pageOf(chats, query, cursor, limit);
+    return next === undefined ? {chats} : {chats, next: encodeCursor(next)};
+  }
+
+  async countChats(query: ChatQuery = {}): Promise<number> {
+    return (await this.listingReady()).count(query);
+  }
+
+  /** A chat's record as stored; a damaged one is left out of listings (reading it names the file). */
+  private async listedChat(id: string): Promise<ChatRecord | null> {
+    return this.index.get(id)?.chat ?? (await this.readDoc(`chats/${id}.json`, chatRecord).catch(() => null));
+  }
+
+  /** A stored record goes into the listing once there is one (a hub that never lists keeps none). */
+  private listed(chat: ChatRecord): void {
+    if (this.listingLoad) this.listing.put(chat);
+  }
+
+  /** Every chat's listing entry, read once (on the first listing), then kept as records are stored. */
+  private listingReady(): Promise<ChatListing> {
+    this.listingLoad ??= (async () => {
+      // From here on every record stored goes into the listing. Chats the journal holds are not
+      // in their files yet; they are taken before the folder is read, so one the checkpoint
+      // moves from the journal to its file meanwhile is seen in one place or the other.
+      const ids = new Set<string>();
+      for (const f of this.pending.docFiles()) if (/^chats\/[\w~-]+\.json$/.test(f)) ids.add(f.slice(6, -5));
+      await this.indexReady();
+      for (const id of await listChatIds(this.dir)) ids.add(id);
+      await this.listing.fill(ids, (id) => this.listedChat(id));
+      return this.listing;
+    })();
+    return this.listingLoad;
   }
 
   private async scanChats(): Promise<StoredChat[]> {

@@ -1,7 +1,7 @@
 import type {ChatEvent, PageView, Visit} from '../protocol/index.js';
 import {buildVisit, type Appended, type ChatPage, type ChatQuery, type Store} from './store.js';
 import {globalDefaults, type ChatRecord, type GlobalName, type Globals, type NewEvent, type StoredChat, type VisitStart, type VisitorRecord} from './types.js';
-import {pageOf} from './query.js';
+import {matches, pageOf} from './query.js';
 
 interface MemChat {
   chat: ChatRecord;
@@ -63,6 +63,10 @@ export class MemoryStore implements Store {
       cursor,
       limit,
     );
+  }
+
+  async countChats(query: ChatQuery = {}): Promise<number> {
+    return [...this.chats.values()].filter((c) => matches(c.chat, query)).length;
   }
 
   async visitor(id: string): Promise<VisitorRecord | undefined> {
