@@ -21,6 +21,8 @@ const impls: Impl[] = [
   {name: 'memory', make: () => new MemoryStore(), durable: false},
   {name: 'embedded, journalled', make: (dir) => new EmbeddedStore(dir, {journal: true, log: () => {}}), durable: true},
   {name: 'embedded, written through', make: (dir) => new EmbeddedStore(dir, {log: () => {}}), durable: true},
+  // As a command opens a folder no hub runs on: files read synchronously.
+  {name: 'embedded, read synchronously', make: (dir) => new EmbeddedStore(dir, {journal: true, syncReads: true, log: () => {}}), durable: true},
 ];
 
 const chat = (id: string, over: Partial<ChatRecord> = {}): ChatRecord => ({

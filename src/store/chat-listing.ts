@@ -2,6 +2,9 @@ import {listKey, matches, type Filtered} from './query.js';
 import type {ChatQuery} from './store.js';
 import type {ChatRecord} from './types.js';
 
+/** Documents read at once while the listing is first filled. */
+const READERS = 16;
+
 /** What listing needs of a chat: its place in the order and the fields queries filter on. */
 type Listed = Filtered & {id: string; key: string};
 
@@ -21,14 +24,20 @@ export class ChatListing {
   private sorted: Listed[] = [];
   private ordered = true;
 
-  /** Adds the chats not listed yet, read with `read` (null: left out). */
+  /** Adds the chats not listed yet, read with `read` (null: left out), a few at a time. */
   async fill(ids: Iterable<string>, read: (id: string) => Promise<ChatRecord | null>): Promise<void> {
-    for (const id of ids) {
-      if (this.byId.has(id)) continue;
-      const chat = await read(id);
-      // Stored while it was being read: what was stored is newer than what was read.
-      if (chat && !this.byId.has(id)) this.put(chat);
-    }
+    const queue = ids[Symbol.iterator]();
+    const worker = async () => {
+      for (let next = queue.next(); !next.done; next = queue.next()) {
+        const id = next.value;
+        if (this.byId.has(id)) continue;
+        const chat = await read(id);
+        // Stored while it was being read: what was stored is newer than what was read.
+        if (chat && !this.byId.has(id)) this.put(chat);
+      }
+    };
+    // Reads wait on the disk, not on each other: several in flight keep it busy.
+    await Promise.all(Array.from({length: READERS}, worker));
   }
 
   put(chat: ChatRecord): void {

@@ -15,6 +15,7 @@ import {LogReader, visitsFrom} from './log-reader.js';
 import {FORMAT_VERSION, migrate, readFormat} from './migrate.js';
 import {OpenIndex} from './open-index.js';
 import {Pending} from './pending.js';
+import {asyncReads, syncReads, type ReadLayer} from './read-layer.js';
 import {ChatListing} from './chat-listing.js';
 import {decodeCursor, encodeCursor} from './query.js';
 import type {Appended, ChatPage, ChatQuery, Store} from './store.js';
@@ -42,6 +43,8 @@ export interface EmbeddedOptions {
   segmentAgeMs?: number;
   /** Files the checkpoint writes at once (the rest of the file pool stays free for the journal). */
   concurrency?: number;
+  /** Read files synchronously: for a command that has the folder to itself (see read-layer.ts). */
+  syncReads?: boolean;
 }
 
 const safeId = /^[\w~-]{1,100}$/;
@@ -74,6 +77,7 @@ export class EmbeddedStore implements Store {
   private readonly listing = new ChatListing();
   private listingLoad: Promise<ChatListing> | undefined;
   private readonly reader: LogReader;
+  private readonly reads: ReadLayer;
 
   constructor(
     readonly dir: string,
@@ -84,7 +88,8 @@ export class EmbeddedStore implements Store {
     const tmpDir = join(dir, 'tmp');
     this.ctx = {dir, tmpDir, files: this.files, report: this.report, diskN: new Map(), concurrency: options.concurrency ?? 2, writing: new Map()};
     this.index = new OpenIndex(join(dir, 'open-chats.json'), tmpDir);
-    this.reader = new LogReader(dir, this.pending, this.ctx.writing, this.report);
+    this.reads = options.syncReads ? syncReads : asyncReads;
+    this.reader = new LogReader(dir, this.pending, this.ctx.writing, this.report, this.reads);
     if (options.journal) {
       this.journal = new Journal(dir, {files: this.files, maxBytes: options.segmentBytes, maxAgeMs: options.segmentAgeMs, log: this.report});
       this.checkpoint = new Checkpoint(this.journal, this.ctx, this.index, this.pending, this.report, options.segmentAgeMs ?? 10_000);
@@ -240,11 +245,7 @@ export class EmbeddedStore implements Store {
   async listChats(query: ChatQuery = {}, cursor?: string, limit = 100): Promise<ChatPage> {
     const listing = await this.listingReady();
     const {ids, next} = listing.page(query, decodeCursor(cursor), limit);
-    const chats: ChatRecord[] = [];
-    for (const id of ids) {
-      const chat = await this.listedChat(id);
-      if (chat) chats.push(chat);
-    }
+    const chats = (await Promise.all(ids.map((id) => this.listedChat(id)))).filter((c): c is ChatRecord => c !== null);
     return next === undefined ? {chats} : {chats, next: encodeCursor(next)};
   }
 
@@ -358,7 +359,7 @@ export class EmbeddedStore implements Store {
   private async readDoc<T>(f: string, schema: ZodType<T>): Promise<T | null> {
     const pending = this.pending.doc(f);
     if (pending !== undefined) return schema.parse(JSON.parse(pending));
-    return readJSON(join(this.dir, f), schema);
+    return readJSON(join(this.dir, f), schema, this.reads);
   }
 
 }
