@@ -55,9 +55,13 @@ export function zoneOffset(at: number, timeZone: string): number {
   return offset ?? measured(at, timeZone);
 }
 
+// A transcript asks for the date and then the time of each line: the last answer is kept.
+let last = {at: NaN, timeZone: '', clock: ''};
+
 /** YYYY-MM-DDTHH:MM:SS of the wall clock in `timeZone` at `at`. */
 export function wallClock(at: number, timeZone: string): string {
-  return new Date(at + zoneOffset(at, timeZone)).toISOString().slice(0, 19);
+  if (at !== last.at || timeZone !== last.timeZone) last = {at, timeZone, clock: new Date(at + zoneOffset(at, timeZone)).toISOString().slice(0, 19)};
+  return last.clock;
 }
 
 /** Whether Intl knows the zone. */
