@@ -6,9 +6,10 @@ import type {Handlers} from './handlers.js';
 import {accountOps} from './ops-accounts.js';
 import {statusOps} from './ops-status.js';
 import {supportOps} from './ops-support.js';
+import {transcriptOps} from './ops-transcripts.js';
 
 /** Every operation of the admin API; the compiler checks that none is missing. */
-export const handlers: Handlers = {...accountOps, ...supportOps, ...statusOps};
+export const handlers: Handlers = {...accountOps, ...supportOps, ...statusOps, ...transcriptOps};
 
 export function isOpName(name: string): name is AdminOpName {
   return Object.hasOwn(adminOps, name);
