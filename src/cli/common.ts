@@ -1,6 +1,7 @@
 import {resolve} from 'node:path';
 import type {Command} from 'commander';
 import {OpError} from '../admin/error.js';
+import {OutputClosed} from './output.js';
 import {LockedError} from '../store/lock.js';
 import {EmbeddedStore} from '../store/embedded-store.js';
 import {DamagedError, NotStoredError, type Store} from '../store/store.js';
@@ -41,6 +42,8 @@ export async function run(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (error) {
+    // The reader of stdout went away (`| head`): it has what it wanted.
+    if (error instanceof OutputClosed) return;
     const known =
       error instanceof OpError ||
       error instanceof UsageError ||

@@ -10,6 +10,7 @@ import {loginCommand} from './login.js';
 import {operatorsCommand} from './operators.js';
 import {sitesCommand} from './sites.js';
 import {startCommand} from './start.js';
+import {transcriptsCommand} from './transcripts.js';
 
 export function program(): Command {
   return new Command('cac')
@@ -25,7 +26,8 @@ export function program(): Command {
     .addCommand(blocksCommand())
     .addCommand(cannedCommand())
     .addCommand(messagesCommand())
-    .addCommand(statusCommand());
+    .addCommand(statusCommand())
+    .addCommand(transcriptsCommand());
 }
 
 /** Every command, and every command below it, exits 2 on a usage error (bad flag, missing argument). */
