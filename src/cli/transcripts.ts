@@ -3,7 +3,7 @@ import {Command, Option} from 'commander';
 import {clean} from '../lib/sanitize.js';
 import type {SearchMatch} from '../protocol/index.js';
 import type {ChatRecord} from '../store/types.js';
-import {adminTarget, callAdmin, type TargetOptions} from './admin-target.js';
+import {adminTarget, callAdmin, type AdminTarget, type TargetOptions} from './admin-target.js';
 import {addTargetOptions, run, UsageError} from './common.js';
 import {example, sub} from './help.js';
 import {emit, JsonArrayOut} from './output.js';
@@ -75,46 +75,46 @@ function matchLine(m: SearchMatch, text: string, colour: boolean): string {
   return `${m.chatId}  ${iso(m.at)}  ${clean(m.name)}: ${colour ? highlight(line, text) : line}\n`;
 }
 
-async function list(opts: FilterOptions & {json?: boolean}): Promise<void> {
-  const filter = filterOf(opts);
+/**
+ * Prints every item of a paged listing as it comes: with --json one array, an element a line;
+ * else a line each, and `none` on stderr when there was nothing.
+ */
+async function printAll<P extends {next?: string}, T>(
+  opts: TargetOptions & {json?: boolean},
+  fetch: (target: AdminTarget, cursor?: string) => Promise<P>,
+  items: (page: P) => T[],
+  line: (item: T) => string,
+  none: string,
+): Promise<void> {
   const target = await adminTarget(opts);
   try {
     const json = opts.json ? new JsonArrayOut() : undefined;
     let n = 0;
-    for await (const page of pages((cursor) => target.call('transcripts.list', {...filter, cursor, limit: 500}))) {
-      for (const c of page.chats) {
+    for await (const page of pages((cursor) => fetch(target, cursor))) {
+      for (const item of items(page)) {
         n++;
-        if (json) await json.item(c);
-        else await emit(chatLine(c));
+        if (json) await json.item(item);
+        else await emit(line(item));
       }
     }
     if (json) await json.end();
-    else if (n === 0) process.stderr.write('no chats\n');
+    else if (n === 0) process.stderr.write(`${none}\n`);
   } finally {
     await target.close();
   }
 }
 
-async function search(text: string, opts: FilterOptions & {json?: boolean; color?: boolean}): Promise<void> {
+function list(opts: FilterOptions & {json?: boolean}): Promise<void> {
   const filter = filterOf(opts);
-  const colour = coloured(opts);
+  return printAll(opts, (target, cursor) => target.call('transcripts.list', {...filter, cursor, limit: 500}), (p) => p.chats, chatLine, 'no chats');
+}
+
+function search(text: string, opts: FilterOptions & {json?: boolean; color?: boolean}): Promise<void> {
+  const filter = filterOf(opts);
   if (text === '' || text.includes('\n')) throw new UsageError('give the text to search for, on one line');
-  const target = await adminTarget(opts);
-  try {
-    const json = opts.json ? new JsonArrayOut() : undefined;
-    let n = 0;
-    for await (const page of pages((cursor) => target.call('transcripts.search', {...filter, text, cursor}))) {
-      for (const m of page.matches) {
-        n++;
-        if (json) await json.item(m);
-        else await emit(matchLine(m, text, colour));
-      }
-    }
-    if (json) await json.end();
-    else if (n === 0) process.stderr.write('no matches\n');
-  } finally {
-    await target.close();
-  }
+  const colour = coloured(opts);
+  const fetch = (target: AdminTarget, cursor?: string) => target.call('transcripts.search', {...filter, text, cursor});
+  return printAll(opts, fetch, (p) => p.matches, (m) => matchLine(m, text, colour), 'no matches');
 }
 
 export function transcriptsCommand(): Command {
