@@ -21,6 +21,8 @@ const impls: Impl[] = [
   {name: 'memory', make: () => new MemoryStore(), durable: false},
   {name: 'embedded, journalled', make: (dir) => new EmbeddedStore(dir, {journal: true, log: () => {}}), durable: true},
   {name: 'embedded, written through', make: (dir) => new EmbeddedStore(dir, {log: () => {}}), durable: true},
+  // As a command opens a folder no hub runs on: files read synchronously.
+  {name: 'embedded, read synchronously', make: (dir) => new EmbeddedStore(dir, {journal: true, syncReads: true, log: () => {}}), durable: true},
 ];
 
 const chat = (id: string, over: Partial<ChatRecord> = {}): ChatRecord => ({
@@ -132,6 +134,33 @@ for (const impl of impls) {
       t.same((await store.listChats({since: 1005})).chats.map((c) => c.id), ['c5', 'c6']);
       t.same((await store.listChats({until: 1001})).chats.map((c) => c.id), ['c0']);
       t.same((await store.listChats({state: 'ended'})).chats, []);
+      t.equal(await store.countChats(), 7);
+      t.equal(await store.countChats({site: 'a.example', since: 1002}), 2);
+      await store.close();
+    });
+
+    t.test('a listing in progress sees chats stored and changed between its pages', async (t) => {
+      const dir = t.testdir();
+      const first = await open(dir);
+      for (let i = 0; i < 4; i++) await first.putChat(chat(`c${i}`, {requestedAt: 1000 + i}));
+      await first.close();
+      // Reopened, so the listing is read from the folder, then kept up to date.
+      const store = impl.durable ? await open(dir) : first;
+      if (!impl.durable) for (let i = 0; i < 4; i++) await store.putChat(chat(`c${i}`, {requestedAt: 1000 + i}));
+      const page1 = await store.listChats({}, undefined, 2);
+      t.same(page1.chats.map((c) => c.id), ['c0', 'c1']);
+      await store.putChat(chat('c9', {requestedAt: 2000}));
+      await store.putChat(chat('early', {requestedAt: 1}));
+      await store.appendEvent('c2', msg('bye'), chat('c2', {requestedAt: 1002, state: 'ended'}));
+      await store.putChat(chat('c3', {requestedAt: 1500}));
+      const page2 = await store.listChats({}, page1.next, 2);
+      t.same(page2.chats.map((c) => [c.id, c.state]), [['c2', 'ended'], ['c3', 'waiting']], 'a changed record as stored now, at its new place');
+      const page3 = await store.listChats({}, page2.next, 2);
+      t.same(page3.chats.map((c) => c.id), ['c9']);
+      t.equal(page3.next, undefined);
+      t.same((await store.listChats({state: 'ended'})).chats.map((c) => c.id), ['c2']);
+      t.same((await store.listChats()).chats.map((c) => c.id), ['early', 'c0', 'c1', 'c2', 'c3', 'c9'], 'an earlier chat stored late is in its place');
+      t.equal(await store.countChats({state: 'open'}), 5);
       await store.close();
     });
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import {safeNamePart, transcriptFileName} from '../src/transcript/index.js';
+import {exportFileName, safeNamePart, transcriptFileName} from '../src/transcript/index.js';
 import {chat, site} from './fixtures/transcript-chat.js';
 
 const hostile = ['../../etc/passwd', '..', '.', '...', '\u0000', '.bashrc', 'a/../../b', 'C:\\Windows\\system32', '-rf', ' ', '', '\u202Egnp.exe', 'x'.repeat(500), '田中', '%2e%2e%2f', 'a\r\nb'];
@@ -43,4 +43,16 @@ t.test('one part', async (t) => {
   t.equal(safeNamePart('x'.repeat(100)).length, 40);
   t.equal(safeNamePart('abc', 2), 'ab');
   t.equal(safeNamePart(undefined), '');
+});
+
+t.test('an export names each chat its own file, with its id', async (t) => {
+  t.equal(exportFileName({...chat, id: '0mgxyz123-AbC_dEf'}, site, 'html'), 'chat-example.com-2026-03-29-b_Eve_b-0mgxyz123-AbC_dEf.html');
+  t.not(exportFileName({...chat, id: 'a1'}, site, 'txt'), exportFileName({...chat, id: 'a2'}, site, 'txt'), 'two chats of a visitor on one day');
+  for (const bad of hostile) {
+    const name = exportFileName({...chat, id: bad, visitorName: bad}, site, 'txt');
+    t.match(name, /^chat-[A-Za-z0-9._-]+\.txt$/, `${JSON.stringify(bad)} → ${name}`);
+    t.notMatch(name, '..');
+  }
+  t.equal(exportFileName({...chat, id: 'op~alice~bob'}, site, 'txt'), 'chat-example.com-2026-03-29-b_Eve_b-op_alice_bob.txt', 'an id the hub would not make is reduced');
+  t.equal(exportFileName({...chat, id: '~'}, site, 'txt'), 'chat-example.com-2026-03-29-b_Eve_b-chat.txt');
 });

@@ -6,10 +6,11 @@ import type {Handlers} from './handlers.js';
 import {accountOps} from './ops-accounts.js';
 import {statusOps} from './ops-status.js';
 import {supportOps} from './ops-support.js';
+import {transcriptOps} from './ops-transcripts.js';
 import {visitorOps} from './ops-visitors.js';
 
 /** Every operation of the admin API; the compiler checks that none is missing. */
-export const handlers: Handlers = {...accountOps, ...supportOps, ...visitorOps, ...statusOps};
+export const handlers: Handlers = {...accountOps, ...supportOps, ...visitorOps, ...statusOps, ...transcriptOps};
 
 export function isOpName(name: string): name is AdminOpName {
   return Object.hasOwn(adminOps, name);

@@ -2,6 +2,7 @@ import {resolve} from 'node:path';
 import type {Command} from 'commander';
 import {OpError} from '../admin/error.js';
 import {colours} from './colour.js';
+import {OutputClosed} from './output.js';
 import {LockedError} from '../store/lock.js';
 import {DamagedError, NotStoredError, type Store} from '../store/store.js';
 
@@ -42,6 +43,8 @@ export async function run(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (error) {
+    // The reader of stdout went away (`| head`): it has what it wanted.
+    if (error instanceof OutputClosed) return;
     const known =
       error instanceof OpError ||
       error instanceof UsageError ||

@@ -14,6 +14,7 @@ import {loginCommand} from './login.js';
 import {operatorsCommand} from './operators.js';
 import {sitesCommand} from './sites.js';
 import {startCommand} from './start.js';
+import {transcriptsCommand} from './transcripts.js';
 
 export function program(): Command {
   return new Command('cac')
@@ -34,6 +35,7 @@ export function program(): Command {
     .addCommand(messagesCommand())
     .addCommand(visitorsCommand())
     .addCommand(privacyCommand())
+    .addCommand(transcriptsCommand())
     .addCommand(statusCommand())
     .addCommand(completionCommand(program));
 }

@@ -4,7 +4,7 @@ import {ZodError} from 'zod';
 import {OpError} from '../admin/error.js';
 import {describe, isOpName, runOp} from '../admin/ops.js';
 import {authenticateOperator, type AuthResult} from './operator-auth.js';
-import type {AdminErrorBody, ErrorCode} from '../protocol/index.js';
+import {isReadOp, type AdminErrorBody, type ErrorCode} from '../protocol/index.js';
 import {DamagedError, NotStoredError} from '../store/store.js';
 import {hubContext} from './admin-context.js';
 import type {Hub} from './hub.js';
@@ -60,8 +60,9 @@ async function body(req: IncomingMessage): Promise<unknown> {
 }
 
 /**
- * The admin API: `POST /api/admin/NAME` with the operation's input as JSON. Operations run one at
- * a time, so two writers never race over the same record (two `cac canned add` at once both land).
+ * The admin API: `POST /api/admin/NAME` with the operation's input as JSON. Changes run one at a
+ * time, so two writers never race over the same record (two `cac canned add` at once both land).
+ * Reads run at once, beside them: a long export never holds up a change, nor waits for one.
  */
 export class AdminApi {
   private queue: Promise<unknown> = Promise.resolve();
@@ -88,8 +89,13 @@ export class AdminApi {
     if (!isOpName(name)) return fail(res, 'not_found', `no admin operation ${name}`);
     try {
       const input = await body(req);
-      const run = this.queue.then(() => runOp(hubContext(this.hub, {url: this.url()}), name, input));
-      this.queue = run.catch(() => {});
+      const op = () => runOp(hubContext(this.hub, {url: this.url()}), name, input);
+      let run: Promise<unknown>;
+      if (isReadOp(name)) run = op();
+      else {
+        run = this.queue.then(op);
+        this.queue = run.catch(() => {});
+      }
       answer(res, 200, await run);
     } catch (error) {
       if (error instanceof OpError) return fail(res, error.code, error.message);

@@ -1,23 +1,11 @@
+import {isTimeZone, wallClock} from './zone-clock.js';
+
 /** The local calendar date (YYYY-MM-DD) of an instant in a time zone. */
 export function localDate(at: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(at);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')}`;
+  return wallClock(at, timeZone).slice(0, 10);
 }
 
-export function isTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', {timeZone});
-    return true;
-  } catch {
-    return false;
-  }
-}
+export {isTimeZone};
 
 /**
  * The first instant whose local date, in `timeZone`, is after the local date of `now`. Not

@@ -16,9 +16,13 @@ function picture(code: number): string {
 // Bidirectional overrides and isolates can reorder what is shown (a "Trojan source" trick).
 const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
 
+// Anything the loop below would change; most text holds none of it and is returned as it is.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
+
 /** Makes one visitor-supplied string harmless; newlines become spaces unless `multiline`. */
 export function clean(input: string | undefined, multiline = false): string {
   if (!input) return '';
+  if (!UNSAFE.test(input)) return input;
   let out = '';
   for (const ch of input) {
     const code = ch.codePointAt(0)!;

@@ -1,16 +1,17 @@
-import {open, readFile, readdir, rename, unlink} from 'node:fs/promises';
+import {open, readdir, rename, unlink} from 'node:fs/promises';
 import {basename, join} from 'node:path';
 import type {Adapter} from 'lowdb';
 import type {z} from 'zod';
+import {asyncReads, type ReadLayer} from './read-layer.js';
 import {DamagedError} from './store.js';
 
 let tmpCounter = 0;
 
 /** Reads a JSON document and checks its shape; a missing file is `null`, a bad one DamagedError. */
-export async function readJSON<T>(file: string, schema: z.ZodType<T>): Promise<T | null> {
+export async function readJSON<T>(file: string, schema: z.ZodType<T>, reads: ReadLayer = asyncReads): Promise<T | null> {
   let raw: string;
   try {
-    raw = await readFile(file, 'utf8');
+    raw = await reads.readText(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;

@@ -18,7 +18,9 @@ import {chatDoc, checkId, Logs, type LogHost} from './logs.js';
 import {FORMAT_VERSION, migrate, readFormat} from './migrate.js';
 import {OpenIndex} from './open-index.js';
 import {Pending} from './pending.js';
-import {pageOf, visitorPageOf} from './query.js';
+import {asyncReads, syncReads, type ReadLayer} from './read-layer.js';
+import {ChatListing} from './chat-listing.js';
+import {decodeCursor, encodeCursor, visitorPageOf} from './query.js';
 import {eraseVisitor, prune, type RemovalParts} from './removal.js';
 import type {Appended, ChatPage, ChatQuery, Erased, Pruned, Store, VisitorPage} from './store.js';
 import {
@@ -46,6 +48,8 @@ export interface EmbeddedOptions {
   concurrency?: number;
   /** Entries per feed file. */
   feedFileEntries?: number;
+  /** Read files synchronously: for a command that has the folder to itself (see read-layer.ts). */
+  syncReads?: boolean;
 }
 
 /**
@@ -69,6 +73,9 @@ export class EmbeddedStore implements Store {
   private indexLoad: Promise<void> | undefined;
   private readonly reader: LogReader;
   private readonly logs: Logs;
+  private readonly listing = new ChatListing();
+  private listingLoad: Promise<ChatListing> | undefined;
+  private readonly reads: ReadLayer;
 
   constructor(
     readonly dir: string,
@@ -79,7 +86,8 @@ export class EmbeddedStore implements Store {
     const tmpDir = join(dir, 'tmp');
     this.ctx = {dir, tmpDir, files: this.files, report: this.report, diskN: new Map(), concurrency: options.concurrency ?? 2, writing: new Map()};
     this.index = new OpenIndex(join(dir, 'open-chats.json'), tmpDir);
-    this.reader = new LogReader(dir, this.pending, this.ctx.writing, this.report);
+    this.reads = options.syncReads ? syncReads : asyncReads;
+    this.reader = new LogReader(dir, this.pending, this.ctx.writing, this.report, this.reads);
     const feed = new FeedLog(dir, this.pending, this.reader, this.report, options.feedFileEntries);
     this.logs = new Logs(this.logHost(), this.reader, feed);
     if (options.journal) {
@@ -158,7 +166,10 @@ export class EmbeddedStore implements Store {
       write: (records, commit) => this.write(records, commit),
       flush: () => this.flush(),
       chatStored: (chatId, seq, chat, text) => {
-        if (chat) this.index.put(chat, text);
+        if (chat) {
+          this.index.put(chat, text);
+          this.listed(chat);
+        }
         this.index.seen(chatId, seq);
       },
     };
@@ -194,7 +205,10 @@ export class EmbeddedStore implements Store {
   async putChat(chat: ChatRecord): Promise<void> {
     const doc = chatDoc(chat);
     await this.indexReady();
-    return this.write([doc], () => this.index.put(chat, doc.text));
+    return this.write([doc], () => {
+      this.index.put(chat, doc.text);
+      this.listed(chat);
+    });
   }
 
   appendEvent(chatId: string, event: NewEvent, chat?: ChatRecord, feed?: ChatFeedTag): Promise<Appended> {
@@ -206,16 +220,40 @@ export class EmbeddedStore implements Store {
   }
 
   async listChats(query: ChatQuery = {}, cursor?: string, limit = 100): Promise<ChatPage> {
-    const chats: ChatRecord[] = [];
-    const ids = new Set(await listChatIds(this.dir));
-    // Chats the journal holds are not in their files yet.
-    for (const f of this.pending.docFiles()) if (/^chats\/[\w~-]+\.json$/.test(f)) ids.add(f.slice(6, -5));
-    for (const id of ids) {
-      const open = this.index.get(id);
-      const chat = open?.chat ?? (await this.readDoc(`chats/${id}.json`, chatRecord).catch(() => null));
-      if (chat) chats.push(chat);
-    }
-    return pageOf(chats, query, cursor, limit);
+    const listing = await this.listingReady();
+    const {ids, next} = listing.page(query, decodeCursor(cursor), limit);
+    const chats = (await Promise.all(ids.map((id) => this.listedChat(id)))).filter((c): c is ChatRecord => c !== null);
+    return next === undefined ? {chats} : {chats, next: encodeCursor(next)};
+  }
+
+  async countChats(query: ChatQuery = {}): Promise<number> {
+    return (await this.listingReady()).count(query);
+  }
+
+  /** A chat's record as stored; a damaged one is left out of listings (reading it names the file). */
+  private async listedChat(id: string): Promise<ChatRecord | null> {
+    return this.index.get(id)?.chat ?? (await this.readDoc(`chats/${id}.json`, chatRecord).catch(() => null));
+  }
+
+  /** A stored record goes into the listing once there is one (a hub that never lists keeps none). */
+  private listed(chat: ChatRecord): void {
+    if (this.listingLoad) this.listing.put(chat);
+  }
+
+  /** Every chat's listing entry, read once (on the first listing), then kept as records are stored. */
+  private listingReady(): Promise<ChatListing> {
+    this.listingLoad ??= (async () => {
+      // From here on every record stored goes into the listing. Chats the journal holds are not
+      // in their files yet; they are taken before the folder is read, so one the checkpoint
+      // moves from the journal to its file meanwhile is seen in one place or the other.
+      const ids = new Set<string>();
+      for (const f of this.pending.docFiles()) if (/^chats\/[\w~-]+\.json$/.test(f)) ids.add(f.slice(6, -5));
+      await this.indexReady();
+      for (const id of await listChatIds(this.dir)) ids.add(id);
+      await this.listing.fill(ids, (id) => this.listedChat(id));
+      return this.listing;
+    })();
+    return this.listingLoad;
   }
 
   private async scanChats(): Promise<StoredChat[]> {
@@ -321,6 +359,7 @@ export class EmbeddedStore implements Store {
       tmpDir: this.ctx.tmpDir,
       index: this.index,
       tails: this.logs.tails,
+      forgetChat: (id) => this.listing.remove(id),
       report: this.report,
       drain: async () => {
         await this.indexReady();
@@ -337,7 +376,7 @@ export class EmbeddedStore implements Store {
   private async readDoc<T>(f: string, schema: ZodType<T>): Promise<T | null> {
     const pending = this.pending.doc(f);
     if (pending !== undefined) return schema.parse(JSON.parse(pending));
-    return readJSON(join(this.dir, f), schema);
+    return readJSON(join(this.dir, f), schema, this.reads);
   }
 
 }

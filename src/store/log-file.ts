@@ -1,6 +1,6 @@
-import {open, type FileHandle} from 'node:fs/promises';
 import {z} from 'zod';
 import {chatEvent, pageView} from '../protocol/index.js';
+import {asyncReads, type ReadLayer} from './read-layer.js';
 import {visitStart} from './types.js';
 
 /*
@@ -32,12 +32,18 @@ function parseLine<T extends {n: number}>(file: string, schema: z.ZodType<T>, te
 }
 
 /** Every readable line, in order (lines out of order are skipped and reported). */
-export async function readLog<T extends {n: number}>(file: string, schema: z.ZodType<T>, report: Report): Promise<T[]> {
+export async function readLog<T extends {n: number}>(file: string, schema: z.ZodType<T>, report: Report, reads = asyncReads): Promise<T[]> {
   const lines: T[] = [];
-  await readBackward(file, schema, report, (line) => {
-    lines.push(line);
-    return true;
-  });
+  await readBackward(
+    file,
+    schema,
+    report,
+    (line) => {
+      lines.push(line);
+      return true;
+    },
+    reads,
+  );
   lines.reverse();
   const ordered: T[] = [];
   for (const line of lines) {
@@ -58,23 +64,24 @@ export async function readBackward<T extends {n: number}>(
   schema: z.ZodType<T>,
   report: Report,
   take: (line: T) => boolean,
+  reads: ReadLayer = asyncReads,
 ): Promise<void> {
-  let handle: FileHandle;
+  let fd: number;
   try {
-    handle = await open(file, 'r');
+    fd = await reads.open(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
   }
   try {
-    let end = (await handle.stat()).size;
+    let end = await reads.size(fd);
     let carry = Buffer.alloc(0);
     let first = true;
     let lineNo = 0;
     while (end > 0 || carry.length > 0) {
       const start = Math.max(0, end - CHUNK);
       const chunk = Buffer.alloc(end - start);
-      if (chunk.length > 0) await handle.read(chunk, 0, chunk.length, start);
+      if (chunk.length > 0) await reads.read(fd, chunk, start);
       let buf = Buffer.concat([chunk, carry]);
       end = start;
       if (first) {
@@ -105,7 +112,7 @@ export async function readBackward<T extends {n: number}>(
       if (start === 0) return;
     }
   } finally {
-    await handle.close();
+    await reads.close(fd);
   }
 }
 
@@ -119,10 +126,11 @@ export async function readForward<T extends {n: number}>(
   schema: z.ZodType<T>,
   report: Report,
   take: (line: T) => boolean,
+  reads: ReadLayer = asyncReads,
 ): Promise<void> {
-  let handle: FileHandle;
+  let fd: number;
   try {
-    handle = await open(file, 'r');
+    fd = await reads.open(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
@@ -133,7 +141,7 @@ export async function readForward<T extends {n: number}>(
     let lineNo = 0;
     for (;;) {
       const chunk = Buffer.alloc(CHUNK);
-      const {bytesRead} = await handle.read(chunk, 0, CHUNK, position);
+      const bytesRead = await reads.read(fd, chunk, position);
       if (bytesRead === 0) break;
       position += bytesRead;
       const buf = Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
@@ -149,6 +157,6 @@ export async function readForward<T extends {n: number}>(
     }
     if (carry.length > 0) report(`${file}: its last line was cut short (an interrupted write); kept every complete line before it`);
   } finally {
-    await handle.close();
+    await reads.close(fd);
   }
 }

@@ -3,6 +3,7 @@ import type {ZodType} from 'zod';
 import type {PageView, Visit} from '../protocol/index.js';
 import {chatLine, readBackward, readForward, readLog, visitorLine, type Report, type VisitorLine} from './log-file.js';
 import type {Pending} from './pending.js';
+import {asyncReads, type ReadLayer} from './read-layer.js';
 import {buildVisit} from './store.js';
 
 const anyLine = chatLine.or(visitorLine);
@@ -17,6 +18,7 @@ export class LogReader {
     private readonly pending: Pending,
     private readonly writing: Map<string, Promise<void>>,
     private readonly report: Report,
+    private readonly reads: ReadLayer = asyncReads,
   ) {}
 
   private async idle(f: string): Promise<void> {
@@ -29,13 +31,14 @@ export class LogReader {
     const held = this.pending.linesAfter(f, after, schema);
     const lines: T[] = [];
     await this.idle(f);
-    if (after === 0) lines.push(...(await readLog(join(this.dir, f), schema, this.report)).filter((l) => l.n < floor));
+    if (after === 0) lines.push(...(await readLog(join(this.dir, f), schema, this.report, this.reads)).filter((l) => l.n < floor));
     else {
       // From the end: a reader who missed a few events does not read a long chat from its start.
-      await readBackward(join(this.dir, f), schema, this.report, (l) => {
+      const take = (l: T) => {
         if (l.n < floor) lines.push(l);
         return l.n > after + 1;
-      });
+      };
+      await readBackward(join(this.dir, f), schema, this.report, take, this.reads);
       lines.reverse();
     }
     return [...lines, ...held];
@@ -46,7 +49,7 @@ export class LogReader {
     for (const l of this.pending.linesAfter(f, 0, schema).reverse()) if (!take(l)) return;
     const floor = this.pending.floor(f);
     await this.idle(f);
-    await readBackward(join(this.dir, f), schema, this.report, (l) => l.n >= floor || take(l));
+    await readBackward(join(this.dir, f), schema, this.report, (l) => l.n >= floor || take(l), this.reads);
   }
 
   /** Lines after `after`, oldest first, until `take` says enough; false when it did. */
@@ -61,7 +64,7 @@ export class LogReader {
       if (l.n >= floor) return false;
       more = take(l);
       return more;
-    });
+    }, this.reads);
     for (const l of held) {
       if (!more) break;
       more = take(schema.parse(JSON.parse(l.text)));

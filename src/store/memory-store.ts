@@ -2,7 +2,7 @@ import type {ChatEvent, FeedEntry, PageView, Visit} from '../protocol/index.js';
 import {entryOf, feedMatches, type ChatFeedTag, type FeedFilter, type FeedPage, type FeedRecord, type NewFeedEntry, type VisitorFeedTag} from './feed.js';
 import {buildVisit, type Appended, type ChatPage, type ChatQuery, type Erased, type Pruned, type Store, type VisitorPage} from './store.js';
 import {globalDefaults, type ChatRecord, type GlobalName, type Globals, type NewEvent, type StoredChat, type VisitStart, type VisitorRecord} from './types.js';
-import {pageOf, visitorPageOf} from './query.js';
+import {matches, pageOf, visitorPageOf} from './query.js';
 
 interface MemChat {
   chat: ChatRecord;
@@ -67,6 +67,10 @@ export class MemoryStore implements Store {
       cursor,
       limit,
     );
+  }
+
+  async countChats(query: ChatQuery = {}): Promise<number> {
+    return [...this.chats.values()].filter((c) => matches(c.chat, query)).length;
   }
 
   async visitor(id: string): Promise<VisitorRecord | undefined> {

@@ -1,8 +1,11 @@
 import type {ChatPage, ChatQuery, VisitorPage} from './store.js';
 import type {ChatRecord, VisitorRecord} from './types.js';
 
+/** The fields of a chat that queries filter on. */
+export type Filtered = Pick<ChatRecord, 'kind' | 'site' | 'visitorId' | 'operators' | 'state' | 'requestedAt'>;
+
 /** Whether a chat matches every filter of a query. */
-export function matches(chat: ChatRecord, q: ChatQuery): boolean {
+export function matches(chat: Filtered, q: ChatQuery): boolean {
   if (q.site !== undefined && chat.site !== q.site) return false;
   if (q.visitorId !== undefined && chat.visitorId !== q.visitorId) return false;
   if (q.operator !== undefined && !chat.operators.includes(q.operator)) return false;
@@ -15,12 +18,13 @@ export function matches(chat: ChatRecord, q: ChatQuery): boolean {
 }
 
 /** Chats are listed by request time, then id; a cursor is the position of the last one given. */
-function key(chat: ChatRecord): string {
+export function listKey(chat: Pick<ChatRecord, 'id' | 'requestedAt'>): string {
   return `${String(chat.requestedAt).padStart(16, '0')}:${chat.id}`;
 }
 
-export function encodeCursor(chat: ChatRecord): string {
-  return Buffer.from(key(chat)).toString('base64url');
+/** The cursor of a position in the listing (a key), or of the chat at it. */
+export function encodeCursor(at: string | ChatRecord): string {
+  return Buffer.from(typeof at === 'string' ? at : listKey(at)).toString('base64url');
 }
 
 export function decodeCursor(cursor: string | undefined): string {
@@ -31,8 +35,8 @@ export function decodeCursor(cursor: string | undefined): string {
 export function pageOf(chats: Iterable<ChatRecord>, query: ChatQuery, cursor: string | undefined, limit: number): ChatPage {
   const after = decodeCursor(cursor);
   const sorted = [...chats]
-    .filter((c) => matches(c, query) && key(c) > after)
-    .sort((a, b) => (key(a) < key(b) ? -1 : 1));
+    .filter((c) => matches(c, query) && listKey(c) > after)
+    .sort((a, b) => (listKey(a) < listKey(b) ? -1 : 1));
   const page = sorted.slice(0, limit).map((c) => structuredClone(c));
   return sorted.length > limit ? {chats: page, next: encodeCursor(page.at(-1)!)} : {chats: page};
 }

@@ -23,6 +23,8 @@ export interface RemovalParts {
   tmpDir: string;
   index: OpenIndex;
   tails: Tails;
+  /** Takes a chat out of what the store keeps in memory about it beyond the index (its listing). */
+  forgetChat(id: string): void;
   report: Report;
   /** Makes every change so far durable and applies the journal to the files. */
   drain(): Promise<void>;
@@ -39,6 +41,7 @@ async function removeChat(parts: RemovalParts, id: string): Promise<void> {
   await remove(parts, `chats/${id}.json`);
   await remove(parts, `chats/${id}.log`);
   parts.index.remove(id);
+  parts.forgetChat(id);
 }
 
 async function readChat(parts: RemovalParts, id: string): Promise<ChatRecord | null> {

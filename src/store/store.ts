@@ -95,6 +95,8 @@ export interface Store {
   events(chatId: string, after?: number, limit?: number): Promise<ChatEvent[]>;
   /** Chats matching `query`, oldest request first, a page at a time. */
   listChats(query?: ChatQuery, cursor?: string, limit?: number): Promise<ChatPage>;
+  /** How many chats match `query` (what a progress bar over a listing needs). */
+  countChats(query?: ChatQuery): Promise<number>;
 
   visitor(id: string): Promise<VisitorRecord | undefined>;
   putVisitor(visitor: VisitorRecord): Promise<void>;

@@ -11,5 +11,5 @@ export {TRANSCRIPT_JSON_VERSION, transcriptJson} from './json.js';
 export type {TranscriptJson} from './json.js';
 export {offlineReplyEml, transcriptEml, transcriptSubject} from './eml.js';
 export type {OfflineReplyInput, TranscriptEmlInput} from './eml.js';
-export {safeNamePart, transcriptFileName} from './names.js';
+export {exportFileName, safeNamePart, transcriptFileName} from './names.js';
 export {columns, wrap} from './wrap.js';

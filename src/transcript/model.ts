@@ -81,9 +81,13 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 // Noncharacters are parse errors in HTML and mean nothing in text either.
 const NONCHARACTER = /[\uFDD0-\uFDEF\uFFFE\uFFFF]|[\uD83F\uD87F\uD8BF\uD8FF\uD93F\uD97F\uD9BF\uD9FF\uDA3F\uDA7F\uDABF\uDAFF\uDB3F\uDB7F\uDBBF\uDBFF][\uDFFE\uDFFF]/g;
 
+// Every character the two patterns above can match is in this range: most text has none.
+const SURROGATE_OR_NONCHARACTER = /[\uD800-\uDFFF\uFDD0-\uFDEF\uFFFE\uFFFF]/;
+
 /** A string from outside made safe to show; newlines are kept only when `multiline`. */
 export function visible(input: string | undefined, multiline = false): string {
-  return clean(input?.replace(LONE_SURROGATE, '\uFFFD').replace(NONCHARACTER, '\uFFFD'), multiline);
+  const whole = input && SURROGATE_OR_NONCHARACTER.test(input) ? input.replace(LONE_SURROGATE, '\uFFFD').replace(NONCHARACTER, '\uFFFD') : input;
+  return clean(whole, multiline);
 }
 
 /** The URL as a link target when it is http(s); anything else (javascript:, data:) is not one. */

@@ -41,3 +41,16 @@ export function transcriptFileName(
   const extension = safeNamePart(ext, 10) || 'txt';
   return `chat-${domain}-${date}-${visitor}.${extension}`;
 }
+
+/**
+ * For an export of many chats: `chat-SITE-YYYY-MM-DD-VISITOR-ID.EXT`. The chat's id makes the
+ * name its own (one visitor may chat twice a day) and the same on every export, so an export
+ * into a folder that holds an earlier one can tell what is there already.
+ */
+export function exportFileName(chat: ChatRecord, site: SiteRecord | undefined, ext: string): string {
+  const name = transcriptFileName(chat, site, undefined, ext);
+  const dot = name.lastIndexOf('.');
+  // Ids the hub makes are already safe; anything else is reduced like every other part.
+  const id = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(chat.id) ? chat.id : safeNamePart(chat.id, 100) || 'chat';
+  return `${name.slice(0, dot)}-${id}${name.slice(dot)}`;
+}

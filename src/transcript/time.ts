@@ -1,4 +1,5 @@
 import {isTimeZone, localDate} from '../lib/midnight.js';
+import {wallClock} from '../lib/zone-clock.js';
 
 /*
  * Every time in a transcript is shown in the site's time zone: the operator and the visitor
@@ -11,24 +12,30 @@ export function zoneOf(site: {timezone: string} | undefined): string {
   return site && isTimeZone(site.timezone) ? site.timezone : 'UTC';
 }
 
-function parts(at: number, timeZone: string, options: Intl.DateTimeFormatOptions): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of new Intl.DateTimeFormat('en-US', {timeZone, ...options}).formatToParts(at)) out[p.type] = p.value;
-  return out;
+// Only the header's offset still asks Intl: a few times a transcript, so one formatter per zone.
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** "GMT+01:00": the zone's offset at `at`, as Intl names it. */
+function offsetName(at: number, timeZone: string): string {
+  let format = offsetFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {timeZone, timeZoneName: 'longOffset'});
+    offsetFormats.set(timeZone, format);
+  }
+  const name = format.formatToParts(at).find((p) => p.type === 'timeZoneName')!.value;
+  // longOffset names UTC itself "GMT"; the explicit +00:00 keeps every header the same shape.
+  return name === 'GMT' ? 'GMT+00:00' : name;
 }
 
 /** HH:MM on a 24-hour clock. */
 export function clockIn(at: number, timeZone: string): string {
-  const p = parts(at, timeZone, {hour: '2-digit', minute: '2-digit', hourCycle: 'h23'});
-  return `${p.hour}:${p.minute}`;
+  return wallClock(at, timeZone).slice(11, 16);
 }
 
 /** YYYY-MM-DD HH:MM GMT+01:00: the offset is given, a reader elsewhere can tell what was meant. */
 export function dateTimeIn(at: number, timeZone: string): string {
-  const p = parts(at, timeZone, {hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset'});
-  // longOffset names UTC itself "GMT"; the explicit +00:00 keeps every header the same shape.
-  const offset = p.timeZoneName === 'GMT' ? 'GMT+00:00' : p.timeZoneName;
-  return `${localDate(at, timeZone)} ${p.hour}:${p.minute} ${offset}`;
+  const clock = wallClock(at, timeZone);
+  return `${clock.slice(0, 10)} ${clock.slice(11, 16)} ${offsetName(at, timeZone)}`;
 }
 
 export {localDate};

@@ -23,12 +23,16 @@ const WIDE = new RegExp(
 
 /** Columns one character (code point) takes in a terminal. */
 export function charColumns(ch: string): number {
+  // Below U+0300 (combining marks start there) every character is one column: most text.
+  if (ch.charCodeAt(0) < 0x300) return 1;
   if (ZERO_WIDTH.test(ch)) return 0;
   return WIDE.test(ch) ? 2 : 1;
 }
 
 /** Columns a string takes in a terminal. */
 export function columns(text: string): number {
+  // Wrapping measures each line again as it grows: plain ASCII is counted without a loop.
+  if (!/[^\x20-\x7e]/.test(text)) return text.length;
   let n = 0;
   for (const ch of text) n += charColumns(ch);
   return n;
@@ -60,31 +64,39 @@ function cut(word: string, room: number): string[] {
  */
 export function wrap(text: string, width: number, indent = ''): string[] {
   const out: string[] = [];
-  const room = () => Math.max(1, width - (out.length === 0 ? 0 : columns(indent)));
+  const indentColumns = columns(indent);
+  const room = () => Math.max(1, width - (out.length === 0 ? 0 : indentColumns));
   const flush = (line: string) => out.push(((out.length === 0 ? '' : indent) + line).trimEnd());
   for (const paragraph of text.split('\n')) {
     let line = '';
+    // The columns `line` takes, kept as it grows rather than counted again for every word.
+    let used = 0;
     for (const word of paragraph.split(/( +)/)) {
       if (word === '') continue;
-      if (columns(line) + columns(word) <= room()) {
+      const wordColumns = columns(word);
+      if (used + wordColumns <= room()) {
         line += word;
+        used += wordColumns;
         continue;
       }
       const next = word.trimStart();
-      if (columns(next) <= width - columns(indent)) {
+      if (columns(next) <= width - indentColumns) {
         // Spaces at the end of a line are dropped with the break they stand for.
         if (line.trim() !== '') flush(line);
         line = next;
+        used = columns(next);
       } else {
         // It has to be cut anyway: start it here rather than leave this line short.
         line += word;
+        used += wordColumns;
       }
-      while (columns(line) > room()) {
+      while (used > room()) {
         const [first, ...rest] = cut(line, room());
         // One character wider than the whole line: it can only stand alone, as it is.
         if (rest.length === 0) break;
         flush(first!);
         line = rest.join('');
+        used = columns(line);
       }
     }
     flush(line);

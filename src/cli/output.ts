@@ -1,0 +1,54 @@
+import {once} from 'node:events';
+
+/*
+ * Data on stdout, written as it comes and at the reader's pace: a command streaming thousands of
+ * transcripts never holds more than what it is writing. When the reader goes away (`| head`), the
+ * command stops quietly, as Unix tools do, rather than failing with EPIPE.
+ */
+
+/** The reader of stdout went away: stop writing, it is not a failure. */
+export class OutputClosed extends Error {
+  constructor() {
+    super('stdout was closed');
+    this.name = 'OutputClosed';
+  }
+}
+
+let closed = false;
+let watching = false;
+
+function watch(): void {
+  if (watching) return;
+  watching = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    closed = true;
+    process.stdout.emit('drain');
+  });
+}
+
+/** Writes to stdout; resolves once it may take more (throws OutputClosed when nobody reads). */
+export async function emit(chunk: string | Uint8Array): Promise<void> {
+  watch();
+  if (closed) throw new OutputClosed();
+  if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+  if (closed) throw new OutputClosed();
+}
+
+/** A JSON array written one element at a time, each on its own line: valid JSON at the end. */
+export class JsonArrayOut {
+  private count = 0;
+
+  /** Writes one element; resolves with the bytes written. */
+  async item(value: unknown, indent?: number): Promise<number> {
+    const text = `${this.count++ === 0 ? '[\n' : ',\n'}  ${JSON.stringify(value, null, indent).replace(/\n/g, '\n  ')}`;
+    await emit(text);
+    return Buffer.byteLength(text);
+  }
+
+  async end(): Promise<number> {
+    const text = this.count === 0 ? '[]\n' : '\n]\n';
+    await emit(text);
+    return text.length;
+  }
+}
