@@ -1,9 +1,9 @@
-import chalk from 'chalk';
 import {Command, Option} from 'commander';
 import {clean} from '../lib/sanitize.js';
 import type {SearchMatch} from '../protocol/index.js';
 import type {ChatRecord} from '../store/types.js';
-import {adminTarget, callAdmin, type AdminTarget, type TargetOptions} from './admin-target.js';
+import type {AdminTarget, TargetOptions} from './admin-target.js';
+import {callAdmin} from './call.js';
 import {addTargetOptions, run, UsageError} from './common.js';
 import {example, sub} from './help.js';
 import {emit, JsonArrayOut} from './output.js';
@@ -11,6 +11,7 @@ import {pages} from './pages.js';
 import type {Filter} from './transcripts-export.js';
 import type {Format} from './transcripts-render.js';
 import {sinceOption} from './when-option.js';
+import {colours} from './colour.js';
 
 /*
  * `cac transcripts`: stored chats, listed, shown, exported and searched, whether a hub runs on
@@ -56,23 +57,15 @@ function chatLine(c: ChatRecord): string {
   return fields.join('\t') + '\n';
 }
 
-/**
- * Whether to colour stdout: chalk says whether it is a terminal (and honours --no-color and
- * FORCE_COLOR); NO_COLOR (no-color.org), which chalk leaves to its callers, is honoured here.
- */
-function coloured(opts: {color?: boolean}): boolean {
-  return chalk.level > 0 && opts.color !== false && !process.env.NO_COLOR;
-}
-
-/** The text searched for, shown bold red wherever it is in the line. */
-function highlight(line: string, text: string): string {
+/** The text searched for, painted (bold red on a terminal) wherever it is in the line. */
+function highlight(line: string, text: string, paint: (s: string) => string): string {
   const pattern = new RegExp(clean(text).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'giu');
-  return line.replace(pattern, (found) => chalk.red.bold(found));
+  return line.replace(pattern, (found) => paint(found));
 }
 
-function matchLine(m: SearchMatch, text: string, colour: boolean): string {
+function matchLine(m: SearchMatch, text: string, paint: (s: string) => string): string {
   const line = clean(m.line);
-  return `${m.chatId}  ${iso(m.at)}  ${clean(m.name)}: ${colour ? highlight(line, text) : line}\n`;
+  return `${m.chatId}  ${iso(m.at)}  ${clean(m.name)}: ${highlight(line, text, paint)}\n`;
 }
 
 /**
@@ -86,6 +79,8 @@ async function printAll<P extends {next?: string}, T>(
   line: (item: T) => string,
   none: string,
 ): Promise<void> {
+  // The store and the schemas load only when a command runs (`cac --help` stays quick).
+  const {adminTarget} = await import('./admin-target.js');
   const target = await adminTarget(opts);
   try {
     const json = opts.json ? new JsonArrayOut() : undefined;
@@ -109,12 +104,12 @@ function list(opts: FilterOptions & {json?: boolean}): Promise<void> {
   return printAll(opts, (target, cursor) => target.call('transcripts.list', {...filter, cursor, limit: 500}), (p) => p.chats, chatLine, 'no chats');
 }
 
-function search(text: string, opts: FilterOptions & {json?: boolean; color?: boolean}): Promise<void> {
+async function search(text: string, opts: FilterOptions & {json?: boolean; color?: boolean}): Promise<void> {
   const filter = filterOf(opts);
   if (text === '' || text.includes('\n')) throw new UsageError('give the text to search for, on one line');
-  const colour = coloured(opts);
+  const {match} = await colours();
   const fetch = (target: AdminTarget, cursor?: string) => target.call('transcripts.search', {...filter, text, cursor});
-  return printAll(opts, fetch, (p) => p.matches, (m) => matchLine(m, text, colour), 'no matches');
+  return printAll(opts, fetch, (p) => p.matches, (m) => matchLine(m, text, match), 'no matches');
 }
 
 export function transcriptsCommand(): Command {
