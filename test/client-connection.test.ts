@@ -1,5 +1,7 @@
+import type {AddressInfo} from 'node:net';
 import t from 'tap';
-import {Connection, operatorSocketUrl} from '../src/client/connection.js';
+import {WebSocketServer, type WebSocket} from 'ws';
+import {Connection, operatorSocketUrl, resumeSeq} from '../src/client/connection.js';
 import type {Action} from '../src/client/state.js';
 import {startTestHub} from './helpers/hub.js';
 
@@ -17,6 +19,14 @@ t.test('operator socket URLs from what people type', async (t) => {
   t.equal(operatorSocketUrl('chat.example.com:8080'), 'ws://chat.example.com:8080/ws/operator');
   t.equal(operatorSocketUrl('wss://chat.example.com/cac/ws/operator'), 'wss://chat.example.com/cac/ws/operator');
   t.equal(operatorSocketUrl('https://example.com/cac'), 'wss://example.com/cac/ws/operator');
+});
+
+t.test('a chat resumes after the last event of the unbroken run from seq 1, so a lost event is replayed', async (t) => {
+  const of = (...seqs: number[]) => seqs.map((seq) => ({seq}));
+  t.equal(resumeSeq(of()), 0);
+  t.equal(resumeSeq(of(1, 2, 3)), 3);
+  t.equal(resumeSeq(of(1, 2, 4, 5)), 2, 'a live event overtook the one a cut lost');
+  t.equal(resumeSeq(of(3, 4)), 0, 'the start never came');
 });
 
 t.test('connects, queues messages while the hub is away and resends them with the same id', async (t) => {
@@ -64,4 +74,34 @@ t.test('a wrong token is reported, and retried with backoff', async (t) => {
   await until('an error', () => actions.some((a) => a.type === 'conn' && a.status === 'disconnected'));
   const down = actions.find((a) => a.type === 'conn' && a.status === 'disconnected');
   t.match(down, {error: /refused the operator name or token/});
+});
+
+t.test('a message typed before the hub answers hello goes after the older unacked ones, in order', async (t) => {
+  // A hub of the test's own, which answers hello only when told, to type in that moment.
+  const server = new WebSocketServer({port: 0, host: '127.0.0.1'});
+  await new Promise((resolve) => server.once('listening', resolve));
+  t.teardown(() => new Promise((resolve) => server.close(resolve)));
+  const got: Array<{t: string; id?: string}> = [];
+  let socket: WebSocket | undefined;
+  server.on('connection', (ws) => {
+    socket = ws;
+    ws.on('message', (data) => got.push(JSON.parse(data.toString())));
+  });
+  const conn = new Connection({
+    hub: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    operator: 'alice',
+    token: 'secret',
+    dispatch: () => {},
+    lastSeq: () => ({}),
+  });
+  t.teardown(() => conn.stop());
+  conn.send({t: 'msg', id: 'older-000001', chatId: 'c1', text: 'typed while disconnected'});
+  conn.start();
+  await until('hello', () => got.some((f) => f.t === 'hello'));
+  conn.send({t: 'msg', id: 'newer-000002', chatId: 'c1', text: 'typed as the socket opened'});
+  const me = {name: 'alice', displayName: 'alice', status: 'online', connected: true};
+  socket!.send(JSON.stringify({t: 'ready', me, hub: 'cac', operators: [], visitors: [], chats: [], messages: [], canned: []}));
+  await until('both messages', () => got.filter((f) => f.t === 'msg').length >= 2);
+  await new Promise((r) => setTimeout(r, 100));
+  t.same(got.map((f) => f.id ?? f.t), ['hello', 'older-000001', 'newer-000002'], 'the older one first, each once');
 });

@@ -172,3 +172,28 @@ t.test('a flood of frames is cut off: dropped with a warning, then the socket is
   await calm.waitType('pong');
   t.pass('other peers are unaffected');
 });
+
+t.test('ids that are no ids (a way out of the data folder, an Object.prototype member) are unknown, never an internal error', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const visitorIds = ['../operators', '../../etc/passwd', '', '__proto__', 'constructor'];
+  for (const visitorId of visitorIds) {
+    for (const what of ['visitor.details', 'visitor.visits', 'visitor.chats'] as const) alice.send({t: what, visitorId});
+  }
+  const chatIds = ['__proto__', 'constructor', 'hasOwnProperty', 'toString'];
+  for (const chatId of chatIds) {
+    alice.send({t: 'chat.sync', chatId, after: 0});
+    alice.send({t: 'chat.export', chatId});
+    alice.send({t: 'msg', id: alice.nextId(), chatId, text: 'hi'});
+  }
+  // Frames are handled in order: every answer is in before the pong.
+  alice.send({t: 'ping'});
+  await alice.waitType('pong');
+  const codes = alice.of('error').map((f) => f.code);
+  t.same(codes, [...Array(visitorIds.length * 3).fill('unknown_visitor'), ...Array(chatIds.length * 3).fill('unknown_chat')]);
+  // A hello naming such an id, with any secret, is a new visitor.
+  const visitor = await hub.visitor({hello: {visitorId: '../operators', resumeToken: 'guess'}});
+  t.not(visitor.of('welcome')[0]?.visitorId ?? '../operators', '../operators', 'welcomed as someone new');
+  t.same(visitor.of('error'), []);
+});

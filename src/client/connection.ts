@@ -24,6 +24,21 @@ export function operatorSocketUrl(hub: string): string {
   return url.toString();
 }
 
+/**
+ * The seq to say in hello for a chat whose events (in seq order) a client holds: the last of the
+ * unbroken run from 1. An operator is sent every event of the chats it follows, so a hole is an
+ * event a dropped socket lost while later ones arrived (a live event can overtake a replay), and
+ * the hub must replay from there; the highest seq held would skip the hole for good.
+ */
+export function resumeSeq(events: ReadonlyArray<{seq: number}>): number {
+  let seq = 0;
+  for (const e of events) {
+    if (e.seq > seq + 1) break;
+    seq = Math.max(seq, e.seq);
+  }
+  return seq;
+}
+
 /** Frames that carry a client-made id and are acked: resent with the same id after a reconnect. */
 type Queued = Extract<OperatorToHub, {id: string}>;
 
@@ -46,6 +61,8 @@ export class Connection {
   private lastHeard = 0;
   /** The lastSeq map sent in the current hello. */
   private asked: Record<string, number> = {};
+  /** The hub answered this socket's hello (messages go straight out only then). */
+  private ready = false;
   readonly url: string;
 
   constructor(private readonly options: ConnectionOptions) {
@@ -71,10 +88,16 @@ export class Connection {
 
   /** Sends a frame; returns false when it could not go now and was not queued either. */
   send(frame: OperatorToHub): boolean {
-    if ('id' in frame) this.outbox.set(frame.id, frame);
     const open = this.ws?.readyState === WebSocket.OPEN;
+    if ('id' in frame) {
+      this.outbox.set(frame.id, frame);
+      // Until the hub answers hello, a message waits with the older unacked ones and goes out
+      // after them: sent now, it would be stored ahead of them, out of the order typed.
+      if (open && this.ready) this.ws!.send(JSON.stringify(frame));
+      return true;
+    }
     if (open) this.ws!.send(JSON.stringify(frame));
-    return open || 'id' in frame;
+    return open;
   }
 
   private connect(): void {
@@ -85,6 +108,7 @@ export class Connection {
       handshakeTimeout: 10_000,
     });
     this.ws = ws;
+    this.ready = false;
     let failure: string | undefined;
     ws.on('open', () => {
       this.lastHeard = Date.now();
@@ -131,6 +155,8 @@ export class Connection {
       if (mine && !(chat.id in this.asked)) this.send({t: 'chat.sync', chatId: chat.id, after: 0});
     }
     for (const frame of this.outbox.values()) this.ws?.send(JSON.stringify(frame));
+    // Only now: a message sent while the ready frame was dispatched went out with the rest, in order.
+    this.ready = true;
   }
 
   private heartbeat(): void {

@@ -3,7 +3,7 @@ import {homedir} from 'node:os';
 import {render} from 'ink';
 import {App} from './app.js';
 import {saveConfig, loadConfig} from './config.js';
-import {Connection} from './connection.js';
+import {Connection, resumeSeq} from './connection.js';
 import type {Effects} from './commands.js';
 import {notificationText} from '../lib/sanitize.js';
 import {initialState, type Settings} from './state.js';
@@ -37,7 +37,7 @@ export async function runClient(options: ClientOptions): Promise<void> {
       store.dispatch(action);
       if (action.type === 'hub') void tasks.onFrame(action.frame);
     },
-    lastSeq: () => Object.fromEntries(store.getState().panes.map((p) => [p.chatId, p.lastSeq])),
+    lastSeq: () => Object.fromEntries(store.getState().panes.map((p) => [p.chatId, resumeSeq(p.events)])),
   });
   // Save, e-mail, copy: files, the clipboard and the mail program, outside the reducer.
   const tasks = new Tasks({

@@ -267,11 +267,13 @@ export class EmbeddedStore implements Store {
 
   // ---- visitors
 
-  visitor(id: string): Promise<VisitorRecord | undefined> {
+  // Async, as every method taking an id: a malformed id is a rejection the caller handles, never
+  // an exception thrown past its `.catch` (a visitor's hello names any id it likes).
+  async visitor(id: string): Promise<VisitorRecord | undefined> {
     return this.readDoc(`visitors/${checkId(id)}.json`, visitorRecord).then((v) => v ?? undefined);
   }
 
-  putVisitor(visitor: VisitorRecord): Promise<void> {
+  async putVisitor(visitor: VisitorRecord): Promise<void> {
     return this.write([{k: 'd', f: `visitors/${checkId(visitor.id)}.json`, text: JSON.stringify(visitor)}]);
   }
 
@@ -345,7 +347,7 @@ export class EmbeddedStore implements Store {
     return visitorPageOf(visitors, query, cursor, limit);
   }
 
-  eraseVisitor(id: string): Promise<Erased> {
+  async eraseVisitor(id: string): Promise<Erased> {
     return eraseVisitor(this.removal(), checkId(id));
   }
 

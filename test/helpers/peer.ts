@@ -2,7 +2,7 @@ import {randomUUID} from 'node:crypto';
 import WebSocket from 'ws';
 import {z} from 'zod';
 
-type Frame = {t: string; [key: string]: any};
+export type Frame = {t: string; [key: string]: any};
 
 /** Where `sent` has a field that `parsed` (what the schema kept of it) lost: one the schema does not name. */
 function undeclared(sent: unknown, parsed: unknown, path = ''): string | undefined {
@@ -14,6 +14,25 @@ function undeclared(sent: unknown, parsed: unknown, path = ''): string | undefin
     if (deeper) return deeper;
   }
   return undefined;
+}
+
+/**
+ * One frame the hub sent, checked against the schema of what it sends this kind of peer, fields
+ * the schema does not name included (the schemas drop those, so the contract would be
+ * incomplete); the error names the frame and what is wrong with it.
+ */
+export function strictFrame(schema: z.ZodType<{t: string}>, raw: string): {frame: Frame} | {error: string} {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return {error: `the hub sent a frame that is not JSON: ${raw.slice(0, 1000)}`};
+  }
+  const result = schema.safeParse(json);
+  const extra = result.success ? undeclared(json, result.data) : undefined;
+  if (result.success && !extra) return {frame: json as Frame};
+  const why = result.success ? `${extra}: not in the schema` : z.prettifyError(result.error);
+  return {error: `the hub sent a frame that does not match the protocol: ${raw.slice(0, 1000)}\n${why}`};
 }
 
 /**
@@ -62,21 +81,9 @@ export class Peer {
 
   private receive(schema: z.ZodType<{t: string}>, raw: string): void {
     if (this.broken) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      this.broken = new Error(`the hub sent a frame that is not JSON: ${raw.slice(0, 1000)}`);
-      return;
-    }
-    const result = schema.safeParse(json);
-    // The schemas drop fields they do not name: the hub must not send any, or the contract is incomplete.
-    const extra = result.success ? undeclared(json, result.data) : undefined;
-    if (result.success && !extra) this.received.push(json as Frame);
-    else {
-      const why = result.success ? `${extra}: not in the schema` : z.prettifyError(result.error);
-      this.broken = new Error(`the hub sent a frame that does not match the protocol: ${raw.slice(0, 1000)}\n${why}`);
-    }
+    const checked = strictFrame(schema, raw);
+    if ('frame' in checked) this.received.push(checked.frame);
+    else this.broken = new Error(checked.error);
   }
 
   /** Random, as real clients make them: two peers must never share a message id. */
