@@ -3,6 +3,7 @@ import {VERSION} from '../lib/version.js';
 import {blocksCommand} from './blocks.js';
 import {cannedCommand} from './canned.js';
 import {completionCommand} from './completion.js';
+import {dbCommand} from './db.js';
 import {messagesCommand} from './messages.js';
 import {privacyCommand} from './privacy.js';
 import {visitorsCommand} from './visitors.js';
@@ -35,6 +36,7 @@ export function program(): Command {
     .addCommand(visitorsCommand())
     .addCommand(privacyCommand())
     .addCommand(statusCommand())
+    .addCommand(dbCommand())
     .addCommand(completionCommand(program));
 }
 

@@ -47,6 +47,8 @@ export interface TestPostgres {
   url: string;
   /** A schema of its own for each folder a test would have used (the same one for the same folder). */
   schemaFor(dir: string): string;
+  /** A new, empty database of its own (for a `cac` process, which uses the default schema): its URL. */
+  database(): Promise<string>;
   /** A connection for the test itself (to break things, or look inside). */
   admin: postgres.Sql;
   stop(): Promise<void>;
@@ -108,10 +110,19 @@ export async function testPostgres(): Promise<TestPostgres> {
   const server = given ? {url: given, stop: () => {}} : await startServer();
   const admin = postgres(server.url, {max: 2, onnotice: () => {}});
   const schemas = new Map<string, string>();
+  const databases: string[] = [];
   const prefix = `cac_test_${process.pid}_${Date.now().toString(36)}`;
   return {
     url: server.url,
     admin,
+    async database() {
+      const name = `${prefix}_db${databases.length + 1}`;
+      await admin`CREATE DATABASE ${admin(name)}`;
+      databases.push(name);
+      const url = new URL(server.url);
+      url.pathname = `/${name}`;
+      return url.toString();
+    },
     schemaFor(dir) {
       let schema = schemas.get(dir);
       if (!schema) schemas.set(dir, (schema = `${prefix}_${schemas.size + 1}`));
@@ -119,7 +130,10 @@ export async function testPostgres(): Promise<TestPostgres> {
     },
     async stop() {
       // On a server of its own, the schemas go with it; on a shared one they are dropped.
-      if (given) for (const schema of schemas.values()) await admin`DROP SCHEMA IF EXISTS ${admin(schema)} CASCADE`;
+      if (given) {
+        for (const schema of schemas.values()) await admin`DROP SCHEMA IF EXISTS ${admin(schema)} CASCADE`;
+        for (const name of databases) await admin`DROP DATABASE IF EXISTS ${admin(name)} WITH (FORCE)`;
+      }
       await admin.end({timeout: 5});
       server.stop();
       started = undefined;
