@@ -204,4 +204,17 @@ t.test('postgres', {skip: noPg}, async (t) => {
     t.notMatch(row!.doc as string, /hello/, 'the event is not stored twice');
     t.same((await store!.feed(0, 10)).entries, [entry]);
   });
+
+  t.test('the server going away: writes fail with NotStoredError, and once it is back they are stored', {skip: !pg?.outage && 'a server of its own is needed'}, async (t) => {
+    const [store] = await hubs(t, 1);
+    await store!.putChat(chat('c1'));
+    await store!.appendEvent('c1', msg('before'), undefined, tag);
+    await pg!.outage!(async () => {
+      const failed = await Promise.allSettled([store!.appendEvent('c1', msg('during'), undefined, tag), store!.putVisitor({id: 'v', site: 's', tokenHash: 'h', firstSeen: 1, chats: []})]);
+      t.ok(failed.every((r) => r.status === 'rejected' && r.reason instanceof NotStoredError), 'every write of the group is refused');
+    });
+    const after = await store!.appendEvent('c1', msg('after'), undefined, tag);
+    t.same([after.event.seq, after.feed?.cursor], [2, 2], 'nothing of the refused writes was kept');
+    t.equal(await store!.visitor('v'), undefined);
+  });
 });

@@ -51,6 +51,8 @@ export interface TestPostgres {
   database(): Promise<string>;
   /** A connection for the test itself (to break things, or look inside). */
   admin: postgres.Sql;
+  /** Stops the server for a while and starts it again (only a server started here). */
+  outage?(during: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,7 +75,13 @@ function runAs(user: ReturnType<typeof serverUser>, program: string, args: strin
 
 let started: {dir: string; stop: () => void} | undefined;
 
-async function startServer(): Promise<{url: string; stop: () => void}> {
+interface Server {
+  url: string;
+  stop(): void;
+  outage?(during: () => Promise<void>): Promise<void>;
+}
+
+async function startServer(): Promise<Server> {
   const bin = binDir()!;
   const user = serverUser();
   const dir = mkdtempSync(join(tmpdir(), 'cac-pg-'));
@@ -84,8 +92,9 @@ async function startServer(): Promise<{url: string; stop: () => void}> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     const settings = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+    const start = () => runAs(user, join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '30', '-o', settings, 'start']);
     try {
-      runAs(user, join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '30', '-o', settings, 'start']);
+      start();
     } catch (error) {
       lastError = error;
       continue;
@@ -95,7 +104,16 @@ async function startServer(): Promise<{url: string; stop: () => void}> {
       rmSync(dir, {recursive: true, force: true});
     };
     started = {dir, stop};
-    return {url: `postgres://cac@127.0.0.1:${port}/postgres`, stop};
+    const outage = async (during: () => Promise<void>) => {
+      // Fast, not immediate: with synchronous_commit off, an immediate stop loses the last commits.
+      runAs(user, join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
+      try {
+        await during();
+      } finally {
+        start();
+      }
+    };
+    return {url: `postgres://cac@127.0.0.1:${port}/postgres`, stop, outage};
   }
   rmSync(dir, {recursive: true, force: true});
   throw new Error(`PostgreSQL did not start: ${String((lastError as {stderr?: Buffer})?.stderr ?? lastError)}`);
@@ -107,7 +125,7 @@ process.on('exit', () => started?.stop());
 /** The server for this file's tests: the one CAC_TEST_DATABASE_URL names, or a new one. */
 export async function testPostgres(): Promise<TestPostgres> {
   const given = process.env.CAC_TEST_DATABASE_URL;
-  const server = given ? {url: given, stop: () => {}} : await startServer();
+  const server: Server = given ? {url: given, stop: () => {}} : await startServer();
   const admin = postgres(server.url, {max: 2, onnotice: () => {}});
   const schemas = new Map<string, string>();
   const databases: string[] = [];
@@ -115,6 +133,7 @@ export async function testPostgres(): Promise<TestPostgres> {
   return {
     url: server.url,
     admin,
+    outage: server.outage,
     async database() {
       const name = `${prefix}_db${databases.length + 1}`;
       await admin`CREATE DATABASE ${admin(name)}`;
