@@ -1,13 +1,15 @@
 import t from 'tap';
 import {EmbeddedStore} from '../src/store/embedded-store.js';
 import {MemoryStore} from '../src/store/memory-store.js';
+import {PgStore} from '../src/store/pg/pg-store.js';
 import type {Store} from '../src/store/store.js';
 import type {ChatRecord, NewEvent} from '../src/store/types.js';
+import {noPostgres, testPostgres} from './helpers/postgres.js';
 
 /*
  * The Store contract: every implementation must pass the same tests. The embedded store runs
  * twice: in the hub's journalled mode (reopened to prove what it says is durable) and written
- * through (the CLI's mode).
+ * through (the CLI's mode). PostgreSQL gets a schema of its own for each test's folder.
  */
 
 interface Impl {
@@ -15,6 +17,7 @@ interface Impl {
   make(dir: string): Store;
   /** Whether a second instance on the same place sees the first one's data. */
   durable: boolean;
+  skip?: string | false;
 }
 
 const impls: Impl[] = [
@@ -24,6 +27,11 @@ const impls: Impl[] = [
   // As a command opens a folder no hub runs on: files read synchronously.
   {name: 'embedded, read synchronously', make: (dir) => new EmbeddedStore(dir, {journal: true, syncReads: true, log: () => {}}), durable: true},
 ];
+
+const noPg = noPostgres();
+const pg = noPg ? undefined : await testPostgres();
+if (pg) t.teardown(() => pg.stop());
+impls.push({name: 'postgres', make: (dir) => new PgStore(pg!.url, {schema: pg!.schemaFor(dir), log: () => {}}), durable: true, skip: noPg});
 
 const chat = (id: string, over: Partial<ChatRecord> = {}): ChatRecord => ({
   id,
@@ -40,7 +48,7 @@ const chat = (id: string, over: Partial<ChatRecord> = {}): ChatRecord => ({
 const msg = (text: string, id?: string): NewEvent => ({kind: 'msg', from: 'visitor', name: 'V', text, at: 5, ...(id ? {id} : {})});
 
 for (const impl of impls) {
-  t.test(impl.name, async (t) => {
+  t.test(impl.name, {skip: impl.skip}, async (t) => {
     const open = async (dir: string) => {
       const store = impl.make(dir);
       await store.open();

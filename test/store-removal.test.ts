@@ -3,18 +3,52 @@ import {join} from 'node:path';
 import t from 'tap';
 import {EmbeddedStore} from '../src/store/embedded-store.js';
 import {MemoryStore} from '../src/store/memory-store.js';
+import {PgStore} from '../src/store/pg/pg-store.js';
 import type {Store} from '../src/store/store.js';
 import type {ChatRecord, VisitStart, VisitorRecord} from '../src/store/types.js';
+import {noPostgres, testPostgres, type TestPostgres} from './helpers/postgres.js';
 
 /*
  * Listing visitors, erasing one, and retention: the same contract for every store. The embedded
- * store is also checked on disk: nothing of an erased visitor may be left in any file.
+ * store is also checked on disk: nothing of an erased visitor may be left in any file; and
+ * PostgreSQL in every row of every table.
  */
 
-const impls: {name: string; make(dir: string): Store; disk: boolean}[] = [
-  {name: 'memory', make: () => new MemoryStore(), disk: false},
-  {name: 'embedded, journalled', make: (dir) => new EmbeddedStore(dir, {journal: true, log: () => {}}), disk: true},
-  {name: 'embedded, written through', make: (dir) => new EmbeddedStore(dir, {log: () => {}}), disk: true},
+const noPg = noPostgres();
+const pg: TestPostgres | undefined = noPg ? undefined : await testPostgres();
+if (pg) t.teardown(() => pg.stop());
+
+/** Every row of every table of a schema, as text. */
+async function allRows(schema: string): Promise<{file: string; text: string}[]> {
+  const db = pg!.admin;
+  const out: {file: string; text: string}[] = [];
+  for (const {table} of await db`SELECT table_name AS table FROM information_schema.tables WHERE table_schema = ${schema}`) {
+    for (const row of await db`SELECT row_to_json(t)::text AS text FROM ${db(schema)}.${db(table as string)} t`) out.push({file: table as string, text: row.text as string});
+  }
+  return out;
+}
+
+interface Impl {
+  name: string;
+  make(dir: string): Store;
+  /** Whether a second instance on the same place sees the first one's data. */
+  durable: boolean;
+  /** What it keeps, as text, to look for what must be gone. */
+  kept?(dir: string): Promise<{file: string; text: string}[]>;
+  skip?: string | false;
+}
+
+const impls: Impl[] = [
+  {name: 'memory', make: () => new MemoryStore(), durable: false},
+  {name: 'embedded, journalled', make: (dir) => new EmbeddedStore(dir, {journal: true, log: () => {}}), durable: true, kept: allFiles},
+  {name: 'embedded, written through', make: (dir) => new EmbeddedStore(dir, {log: () => {}}), durable: true, kept: allFiles},
+  {
+    name: 'postgres',
+    make: (dir) => new PgStore(pg!.url, {schema: pg!.schemaFor(dir), log: () => {}}),
+    durable: true,
+    kept: (dir) => allRows(pg!.schemaFor(dir)),
+    skip: noPg,
+  },
 ];
 
 const DAY = 86_400_000;
@@ -59,7 +93,7 @@ async function seed(store: Store, id: string, secret: string, at = NOW, site = '
 }
 
 for (const impl of impls) {
-  t.test(impl.name, async (t) => {
+  t.test(impl.name, {skip: impl.skip}, async (t) => {
     t.test('visitors are listed newest first, by site, a page at a time', async (t) => {
       const store = impl.make(t.testdir());
       await store.open();
@@ -93,8 +127,8 @@ for (const impl of impls) {
       t.same((await store.events('stays-c1')).map((e) => e.text), ['KEEPME says hi']);
       t.same(await store.eraseVisitor('nobody'), {visitor: false, chats: [], visits: 0});
       await store.close();
-      if (!impl.disk) return;
-      const files = await allFiles(dir);
+      if (!impl.kept) return;
+      const files = await impl.kept(dir);
       for (const needle of ['gone', 'SECRETX', '198.51.100.10', '198.51.100.11']) {
         t.same(files.filter((f) => f.text.includes(needle) || f.file.includes(needle)).map((f) => f.file), [], `no file holds ${needle}`);
       }
@@ -126,7 +160,7 @@ for (const impl of impls) {
       t.equal(await store.visitor('idle'), undefined);
       t.equal(await store.visitor('old') !== undefined, true, 'a visitor with a visit left stays');
       await store.close();
-      if (!impl.disk) return;
+      if (!impl.durable) return;
       // Appends after a prune carry on numbering where the log left off.
       const again = impl.make(dir);
       await again.open();

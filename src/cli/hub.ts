@@ -2,11 +2,14 @@ import {appendFileSync} from 'node:fs';
 import {Command} from 'commander';
 import type {RunningHub} from '../hub/server.js';
 import {addDataOption, dataDir, run, UsageError} from './common.js';
+import {addDatabaseOption, databaseUrl} from './db.js';
 
 export interface HubCliOptions {
   host: string;
   port: string;
   data?: string;
+  /** A PostgreSQL URL: the hub keeps everything there instead of a data folder. */
+  database?: string;
   trustProxy?: boolean;
   /** An MMDB file, or false with --no-geoip. */
   geoip?: string | boolean;
@@ -28,12 +31,16 @@ export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${opts.port}`);
   const retainDays = opts.retainDays === undefined ? undefined : Number(opts.retainDays);
   if (retainDays !== undefined && (!Number.isInteger(retainDays) || retainDays < 1)) throw new UsageError(`--retain-days wants a whole number of days, not ${opts.retainDays}`);
+  if (opts.database !== undefined && opts.data !== undefined) throw new UsageError('pass --data or --database, not both');
   const log = makeLogger(opts.log);
+  const url = databaseUrl(opts);
+  const store = url ? new (await import('../store/pg/pg-store.js')).PgStore(url, {log: (line) => log(`store: ${line}`)}) : undefined;
   const {startHub} = await import('../hub/server.js');
   const running = await startHub({
     host: opts.host,
     port,
     dataDir: dataDir(opts),
+    store,
     trustProxy: opts.trustProxy,
     retainDays,
     geoip: opts.geoip === false ? false : typeof opts.geoip === 'string' ? opts.geoip : undefined,
@@ -56,12 +63,12 @@ export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  log(`hub listening on ${running.url} (data: ${dataDir(opts)})`);
+  log(`hub listening on ${running.url} (${store ? `database: ${store.where}` : `data: ${dataDir(opts)}`})`);
   return running;
 }
 
 export function hubCommand(): Command {
-  return addDataOption(new Command('hub'))
+  return addDatabaseOption(addDataOption(new Command('hub')))
     .description('run the hub: widget script, demo pages and the WebSocket API')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '8080')

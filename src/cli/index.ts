@@ -3,6 +3,7 @@ import {VERSION} from '../lib/version.js';
 import {blocksCommand} from './blocks.js';
 import {cannedCommand} from './canned.js';
 import {completionCommand} from './completion.js';
+import {dbCommand} from './db.js';
 import {messagesCommand} from './messages.js';
 import {privacyCommand} from './privacy.js';
 import {visitorsCommand} from './visitors.js';
@@ -37,6 +38,7 @@ export function program(): Command {
     .addCommand(privacyCommand())
     .addCommand(transcriptsCommand())
     .addCommand(statusCommand())
+    .addCommand(dbCommand())
     .addCommand(completionCommand(program));
 }
 

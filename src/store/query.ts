@@ -31,6 +31,18 @@ export function decodeCursor(cursor: string | undefined): string {
   return cursor === undefined ? '' : Buffer.from(cursor, 'base64url').toString();
 }
 
+/**
+ * A cursor as its parts, for a store that orders in its own queries: the number before the
+ * colon (a chat's request time, or what a visitor's first-seen time is listed by) and the id.
+ */
+export function keyAfter(cursor: string | undefined): {n: number; id: string} | undefined {
+  const key = decodeCursor(cursor);
+  const colon = key.indexOf(':');
+  if (colon < 0) return undefined;
+  const n = Number(key.slice(0, colon));
+  return Number.isFinite(n) ? {n, id: key.slice(colon + 1)} : undefined;
+}
+
 /** One page of the matching chats after the cursor, for stores that can hold every record. */
 export function pageOf(chats: Iterable<ChatRecord>, query: ChatQuery, cursor: string | undefined, limit: number): ChatPage {
   const after = decodeCursor(cursor);
@@ -46,6 +58,16 @@ function visitorKey(v: VisitorRecord): string {
   return `${String(Number.MAX_SAFE_INTEGER - v.firstSeen).padStart(16, '0')}:${v.id}`;
 }
 
+export function encodeVisitorCursor(v: VisitorRecord): string {
+  return Buffer.from(visitorKey(v)).toString('base64url');
+}
+
+/** A visitor cursor as the first-seen time and id of the last visitor given. */
+export function visitorAfter(cursor: string | undefined): {firstSeen: number; id: string} | undefined {
+  const after = keyAfter(cursor);
+  return after && {firstSeen: Number.MAX_SAFE_INTEGER - after.n, id: after.id};
+}
+
 /** One page of the visitors (of a site) after the cursor. */
 export function visitorPageOf(visitors: Iterable<VisitorRecord>, query: {site?: string}, cursor: string | undefined, limit: number): VisitorPage {
   const after = decodeCursor(cursor);
@@ -53,5 +75,5 @@ export function visitorPageOf(visitors: Iterable<VisitorRecord>, query: {site?: 
     .filter((v) => (query.site === undefined || v.site === query.site) && visitorKey(v) > after)
     .sort((a, b) => (visitorKey(a) < visitorKey(b) ? -1 : 1));
   const page = sorted.slice(0, limit).map((v) => structuredClone(v));
-  return sorted.length > limit ? {visitors: page, next: Buffer.from(visitorKey(page.at(-1)!)).toString('base64url')} : {visitors: page};
+  return sorted.length > limit ? {visitors: page, next: encodeVisitorCursor(page.at(-1)!)} : {visitors: page};
 }

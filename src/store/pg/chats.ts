@@ -1,0 +1,130 @@
+import type {ChatEvent} from '../../protocol/index.js';
+import type {ChatFeedTag} from '../feed.js';
+import {encodeCursor, keyAfter} from '../query.js';
+import type {Appended, ChatPage, ChatQuery} from '../store.js';
+import type {ChatRecord, NewEvent, StoredChat} from '../types.js';
+import {json, type Db} from './connection.js';
+import {Refused, type WriteTx} from './writer.js';
+
+/*
+ * Chats and their numbered events. A chat's record is one row (its document, with what queries
+ * filter on in columns); its events are rows numbered by `seq`, the chat's `last_seq` counting
+ * them. An event's seq is taken in the transaction that stores it, with the chat's row locked;
+ * a client id is stored once per chat by a unique constraint.
+ */
+
+/** A chat's record as the columns of its row. */
+function chatRow(chat: ChatRecord) {
+  return {
+    id: chat.id,
+    kind: chat.kind,
+    site: chat.site,
+    visitor_id: chat.visitorId ?? null,
+    state: chat.state,
+    owner: chat.owner ?? null,
+    offer_to: chat.offer?.to ?? null,
+    operators: chat.operators,
+    requested_at: chat.requestedAt,
+    ended_at: chat.endedAt ?? null,
+    doc: json(chat),
+  };
+}
+
+const columns = ['kind', 'site', 'visitor_id', 'state', 'owner', 'offer_to', 'operators', 'requested_at', 'ended_at', 'doc'] as const;
+
+/** Creates or replaces a chat's record (not its events); resolves with its last seq, the row locked. */
+export async function putChat(db: Db, chat: ChatRecord): Promise<number> {
+  const row = chatRow(chat);
+  const [stored] = await db`
+    INSERT INTO chats ${db(row, 'id', ...columns)}
+    ON CONFLICT (id) DO UPDATE SET ${db(row, ...columns)}
+    RETURNING last_seq`;
+  return stored!.last_seq as number;
+}
+
+export async function appendEvent(w: WriteTx, chatId: string, event: NewEvent, chat?: ChatRecord, tag?: ChatFeedTag): Promise<Appended> {
+  if (chat && chat.id !== chatId) throw new Refused(`the record of chat ${chat.id} given with an event of chat ${chatId}`);
+  let last: number;
+  if (chat) last = await putChat(w.tx, chat);
+  else {
+    const [row] = await w.tx`SELECT last_seq FROM chats WHERE id = ${chatId} FOR UPDATE`;
+    if (!row) throw new Refused(`no chat ${chatId}`);
+    last = row.last_seq as number;
+  }
+  return insertEvent(w, chatId, last, event, tag);
+}
+
+/** Stores an event after `last` (the chat's row locked), or finds its client id stored already. */
+async function insertEvent(w: WriteTx, chatId: string, last: number, event: NewEvent, tag?: ChatFeedTag): Promise<Appended> {
+  const stored = {...event, seq: last + 1} as ChatEvent;
+  const [inserted] = await w.tx`
+    WITH stored AS (
+      INSERT INTO events (chat_id, seq, client_id, doc) VALUES (${chatId}, ${stored.seq}, ${event.id ?? null}, ${json(stored)})
+      ON CONFLICT (chat_id, client_id) DO NOTHING
+      RETURNING seq
+    ), counted AS (
+      UPDATE chats SET last_seq = stored.seq FROM stored WHERE chats.id = ${chatId}
+    )
+    SELECT seq FROM stored`;
+  if (!inserted) {
+    const [before] = await w.tx`SELECT doc FROM events WHERE chat_id = ${chatId} AND client_id = ${event.id!}`;
+    return {event: before!.doc as ChatEvent, duplicate: true};
+  }
+  const feed = tag && w.feed({...tag, at: stored.at, chatId, seq: stored.seq}, {event: stored});
+  return {event: stored, duplicate: false, feed};
+}
+
+/**
+ * Stores `chat` (its record once claimed) with `event` only if the stored chat has no owner, is
+ * not ended and is offered to nobody else: one conditional UPDATE, so that of several hubs
+ * accepting the same chat at once exactly one wins. Undefined: someone else had it first.
+ */
+export async function claimChat(w: WriteTx, chat: ChatRecord, operator: string, event: NewEvent, tag?: ChatFeedTag): Promise<Appended | undefined> {
+  const row = chatRow(chat);
+  const [claimed] = await w.tx`
+    UPDATE chats SET ${w.tx(row, ...columns)}
+    WHERE id = ${chat.id} AND owner IS NULL AND state <> 'ended' AND (offer_to IS NULL OR offer_to = ${operator})
+    RETURNING last_seq`;
+  if (!claimed) return undefined;
+  return insertEvent(w, chat.id, claimed.last_seq as number, event, tag);
+}
+
+export async function readChat(db: Db, id: string): Promise<StoredChat | undefined> {
+  const [row] = await db`SELECT doc, last_seq FROM chats WHERE id = ${id}`;
+  return row && {chat: row.doc as ChatRecord, lastSeq: row.last_seq as number};
+}
+
+export async function openChats(db: Db): Promise<StoredChat[]> {
+  const rows = await db`SELECT doc, last_seq FROM chats WHERE kind = 'op' OR state <> 'ended' ORDER BY id`;
+  return rows.map((r) => ({chat: r.doc as ChatRecord, lastSeq: r.last_seq as number}));
+}
+
+export async function events(db: Db, chatId: string, after: number, limit: number): Promise<ChatEvent[]> {
+  const rows = await db`
+    SELECT doc FROM events WHERE chat_id = ${chatId} AND seq > ${after}
+    ORDER BY seq LIMIT ${Number.isFinite(limit) ? limit : null}`;
+  return rows.map((r) => r.doc as ChatEvent);
+}
+
+/** Chats in the order of src/store/query.ts (request time, then id), after its cursor. */
+export async function listChats(db: Db, q: ChatQuery, cursor: string | undefined, limit: number): Promise<ChatPage> {
+  const after = keyAfter(cursor);
+  const where = [
+    q.site !== undefined && db`site = ${q.site}`,
+    q.visitorId !== undefined && db`visitor_id = ${q.visitorId}`,
+    q.operator !== undefined && db`operators @> ARRAY[${q.operator}]::text[]`,
+    q.kind !== undefined && db`kind = ${q.kind}`,
+    q.state === 'ended' && db`state = 'ended'`,
+    q.state === 'open' && db`state <> 'ended'`,
+    q.since !== undefined && db`requested_at >= ${q.since}`,
+    q.until !== undefined && db`requested_at < ${q.until}`,
+    after && db`(requested_at, id) > (${after.n}, ${after.id})`,
+  ]
+    .filter((c) => c !== false && c !== undefined)
+    .reduce((all, c) => db`${all} AND ${c}`, db`true`);
+  const rows = await db`
+    SELECT doc FROM chats WHERE ${where}
+    ORDER BY requested_at, id LIMIT ${Number.isFinite(limit) ? limit + 1 : null}`;
+  const chats = rows.slice(0, limit).map((r) => r.doc as ChatRecord);
+  return rows.length > limit ? {chats, next: encodeCursor(chats.at(-1)!)} : {chats};
+}

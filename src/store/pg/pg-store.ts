@@ -1,0 +1,198 @@
+import type {ChatEvent, FeedEntry, PageView, Visit} from '../../protocol/index.js';
+import type {ChatFeedTag, FeedFilter, FeedPage, NewFeedEntry, VisitorFeedTag} from '../feed.js';
+import type {Report} from '../log-file.js';
+import type {Appended, ChatPage, ChatQuery, Erased, Pruned, Store, VisitorPage} from '../store.js';
+import {NotStoredError} from '../store.js';
+import type {ChatRecord, GlobalName, Globals, NewEvent, StoredChat, VisitStart, VisitorRecord} from '../types.js';
+import * as chats from './chats.js';
+import {connect, describeUrl, type PgOptions, type Pool} from './connection.js';
+import * as feed from './feed.js';
+import {readGlobal, putGlobal} from './globals.js';
+import {migrate, type Migrated} from './migrations.js';
+import * as removal from './removal.js';
+import * as visitors from './visitors.js';
+import {Writer, type WriteTx} from './writer.js';
+
+/**
+ * The store on PostgreSQL, for several hubs sharing one database (`cac hub --database URL`).
+ * Opening runs the schema's migrations. Writes are grouped into transactions (see writer.ts);
+ * each resolves once committed, or rejects with NotStoredError having changed nothing. Reads go
+ * to the pool directly. Feed listeners hear of this process's own writes (other hubs' come
+ * later, with LISTEN/NOTIFY).
+ */
+export class PgStore implements Store {
+  private pool: Pool | undefined;
+  private writer: Writer | undefined;
+  private readonly schema: string;
+  private readonly report: Report;
+  private readonly listeners: Array<(entry: FeedEntry) => void> = [];
+  private readonly cache = new Map<GlobalName, unknown>();
+  /** What opening did to the schema. */
+  migrated: Migrated | undefined;
+
+  constructor(
+    readonly url: string,
+    private readonly options: PgOptions = {},
+  ) {
+    this.schema = options.schema ?? 'public';
+    this.report = options.log ?? ((line) => process.stderr.write(`cac store: ${line}\n`));
+  }
+
+  /** Where the data is, for messages (the password left out). */
+  get where(): string {
+    return describeUrl(this.url) + (this.schema === 'public' ? '' : ` (schema ${this.schema})`);
+  }
+
+  async open(): Promise<void> {
+    const pool = connect(this.url, {...this.options, log: this.report});
+    try {
+      this.migrated = await migrate(pool, this.schema);
+    } catch (error) {
+      await pool.end({timeout: 1});
+      throw new Error(`cannot open ${this.where}: ${error instanceof Error ? error.message : String(error)}`, {cause: error});
+    }
+    this.pool = pool;
+    this.writer = new Writer(pool, (entries) => this.tell(entries));
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool) return;
+    await this.flush();
+    await this.pool.end({timeout: 5});
+    this.pool = undefined;
+    this.writer = undefined;
+  }
+
+  async flush(): Promise<void> {
+    await this.writer?.flush();
+  }
+
+  private get db(): Pool {
+    if (!this.pool) throw new Error('the store is not open');
+    return this.pool;
+  }
+
+  /** A write, in the next group (asked for now: writes are grouped in the order asked). */
+  private write<T>(run: (w: WriteTx) => Promise<T>): Promise<T> {
+    if (!this.writer) return Promise.reject(new NotStoredError(new Error('the store is not open')));
+    return this.writer.add(run);
+  }
+
+  private tell(entries: FeedEntry[]): void {
+    for (const entry of entries) {
+      for (const listener of this.listeners) {
+        try {
+          listener(structuredClone(entry));
+        } catch (error) {
+          this.report(`a feed listener failed: ${String(error)}`);
+        }
+      }
+    }
+  }
+
+  // ---- chats
+
+  async openChats(): Promise<StoredChat[]> {
+    return chats.openChats(this.db);
+  }
+
+  async chat(id: string): Promise<StoredChat | undefined> {
+    return chats.readChat(this.db, id);
+  }
+
+  putChat(chat: ChatRecord): Promise<void> {
+    return this.write(async (w) => {
+      await chats.putChat(w.tx, chat);
+    });
+  }
+
+  appendEvent(chatId: string, event: NewEvent, chat?: ChatRecord, tag?: ChatFeedTag): Promise<Appended> {
+    return this.write((w) => chats.appendEvent(w, chatId, event, chat, tag));
+  }
+
+  /**
+   * Stores `chat` (the record as claimed by `operator`) with `event` only if the stored chat has
+   * no owner, is not ended and is offered to nobody else; undefined when another claim won.
+   */
+  claimChat(chat: ChatRecord, operator: string, event: NewEvent, tag?: ChatFeedTag): Promise<Appended | undefined> {
+    return this.write((w) => chats.claimChat(w, chat, operator, event, tag));
+  }
+
+  async events(chatId: string, after = 0, limit = Infinity): Promise<ChatEvent[]> {
+    return chats.events(this.db, chatId, after, limit);
+  }
+
+  async listChats(query: ChatQuery = {}, cursor?: string, limit = 100): Promise<ChatPage> {
+    return chats.listChats(this.db, query, cursor, limit);
+  }
+
+  // ---- visitors
+
+  async visitor(id: string): Promise<VisitorRecord | undefined> {
+    return visitors.readVisitor(this.db, id);
+  }
+
+  putVisitor(visitor: VisitorRecord): Promise<void> {
+    return this.write((w) => visitors.putVisitor(w.tx, visitor));
+  }
+
+  appendVisit(visitorId: string, visit: VisitStart, tag?: VisitorFeedTag): Promise<FeedEntry | undefined> {
+    return this.write((w) => visitors.appendVisit(w, visitorId, visit, tag));
+  }
+
+  appendPage(visitorId: string, visitId: string, page: PageView, tag?: VisitorFeedTag): Promise<FeedEntry | undefined> {
+    return this.write((w) => visitors.appendPage(w, visitorId, visitId, page, tag));
+  }
+
+  async visits(visitorId: string, limit = Infinity): Promise<Visit[]> {
+    return visitors.visits(this.db, visitorId, limit);
+  }
+
+  async listVisitors(query: {site?: string} = {}, cursor?: string, limit = 100): Promise<VisitorPage> {
+    return visitors.listVisitors(this.db, query, cursor, limit);
+  }
+
+  eraseVisitor(id: string): Promise<Erased> {
+    return this.write((w) => removal.eraseVisitor(w, id));
+  }
+
+  prune(cutoff: (site: string) => number | undefined): Promise<Pruned> {
+    return this.write((w) => removal.prune(w, cutoff));
+  }
+
+  // ---- the feed
+
+  appendFeed(entry: NewFeedEntry): Promise<FeedEntry> {
+    return this.write(async (w) => feed.appendFeed(w, entry));
+  }
+
+  async feed(after: number, limit: number, filter?: FeedFilter): Promise<FeedPage> {
+    return feed.feedPage(this.db, after, limit, filter, this.report);
+  }
+
+  async feedEnd(): Promise<number> {
+    return feed.feedEnd(this.db);
+  }
+
+  async feedCursorAt(at: number): Promise<number> {
+    return feed.feedCursorAt(this.db, at);
+  }
+
+  onFeed(listener: (entry: FeedEntry) => void): void {
+    this.listeners.push(listener);
+  }
+
+  // ---- globals
+
+  async global<K extends GlobalName>(name: K, fresh = false): Promise<Globals[K]> {
+    if (!fresh && this.cache.has(name)) return this.cache.get(name) as Globals[K];
+    const value = await readGlobal(this.db, name);
+    this.cache.set(name, value);
+    return value;
+  }
+
+  putGlobal<K extends GlobalName>(name: K, value: Globals[K]): Promise<void> {
+    this.cache.set(name, value);
+    return this.write((w) => putGlobal(w.tx, name, value));
+  }
+}
