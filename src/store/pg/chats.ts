@@ -107,9 +107,8 @@ export async function events(db: Db, chatId: string, after: number, limit: numbe
 }
 
 /** Chats in the order of src/store/query.ts (request time, then id), after its cursor. */
-export async function listChats(db: Db, q: ChatQuery, cursor: string | undefined, limit: number): Promise<ChatPage> {
-  const after = keyAfter(cursor);
-  const where = [
+function chatWhere(db: Db, q: ChatQuery, after?: {n: number; id: string}) {
+  return [
     q.site !== undefined && db`site = ${q.site}`,
     q.visitorId !== undefined && db`visitor_id = ${q.visitorId}`,
     q.operator !== undefined && db`operators @> ARRAY[${q.operator}]::text[]`,
@@ -122,9 +121,18 @@ export async function listChats(db: Db, q: ChatQuery, cursor: string | undefined
   ]
     .filter((c) => c !== false && c !== undefined)
     .reduce((all, c) => db`${all} AND ${c}`, db`true`);
+}
+
+export async function listChats(db: Db, q: ChatQuery, cursor: string | undefined, limit: number): Promise<ChatPage> {
+  const where = chatWhere(db, q, keyAfter(cursor));
   const rows = await db`
     SELECT doc FROM chats WHERE ${where}
     ORDER BY requested_at, id LIMIT ${Number.isFinite(limit) ? limit + 1 : null}`;
   const chats = rows.slice(0, limit).map((r) => r.doc as ChatRecord);
   return rows.length > limit ? {chats, next: encodeCursor(chats.at(-1)!)} : {chats};
+}
+
+export async function countChats(db: Db, q: ChatQuery): Promise<number> {
+  const [row] = await db`SELECT count(*)::int AS n FROM chats WHERE ${chatWhere(db, q)}`;
+  return (row?.n as number) ?? 0;
 }

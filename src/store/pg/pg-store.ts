@@ -126,6 +126,10 @@ export class PgStore implements Store {
     return chats.listChats(this.db, query, cursor, limit);
   }
 
+  async countChats(query: ChatQuery = {}): Promise<number> {
+    return chats.countChats(this.db, query);
+  }
+
   // ---- visitors
 
   async visitor(id: string): Promise<VisitorRecord | undefined> {
