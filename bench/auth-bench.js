@@ -59,7 +59,7 @@ async function run(flood) {
     const v = await client(`${url}/ws/visitor?site=example.com`, {origin: 'https://example.com'});
     v.send({t: 'hello', v: 1, site: 'example.com', page: {url: 'https://example.com/', title: 'Home'}});
     await v.next((f) => f.t === 'welcome');
-    v.send({t: 'chat.request', id: `r${i}`, text: 'hello'});
+    v.send({t: 'chat.request', id: `request-${i}`, text: 'hello'});
     const {chatId} = await v.next((f) => f.t === 'chat.queued');
     op.send({t: 'chat.accept', chatId});
     await v.next((f) => f.t === 'ev' && f.e.kind === 'join');
@@ -78,7 +78,7 @@ async function run(flood) {
   const until = Date.now() + SECONDS * 1000;
   for (let n = 0; Date.now() < until; n++) {
     const v = visitors[n % visitors.length];
-    const id = `m${n}`;
+    const id = `message-${n}`;
     const sent = performance.now();
     v.send({t: 'msg', id, text: `message ${n}`});
     await v.next((f) => f.t === 'ack' && f.id === id);
