@@ -34,6 +34,8 @@ t.test('followers joining while traffic runs get every entry once, in order, the
   const end = await store.feedEnd();
   for (const [i, {peer: f, first}] of followers.entries()) {
     await reached(f, end);
+    // The replay's last page and the word that it is live are two frames: wait for both.
+    await f.waitType('live');
     const entries = entriesOf(f);
     t.ok(consecutive(entries, first), `follower ${i}: cursors ${first} to ${end}, each once`);
     t.equal(entries.length, end - first + 1);
