@@ -3,9 +3,14 @@ import {promisify} from 'node:util';
 
 const scryptAsync = promisify(scrypt) as (p: string, s: Buffer, n: number) => Promise<Buffer>;
 
-/** 128 random bits, URL- and filename-safe: visitor, chat and message ids. */
+/**
+ * 128 random bits, URL- and filename-safe: visitor, block, visit and canned response ids. Never
+ * starting with `-` or `_`: an id is typed after a command (`cac blocks remove ID`), where a
+ * leading dash reads as an option.
+ */
 export function randomId(): string {
-  return randomBytes(16).toString('base64url');
+  const id = randomBytes(16).toString('base64url');
+  return id[0] === '-' || id[0] === '_' ? `${'abcdefghijklmnopqrstuvwxyz'[id.charCodeAt(1) % 26]}${id.slice(1)}` : id;
 }
 
 /**
