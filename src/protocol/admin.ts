@@ -1,5 +1,5 @@
 import {z} from 'zod';
-import {canned, chatEvent, chatId, chatRecord, offlineMessage, shortText, siteLimits, limitNames, text} from './common.js';
+import {blockRecord, canned, chatEvent, chatId, chatRecord, limitNames, offlineMessage, shortText, siteRecord, text} from './common.js';
 import {visitSchema} from './operator.js';
 import {errorCode} from './errors.js';
 
@@ -14,26 +14,9 @@ const domain = z.string().min(1).max(253);
 const role = z.enum(['admin', 'operator']);
 
 export const operatorView = z.object({name: z.string(), displayName: z.string(), role, sites: z.array(z.string()), createdAt: z.number()});
-export const siteView = z.object({
-  domain: z.string(),
-  aliases: z.array(z.string()),
-  timezone: z.string(),
-  url: z.string(),
-  preview: z.boolean(),
-  origins: z.array(z.string()).optional(),
-  limits: siteLimits.optional(),
-  retainDays: z.number().int().positive().optional(),
-});
-export const blockView = z.object({
-  id: z.string(),
-  site: z.string(),
-  visitorId: z.string(),
-  ip: z.string(),
-  until: z.number(),
-  by: z.string(),
-  at: z.number(),
-  chatId: z.string().optional(),
-});
+/** A site as the admin API shows it: the record without its widget greeting. */
+export const siteView = siteRecord.omit({greeting: true});
+export const blockView = blockRecord;
 
 /** A visitor as the command line shows it: never its resume token's hash. */
 export const visitorView = z.object({

@@ -140,3 +140,33 @@ export function opChatId(a: string, b: string): string {
 
 export {limitNames, type LimitName};
 export const siteLimits = z.partialRecord(z.enum(limitNames), z.number().int().positive());
+
+/** A site the hub serves (documents and the admin API alike). */
+export const siteRecord = z.object({
+  domain: z.string(),
+  aliases: z.array(z.string()),
+  timezone: z.string(),
+  /** Base that relative links are resolved against, e.g. https://example.com/. */
+  url: z.string(),
+  /** Whether the operator sees what the visitor is typing before it is sent. */
+  preview: z.boolean(),
+  greeting: z.string().optional(),
+  /** Page origins (scheme://host[:port], or *://HOST for any) allowed to open the widget; none: https on the domain and aliases, and the url's origin. */
+  origins: z.array(z.string()).optional(),
+  /** This site's own abuse limits, where they differ from the defaults. */
+  limits: siteLimits.optional(),
+  /** Ended chats and visits older than this many days are removed (default: the hub's --retain-days, else kept). */
+  retainDays: z.number().int().positive().optional(),
+});
+
+/** A visitor (or an address) kept from chatting on a site until `until`. */
+export const blockRecord = z.object({
+  id: z.string(),
+  site: z.string(),
+  visitorId: z.string(),
+  ip: z.string(),
+  until: z.number(),
+  by: z.string(),
+  chatId: z.string().optional(),
+  at: z.number(),
+});

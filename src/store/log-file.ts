@@ -66,13 +66,8 @@ export async function readBackward<T extends {n: number}>(
   take: (line: T) => boolean,
   reads: ReadLayer = asyncReads,
 ): Promise<void> {
-  let fd: number;
-  try {
-    fd = await reads.open(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
+  const fd = await openLog(file, reads);
+  if (fd === undefined) return;
   try {
     let end = await reads.size(fd);
     let carry = Buffer.alloc(0);
@@ -116,6 +111,16 @@ export async function readBackward<T extends {n: number}>(
   }
 }
 
+/** A log's file descriptor, or undefined when the log does not exist (yet). */
+async function openLog(file: string, reads: ReadLayer): Promise<number | undefined> {
+  try {
+    return await reads.open(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 /**
  * Reads a log from its start, handing each readable line to `take` until it returns false (the
  * feed is read forward from a cursor). A last line without its newline is an append cut short:
@@ -128,13 +133,8 @@ export async function readForward<T extends {n: number}>(
   take: (line: T) => boolean,
   reads: ReadLayer = asyncReads,
 ): Promise<void> {
-  let fd: number;
-  try {
-    fd = await reads.open(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
+  const fd = await openLog(file, reads);
+  if (fd === undefined) return;
   try {
     let position = 0;
     let carry = Buffer.alloc(0);

@@ -1,5 +1,5 @@
 import {z} from 'zod';
-import {canned, chatEvent, siteLimits, chatRecord, offlineMessage, operatorStatus, pageView, visitSchema} from '../protocol/index.js';
+import {blockRecord, canned, chatEvent, siteRecord, chatRecord, offlineMessage, operatorStatus, pageView, visitSchema} from '../protocol/index.js';
 import type {Canned, ChatEvent, OfflineMessage, PageView, Visit} from '../protocol/index.js';
 
 /*
@@ -25,34 +25,9 @@ export const operatorRecord = z.object({
 });
 export type OperatorRecord = z.infer<typeof operatorRecord>;
 
-export const siteRecord = z.object({
-  domain: z.string(),
-  aliases: z.array(z.string()),
-  timezone: z.string(),
-  /** Base that relative links are resolved against, e.g. https://example.com/. */
-  url: z.string(),
-  /** Whether the operator sees what the visitor is typing before it is sent. */
-  preview: z.boolean(),
-  greeting: z.string().optional(),
-  /** Page origins (scheme://host[:port], or *://HOST for any) allowed to open the widget; none: https on the domain and aliases, and the url's origin. */
-  origins: z.array(z.string()).optional(),
-  /** This site's own abuse limits, where they differ from the defaults. */
-  limits: siteLimits.optional(),
-  /** Ended chats and visits older than this many days are removed (default: the hub's --retain-days, else kept). */
-  retainDays: z.number().int().positive().optional(),
-});
+export {blockRecord, siteRecord};
 export type SiteRecord = z.infer<typeof siteRecord>;
 
-export const blockRecord = z.object({
-  id: z.string(),
-  site: z.string(),
-  visitorId: z.string(),
-  ip: z.string(),
-  until: z.number(),
-  by: z.string(),
-  chatId: z.string().optional(),
-  at: z.number(),
-});
 export type BlockRecord = z.infer<typeof blockRecord>;
 
 export {chatRecord};
