@@ -5,7 +5,8 @@ import t from 'tap';
 import {runCac, spawnCac} from './helpers/spawn.js';
 
 t.test('operators and sites from the command line', async (t) => {
-  const data = await mkdtemp(join(tmpdir(), 'cac-cli-'));
+  // A folder not made yet: the first command makes it.
+  const data = join(t.testdir(), 'new', 'data');
   const added = await runCac(['operators', 'add', 'alice', '--admin', '--json', '--data', data]);
   t.equal(added.code, 0, added.out);
   const {token, role} = JSON.parse(added.out) as {token: string; role: string};

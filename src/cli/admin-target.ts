@@ -1,3 +1,4 @@
+import {mkdir} from 'node:fs/promises';
 import {readApiFile} from '../admin/api-file.js';
 import {folderContext} from '../admin/context.js';
 import {OpError} from '../admin/error.js';
@@ -80,6 +81,8 @@ async function find(opts: TargetOptions): Promise<AdminTarget> {
       await new Promise((r) => setTimeout(r, 100));
       continue;
     }
+    // A first `cac sites add` or `operators add` makes the folder (a hub would too).
+    await mkdir(dir, {recursive: true, mode: 0o700});
     const unlock = await lockDataDir(dir, {cli: true});
     // With the journal, as a hub opens it: what a crashed hub left there is applied first, so
     // a hub started later cannot replay it over this command's change. Nothing else is served
