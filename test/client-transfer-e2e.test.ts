@@ -90,7 +90,7 @@ t.test('handing a chat to a colleague, the visitor in Chromium', {skip}, async (
     await offerToBob(alice, bob);
     let bells = {alice: alice.bells, bob: bob.bells};
     let rings = ringsFor();
-    await until(() => hub.hub.offerTimers.has(chatId));
+    await until(() => hub.hub.deadlines.has({kind: 'offer', chatId}));
     timers.advance(60_000);
     await alice.waitForText('Bob did not answer in time: the chat waits for everyone');
     await alice.waitForText('Chat request: Vera');

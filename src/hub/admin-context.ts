@@ -27,7 +27,7 @@ export function hubContext(hub: Hub, live: {url: string}): AdminContext {
       const before = globals[name] as Globals[K];
       if (held.has(name)) globals[name] = value;
       try {
-        await hub.store.putGlobal(name, value);
+        await hub.putGlobal(name, value);
       } catch (error) {
         if (globals[name] === value) globals[name] = before;
         throw error;
@@ -46,7 +46,7 @@ export function hubContext(hub: Hub, live: {url: string}): AdminContext {
         return last ? {page: {url: last.url, title: last.title}} : {};
       },
       forgetVisitor: (id) => forgetVisitor(hub, id),
-      operatorsOnline: () => [...hub.sessions.operatorConns.keys()].filter((name) => hub.sessions.isConnected(name)).map((name) => ({name, status: hub.sessions.statusOf(name)})),
+      operatorsOnline: () => hub.sessions.connectedOperators().map((name) => ({name, status: hub.sessions.statusOf(name)})),
     },
   };
 }
@@ -55,7 +55,7 @@ async function applied<K extends GlobalName>(hub: Hub, name: K, before: Globals[
   if (name === 'operators' || name === 'sites') {
     await hub.reloadAccounts();
   } else if (name === 'canned') {
-    for (const op of hub.sessions.operatorConns.keys()) hub.sessions.toOperator(op, {t: 'canned.list', canned: cannedFor(hub, op)});
+    for (const op of hub.sessions.connectedOperators()) hub.sessions.toOperator(op, {t: 'canned.list', canned: cannedFor(hub, op)});
   } else if (name === 'messages') {
     const kept = new Set((after as Globals['messages']).messages.map((m) => m.id));
     for (const m of (before as Globals['messages']).messages) if (!kept.has(m.id)) hub.sessions.toOperators({t: 'message.done', id: m.id}, m.site);

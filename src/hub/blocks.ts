@@ -23,6 +23,6 @@ export async function addBlock(
   doc.blocks.push({id: randomId(), ...block, until, at: now});
   // Asked for together, so both go to disk in one write.
   const entry = {type: 'visitor.blocked', at: now, site: block.site, visitorId: block.visitorId, chatId: block.chatId, operator: block.by, until} as const;
-  await Promise.all([hub.store.putGlobal('blocks', doc), hub.record(entry)]);
+  await Promise.all([hub.putGlobal('blocks', doc), hub.record(entry)]);
   return until;
 }

@@ -22,12 +22,12 @@ function mayChange(hub: Hub, me: string, item: Canned | undefined): item is Cann
 async function save(hub: Hub, before: Canned[]): Promise<void> {
   const doc = hub.globals.canned;
   try {
-    await hub.store.putGlobal('canned', doc);
+    await hub.putGlobal('canned', doc);
   } catch {
     doc.canned = before;
     throw new HubError('not_stored', 'the hub could not store that; send it again');
   }
-  for (const name of hub.sessions.operatorConns.keys()) hub.sessions.toOperator(name, {t: 'canned.list', canned: cannedFor(hub, name)});
+  for (const name of hub.sessions.connectedOperators()) hub.sessions.toOperator(name, {t: 'canned.list', canned: cannedFor(hub, name)});
 }
 
 export async function addCanned(hub: Hub, me: string, shortcut: string, text: string, team: boolean): Promise<void> {

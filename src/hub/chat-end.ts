@@ -84,15 +84,7 @@ async function close(
  */
 export function scheduleRelease(hub: Hub, operator: string): void {
   if (hub.stopped) return;
-  hub.cancel(hub.operatorGoneTimers.get(operator));
-  hub.operatorGoneTimers.set(
-    operator,
-    hub.later(hub.operatorGraceMs, () => {
-      hub.operatorGoneTimers.delete(operator);
-      if (hub.sessions.isConnected(operator)) return;
-      releaseOperator(hub, operator).catch((error: unknown) => hub.log(`release ${operator}: ${String(error)}`));
-    }),
-  );
+  hub.deadlines.set({kind: 'operator', operator}, hub.now() + hub.operatorGraceMs);
 }
 
 /**
@@ -106,13 +98,8 @@ export function armAfterRestart(hub: Hub): void {
     if (chat.kind !== 'visitor' || chat.state === 'ended') continue;
     armOffer(hub, open);
     if (chat.owner) owners.add(chat.owner);
-    const visitorId = chat.visitorId;
-    if (!visitorId) continue;
-    hub.later(hub.visitorGraceMs, () => {
-      // A visitor who came back at all is looked after by its own socket's timers.
-      if (hub.sessions.visitors.has(visitorId)) return;
-      visitorLeft(hub, chat.id).catch((error: unknown) => hub.log(`visitor left: ${String(error)}`));
-    });
+    // A visitor who comes back is looked after by its own socket (which moves this deadline).
+    if (chat.visitorId) hub.deadlines.set({kind: 'visitor', visitorId: chat.visitorId, site: chat.site}, hub.now() + hub.visitorGraceMs);
   }
   for (const owner of owners) scheduleRelease(hub, owner);
 }

@@ -108,9 +108,11 @@ export async function acceptChat(hub: Hub, operator: string, chatId: string): Pr
   const offer = chat.offer;
   if (offer && offer.to !== operator) throw new HubError('taken', `this chat is offered to ${hub.sessions.displayName(offer.to)}`);
   const display = hub.sessions.displayName(operator);
-  // Claimed synchronously inside `change`, before any await: the first accept processed wins.
-  const e = await hub.chats.change(
+  // Claimed synchronously inside `change`, before any await: the first accept processed wins
+  // (with hubs sharing a store, the store's conditional write decides).
+  const e = await hub.chats.claim(
     open,
+    operator,
     (c) => {
       c.state = 'active';
       c.owner = operator;
@@ -120,9 +122,12 @@ export async function acceptChat(hub: Hub, operator: string, chatId: string): Pr
     {kind: 'join', from: 'operator', name: display, text: `${display} joined the chat`},
     {type: 'chat.accepted', operator},
   );
+  if (!e) {
+    if (chat.owner) hub.sessions.toOperator(operator, {t: 'chat.assigned', chatId, operator: chat.owner});
+    throw new HubError('taken', chat.owner ? `${chat.owner} took this chat` : 'this chat was taken');
+  }
   if (offer) {
-    hub.cancel(hub.offerTimers.get(chatId));
-    hub.offerTimers.delete(chatId);
+    hub.deadlines.cancel({kind: 'offer', chatId});
     hub.sessions.toOperator(offer.from, {t: 'transfer.result', chatId, to: operator, outcome: 'accepted'});
   }
   hub.sessions.toOperators({t: 'chat.assigned', chatId, operator}, chat.site);

@@ -13,7 +13,7 @@ export async function forgetVisitor(hub: Hub, id: string): Promise<void> {
   if (chatId) await visitorLeft(hub, chatId);
   if (!live) return;
   hub.sessions.visitors.delete(id);
-  hub.cancel(live.goneTimer);
+  hub.deadlines.cancel({kind: 'visitor', visitorId: id});
   for (const conn of live.conns) conn.close(CloseCode.erased, 'visitor erased');
   live.conns.clear();
   hub.sessions.toOperators({t: 'visitor.gone', visitorId: id}, live.site.domain);

@@ -6,11 +6,13 @@ import {Budgets} from './abuse.js';
 import {AuthLimits} from './auth-limits.js';
 import {credentialOf} from './operator-auth.js';
 import {NotStoredError, type Store} from '../store/store.js';
-import type {Globals} from '../store/types.js';
+import type {GlobalName, Globals} from '../store/types.js';
 import {CloseCode} from './conn.js';
 import {HubError} from './errors.js';
 import {Followers, type FollowerLimits} from './followers.js';
 import {openLocate, type Locate} from './geoip.js';
+import {fireDeadline} from './deadline-fire.js';
+import {LocalDeadlines, type DeadlineBoard} from './deadlines.js';
 import {ChatModel} from './model.js';
 import {Sessions} from './sessions.js';
 import {realTimers, type Timers} from './timers.js';
@@ -56,11 +58,10 @@ export class Hub {
   readonly operatorGraceMs: number;
   readonly visitTimeoutMs: number;
   readonly log: (line: string) => void;
-  readonly operatorGoneTimers = new Map<string, unknown>();
   readonly authLimits: AuthLimits;
   readonly budgets: Budgets;
-  /** The deadline of each chat offered to one operator (a transfer), by chat id. */
-  readonly offerTimers = new Map<string, unknown>();
+  /** Grace periods and offer deadlines (shared between hubs when several share a store). */
+  deadlines: DeadlineBoard;
   /** Other pending timers, cleared when the hub stops. */
   readonly pending = new Set<unknown>();
   /** Set once shutting down: sockets closing now are the hub's doing, not peers leaving. */
@@ -88,6 +89,7 @@ export class Hub {
     this.authLimits = new AuthLimits(this.now, this.log);
     this.budgets = new Budgets(this.now);
     this.followers = new Followers(this, options.followerLimits);
+    this.deadlines = new LocalDeadlines(this, (d) => fireDeadline(this, d));
     this.store.onFeed((entry) => this.followers.publish(entry));
   }
 
@@ -165,6 +167,12 @@ export class Hub {
     }
   }
 
+  /** Stores a global record; other hubs sharing the store are told to read it again. */
+  async putGlobal<K extends GlobalName>(name: K, value: Globals[K]): Promise<void> {
+    await this.store.putGlobal(name, value);
+    this.sessions.relay?.({t: 'reload', what: name === 'operators' || name === 'sites' ? 'accounts' : name});
+  }
+
   /** Stores an older token's fast hash after its first use, so it is never scrypt-checked again. */
   async upgradeToken(name: string, tokenHash: string): Promise<void> {
     const db = await this.store.global('operators', true);
@@ -172,6 +180,7 @@ export class Hub {
     if (!op || op.tokenId || !op.hash) return;
     op.tokenHash = tokenHash;
     delete op.hash;
+    // Not announced to other hubs: their sockets of this operator opened with the old form.
     await this.store.putGlobal('operators', db);
     this.sessions.setOperators(db.operators);
   }

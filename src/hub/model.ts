@@ -17,6 +17,13 @@ export type ChatTag = DistributiveOmit<ChatFeedTag, 'site' | 'visitorId'>;
  */
 export class ChatModel {
   readonly open = new Map<string, OpenChat>();
+  /**
+   * Told of every event stored (not of a resend), with the record as it stands: how other hubs
+   * sharing the store hear of it. Called before the caller fans the event out here.
+   */
+  onStored?: (chat: ChatRecord, e: ChatEvent) => void;
+  /** Whether other hubs write the same store: claims are then decided by the store. */
+  shared = false;
 
   constructor(
     private readonly store: Store,
@@ -79,6 +86,7 @@ export class ChatModel {
     try {
       const {event: e, duplicate} = await this.store.appendEvent(chat.id, {...event, at: this.now()}, withRecord ? chat : undefined, tag);
       if (e.seq > open.lastSeq) open.lastSeq = e.seq;
+      if (!duplicate) this.onStored?.(chat, e);
       return {e, duplicate};
     } catch (error) {
       if (!(error instanceof NotStoredError)) throw error;
@@ -97,10 +105,43 @@ export class ChatModel {
     try {
       return await this.append(open, event, feed, true);
     } catch (error) {
-      for (const key of Object.keys(open.chat) as Array<keyof ChatRecord>) delete open.chat[key];
-      Object.assign(open.chat, before);
+      this.replace(open, before, 0);
       throw error;
     }
+  }
+
+  /**
+   * As `change`, for taking a chat nobody owns ("first accept wins"). With hubs sharing the
+   * store, the store decides (one conditional write): undefined when another operator got it.
+   */
+  async claim(open: OpenChat, operator: string, mutate: (chat: ChatRecord) => void, event: Omit<NewEvent, 'at'>, feed: ChatTag): Promise<ChatEvent | undefined> {
+    if (!this.shared || !this.store.claimChat) return this.change(open, mutate, event, feed);
+    const next = structuredClone(open.chat);
+    mutate(next);
+    const tag = {...feed, site: next.site, visitorId: next.visitorId} as ChatFeedTag;
+    let claimed;
+    try {
+      claimed = await this.store.claimChat(next, operator, {...event, at: this.now()}, tag);
+    } catch (error) {
+      if (!(error instanceof NotStoredError)) throw error;
+      throw new HubError('not_stored', 'the hub could not store that; send it again');
+    }
+    if (!claimed) {
+      // Someone on another hub was first: take the record as the store has it.
+      const stored = await this.store.chat(open.chat.id);
+      if (stored) this.replace(open, stored.chat, stored.lastSeq);
+      return undefined;
+    }
+    this.replace(open, next, claimed.event.seq);
+    this.onStored?.(open.chat, claimed.event);
+    return claimed.event;
+  }
+
+  /** Puts another copy of a chat's record in place of this one (the object others hold). */
+  replace(open: OpenChat, chat: ChatRecord, lastSeq: number): void {
+    for (const key of Object.keys(open.chat) as Array<keyof ChatRecord>) delete open.chat[key];
+    Object.assign(open.chat, chat);
+    if (lastSeq > open.lastSeq) open.lastSeq = lastSeq;
   }
 
   /** The chat is ended: it is history now, read from the store when asked for. */

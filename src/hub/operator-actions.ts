@@ -36,7 +36,7 @@ export async function setStatus(hub: Hub, me: string, status: OperatorStatus): P
   // Asked for together, so both go to disk in one write.
   const connected = hub.sessions.isConnected(me);
   await Promise.all([
-    hub.store.putGlobal('status', doc),
+    hub.putGlobal('status', doc),
     changed ? hub.record({type: 'operator.status', at: hub.now(), operator: me, status, connected}) : undefined,
   ]);
   hub.sessions.toOperators({t: 'operator.update', operator: hub.sessions.operatorSummary(me)});
@@ -71,7 +71,7 @@ export async function messageDone(hub: Hub, me: string, id: string): Promise<voi
   const before = doc.messages;
   doc.messages = doc.messages.filter((m) => m !== message);
   try {
-    await hub.store.putGlobal('messages', doc);
+    await hub.putGlobal('messages', doc);
   } catch {
     doc.messages = before;
     throw new HubError('not_stored', 'the hub could not store that; send it again');

@@ -77,8 +77,7 @@ async function replay(hub: Hub, conn: OperatorConn, chatId: string, after: numbe
 function join(hub: Hub, conn: OperatorConn): void {
   const name = conn.operator;
   const s = hub.sessions;
-  hub.cancel(hub.operatorGoneTimers.get(name));
-  hub.operatorGoneTimers.delete(name);
+  hub.deadlines.cancel({kind: 'operator', operator: name});
   let conns = s.operatorConns.get(name);
   if (!conns) s.operatorConns.set(name, (conns = new Set()));
   conns.add(conn);

@@ -10,7 +10,7 @@ export function ring(hub: Hub, open: OpenChat, except?: string): void {
   if (chat.offer) return;
   // Computed once per ring, not once per operator.
   const online = new Set(s.onlineFor(chat.site));
-  for (const name of s.operatorConns.keys()) {
+  for (const name of s.connectedOperators()) {
     if (name === except || !s.monitors(name, chat.site)) continue;
     s.toOperator(name, online.has(name) ? {t: 'chat.requested', chat: summary} : {t: 'chat.update', chat: summary});
   }

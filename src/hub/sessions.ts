@@ -7,6 +7,7 @@ import type {
   PageView,
   VisitorSummary,
 } from '../protocol/index.js';
+import type {ClusterOut} from '../protocol/cluster.js';
 import type {ChatRecord, OperatorRecord, SiteRecord, VisitStart, VisitorRecord} from '../store/types.js';
 import type {Conn} from './conn.js';
 
@@ -30,7 +31,6 @@ export interface LiveVisitor {
   conns: Set<VisitorConn>;
   ip: string;
   userAgent: string;
-  goneTimer?: unknown;
   /** When this visitor's recent messages were sent, for the per-visitor message limit. */
   sent?: number[];
   /** An invitation waiting for an answer, and the visit in which one was last made. */
@@ -53,6 +53,10 @@ export class Sessions {
   readonly visitors = new Map<string, LiveVisitor>();
   /** What visitors of each site were last told about operator availability. */
   private readonly announced = new Map<string, boolean>();
+  /** Operators with a socket on another hub (several hubs sharing a store), kept by the cluster. */
+  remoteOperators = new Set<string>();
+  /** Sends a frame on to the other hubs (several hubs sharing a store), for their sockets. */
+  relay?: (message: ClusterOut) => void;
 
   constructor(private readonly statuses: () => Record<string, OperatorStatus>) {}
 
@@ -80,7 +84,12 @@ export class Sessions {
   }
 
   isConnected(name: string): boolean {
-    return (this.operatorConns.get(name)?.size ?? 0) > 0;
+    return (this.operatorConns.get(name)?.size ?? 0) > 0 || this.remoteOperators.has(name);
+  }
+
+  /** Operators with a socket on this hub or another. */
+  connectedOperators(): string[] {
+    return [...new Set([...this.operatorConns.keys(), ...this.remoteOperators])];
   }
 
   monitors(name: string, site: string): boolean {
@@ -90,9 +99,7 @@ export class Sessions {
 
   /** Operators who would answer a request on this site right now. */
   onlineFor(site: string): string[] {
-    return [...this.operatorConns.keys()].filter(
-      (n) => this.isConnected(n) && this.statusOf(n) === 'online' && this.monitors(n, site),
-    );
+    return this.connectedOperators().filter((n) => this.isConnected(n) && this.statusOf(n) === 'online' && this.monitors(n, site));
   }
 
   /** Tells the visitors of every site whose availability changed (someone on-line or nobody). */
@@ -111,37 +118,57 @@ export class Sessions {
     }
   }
 
-  toOperator(name: string, frame: HubToOperator, text?: string): void {
+  /** To an operator's sockets here, and through the other hubs to theirs there. */
+  toOperator(name: string, frame: HubToOperator): void {
+    this.deliverToOperator(name, frame);
+    if (this.relay && this.remoteOperators.has(name)) this.relay({t: 'op', name, frame});
+  }
+
+  /** Every connected operator who monitors `site` (all of them when site is undefined). */
+  toOperators(frame: HubToOperator, site?: string, except?: string): void {
+    this.deliverToOperators(frame, site, except);
+    this.relay?.({t: 'ops', site, except, frame});
+  }
+
+  toVisitor(visitorId: string, frame: HubToVisitor): void {
+    this.deliverToVisitor(visitorId, frame);
+    this.relay?.({t: 'visitor', id: visitorId, frame});
+  }
+
+  /** To the sockets of this hub only (what another hub relays arrives here). */
+  deliverToOperator(name: string, frame: HubToOperator, text?: string): void {
     const conns = this.operatorConns.get(name);
     if (!conns || conns.size === 0) return;
     text ??= JSON.stringify(frame);
     for (const conn of conns) conn.send(frame, text);
   }
 
-  /** Every connected operator who monitors `site` (all of them when site is undefined). */
-  toOperators(frame: HubToOperator, site?: string, except?: string): void {
+  deliverToOperators(frame: HubToOperator, site?: string, except?: string): void {
     // Serialised once, however many operators get it.
     const text = JSON.stringify(frame);
     for (const name of this.operatorConns.keys()) {
-      if (name !== except && (site === undefined || this.monitors(name, site))) this.toOperator(name, frame, text);
+      if (name !== except && (site === undefined || this.monitors(name, site))) this.deliverToOperator(name, frame, text);
     }
   }
 
-  toVisitor(visitorId: string, frame: HubToVisitor): void {
+  deliverToVisitor(visitorId: string, frame: HubToVisitor): void {
     const conns = this.visitors.get(visitorId)?.conns;
     if (!conns || conns.size === 0) return;
     const text = JSON.stringify(frame);
     for (const conn of conns) conn.send(frame, text);
   }
 
-  /** Sends a stored event to everyone who follows the chat live: the visitor's tabs and the owner. */
+  /**
+   * Sends a stored event to everyone here who follows the chat live: the visitor's tabs and the
+   * owner. (Other hubs do the same for theirs when told the event is stored: see ChatModel.)
+   */
   fanOut(chat: ChatRecord, e: ChatEvent): void {
     if (chat.kind === 'op') {
-      for (const member of chat.members ?? []) this.toOperator(member, {t: 'ev', chatId: chat.id, e});
+      for (const member of chat.members ?? []) this.deliverToOperator(member, {t: 'ev', chatId: chat.id, e});
       return;
     }
-    if (chat.owner) this.toOperator(chat.owner, {t: 'ev', chatId: chat.id, e});
-    if (chat.visitorId && !e.priv) this.toVisitor(chat.visitorId, {t: 'ev', chatId: chat.id, e});
+    if (chat.owner) this.deliverToOperator(chat.owner, {t: 'ev', chatId: chat.id, e});
+    if (chat.visitorId && !e.priv) this.deliverToVisitor(chat.visitorId, {t: 'ev', chatId: chat.id, e});
   }
 
   operatorSummary(name: string): OperatorSummary {

@@ -57,18 +57,15 @@ async function offer(hub: Hub, open: OpenChat): Promise<void> {
   armOffer(hub, open);
 }
 
-/** The offer's deadline, on the hub's timers (after a restart, the time that was left). */
+/** The offer's deadline (after a restart, the time that was left). */
 export function armOffer(hub: Hub, open: OpenChat): void {
   const o = open.chat.offer;
-  if (!o) return;
-  const map = hub.offerTimers;
-  hub.cancel(map.get(open.chat.id));
-  map.set(
-    open.chat.id,
-    hub.later(Math.max(0, o.until - hub.now()), () => {
-      settleOffer(hub, open.chat.id, 'timeout').catch((error: unknown) => hub.log(`offer ${open.chat.id}: ${String(error)}`));
-    }),
-  );
+  if (o) hub.deadlines.set({kind: 'offer', chatId: open.chat.id}, o.until);
+}
+
+/** Nobody answered the offer in time. */
+export function offerExpired(hub: Hub, chatId: string): Promise<void> {
+  return settleOffer(hub, chatId, 'timeout');
 }
 
 export async function declineOffer(hub: Hub, me: string, chatId: string): Promise<void> {
@@ -92,8 +89,7 @@ async function settleOffer(hub: Hub, chatId: string, outcome: 'declined' | 'time
   const open = hub.chats.open.get(chatId);
   const o = open?.chat.offer;
   if (!open || !o || open.chat.state !== 'waiting') return;
-  hub.cancel(hub.offerTimers.get(chatId));
-  hub.offerTimers.delete(chatId);
+  hub.deadlines.cancel({kind: 'offer', chatId});
   const to = hub.sessions.displayName(o.to);
   const why = {declined: 'declined it', timeout: 'did not answer in time', offline: 'went off-line'}[outcome];
   await hub.chats.change(

@@ -53,17 +53,8 @@ function drop(hub: Hub, conn: VisitorConn, live: LiveVisitor): void {
   live.conns.delete(conn);
   // A visitor let go by the hub itself (erased) is gone already.
   if (live.conns.size > 0 || hub.stopped || hub.sessions.visitors.get(live.record.id) !== live) return;
-  hub.cancel(live.goneTimer);
   // Navigating to another page drops the socket for a moment: that is not leaving.
-  live.goneTimer = hub.later(hub.visitorGraceMs, () => {
-    if (live.conns.size > 0) return;
-    const id = live.record.id;
-    hub.note({type: 'visitor.left', at: hub.now(), site: live.site.domain, visitorId: id});
-    hub.sessions.visitors.delete(id);
-    hub.sessions.toOperators({t: 'visitor.gone', visitorId: id}, live.site.domain);
-    const chatId = live.record.chatId;
-    if (chatId) visitorLeft(hub, chatId).catch((error: unknown) => hub.log(`visitor left: ${String(error)}`));
-  });
+  hub.deadlines.set({kind: 'visitor', visitorId: live.record.id, site: live.site.domain}, hub.now() + hub.visitorGraceMs);
 }
 
 async function hello(
@@ -94,7 +85,7 @@ async function hello(
     live = hub.sessions.visitors.get(id) ?? back;
     hub.sessions.visitors.set(id, live);
   }
-  hub.cancel(live.goneTimer);
+  hub.deadlines.cancel({kind: 'visitor', visitorId: id});
   live.ip = conn.ip;
   live.userAgent = conn.userAgent;
   // Frames for this visitor wait until it has its welcome and what it missed.
@@ -243,7 +234,7 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
       if (!db.messages.some((m) => m.id === frame.id)) {
         db.messages.push(message);
         try {
-          await hub.store.putGlobal('messages', db);
+          await hub.putGlobal('messages', db);
         } catch {
           db.messages = db.messages.filter((m) => m !== message);
           throw new HubError('not_stored', 'the hub could not store that; send it again');

@@ -91,6 +91,12 @@ export interface Store {
    * Events of one chat are numbered in the order of the calls.
    */
   appendEvent(chatId: string, event: NewEvent, chat?: ChatRecord, feed?: ChatFeedTag): Promise<Appended>;
+  /**
+   * Stores `chat` (now owned by `operator`) with `event` only if nobody owns it yet and it is
+   * not offered to someone else: one conditional write, so hubs sharing the store cannot both
+   * win. Undefined when the chat was taken. (A single hub decides in memory and needs none.)
+   */
+  claimChat?(chat: ChatRecord, operator: string, event: NewEvent, feed?: ChatFeedTag): Promise<Appended | undefined>;
   /** Events after `after`, in order, at most `limit`. */
   events(chatId: string, after?: number, limit?: number): Promise<ChatEvent[]>;
   /** Chats matching `query`, oldest request first, a page at a time. */

@@ -1,0 +1,30 @@
+import type {Deadline} from '../protocol/cluster.js';
+import {releaseOperator, visitorLeft} from './chat-end.js';
+import type {Hub} from './hub.js';
+import {offerExpired} from './transfer.js';
+
+/** What a deadline does when it comes, on whichever hub fires it. */
+export function fireDeadline(hub: Hub, d: Deadline): void {
+  const done = d.kind === 'visitor' ? visitorGone(hub, d.visitorId, d.site) : d.kind === 'operator' ? operatorGone(hub, d.operator) : offerExpired(hub, d.chatId);
+  done.catch((error: unknown) => hub.log(`${d.kind} deadline: ${String(error)}`));
+}
+
+/**
+ * No socket of the visitor came back within the grace period (navigating, reconnecting, a hub
+ * that died): they have left, and so has their chat.
+ */
+async function visitorGone(hub: Hub, visitorId: string, site: string): Promise<void> {
+  const live = hub.sessions.visitors.get(visitorId);
+  if (live && live.conns.size > 0) return;
+  hub.note({type: 'visitor.left', at: hub.now(), site, visitorId});
+  if (live) hub.sessions.visitors.delete(visitorId);
+  hub.sessions.toOperators({t: 'visitor.gone', visitorId}, site);
+  const chatId = live?.record.chatId ?? (await hub.store.visitor(visitorId).catch(() => undefined))?.chatId;
+  if (chatId) await visitorLeft(hub, chatId);
+}
+
+/** The operator's sockets have all been gone past the grace period: free its visitors. */
+async function operatorGone(hub: Hub, operator: string): Promise<void> {
+  if (hub.sessions.isConnected(operator)) return;
+  await releaseOperator(hub, operator);
+}

@@ -1,0 +1,60 @@
+import {z} from 'zod';
+import {chatEvent, chatRecord, operatorName, visitorSummary} from './common.js';
+import {hubToOperator} from './operator.js';
+import {hubToVisitor} from './visitor.js';
+
+/*
+ * What hubs sharing one store tell each other (over Redis pub/sub) and keep in Redis. The store
+ * stays the source of truth: a message says what changed, so the other hubs' copies and the
+ * sockets they hold follow; one that missed messages reads the store again (by seq).
+ */
+
+const hubId = z.string().min(1).max(64);
+
+/**
+ * Something that must happen at a time, whichever hub is alive then: a visitor gone past the
+ * grace period, an operator gone past it, a transfer offer not answered in time.
+ */
+export const deadline = z.discriminatedUnion('kind', [
+  z.object({kind: z.literal('visitor'), visitorId: z.string(), site: z.string()}),
+  z.object({kind: z.literal('operator'), operator: operatorName}),
+  z.object({kind: z.literal('offer'), chatId: z.string()}),
+]);
+export type Deadline = z.infer<typeof deadline>;
+
+/** What names a deadline (enough to cancel it). */
+export type DeadlineRef = {kind: 'visitor'; visitorId: string} | {kind: 'operator'; operator: string} | {kind: 'offer'; chatId: string};
+
+/** One name per deadline: setting it again moves it, whichever hub does so. */
+export function deadlineKey(d: DeadlineRef): string {
+  if (d.kind === 'visitor') return `visitor:${d.visitorId}`;
+  if (d.kind === 'operator') return `operator:${d.operator}`;
+  return `offer:${d.chatId}`;
+}
+
+export const clusterMessage = z.discriminatedUnion('t', [
+  /** An event stored, with the chat's record as it stands after it. */
+  z.object({t: z.literal('ev'), from: hubId, chat: chatRecord, e: chatEvent}),
+  /** A chat's record changed without an event (the visitor gave a name). */
+  z.object({t: z.literal('chat'), from: hubId, chat: chatRecord}),
+  /** A frame for one operator's sockets, wherever they are. */
+  z.object({t: z.literal('op'), from: hubId, name: operatorName, frame: hubToOperator}),
+  /** A frame for every operator monitoring `site` (all when absent), but `except`. */
+  z.object({t: z.literal('ops'), from: hubId, site: z.string().optional(), except: operatorName.optional(), frame: hubToOperator}),
+  /** A frame for one visitor's tabs, wherever they are. */
+  z.object({t: z.literal('visitor'), from: hubId, id: z.string(), frame: hubToVisitor}),
+  /** The operators with a socket on hub `from` now (sent on every change, and on request). */
+  z.object({t: z.literal('operators'), from: hubId, names: z.array(operatorName)}),
+  /** A visitor has a socket on hub `from` now: others let go of their copy. */
+  z.object({t: z.literal('here'), from: hubId, visitorId: z.string()}),
+  /** A shared record changed: read it again from the store. */
+  z.object({t: z.literal('reload'), from: hubId, what: z.enum(['accounts', 'blocks', 'canned', 'messages', 'status'])}),
+  /** A hub (re)joined: everyone says again who is connected to them. */
+  z.object({t: z.literal('hello'), from: hubId}),
+]);
+export type ClusterMessage = z.infer<typeof clusterMessage>;
+/** A message before the sending hub signs it. */
+export type ClusterOut = ClusterMessage extends infer M ? (M extends {from: string} ? Omit<M, 'from'> : never) : never;
+
+/** A visitor as the hub serving it keeps it in Redis, for the other hubs' lists. */
+export const presentVisitor = visitorSummary;
