@@ -15,6 +15,8 @@ export interface HubCliOptions {
   geoip?: string | boolean;
   log?: string;
   retainDays?: string;
+  /** Redis shared with the other hubs on the same database. */
+  redis?: string;
 }
 
 export function makeLogger(file?: string): (line: string) => void {
@@ -34,6 +36,8 @@ export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
   if (opts.database !== undefined && opts.data !== undefined) throw new UsageError('pass --data or --database, not both');
   const log = makeLogger(opts.log);
   const url = databaseUrl(opts);
+  const redis = opts.redis ?? process.env.CAC_REDIS_URL ?? undefined;
+  if (redis && !url) throw new UsageError('--redis joins hubs that share a database: pass --database too (or CAC_DATABASE_URL)');
   const store = url ? new (await import('../store/pg/pg-store.js')).PgStore(url, {log: (line) => log(`store: ${line}`)}) : undefined;
   const {startHub} = await import('../hub/server.js');
   const running = await startHub({
@@ -43,6 +47,7 @@ export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
     store,
     trustProxy: opts.trustProxy,
     retainDays,
+    redis: redis || undefined,
     geoip: opts.geoip === false ? false : typeof opts.geoip === 'string' ? opts.geoip : undefined,
     log,
     // Lets end-to-end tests of a hub in another process cross a local midnight.
@@ -63,8 +68,19 @@ export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  log(`hub listening on ${running.url} (${store ? `database: ${store.where}` : `data: ${dataDir(opts)}`})`);
+  log(`hub listening on ${running.url} (${store ? `database: ${store.where}` : `data: ${dataDir(opts)}`}${redis ? `, with other hubs through ${describeRedis(redis)}` : ''})`);
   return running;
+}
+
+/** A Redis URL for messages: its password left out. */
+function describeRedis(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return 'redis';
+  }
 }
 
 export function hubCommand(): Command {
@@ -76,6 +92,7 @@ export function hubCommand(): Command {
     .option('--geoip <file.mmdb>', 'locate visitors with this MMDB database, e.g. GeoLite2-City (default: countries, built in)')
     .option('--no-geoip', 'do not locate visitors')
     .option('--log <file>', 'append the log to a file instead of stderr')
+    .option('--redis <url>', 'Redis shared with other hubs on the same --database: presence, fan-out, deadlines (default: $CAC_REDIS_URL)')
     .option('--retain-days <n>', 'remove ended chats and visits older than N days, at start and daily (a site\'s own setting wins)')
     .action((opts: HubCliOptions) =>
       run(async () => {

@@ -16,6 +16,8 @@ export function fireDeadline(hub: Hub, d: Deadline): void {
 async function visitorGone(hub: Hub, visitorId: string, site: string): Promise<void> {
   const live = hub.sessions.visitors.get(visitorId);
   if (live && live.conns.size > 0) return;
+  // With several hubs, its new page may be on another one.
+  if (await hub.cluster?.visitorElsewhere(visitorId)) return;
   hub.note({type: 'visitor.left', at: hub.now(), site, visitorId});
   if (live) hub.sessions.visitors.delete(visitorId);
   hub.sessions.toOperators({t: 'visitor.gone', visitorId}, site);

@@ -88,8 +88,9 @@ export async function serveHttp(hub: Hub, req: IncomingMessage, res: ServerRespo
     return;
   }
   if (path === '/healthz') {
-    const body = JSON.stringify({ok: true, operators: hub.sessions.operatorConns.size, visitors: hub.sessions.visitors.size});
-    res.writeHead(200, {'Content-Type': 'application/json', 'Cache-Control': 'no-store'}).end(body);
+    const health = await hub.health();
+    const body = JSON.stringify({...health, operators: hub.sessions.operatorConns.size, visitors: hub.sessions.visitors.size});
+    res.writeHead(health.ok ? 200 : 503, {'Content-Type': 'application/json', 'Cache-Control': 'no-store'}).end(body);
     return;
   }
   if (path === '/widget.js') {

@@ -7,6 +7,8 @@ import {AuthLimits} from './auth-limits.js';
 import {credentialOf} from './operator-auth.js';
 import {NotStoredError, type Store} from '../store/store.js';
 import type {GlobalName, Globals} from '../store/types.js';
+import type {Deadline} from '../protocol/cluster.js';
+import type {VisitorSummary} from '../protocol/index.js';
 import {CloseCode} from './conn.js';
 import {HubError} from './errors.js';
 import {Followers, type FollowerLimits} from './followers.js';
@@ -18,6 +20,21 @@ import {Sessions} from './sessions.js';
 import {realTimers, type Timers} from './timers.js';
 
 export type {LiveVisitor, OperatorConn, VisitorConn} from './sessions.js';
+
+/** What the hub asks of the other hubs it shares a store with (see src/cluster/). */
+export interface ClusterView {
+  id: string;
+  /** Visitors served by other hubs, as they last said, for the operators' lists here. */
+  remoteVisitors(): VisitorSummary[];
+  /** Whether the visitor has a socket on another hub now. */
+  visitorElsewhere(id: string): Promise<boolean>;
+  /** A visitor's socket opened here: other hubs let go of their copy. */
+  visitorHere(id: string): void;
+  /** A visitor's last socket here closed (its grace period is on the shared deadlines). */
+  visitorDropped(id: string): void;
+  health(): 'ok' | 'down';
+  stop(): Promise<void>;
+}
 
 export interface HubOptions {
   dataDir: string;
@@ -66,6 +83,8 @@ export class Hub {
   readonly pending = new Set<unknown>();
   /** Set once shutting down: sockets closing now are the hub's doing, not peers leaving. */
   stopped = false;
+  /** The other hubs sharing the store, when there are (`--redis`). */
+  cluster?: ClusterView;
   /** Where an address is (nothing without a location database). */
   locate: Locate = () => undefined;
   /** The global records the hub consults on every request, read at start (the store's copies). */
@@ -89,7 +108,7 @@ export class Hub {
     this.authLimits = new AuthLimits(this.now, this.log);
     this.budgets = new Budgets(this.now);
     this.followers = new Followers(this, options.followerLimits);
-    this.deadlines = new LocalDeadlines(this, (d) => fireDeadline(this, d));
+    this.deadlines = new LocalDeadlines(this, (d) => this.fireDeadline(d));
     this.store.onFeed((entry) => this.followers.publish(entry));
   }
 
@@ -112,6 +131,20 @@ export class Hub {
     this.record(entry).catch((error: unknown) => {
       if (!(error instanceof HubError)) this.log(`feed: ${String(error)}`);
     });
+  }
+
+  /** Whether the store and Redis (with several hubs) answer: what /healthz reports. */
+  async health(): Promise<{ok: boolean; store: 'ok' | 'down'; redis?: 'ok' | 'down'}> {
+    const ping = this.store.ping?.() ?? Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer')), 2000)));
+    const store = await Promise.race([ping, late]).then(
+      () => 'ok' as const,
+      () => 'down' as const,
+    );
+    clearTimeout(timer);
+    const redis = this.cluster?.health();
+    return {ok: store === 'ok' && redis !== 'down', store, ...(redis && {redis})};
   }
 
   /** Whether this hub owns a data folder (and its lock), rather than a store it was handed. */
@@ -183,6 +216,10 @@ export class Hub {
     // Not announced to other hubs: their sockets of this operator opened with the old form.
     await this.store.putGlobal('operators', db);
     this.sessions.setOperators(db.operators);
+  }
+
+  fireDeadline(d: Deadline): void {
+    if (!this.stopped) fireDeadline(this, d);
   }
 
   /** Runs `fn` after `ms` unless the hub stops first. */

@@ -20,7 +20,9 @@ export function snapshot(hub: Hub, me: string): Extract<HubToOperator, {t: 'read
     me: s.operatorSummary(me),
     hub: 'cac',
     operators: [...s.operators.keys()].filter((n) => n !== me).map((n) => s.operatorSummary(n)),
-    visitors: [...s.visitors.values()].filter((v) => mine(v.site.domain)).map((v) => s.visitorSummary(v)),
+    visitors: [...s.visitors.values(), ...(hub.cluster?.remoteVisitors() ?? [])]
+      .map((v) => ('record' in v ? s.visitorSummary(v) : v))
+      .filter((v) => mine(v.site)),
     chats: [...hub.chats.open.values()]
       .filter(({chat: c}) => (c.kind === 'op' ? c.members?.includes(me) : mine(c.site) && c.state !== 'ended'))
       .map((open) => summaryOf(hub, open)),

@@ -52,6 +52,7 @@ export function attachOperator(hub: Hub, ws: WebSocket, operator: string, creden
     const conns = hub.sessions.operatorConns.get(operator);
     if (!conns?.delete(conn)) return;
     if (conns.size > 0) return;
+    hub.sessions.onLocalOperators?.();
     if (!hub.stopped) hub.note({type: 'operator.status', at: hub.now(), operator, status: hub.sessions.statusOf(operator), connected: false});
     hub.sessions.toOperators({t: 'operator.update', operator: hub.sessions.operatorSummary(operator)}, undefined, operator);
     hub.sessions.announceAvailability();
@@ -82,6 +83,7 @@ function join(hub: Hub, conn: OperatorConn): void {
   if (!conns) s.operatorConns.set(name, (conns = new Set()));
   conns.add(conn);
   if (conns.size === 1) {
+    s.onLocalOperators?.();
     hub.note({type: 'operator.status', at: hub.now(), operator: name, status: s.statusOf(name), connected: true});
     s.toOperators({t: 'operator.update', operator: s.operatorSummary(name)}, undefined, name);
   }

@@ -23,6 +23,10 @@ export interface ServerOptions extends HubOptions {
   trustProxy?: boolean;
   /** How often sockets are pinged; one that has not answered the previous ping is dropped. */
   heartbeatMs?: number;
+  /** Redis, shared with the other hubs on the same store (see src/cluster/). */
+  redis?: string;
+  /** How often this hub tells the others it is alive (it is taken for dead after 5 periods). */
+  clusterBeatMs?: number;
 }
 
 export interface RunningHub {
@@ -48,6 +52,10 @@ function refuse(socket: Duplex, status: number, reason: string, body = reason, r
 export async function startHub(options: ServerOptions): Promise<RunningHub> {
   const hub = new Hub(options);
   await hub.load();
+  if (options.redis) {
+    const {startCluster} = await import('../cluster/cluster.js');
+    hub.cluster = await startCluster(hub, {redisUrl: options.redis, beatMs: options.clusterBeatMs});
+  }
   armAfterRestart(hub);
   startRetention(hub);
   const trustProxy = options.trustProxy ?? false;
@@ -90,6 +98,9 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
   });
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // Without Redis this hub cannot reach the others' sockets: new ones go to a hub that can
+    // (the load balancer's health check sees the same); the ones it has keep working.
+    if (hub.cluster?.health() === 'down') return refuse(socket, 503, 'Service Unavailable', 'this hub has lost Redis; try again', 1);
     const url = new URL(req.url ?? '/', 'http://hub.invalid');
     const ip = clientIp(req, trustProxy);
     const userAgent = String(req.headers['user-agent'] ?? '');
@@ -144,6 +155,7 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
     // Leave nothing behind (file watchers, the data folder's lock) so the process can exit.
     clearInterval(heartbeat);
     hub.stop();
+    await hub.cluster?.stop();
     await hub.store.close();
     await hub.unlock();
     const code = (error as NodeJS.ErrnoException).code;
@@ -171,6 +183,7 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
         server.closeAllConnections();
       });
       if (hub.ownsFolder) await removeApiFile(options.dataDir);
+      await hub.cluster?.stop();
       await hub.store.close();
       await hub.unlock();
     },

@@ -57,6 +57,8 @@ export class Sessions {
   remoteOperators = new Set<string>();
   /** Sends a frame on to the other hubs (several hubs sharing a store), for their sockets. */
   relay?: (message: ClusterOut) => void;
+  /** Called when an operator's first socket here opens or its last one closes. */
+  onLocalOperators?: () => void;
 
   constructor(private readonly statuses: () => Record<string, OperatorStatus>) {}
 

@@ -53,6 +53,7 @@ function drop(hub: Hub, conn: VisitorConn, live: LiveVisitor): void {
   live.conns.delete(conn);
   // A visitor let go by the hub itself (erased) is gone already.
   if (live.conns.size > 0 || hub.stopped || hub.sessions.visitors.get(live.record.id) !== live) return;
+  hub.cluster?.visitorDropped(live.record.id);
   // Navigating to another page drops the socket for a moment: that is not leaving.
   hub.deadlines.set({kind: 'visitor', visitorId: live.record.id, site: live.site.domain}, hub.now() + hub.visitorGraceMs);
 }
@@ -86,6 +87,7 @@ async function hello(
     hub.sessions.visitors.set(id, live);
   }
   hub.deadlines.cancel({kind: 'visitor', visitorId: id});
+  hub.cluster?.visitorHere(id);
   live.ip = conn.ip;
   live.userAgent = conn.userAgent;
   // Frames for this visitor wait until it has its welcome and what it missed.

@@ -78,6 +78,8 @@ export interface Store {
   close(): Promise<void>;
   /** Resolves once every write asked for so far is durable. */
   flush(): Promise<void>;
+  /** Resolves when the store answers (a database server), rejects when it does not. */
+  ping?(): Promise<void>;
 
   /** Chats not ended, and every operator-to-operator chat: what a hub serves from the start. */
   openChats(): Promise<StoredChat[]>;

@@ -67,6 +67,10 @@ export class PgStore implements Store {
     await this.writer?.flush();
   }
 
+  async ping(): Promise<void> {
+    await this.db`SELECT 1`;
+  }
+
   private get db(): Pool {
     if (!this.pool) throw new Error('the store is not open');
     return this.pool;

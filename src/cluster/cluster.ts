@@ -1,0 +1,131 @@
+import {hostname} from 'node:os';
+import {randomBytes} from 'node:crypto';
+import {clusterMessage, type ClusterMessage, type ClusterOut} from '../protocol/cluster.js';
+import type {ClusterView, Hub} from '../hub/hub.js';
+import {Applier} from './apply.js';
+import {Presence} from './presence.js';
+import {connectRedis, whenUp} from './redis.js';
+import {resync} from './resync.js';
+import {SharedDeadlines} from './shared-deadlines.js';
+
+const CHANNEL = 'cac:bus';
+
+export interface ClusterOptions {
+  redisUrl: string;
+  /** Heartbeat period, and the silence after which a hub is taken for dead. */
+  beatMs?: number;
+  deadAfterMs?: number;
+}
+
+/**
+ * Joins a hub to the others sharing its store, through Redis: what it stores and sends is
+ * told to them (pub/sub), who is connected where is kept in Redis (presence), and deadlines
+ * are shared. When Redis is lost the hub goes on alone (reporting itself unhealthy); when it
+ * returns, everything Redis held is written again and what was missed is read from the store.
+ */
+export async function startCluster(hub: Hub, options: ClusterOptions): Promise<ClusterView> {
+  const hubId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const log = (line: string) => hub.log(`cluster: ${line}`);
+  const redis = connectRedis(options.redisUrl, log);
+  const beatMs = options.beatMs ?? 1000;
+  const publish = (message: ClusterOut) => {
+    redis.cmd.publish(CHANNEL, JSON.stringify({...message, from: hubId})).catch(() => {});
+  };
+  const localOperators = () => [...hub.sessions.operatorConns].filter(([, conns]) => conns.size > 0).map(([name]) => name);
+  const presence = new Presence(redis, {hubId, beatMs, deadAfterMs: options.deadAfterMs ?? 5 * beatMs}, {
+    operatorsChanged() {
+      hub.sessions.remoteOperators = presence.remoteOperators();
+      hub.sessions.announceAvailability();
+    },
+    adopt(deadlines) {
+      const at = hub.now();
+      for (const d of deadlines) hub.deadlines.set(d, at + (d.kind === 'operator' ? hub.operatorGraceMs : hub.visitorGraceMs));
+    },
+    log,
+  });
+  const announceOperators = () => {
+    const names = localOperators();
+    presence.publishOperators(names).catch(() => {});
+    publish({t: 'operators', names});
+  };
+  const applier = new Applier(hub, presence, announceOperators);
+
+  const deadlines = new SharedDeadlines(redis, hub.now, (d) => hub.fireDeadline(d), log);
+  hub.deadlines = deadlines;
+  hub.chats.shared = true;
+  hub.chats.onStored = (chat, e) => publish({t: 'ev', chat, e});
+  hub.sessions.onLocalOperators = announceOperators;
+  hub.sessions.relay = (message) => {
+    publish(message);
+    if (message.t !== 'ops') return;
+    // The visitors served here, where the other hubs' lists read them.
+    const f = message.frame;
+    if (f.t === 'visitor.update' && hub.sessions.visitors.get(f.visitor.id)?.conns.size) presence.setVisitor(f.visitor);
+    else if (f.t === 'visitor.gone') presence.dropVisitor(f.visitorId);
+  };
+
+  redis.sub.on('message', (_channel: string, raw: string) => {
+    let parsed;
+    try {
+      parsed = clusterMessage.safeParse(JSON.parse(raw));
+    } catch {
+      return log('a message on the bus is not JSON');
+    }
+    if (!parsed.success) return log(`a message on the bus does not fit the protocol: ${parsed.error.issues[0]?.message}`);
+    if (parsed.data.from !== hubId) applier.apply(parsed.data as ClusterMessage);
+  });
+  await redis.sub.subscribe(CHANNEL).catch(() => {});
+
+  // Redis back after a loss: write again what it held, read again what was missed.
+  let lost = false;
+  const recover = () => {
+    if (!lost || !redis.up()) return;
+    lost = false;
+    log('redis is back: presence, deadlines and chats are brought up to date');
+    Promise.resolve()
+      .then(() => presence.rebuild())
+      .then(() => {
+        deadlines.restore();
+        for (const live of hub.sessions.visitors.values()) if (live.conns.size > 0) presence.setVisitor(hub.sessions.visitorSummary(live));
+        publish({t: 'hello'});
+        return resync(hub, applier);
+      })
+      .catch((error: unknown) => {
+        log(`recovery: ${String(error)}`);
+        lost = true;
+      });
+  };
+  for (const c of [redis.cmd, redis.sub]) {
+    c.on('close', () => (lost = true));
+    c.on('ready', recover);
+  }
+
+  if (await whenUp(redis, 5000)) {
+    await presence.beat().catch(() => {});
+    await presence.rebuild().catch((error: unknown) => log(`presence: ${String(error)}`));
+    publish({t: 'hello'});
+  } else {
+    lost = true;
+    log(`redis at ${options.redisUrl} does not answer: serving alone until it does`);
+  }
+  deadlines.start();
+  const beat = setInterval(() => {
+    if (redis.up()) presence.beat().catch((error: unknown) => log(`heartbeat: ${String(error)}`));
+  }, beatMs);
+  beat.unref();
+
+  return {
+    id: hubId,
+    remoteVisitors: () => [...presence.visitors.values()].filter((v) => !hub.sessions.visitors.has(v.summary.id)).map((v) => v.summary),
+    visitorElsewhere: (id) => (redis.up() ? presence.visitorElsewhere(id) : Promise.resolve(false)),
+    visitorHere: (id) => publish({t: 'here', visitorId: id}),
+    visitorDropped: (id) => presence.dropVisitor(id),
+    health: () => (redis.up() ? 'ok' : 'down'),
+    async stop() {
+      clearInterval(beat);
+      deadlines.stop();
+      if (redis.up()) await presence.leave().catch(() => {});
+      await redis.close();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import {presentVisitor, type Deadline} from '../protocol/cluster.js';
+import type {VisitorSummary} from '../protocol/index.js';
+import type {RedisLink} from './redis.js';
+
+const HUBS = 'cac:hubs';
+const beatKey = (hub: string) => `cac:hub:${hub}`;
+const opsKey = (hub: string) => `cac:ops:${hub}`;
+const visitorsKey = (hub: string) => `cac:visitors:${hub}`;
+
+export interface PresenceOptions {
+  hubId: string;
+  /** How often this hub says it is alive; it is taken for dead after `deadAfterMs` of silence. */
+  beatMs: number;
+  deadAfterMs: number;
+}
+
+/**
+ * Who is connected to which hub, in Redis keys each hub refreshes: its heartbeat (a key that
+ * expires, so a dead hub's vanishes by itself), its operators and its visitors. Other hubs keep
+ * a copy for their lists and for ringing; when a heartbeat is gone, one hub (the one that
+ * takes it off the list of hubs) adopts the dead hub's sockets: each gets the grace period it
+ * would have had, on the shared deadlines.
+ */
+export class Presence {
+  /** Operators connected to each other hub. */
+  readonly operators = new Map<string, Set<string>>();
+  /** Visitors each other hub serves, as it last said (for lists; Redis holds who is connected). */
+  readonly visitors = new Map<string, {hub: string; summary: VisitorSummary}>();
+  private myOperators: string[] = [];
+
+  constructor(
+    private readonly redis: RedisLink,
+    private readonly options: PresenceOptions,
+    private readonly events: {
+      /** Another hub's operators changed (joined, died): lists and availability change. */
+      operatorsChanged(): void;
+      /** Deadlines for a dead hub's sockets. */
+      adopt(deadlines: Deadline[]): void;
+      log(line: string): void;
+    },
+  ) {}
+
+  /** Says this hub is alive, and finds hubs that are not. */
+  async beat(): Promise<void> {
+    const {hubId, deadAfterMs} = this.options;
+    const keep = Math.ceil((deadAfterMs * 4) / 1000);
+    await this.redis.cmd
+      .multi()
+      .set(beatKey(hubId), '1', 'PX', deadAfterMs)
+      .sadd(HUBS, hubId)
+      .expire(opsKey(hubId), keep)
+      .expire(visitorsKey(hubId), keep)
+      .exec();
+    const hubs = await this.redis.cmd.smembers(HUBS);
+    for (const other of hubs) {
+      if (other === hubId || (await this.redis.cmd.exists(beatKey(other))) === 1) continue;
+      this.forget(other);
+      // Taking it off the list is taking on its sockets: one hub gets 1 back.
+      if ((await this.redis.cmd.srem(HUBS, other)) === 1) await this.adopt(other);
+    }
+  }
+
+  /** Reads every other hub's operators and visitors again (at start, and after Redis was lost). */
+  async rebuild(): Promise<void> {
+    const hubs = (await this.redis.cmd.smembers(HUBS)).filter((h) => h !== this.options.hubId);
+    this.operators.clear();
+    this.visitors.clear();
+    for (const other of hubs) {
+      if ((await this.redis.cmd.exists(beatKey(other))) !== 1) continue;
+      this.operators.set(other, new Set(await this.redis.cmd.smembers(opsKey(other))));
+      for (const [id, raw] of Object.entries(await this.redis.cmd.hgetall(visitorsKey(other)))) {
+        const parsed = presentVisitor.safeParse(JSON.parse(raw));
+        if (parsed.success) this.visitors.set(id, {hub: other, summary: parsed.data});
+      }
+    }
+    await this.publishOperators(this.myOperators);
+    this.events.operatorsChanged();
+  }
+
+  /** The operators connected here now. */
+  async publishOperators(names: string[]): Promise<void> {
+    this.myOperators = names;
+    const key = opsKey(this.options.hubId);
+    const tx = this.redis.cmd.multi().del(key);
+    if (names.length > 0) tx.sadd(key, ...names);
+    await tx.exec();
+  }
+
+  setVisitor(summary: VisitorSummary): void {
+    this.redis.cmd.hset(visitorsKey(this.options.hubId), summary.id, JSON.stringify(summary)).catch(() => {});
+  }
+
+  dropVisitor(id: string): void {
+    this.redis.cmd.hdel(visitorsKey(this.options.hubId), id).catch(() => {});
+  }
+
+  /** Whether a visitor has a socket on another live hub now (asked when its grace runs out). */
+  async visitorElsewhere(id: string): Promise<boolean> {
+    for (const other of await this.redis.cmd.smembers(HUBS)) {
+      if (other === this.options.hubId || (await this.redis.cmd.exists(beatKey(other))) !== 1) continue;
+      if ((await this.redis.cmd.hexists(visitorsKey(other), id)) === 1) return true;
+    }
+    return false;
+  }
+
+  /** Another hub said who its operators are. */
+  operatorsOf(hub: string, names: string[]): void {
+    this.operators.set(hub, new Set(names));
+    this.events.operatorsChanged();
+  }
+
+  /** Operators connected to any other hub. */
+  remoteOperators(): Set<string> {
+    const all = new Set<string>();
+    for (const names of this.operators.values()) for (const n of names) all.add(n);
+    return all;
+  }
+
+  async leave(): Promise<void> {
+    const {hubId} = this.options;
+    await this.redis.cmd.multi().srem(HUBS, hubId).del(beatKey(hubId), opsKey(hubId), visitorsKey(hubId)).exec();
+  }
+
+  /** A dead hub's operators are no longer connected; its visitors stay listed until they leave. */
+  private forget(hub: string): void {
+    if (this.operators.delete(hub)) this.events.operatorsChanged();
+    for (const v of this.visitors.values()) if (v.hub === hub) v.summary = {...v.summary, online: false};
+  }
+
+  private async adopt(dead: string): Promise<void> {
+    const ops = await this.redis.cmd.smembers(opsKey(dead));
+    const visitors = await this.redis.cmd.hgetall(visitorsKey(dead));
+    const deadlines: Deadline[] = ops.map((operator) => ({kind: 'operator', operator}));
+    for (const raw of Object.values(visitors)) {
+      const parsed = presentVisitor.safeParse(JSON.parse(raw));
+      if (parsed.success) deadlines.push({kind: 'visitor', visitorId: parsed.data.id, site: parsed.data.site});
+    }
+    this.events.log(`hub ${dead} is gone: ${ops.length} operators and ${deadlines.length - ops.length} visitors get their grace period here`);
+    this.events.adopt(deadlines);
+    await this.redis.cmd.del(opsKey(dead), visitorsKey(dead));
+  }
+}
