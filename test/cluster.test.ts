@@ -1,0 +1,101 @@
+import t from 'tap';
+import {noPostgres, testPostgres} from './helpers/postgres.js';
+import {noRedis, startRedis} from './helpers/redis.js';
+import {startCluster} from './helpers/cluster.js';
+import type {Peer} from './helpers/peer.js';
+
+const missing = noPostgres() || noRedis();
+if (missing) {
+  t.test('several hubs on one store', {skip: missing}, () => {});
+} else {
+  const pg = await testPostgres();
+  t.teardown(() => pg.stop());
+  const redis = await startRedis(t);
+
+  /** Waits until `check` holds, polling; fails after a generous time (a busy 2-core machine). */
+  const until = async (what: string, check: () => boolean | Promise<boolean>, ms = 15_000) => {
+    const deadline = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const texts = (peer: Peer, chatId: string) => peer.of('ev').filter((f) => f.chatId === chatId && f.e.kind === 'msg').map((f) => f.e.text as string);
+
+  t.test('a visitor on one hub, operators on two others: rung, one accepts, messages flow both ways, the page moves hubs', async (t) => {
+    const {hubs} = await startCluster(t, pg, redis.url, {hubs: 3});
+    const [a, b, c] = hubs as [typeof hubs[0], typeof hubs[0], typeof hubs[0]];
+    const bob = await b.operator('bob');
+    const carol = await c.operator('carol');
+    await until('both operators known on hub A', () => a.hub.sessions.onlineFor('example.com').length === 2);
+    const visitor = await a.visitor();
+    t.equal(visitor.of('welcome')[0]?.online, true, 'the visitor on A sees operators on-line (they are on B and C)');
+    await until('the visitor listed on B', () => bob.of('visitor.update').length > 0);
+
+    visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hello from A'});
+    const {chatId} = await visitor.waitType('chat.queued');
+    await bob.waitType('chat.requested', (f) => f.chat.id === chatId);
+    await carol.waitType('chat.requested', (f) => f.chat.id === chatId);
+
+    bob.send({t: 'chat.accept', chatId});
+    await bob.waitType('chat.assigned', (f) => f.chatId === chatId && f.operator === 'bob');
+    await carol.waitType('chat.assigned', (f) => f.chatId === chatId && f.operator === 'bob');
+    await visitor.waitFor((f) => f.t === 'ev' && f.e.kind === 'join');
+
+    const idB = bob.nextId();
+    bob.send({t: 'msg', chatId, id: idB, text: 'hi, bob here'});
+    await bob.waitType('ack', (f) => f.id === idB);
+    await visitor.waitFor((f) => f.t === 'ev' && f.e.text === 'hi, bob here');
+    for (let i = 0; i < 20; i++) visitor.send({t: 'msg', id: visitor.nextId(), text: `v${i}`});
+    await until('twenty messages at bob', () => texts(bob, chatId).filter((x) => /^v\d+$/.test(x)).length === 20);
+    t.same(texts(bob, chatId).filter((x) => /^v\d+$/.test(x)), Array.from({length: 20}, (_, i) => `v${i}`), 'in order, once each');
+
+    // The page moves to hub C: the widget resumes from its last seq there.
+    const welcome = visitor.of('welcome')[0]!;
+    const lastSeq = Math.max(...visitor.of('ev').map((f) => f.e.seq as number));
+    visitor.close();
+    const moved = await c.visitor({hello: {visitorId: welcome.visitorId, resumeToken: welcome.resumeToken, lastSeq}});
+    t.equal(moved.of('welcome')[0]?.chat?.id, chatId, 'the chat goes on on hub C');
+    const idB2 = bob.nextId();
+    bob.send({t: 'msg', chatId, id: idB2, text: 'still there?'});
+    await moved.waitFor((f) => f.t === 'ev' && f.e.text === 'still there?');
+    moved.send({t: 'msg', id: moved.nextId(), text: 'yes, on C'});
+    await until('the message from C at bob', () => texts(bob, chatId).includes('yes, on C'));
+    const seqs = bob.of('ev').filter((f) => f.chatId === chatId).map((f) => f.e.seq as number);
+    t.equal(new Set(seqs).size, seqs.length, 'bob got no event twice');
+    t.same(moved.of('ev').filter((f) => f.e.seq <= lastSeq), [], 'hub C replayed nothing the visitor had');
+
+    // Bob leaves: carol, on another hub, is rung again.
+    const before = carol.of('chat.requested').length;
+    bob.send({t: 'chat.leave', chatId});
+    await until('carol rung again', () => carol.of('chat.requested').length > before);
+  });
+
+  t.test('two operators on two hubs accept the same request at the same moment, 100 times: exactly one owner each time', async (t) => {
+    const {hubs} = await startCluster(t, pg, redis.url, {hubs: 3});
+    const [a, b, c] = hubs as [typeof hubs[0], typeof hubs[0], typeof hubs[0]];
+    const bob = await b.operator('bob');
+    const carol = await c.operator('carol');
+    await until('both operators known on hub A', () => a.hub.sessions.onlineFor('example.com').length === 2);
+    let bobWins = 0;
+    for (let round = 0; round < 100; round++) {
+      const visitor = await a.visitor();
+      visitor.send({t: 'chat.request', id: visitor.nextId(), text: `round ${round}`});
+      const {chatId} = await visitor.waitType('chat.queued');
+      await bob.waitType('chat.requested', (f) => f.chat.id === chatId);
+      await carol.waitType('chat.requested', (f) => f.chat.id === chatId);
+      bob.send({t: 'chat.accept', chatId});
+      carol.send({t: 'chat.accept', chatId});
+      const won = await bob.waitType('chat.assigned', (f) => f.chatId === chatId);
+      await carol.waitType('chat.assigned', (f) => f.chatId === chatId);
+      const owners = new Set([...bob.of('chat.assigned'), ...carol.of('chat.assigned')].filter((f) => f.chatId === chatId).map((f) => f.operator));
+      if (owners.size !== 1) t.fail(`round ${round}: owners ${[...owners].join(', ')}`);
+      const joins = (await a.hub.store.events(chatId)).filter((e) => e.kind === 'join');
+      if (joins.length !== 1) t.fail(`round ${round}: ${joins.length} joins stored`);
+      if (won.operator === 'bob') bobWins++;
+      visitor.send({t: 'chat.leave'});
+      visitor.close();
+    }
+    t.ok(bobWins > 0 && bobWins < 100, `both won some rounds (bob ${bobWins}, carol ${100 - bobWins}): the race was real`);
+  });
+}

@@ -1,0 +1,50 @@
+import {addOperator} from '../../src/accounts/operators.js';
+import {addSite, updateSite} from '../../src/accounts/sites.js';
+import {PgStore} from '../../src/store/pg/pg-store.js';
+import {NO_LIMITS, startTestHub, type TestHub} from './hub.js';
+import type {TestPostgres} from './postgres.js';
+
+/*
+ * Several hubs in this process on one PostgreSQL schema and one Redis, as a site running
+ * several would (each hub its own store connection and Redis connections). Accounts are made
+ * once, in the shared store; every hub's `operator()` uses the same tokens.
+ */
+
+export interface ClusterOptions {
+  hubs: number;
+  operators?: string[];
+  graceMs?: number;
+}
+
+export async function startCluster(
+  t: {teardown(fn: () => unknown): void; testdir(): string},
+  pg: TestPostgres,
+  redisUrl: string,
+  options: ClusterOptions,
+): Promise<{hubs: TestHub[]; tokens: Record<string, string>; schema: string}> {
+  const dir = t.testdir();
+  const schema = pg.schemaFor(dir);
+  const seed = new PgStore(pg.url, {schema, log: () => {}});
+  await seed.open();
+  await addSite(seed, 'example.com', {timezone: 'Europe/London'});
+  await updateSite(seed, 'example.com', {limits: NO_LIMITS});
+  const tokens: Record<string, string> = {};
+  for (const name of options.operators ?? ['alice', 'bob', 'carol']) tokens[name] = (await addOperator(seed, name)).token;
+  await seed.close();
+  const hubs: TestHub[] = [];
+  for (let i = 0; i < options.hubs; i++) {
+    const hub = await startTestHub({
+      dir,
+      store: new PgStore(pg.url, {schema, log: () => {}}),
+      redis: redisUrl,
+      clusterBeatMs: 200,
+      geoip: false,
+      visitorGraceMs: options.graceMs ?? 2000,
+      operatorGraceMs: options.graceMs ?? 2000,
+    });
+    Object.assign(hub.tokens, tokens);
+    hubs.push(hub);
+    t.teardown(() => hub.close());
+  }
+  return {hubs, tokens, schema};
+}
