@@ -7,7 +7,7 @@ import {adminError, adminOps, type AdminInput, type AdminOpName, type AdminOutpu
 import {EmbeddedStore} from '../store/embedded-store.js';
 import {lockDataDir, lockHolder} from '../store/lock.js';
 import {clientLogin} from './client.js';
-import {dataDir} from './common.js';
+import {databaseUrl, dataDir, redisUrl} from './common.js';
 
 /** Where a command's operations go: a running hub (which applies them at once), or the folder. */
 export interface AdminTarget {
@@ -18,6 +18,9 @@ export interface AdminTarget {
 
 export interface TargetOptions {
   data?: string;
+  /** A PostgreSQL database (several hubs' store) instead of a data folder, and its hubs' Redis. */
+  database?: string;
+  redis?: string;
   /** Use the hub and admin token saved by `cac login` (or CAC_TOKEN) instead of the data folder. */
   remote?: boolean;
   verbose?: boolean;
@@ -68,6 +71,11 @@ async function find(opts: TargetOptions): Promise<AdminTarget> {
   if (opts.remote) {
     const login = await clientLogin({});
     return remote(login.hub, {authorization: `Bearer ${login.token}`, 'x-cac-operator': login.operator}, `through the hub at ${login.hub} as ${login.operator}`);
+  }
+  const database = databaseUrl(opts);
+  if (database) {
+    const {databaseTarget} = await import('./database-target.js');
+    return databaseTarget(database, redisUrl(opts));
   }
   const dir = dataDir(opts);
   const deadline = Date.now() + 10_000;

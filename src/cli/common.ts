@@ -17,12 +17,30 @@ export function addDataOption(command: Command): Command {
   return command.option('--data <dir>', 'data folder (default: $CAC_DATA or ./cac-data)');
 }
 
+/** The PostgreSQL database: --database, else CAC_DATABASE_URL (none: the data folder). */
+export function databaseUrl(options: {database?: string; data?: string}): string | undefined {
+  if (options.database !== undefined) return options.database;
+  // An explicit --data beats the environment's database.
+  return options.data === undefined ? process.env.CAC_DATABASE_URL || undefined : undefined;
+}
+
+export function addDatabaseOption(command: Command): Command {
+  return command.option('--database <url>', 'a PostgreSQL database, postgres://USER:PASSWORD@HOST:PORT/NAME (default: $CAC_DATABASE_URL)');
+}
+
+/** The Redis hubs on the database share: --redis, else CAC_REDIS_URL. */
+export function redisUrl(options: {redis?: string}): string | undefined {
+  return options.redis ?? (process.env.CAC_REDIS_URL || undefined);
+}
+
 /**
- * The options of every command that reads or changes the hub's records: which data folder, or
- * `--remote` for the hub `cac login` saved; `--verbose` says which way the command went.
+ * The options of every command that reads or changes the hub's records: which data folder or
+ * database (with the Redis of its hubs, so they apply a change at once), or `--remote` for the
+ * hub `cac login` saved; `--verbose` says which way the command went.
  */
 export function addTargetOptions(command: Command): Command {
-  return addDataOption(command)
+  return addDatabaseOption(addDataOption(command))
+    .option('--redis <url>', 'with --database: the Redis its hubs share, told of each change so they apply it at once (default: $CAC_REDIS_URL)')
     .option('--remote', 'ask the hub saved by `cac login` (or CAC_TOKEN), as that admin operator')
     .option('--verbose', 'say on stderr whether a running hub or the data folder was used');
 }

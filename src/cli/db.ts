@@ -4,19 +4,11 @@ import {resolve} from 'node:path';
 import {Command} from 'commander';
 import type {Copied} from '../store/copy.js';
 import type {Store} from '../store/store.js';
-import {printJson, run, UsageError} from './common.js';
+import {addDatabaseOption, databaseUrl, printJson, run, UsageError} from './common.js';
+
+export {addDatabaseOption, databaseUrl};
 import {example, sub} from './help.js';
 
-/** The PostgreSQL database: --database, else CAC_DATABASE_URL (none: the data folder). */
-export function databaseUrl(options: {database?: string; data?: string}): string | undefined {
-  if (options.database !== undefined) return options.database;
-  // An explicit --data beats the environment's database.
-  return options.data === undefined ? process.env.CAC_DATABASE_URL || undefined : undefined;
-}
-
-export function addDatabaseOption(command: Command): Command {
-  return command.option('--database <url>', 'a PostgreSQL database, postgres://USER:PASSWORD@HOST:PORT/NAME (default: $CAC_DATABASE_URL)');
-}
 
 function needUrl(options: {database?: string}): string {
   const url = databaseUrl(options);

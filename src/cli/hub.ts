@@ -1,8 +1,7 @@
 import {appendFileSync} from 'node:fs';
 import {Command} from 'commander';
 import type {RunningHub} from '../hub/server.js';
-import {addDataOption, dataDir, run, UsageError} from './common.js';
-import {addDatabaseOption, databaseUrl} from './db.js';
+import {addDatabaseOption, addDataOption, databaseUrl, dataDir, redisUrl, run, UsageError} from './common.js';
 
 export interface HubCliOptions {
   host: string;
@@ -36,7 +35,7 @@ export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
   if (opts.database !== undefined && opts.data !== undefined) throw new UsageError('pass --data or --database, not both');
   const log = makeLogger(opts.log);
   const url = databaseUrl(opts);
-  const redis = opts.redis ?? process.env.CAC_REDIS_URL ?? undefined;
+  const redis = redisUrl(opts);
   if (redis && !url) throw new UsageError('--redis joins hubs that share a database: pass --database too (or CAC_DATABASE_URL)');
   const store = url ? new (await import('../store/pg/pg-store.js')).PgStore(url, {log: (line) => log(`store: ${line}`)}) : undefined;
   const {startHub} = await import('../hub/server.js');

@@ -25,12 +25,14 @@ export function statusCommand(): Command {
           const s = await callAdmin(opts, 'status', {});
           if (opts.json) return printJson(s);
           const c = await colours();
+          // A database is read directly: whether hubs run on it is theirs to say (/healthz).
+          const database = s.dataDir.includes('://');
           const lines = [
-            s.hub.up ? `hub: ${c.ok('up')} (cac ${s.hub.version}, pid ${s.hub.pid}, ${s.hub.url})` : `hub: ${c.warn('not running')} on ${s.dataDir}`,
+            s.hub.up ? `hub: ${c.ok('up')} (cac ${s.hub.version}, pid ${s.hub.pid}, ${s.hub.url})` : database ? `hubs: not asked (read from the database)` : `hub: ${c.warn('not running')} on ${s.dataDir}`,
             ...(s.visitorsOnline === undefined ? [] : [`visitors on-line: ${s.visitorsOnline}`]),
             ...(s.operatorsOnline === undefined ? [] : [`operators on-line: ${s.operatorsOnline.map((o) => `${o.name} (${o.status})`).join(', ') || 'none'}`]),
             `open chats: ${s.openChats}`,
-            `data folder: ${s.dataDir} (${size(s.dataBytes)})`,
+            database ? `database: ${s.dataDir}` : `data folder: ${s.dataDir} (${size(s.dataBytes)})`,
           ];
           process.stdout.write(lines.join('\n') + '\n');
         }),

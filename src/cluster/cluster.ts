@@ -1,14 +1,12 @@
 import {hostname} from 'node:os';
 import {randomBytes} from 'node:crypto';
-import {clusterMessage, type ClusterMessage, type ClusterOut} from '../protocol/cluster.js';
+import {CLUSTER_CHANNEL as CHANNEL, clusterMessage, type ClusterMessage, type ClusterOut} from '../protocol/cluster.js';
 import type {ClusterView, Hub} from '../hub/hub.js';
 import {Applier} from './apply.js';
 import {Presence} from './presence.js';
 import {connectRedis, whenUp} from './redis.js';
 import {resync} from './resync.js';
 import {SharedDeadlines} from './shared-deadlines.js';
-
-const CHANNEL = 'cac:bus';
 
 export interface ClusterOptions {
   redisUrl: string;

@@ -11,6 +11,9 @@ import {hubToVisitor} from './visitor.js';
 
 const hubId = z.string().min(1).max(64);
 
+/** The Redis channel hubs sharing a store talk on. */
+export const CLUSTER_CHANNEL = 'cac:bus';
+
 /**
  * Something that must happen at a time, whichever hub is alive then: a visitor gone past the
  * grace period, an operator gone past it, a transfer offer not answered in time.
