@@ -1,5 +1,6 @@
 import type {ClusterMessage} from '../protocol/cluster.js';
 import type {Hub} from '../hub/hub.js';
+import {Heard} from './heard.js';
 import type {Presence} from './presence.js';
 
 /**
@@ -10,11 +11,13 @@ import type {Presence} from './presence.js';
 export class Applier {
   /** The seq of the event each open chat's record was last taken from: older ones lose. */
   private readonly recordSeq = new Map<string, number>();
+  /** What the sockets here were given of each chat. */
+  readonly heard = new Heard();
 
   constructor(
     private readonly hub: Hub,
     private readonly presence: Presence,
-    private readonly hello: () => void,
+    private readonly hello: (from: string) => void,
   ) {}
 
   apply(m: ClusterMessage): void {
@@ -51,19 +54,24 @@ export class Applier {
         this.reload(m.what).catch((error: unknown) => this.hub.log(`reload ${m.what}: ${String(error)}`));
         return;
       case 'hello':
-        this.hello();
+        this.hello(m.from);
         return;
     }
   }
 
-  /** An event stored by another hub: the chat's copy here, then the sockets here that follow it. */
+  /**
+   * An event stored by another hub (told, or read back after Redis was away): the chat's copy
+   * here, then the sockets here that follow it, once.
+   */
   event(chat: Extract<ClusterMessage, {t: 'ev'}>['chat'], e: Extract<ClusterMessage, {t: 'ev'}>['e']): void {
     const hub = this.hub;
+    if (!this.heard.add(chat.id, e.seq)) return;
     const newer = e.seq >= (this.recordSeq.get(chat.id) ?? 0);
     const open = hub.chats.open.get(chat.id);
     if (newer && chat.kind === 'visitor' && chat.state === 'ended') {
       hub.chats.retire(chat.id);
       this.recordSeq.delete(chat.id);
+      this.heard.forget(chat.id);
     } else if (open) {
       if (newer) hub.chats.replace(open, chat, e.seq);
       else open.lastSeq = Math.max(open.lastSeq, e.seq);

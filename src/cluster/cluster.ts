@@ -46,12 +46,21 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
     presence.publishOperators(names).catch(() => {});
     publish({t: 'operators', names});
   };
-  const applier = new Applier(hub, presence, announceOperators);
+  // A hub that (re)joined wrote what it holds into Redis: read it, and say what this one holds.
+  const applier = new Applier(hub, presence, (from) => {
+    presence.reread(from).catch((error: unknown) => log(`presence of ${from}: ${String(error)}`));
+    announceOperators();
+  });
 
   const deadlines = new SharedDeadlines(redis, hub.now, (d) => hub.fireDeadline(d), log);
   hub.deadlines = deadlines;
   hub.chats.shared = true;
-  hub.chats.onStored = (chat, e) => publish({t: 'ev', chat, e});
+  for (const [id, open] of hub.chats.open) applier.heard.start(id, open.lastSeq);
+  hub.chats.onStored = (chat, e) => {
+    applier.heard.add(chat.id, e.seq);
+    if (chat.kind === 'visitor' && chat.state === 'ended') applier.heard.forget(chat.id);
+    publish({t: 'ev', chat, e});
+  };
   hub.sessions.onLocalOperators = announceOperators;
   hub.sessions.relay = (message) => {
     publish(message);

@@ -65,15 +65,18 @@ export class Presence {
     const hubs = (await this.redis.cmd.smembers(HUBS)).filter((h) => h !== this.options.hubId);
     this.operators.clear();
     this.visitors.clear();
-    for (const other of hubs) {
-      if ((await this.redis.cmd.exists(beatKey(other))) !== 1) continue;
-      this.operators.set(other, new Set(await this.redis.cmd.smembers(opsKey(other))));
-      for (const [id, raw] of Object.entries(await this.redis.cmd.hgetall(visitorsKey(other)))) {
-        const parsed = presentVisitor.safeParse(JSON.parse(raw));
-        if (parsed.success) this.visitors.set(id, {hub: other, summary: parsed.data});
-      }
-    }
+    for (const other of hubs) if ((await this.redis.cmd.exists(beatKey(other))) === 1) await this.reread(other);
     await this.publishOperators(this.myOperators);
+    this.events.operatorsChanged();
+  }
+
+  /** Reads what one hub keeps in Redis (it has just written it again: it said hello). */
+  async reread(other: string): Promise<void> {
+    this.operators.set(other, new Set(await this.redis.cmd.smembers(opsKey(other))));
+    for (const [id, raw] of Object.entries(await this.redis.cmd.hgetall(visitorsKey(other)))) {
+      const parsed = presentVisitor.safeParse(JSON.parse(raw));
+      if (parsed.success) this.visitors.set(id, {hub: other, summary: parsed.data});
+    }
     this.events.operatorsChanged();
   }
 

@@ -11,13 +11,13 @@ export async function resync(hub: Hub, applier: Applier): Promise<void> {
   const stored = await hub.store.openChats();
   const still = new Set(stored.map((c) => c.chat.id));
   for (const {chat, lastSeq} of stored) {
-    const known = hub.chats.open.get(chat.id)?.lastSeq ?? 0;
-    if (lastSeq > known) for (const e of await hub.store.events(chat.id, known)) applier.event(chat, e);
+    const heard = applier.heard.upTo(chat.id);
+    if (lastSeq > heard) for (const e of await hub.store.events(chat.id, heard)) applier.event(chat, e);
   }
-  for (const [id, open] of [...hub.chats.open]) {
+  for (const id of [...hub.chats.open.keys()]) {
     if (still.has(id)) continue;
     const ended = await hub.store.chat(id);
-    if (ended) for (const e of await hub.store.events(id, open.lastSeq)) applier.event(ended.chat, e);
+    if (ended) for (const e of await hub.store.events(id, applier.heard.upTo(id))) applier.event(ended.chat, e);
   }
   for (const [name, conns] of hub.sessions.operatorConns) for (const conn of conns) conn.send(snapshot(hub, name));
 }

@@ -39,6 +39,7 @@ export async function startCluster(
       redis: redisUrl,
       clusterBeatMs: 200,
       geoip: false,
+      log: process.env.CAC_TEST_LOG ? (line) => process.stderr.write(`hub${i}: ${line}\n`) : undefined,
       visitorGraceMs: options.graceMs ?? 2000,
       operatorGraceMs: options.graceMs ?? 2000,
     });
