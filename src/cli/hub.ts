@@ -2,6 +2,7 @@ import {appendFileSync} from 'node:fs';
 import {Command} from 'commander';
 import type {RunningHub} from '../hub/server.js';
 import {addDatabaseOption, addDataOption, databaseUrl, dataDir, redisUrl, run, UsageError} from './common.js';
+import {example} from './help.js';
 
 export interface HubCliOptions {
   host: string;
@@ -16,6 +17,7 @@ export interface HubCliOptions {
   retainDays?: string;
   /** Redis shared with the other hubs on the same database. */
   redis?: string;
+  grace?: string;
 }
 
 export function makeLogger(file?: string): (line: string) => void {
@@ -32,6 +34,8 @@ export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${opts.port}`);
   const retainDays = opts.retainDays === undefined ? undefined : Number(opts.retainDays);
   if (retainDays !== undefined && (!Number.isInteger(retainDays) || retainDays < 1)) throw new UsageError(`--retain-days wants a whole number of days, not ${opts.retainDays}`);
+  const grace = opts.grace === undefined ? undefined : Number(opts.grace);
+  if (grace !== undefined && !(Number.isFinite(grace) && grace >= 1 && grace <= 3600)) throw new UsageError(`--grace wants seconds from 1 to 3600, not ${opts.grace}`);
   if (opts.database !== undefined && opts.data !== undefined) throw new UsageError('pass --data or --database, not both');
   const log = makeLogger(opts.log);
   const url = databaseUrl(opts);
@@ -47,6 +51,8 @@ export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
     trustProxy: opts.trustProxy,
     retainDays,
     redis: redis || undefined,
+    visitorGraceMs: grace === undefined ? undefined : grace * 1000,
+    operatorGraceMs: grace === undefined ? undefined : grace * 1000,
     geoip: opts.geoip === false ? false : typeof opts.geoip === 'string' ? opts.geoip : undefined,
     log,
     // Lets end-to-end tests of a hub in another process cross a local midnight.
@@ -83,7 +89,7 @@ function describeRedis(url: string): string {
 }
 
 export function hubCommand(): Command {
-  return addDatabaseOption(addDataOption(new Command('hub')))
+  const cmd = addDatabaseOption(addDataOption(new Command('hub')))
     .description('run the hub: widget script, demo pages and the WebSocket API')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '8080')
@@ -91,6 +97,7 @@ export function hubCommand(): Command {
     .option('--geoip <file.mmdb>', 'locate visitors with this MMDB database, e.g. GeoLite2-City (default: countries, built in)')
     .option('--no-geoip', 'do not locate visitors')
     .option('--log <file>', 'append the log to a file instead of stderr')
+    .option('--grace <seconds>', 'how long a visitor or operator may be without a socket (a page load, a lost network, a hub gone) before they have left', '60')
     .option('--redis <url>', 'Redis shared with other hubs on the same --database: presence, fan-out, deadlines (default: $CAC_REDIS_URL)')
     .option('--retain-days <n>', 'remove ended chats and visits older than N days, at start and daily (a site\'s own setting wins)')
     .action((opts: HubCliOptions) =>
@@ -98,4 +105,9 @@ export function hubCommand(): Command {
         await runHub(opts);
       }),
     );
+  return example(
+    cmd,
+    'cac hub --data /var/lib/cac --port 8080',
+    'cac hub --host 0.0.0.0 --trust-proxy --database postgres://cac@db/cac --redis redis://cache:6379',
+  );
 }
