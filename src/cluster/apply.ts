@@ -1,7 +1,7 @@
 import type {ClusterMessage} from '../protocol/cluster.js';
 import type {Hub} from '../hub/hub.js';
-import {Heard} from './heard.js';
 import type {Presence} from './presence.js';
+import {Sequencer} from './sequencer.js';
 
 /**
  * What another hub said, applied here: the copy of open chats follows the store, and the
@@ -11,14 +11,20 @@ import type {Presence} from './presence.js';
 export class Applier {
   /** The seq of the event each open chat's record was last taken from: older ones lose. */
   private readonly recordSeq = new Map<string, number>();
-  /** What the sockets here were given of each chat. */
-  readonly heard = new Heard();
+  /** What the sockets here were given of each chat, and what waits for an earlier event. */
+  readonly sequencer: Sequencer;
 
   constructor(
     private readonly hub: Hub,
     private readonly presence: Presence,
     private readonly hello: (from: string) => void,
-  ) {}
+  ) {
+    this.sequencer = new Sequencer(
+      (chat, e) => hub.sessions.deliverEvent(chat, e),
+      (chatId, after) => hub.store.events(chatId, after),
+      (line) => hub.log(`cluster: ${line}`),
+    );
+  }
 
   apply(m: ClusterMessage): void {
     const s = this.hub.sessions;
@@ -61,17 +67,15 @@ export class Applier {
 
   /**
    * An event stored by another hub (told, or read back after Redis was away): the chat's copy
-   * here, then the sockets here that follow it, once.
+   * here, then the sockets here that follow it, in order, once.
    */
   event(chat: Extract<ClusterMessage, {t: 'ev'}>['chat'], e: Extract<ClusterMessage, {t: 'ev'}>['e']): void {
     const hub = this.hub;
-    if (!this.heard.add(chat.id, e.seq)) return;
     const newer = e.seq >= (this.recordSeq.get(chat.id) ?? 0);
     const open = hub.chats.open.get(chat.id);
     if (newer && chat.kind === 'visitor' && chat.state === 'ended') {
       hub.chats.retire(chat.id);
       this.recordSeq.delete(chat.id);
-      this.heard.forget(chat.id);
     } else if (open) {
       if (newer) hub.chats.replace(open, chat, e.seq);
       else open.lastSeq = Math.max(open.lastSeq, e.seq);
@@ -89,7 +93,7 @@ export class Applier {
         live.record.chatId = undefined;
       }
     }
-    hub.sessions.fanOut(hub.chats.open.get(chat.id)?.chat ?? chat, e);
+    this.sequencer.push(hub.chats.open.get(chat.id)?.chat ?? chat, e);
   }
 
   /** Another hub's visitors, for the lists of operators here. */

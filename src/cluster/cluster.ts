@@ -55,11 +55,13 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
   const deadlines = new SharedDeadlines(redis, hub.now, (d) => hub.fireDeadline(d), log);
   hub.deadlines = deadlines;
   hub.chats.shared = true;
-  for (const [id, open] of hub.chats.open) applier.heard.start(id, open.lastSeq);
+  // Every event stored here goes to the sockets here through the sequencer, in seq order with
+  // those stored elsewhere (the hub's own fan-out calls are then left to it).
+  for (const [id, open] of hub.chats.open) applier.sequencer.start(id, open.lastSeq);
+  hub.sessions.ordered = true;
   hub.chats.onStored = (chat, e) => {
-    applier.heard.add(chat.id, e.seq);
-    if (chat.kind === 'visitor' && chat.state === 'ended') applier.heard.forget(chat.id);
     publish({t: 'ev', chat, e});
+    applier.sequencer.push(structuredClone(chat), e);
   };
   hub.sessions.onLocalOperators = announceOperators;
   hub.sessions.relay = (message) => {
@@ -131,6 +133,7 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
     async stop() {
       clearInterval(beat);
       deadlines.stop();
+      applier.sequencer.stop();
       if (redis.up()) await presence.leave().catch(() => {});
       await redis.close();
     },

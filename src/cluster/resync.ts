@@ -11,13 +11,13 @@ export async function resync(hub: Hub, applier: Applier): Promise<void> {
   const stored = await hub.store.openChats();
   const still = new Set(stored.map((c) => c.chat.id));
   for (const {chat, lastSeq} of stored) {
-    const heard = applier.heard.upTo(chat.id);
+    const heard = applier.sequencer.upTo(chat.id);
     if (lastSeq > heard) for (const e of await hub.store.events(chat.id, heard)) applier.event(chat, e);
   }
   for (const id of [...hub.chats.open.keys()]) {
     if (still.has(id)) continue;
     const ended = await hub.store.chat(id);
-    if (ended) for (const e of await hub.store.events(id, applier.heard.upTo(id))) applier.event(ended.chat, e);
+    if (ended) for (const e of await hub.store.events(id, applier.sequencer.upTo(id))) applier.event(ended.chat, e);
   }
   for (const [name, conns] of hub.sessions.operatorConns) for (const conn of conns) conn.send(snapshot(hub, name));
 }

@@ -57,6 +57,11 @@ export class Sessions {
   remoteOperators = new Set<string>();
   /** Sends a frame on to the other hubs (several hubs sharing a store), for their sockets. */
   relay?: (message: ClusterOut) => void;
+  /**
+   * Set when events reach the sockets here through the cluster's sequencer (several hubs, whose
+   * events must interleave in seq order) rather than through the calls to `fanOut`.
+   */
+  ordered = false;
   /** Called when an operator's first socket here opens or its last one closes. */
   onLocalOperators?: () => void;
 
@@ -162,9 +167,14 @@ export class Sessions {
 
   /**
    * Sends a stored event to everyone here who follows the chat live: the visitor's tabs and the
-   * owner. (Other hubs do the same for theirs when told the event is stored: see ChatModel.)
+   * owner. With several hubs, every stored event goes out through the sequencer instead.
    */
   fanOut(chat: ChatRecord, e: ChatEvent): void {
+    if (!this.ordered) this.deliverEvent(chat, e);
+  }
+
+  /** As `fanOut`, to the sockets of this hub, now. */
+  deliverEvent(chat: ChatRecord, e: ChatEvent): void {
     if (chat.kind === 'op') {
       for (const member of chat.members ?? []) this.deliverToOperator(member, {t: 'ev', chatId: chat.id, e});
       return;
