@@ -1,7 +1,6 @@
 import t from 'tap';
 import {get, type IncomingMessage} from 'node:http';
-import type {Page} from 'playwright-core';
-import {askForChat, launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
+import {askForChat, chatTexts as texts, launchBrowser, noBrowser, watchedPage} from './helpers/browser.js';
 import {startWidgetHub} from './helpers/widget-hub.js';
 
 const skip = noBrowser();
@@ -142,6 +141,32 @@ t.test('the widget in a real browser against a real hub', {skip}, async (t) => {
     t.same(w.errors, []);
   });
 
+  t.test('an event that reaches the page after a later one is shown in its place, by seq', async (t) => {
+    const alice = await hub.connect();
+    t.teardown(() => alice.close());
+    const context = await browser.newContext();
+    t.teardown(() => context.close());
+    // "first" is held back until "second" is through, as when two hubs each send what they stored.
+    await context.routeWebSocket(/\/ws\/visitor/, (ws) => {
+      const server = ws.connectToServer();
+      let held: string | undefined;
+      server.onMessage((message) => {
+        const text = (JSON.parse(String(message)) as {e?: {text?: string}}).e?.text;
+        if (text === 'first') return void (held = String(message));
+        ws.send(message);
+        if (text === 'second' && held) ws.send(held);
+      });
+    });
+    const {page} = await watchedPage(context);
+    await page.goto(demo);
+    await askForChat(page, 'In order, please');
+    const {chat} = await alice.waitType('chat.requested', (f) => f.chat.firstText === 'In order, please');
+    alice.send({t: 'chat.accept', chatId: chat.id});
+    for (const text of ['first', 'second']) alice.send({t: 'msg', id: alice.nextId(), chatId: chat.id, text});
+    await page.getByRole('log', {name: 'Messages'}).getByText('first').waitFor();
+    t.same(await texts(page), ['In order, please', 'Alice joined the chat', 'first', 'second']);
+  });
+
   t.test('the widget script is small and served compressed with an ETag', async (t) => {
     const res = await new Promise<IncomingMessage>((resolve, reject) =>
       get(`${hub.url}/widget.js`, {headers: {'accept-encoding': 'gzip'}}, resolve).on('error', reject),
@@ -155,11 +180,3 @@ t.test('the widget in a real browser against a real hub', {skip}, async (t) => {
     t.comment(`widget.js gzipped: ${size} bytes`);
   });
 });
-
-/** The texts of the chat log's lines, without the speaker labels. */
-function texts(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const log = document.querySelector('cac-widget')!.shadowRoot!.querySelector('[role=log]')!;
-    return Array.from(log.children).map((m) => Array.from(m.childNodes).filter((n) => n.nodeName !== 'B').map((n) => n.textContent).join(''));
-  });
-}

@@ -25,6 +25,7 @@ export class Transcript {
   lastSeq = 0;
   private seen = new Set<number>();
   private pending = new Map<string, HTMLElement>();
+  private seqs = new WeakMap<Element, number>();
 
   constructor(private readonly log: HTMLElement) {}
 
@@ -39,6 +40,7 @@ export class Transcript {
   /** Shows a chat event unless it is already shown; false if it was. */
   event(e: ChatEvent): boolean {
     if (this.seen.has(e.seq)) return false;
+    const late = e.seq < this.lastSeq;
     this.seen.add(e.seq);
     this.lastSeq = Math.max(this.lastSeq, e.seq);
     if (e.id) {
@@ -52,7 +54,8 @@ export class Transcript {
     else if (e.kind === 'link') node = line('o', name, 'Sent you a page:', e.url && isHttp(e.url) ? e.url : undefined);
     else if (e.kind === 'left') node = line('y', '', 'You have left the chat.');
     else node = line('y', '', text);
-    this.add(node, false);
+    this.seqs.set(node, e.seq);
+    this.add(node, false, late ? e.seq : undefined);
     return true;
   }
 
@@ -76,9 +79,12 @@ export class Transcript {
     for (const id of [...this.pending.keys()]) this.drop(id);
   }
 
-  private add(node: HTMLElement, pending: boolean): void {
-    const first = pending ? null : (this.pending.values().next().value ?? null);
-    this.log.insertBefore(node, first);
+  private add(node: HTMLElement, pending: boolean, late?: number): void {
+    let next: Element | null = pending ? null : (this.pending.values().next().value ?? null);
+    // An event that arrives after a later one (each hub sends what it stored at once, so one
+    // stored on another hub can come second) goes in its place.
+    if (late !== undefined) next = Array.from(this.log.children).find((n) => (this.seqs.get(n) ?? 0) > late) ?? next;
+    this.log.insertBefore(node, next);
     this.log.scrollTop = this.log.scrollHeight;
   }
 }

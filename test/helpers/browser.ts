@@ -67,3 +67,11 @@ export async function askForChat(page: Page, text: string, name?: string): Promi
   await form.getByLabel('Message').fill(text);
   await form.getByRole('button', {name: 'Start chat'}).click();
 }
+
+/** The texts of the widget's chat log, line by line, without the speaker labels. */
+export function chatTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const log = document.querySelector('cac-widget')!.shadowRoot!.querySelector('[role=log]')!;
+    return Array.from(log.children).map((m) => Array.from(m.childNodes).filter((n) => n.nodeName !== 'B').map((n) => n.textContent).join(''));
+  });
+}

@@ -61,8 +61,9 @@ export interface Daemon {
   signal(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
 
-export function runDaemon(program: string, args: string[], cwd: string): Daemon {
-  const child = spawn(program, args, {cwd, stdio: ['ignore', 'pipe', 'pipe']});
+/** Runs `program` in the foreground; `env` is added to this process's environment. */
+export function runDaemon(program: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): Daemon {
+  const child = spawn(program, args, {cwd, env: env && {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']});
   children.add(child);
   let out = '';
   const keep = (data: Buffer) => {

@@ -34,15 +34,16 @@ export async function seedWidgetData(
   return tokens;
 }
 
-/** An operator connection to a hub at `base` (http://host:port), after its ready frame. */
+/** An operator connection to a hub at `base` (http://host:port), after its ready frame; `headers` are added to the upgrade. */
 export async function connectOperator(
   base: string,
   name: string,
   token: string,
   lastSeq?: Record<string, number>,
+  headers: Record<string, string> = {},
 ): Promise<Peer> {
   const peer = await Peer.connect(`${base.replace('http', 'ws')}/ws/operator`, hubToOperator, {
-    headers: {authorization: `Bearer ${token}`, 'x-cac-operator': name},
+    headers: {...headers, authorization: `Bearer ${token}`, 'x-cac-operator': name},
   });
   peer.send({t: 'hello', v: PROTOCOL_VERSION, lastSeq});
   await peer.waitType('ready');
