@@ -1,4 +1,4 @@
-// Runs the fault suites (test/faults-*.test.ts) alone and, if asked, harder than `npm test`
+// Runs the fault suites (test/faults-*.test.ts, and the SIGKILL rounds of several hubs) alone and, if asked, harder than `npm test`
 // does: more SIGKILL rounds, more fuzzed frames, or the fuzzing of a given seed again.
 //   npm run test:faults -- --rounds 200 --frames 100000 --seed 1234
 // Builds first: the kill suite runs `cac hub` from dist.
@@ -32,4 +32,4 @@ const timeout = 300 + rounds * 15 + Math.ceil(frames / 100);
 const run = (command, args) => spawnSync(command, args, {stdio: 'inherit', env}).status ?? 1;
 const built = run('npm', ['run', 'build']);
 if (built !== 0) process.exit(built);
-process.exit(run('npx', ['tap', '--disable-coverage', `--timeout=${timeout}`, 'test/faults-kill.test.ts', 'test/faults-cuts.test.ts', 'test/faults-reload.test.ts', 'test/faults-fuzz.test.ts']));
+process.exit(run('npx', ['tap', '--disable-coverage', `--timeout=${timeout}`, 'test/faults-kill.test.ts', 'test/cluster-kill.test.ts', 'test/faults-cuts.test.ts', 'test/faults-reload.test.ts', 'test/faults-fuzz.test.ts']));
