@@ -1,5 +1,6 @@
-// Runs the fault suites (test/faults-*.test.ts, and the SIGKILL rounds of several hubs) alone and, if asked, harder than `npm test`
-// does: more SIGKILL rounds, more fuzzed frames, or the fuzzing of a given seed again.
+// Runs the fault suites (test/faults-*.test.ts, and the SIGKILL rounds of several hubs) alone
+// and, if asked, harder than `npm test` does: more SIGKILL rounds, more fuzzed frames, or the
+// fuzzing of a given seed again.
 //   npm run test:faults -- --rounds 200 --frames 100000 --seed 1234
 // Builds first: the kill suite runs `cac hub` from dist.
 import {spawnSync} from 'node:child_process';
