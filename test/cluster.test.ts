@@ -3,6 +3,7 @@ import {noPostgres, testPostgres} from './helpers/postgres.js';
 import {noRedis, startRedis} from './helpers/redis.js';
 import {startCluster} from './helpers/cluster.js';
 import type {Peer} from './helpers/peer.js';
+import {consecutive, entriesOf, follow} from './helpers/events.js';
 
 const missing = noPostgres() || noRedis();
 if (missing) {
@@ -97,5 +98,30 @@ if (missing) {
       visitor.close();
     }
     t.ok(bobWins > 0 && bobWins < 100, `both won some rounds (bob ${bobWins}, carol ${100 - bobWins}): the race was real`);
+  });
+
+  t.test('a feed follower on a third hub gets what the other two store, in cursor order, none skipped', async (t) => {
+    const {hubs, tokens} = await startCluster(t, pg, redis.url, {hubs: 3});
+    const [a, b, c] = hubs as [typeof hubs[0], typeof hubs[0], typeof hubs[0]];
+    const start = await c.hub.store.feedEnd();
+    const follower = await follow(c.url, 'carol', tokens.carol!, {since: start});
+    await follower.waitType('live');
+    const bob = await b.operator('bob');
+    await until('bob known on hub A', () => a.hub.sessions.onlineFor('example.com').includes('bob'));
+    // Two visitors on two hubs chatting at once: entries stored on A and B interleave.
+    const v1 = await a.visitor();
+    const v2 = await b.visitor();
+    for (const v of [v1, v2]) v.send({t: 'chat.request', id: v.nextId(), text: 'hi'});
+    const chats = [(await v1.waitType('chat.queued')).chatId, (await v2.waitType('chat.queued')).chatId];
+    for (const chatId of chats) bob.send({t: 'chat.accept', chatId});
+    for (const chatId of chats) await bob.waitType('chat.assigned', (f) => f.chatId === chatId);
+    for (let i = 0; i < 10; i++) for (const v of [v1, v2]) v.send({t: 'msg', id: v.nextId(), text: `m${i}`});
+    const end = async () => c.hub.store.feedEnd();
+    const messages = () => entriesOf(follower).filter((e) => e.type === 'chat.message').length;
+    // The requests are chat.requested entries; the twenty messages after them chat.message.
+    await until('every message at the follower', async () => messages() === 20 && entriesOf(follower).at(-1)?.cursor === (await end()));
+    const entries = entriesOf(follower);
+    t.ok(consecutive(entries, start + 1), `cursors ${start + 1}..${entries.at(-1)!.cursor} with no gap and none twice`);
+    t.same(entries.filter((e) => e.type === 'chat.accepted').map((e) => 'chatId' in e && e.chatId).sort(), [...chats].sort(), 'both accepts, made on hub B');
   });
 }

@@ -1,4 +1,6 @@
 import type {ClusterMessage} from '../protocol/cluster.js';
+import type {ChatEvent, FeedEntry} from '../protocol/index.js';
+import type {ChatRecord} from '../store/types.js';
 import type {Hub} from '../hub/hub.js';
 import type {Presence} from './presence.js';
 import {Sequencer} from './sequencer.js';
@@ -12,18 +14,31 @@ export class Applier {
   /** The seq of the event each open chat's record was last taken from: older ones lose. */
   private readonly recordSeq = new Map<string, number>();
   /** What the sockets here were given of each chat, and what waits for an earlier event. */
-  readonly sequencer: Sequencer;
+  readonly sequencer: Sequencer<{chat: ChatRecord; e: ChatEvent}>;
+  /** The same for the feed (its followers here). */
+  readonly feed: Sequencer<FeedEntry>;
 
   constructor(
     private readonly hub: Hub,
     private readonly presence: Presence,
     private readonly hello: (from: string) => void,
   ) {
-    this.sequencer = new Sequencer(
-      (chat, e) => hub.sessions.deliverEvent(chat, e),
-      (chatId, after) => hub.store.events(chatId, after),
-      (line) => hub.log(`cluster: ${line}`),
-    );
+    const log = (line: string) => hub.log(`cluster: ${line}`);
+    this.sequencer = new Sequencer({
+      seq: (item) => item.e.seq,
+      deliver: (chatId, {chat, e}) => {
+        hub.sessions.deliverEvent(chat, e);
+        if (chat.kind === 'visitor' && chat.state === 'ended') this.sequencer.forget(chatId);
+      },
+      read: async (chatId, after, newest) => (await hub.store.events(chatId, after, 500)).map((e) => ({chat: newest.chat, e})),
+      log,
+    });
+    this.feed = new Sequencer({
+      seq: (entry) => entry.cursor,
+      deliver: (_, entry) => hub.followers.publish(entry),
+      read: async (_, after) => (await hub.store.feed(after, 500)).entries,
+      log,
+    });
   }
 
   apply(m: ClusterMessage): void {
@@ -62,6 +77,9 @@ export class Applier {
       case 'hello':
         this.hello(m.from);
         return;
+      case 'feed':
+        this.feed.push('feed', m.entry);
+        return;
     }
   }
 
@@ -93,7 +111,7 @@ export class Applier {
         live.record.chatId = undefined;
       }
     }
-    this.sequencer.push(hub.chats.open.get(chat.id)?.chat ?? chat, e);
+    this.sequencer.push(chat.id, {chat: hub.chats.open.get(chat.id)?.chat ?? chat, e});
   }
 
   /** Another hub's visitors, for the lists of operators here. */

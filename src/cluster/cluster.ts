@@ -61,7 +61,12 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
   hub.sessions.ordered = true;
   hub.chats.onStored = (chat, e) => {
     publish({t: 'ev', chat, e});
-    applier.sequencer.push(structuredClone(chat), e);
+    applier.sequencer.push(chat.id, {chat: structuredClone(chat), e});
+  };
+  applier.feed.start('feed', await hub.store.feedEnd());
+  hub.onFeed = (entry) => {
+    publish({t: 'feed', entry});
+    applier.feed.push('feed', entry);
   };
   hub.sessions.onLocalOperators = announceOperators;
   hub.sessions.relay = (message) => {
@@ -81,9 +86,14 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
       return log('a message on the bus is not JSON');
     }
     if (!parsed.success) return log(`a message on the bus does not fit the protocol: ${parsed.error.issues[0]?.message}`);
-    if (parsed.data.from !== hubId) applier.apply(parsed.data as ClusterMessage);
+    if (parsed.data.from === hubId) return;
+    try {
+      applier.apply(parsed.data as ClusterMessage);
+    } catch (error) {
+      log(`applying a ${parsed.data.t} message: ${String(error)}`);
+    }
   });
-  await redis.sub.subscribe(CHANNEL).catch(() => {});
+  await redis.sub.subscribe(CHANNEL).catch((e: unknown) => log(`subscribe: ${String(e)}`));
 
   // Redis back after a loss: write again what it held, read again what was missed.
   let lost = false;
@@ -134,6 +144,7 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
       clearInterval(beat);
       deadlines.stop();
       applier.sequencer.stop();
+      applier.feed.stop();
       if (redis.up()) await presence.leave().catch(() => {});
       await redis.close();
     },

@@ -16,8 +16,10 @@ export interface RedisLink {
 export function connectRedis(url: string, log: (line: string) => void): RedisLink {
   const retryStrategy = (times: number) => Math.min(100 * times, 1000);
   const cmd = new Redis(url, {enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy, connectionName: 'cac-hub'});
-  // Only SUBSCRIBE goes through this one: let it wait for the connection.
-  const sub = new Redis(url, {maxRetriesPerRequest: null, retryStrategy, connectionName: 'cac-hub-sub'});
+  // Only SUBSCRIBE goes through this one: let it wait for the connection. No ready check: some
+  // ioredis 5 releases send its INFO after SUBSCRIBE, which Redis refuses on a subscribed
+  // connection (ioredis issue 2037), dropping the connection again and again.
+  const sub = new Redis(url, {maxRetriesPerRequest: null, retryStrategy, enableReadyCheck: false, connectionName: 'cac-hub-sub'});
   let reported = '';
   const report = (what: string) => {
     if (what !== reported) log(`redis: ${(reported = what)}`);

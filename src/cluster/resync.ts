@@ -5,7 +5,8 @@ import type {Applier} from './apply.js';
 /**
  * After Redis was lost, what other hubs said meanwhile is read from the store instead: events
  * of open chats past what this hub knew (the sockets here get them; clients keep each seq once),
- * chats that ended, chats that began. Then every operator here gets its lists again whole.
+ * chats that ended, chats that began, entries of the feed. Then every operator here gets its
+ * lists again whole.
  */
 export async function resync(hub: Hub, applier: Applier): Promise<void> {
   const stored = await hub.store.openChats();
@@ -18,6 +19,12 @@ export async function resync(hub: Hub, applier: Applier): Promise<void> {
     if (still.has(id)) continue;
     const ended = await hub.store.chat(id);
     if (ended) for (const e of await hub.store.events(id, applier.sequencer.upTo(id))) applier.event(ended.chat, e);
+  }
+  for (let after = applier.feed.upTo('feed'); ; ) {
+    const page = await hub.store.feed(after, 500);
+    for (const entry of page.entries) applier.feed.push('feed', entry);
+    if (!page.more || page.last <= after) break;
+    after = page.last;
   }
   for (const [name, conns] of hub.sessions.operatorConns) for (const conn of conns) conn.send(snapshot(hub, name));
 }

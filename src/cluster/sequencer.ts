@@ -1,88 +1,92 @@
-import type {ChatEvent} from '../protocol/index.js';
-import type {ChatRecord} from '../store/types.js';
-
-interface Waiting {
-  chat: ChatRecord;
-  e: ChatEvent;
-}
-
-interface ChatLine {
-  /** Every event up to this seq went to the sockets here. */
+interface Line<T> {
+  /** Everything up to this number went out. */
   done: number;
-  waiting: Map<number, Waiting>;
+  waiting: Map<number, T>;
   timer?: NodeJS.Timeout;
 }
 
 /**
- * Gives the sockets of this hub each event of a chat once and in seq order, whichever hub stored
- * it. Events stored on two hubs at once reach each hub in either order; one that comes early
- * waits for those before it (a chat's seqs have no gaps: the store numbers them one by one),
- * and a gap that lasts (a message Redis lost) is filled from the store. Widgets resume after
- * the highest seq they were given, so they must never be given one before an earlier one.
+ * Passes on numbered items of several streams (each chat's events, the feed) once each and in
+ * order, whichever hub stored them. Items stored on two hubs at once reach each hub in either
+ * order; one that comes early waits for those before it (the store numbers each stream 1, 2, 3
+ * with no gap), and a gap that lasts (a message Redis lost) is filled from the store. Widgets
+ * and feed followers resume after the highest number they were given, so they must never be
+ * given one before an earlier one.
  */
-export class Sequencer {
-  private readonly chats = new Map<string, ChatLine>();
+export class Sequencer<T> {
+  private readonly lines = new Map<string, Line<T>>();
 
   constructor(
-    private readonly deliver: (chat: ChatRecord, e: ChatEvent) => void,
-    private readonly read: (chatId: string, after: number) => Promise<ChatEvent[]>,
-    private readonly log: (line: string) => void,
-    private readonly gapMs = 300,
+    private readonly options: {
+      seq(item: T): number;
+      deliver(stream: string, item: T): void;
+      /** Items of the stream after `after`, from the store, in order (a page is enough). */
+      read(stream: string, after: number, newest: T): Promise<T[]>;
+      log(line: string): void;
+      gapMs?: number;
+    },
   ) {}
 
-  /** The chat's events up to `seq` were there before this hub served it. */
-  start(chatId: string, seq: number): void {
-    if (!this.chats.has(chatId)) this.chats.set(chatId, {done: seq, waiting: new Map()});
+  /** Items of the stream up to `seq` were there before this hub served it. */
+  start(stream: string, seq: number): void {
+    if (!this.lines.has(stream)) this.lines.set(stream, {done: seq, waiting: new Map()});
   }
 
-  push(chat: ChatRecord, e: ChatEvent): void {
-    let line = this.chats.get(chat.id);
-    if (!line) this.chats.set(chat.id, (line = {done: 0, waiting: new Map()}));
-    if (e.seq <= line.done || line.waiting.has(e.seq)) return;
-    line.waiting.set(e.seq, {chat, e});
-    this.drain(chat.id, line);
+  push(stream: string, item: T): void {
+    let line = this.lines.get(stream);
+    if (!line) this.lines.set(stream, (line = {done: 0, waiting: new Map()}));
+    const seq = this.options.seq(item);
+    if (seq <= line.done || line.waiting.has(seq)) return;
+    line.waiting.set(seq, item);
+    this.drain(stream, line);
   }
 
-  /** Every event up to this one went to the sockets here. */
-  upTo(chatId: string): number {
-    return this.chats.get(chatId)?.done ?? 0;
+  /** Everything up to this number went out. */
+  upTo(stream: string): number {
+    return this.lines.get(stream)?.done ?? 0;
+  }
+
+  /** The stream has ended (an ended chat): let go of it once nothing waits. */
+  forget(stream: string): void {
+    const line = this.lines.get(stream);
+    if (line?.waiting.size === 0) {
+      clearTimeout(line.timer);
+      this.lines.delete(stream);
+    }
   }
 
   stop(): void {
-    for (const line of this.chats.values()) clearTimeout(line.timer);
+    for (const line of this.lines.values()) clearTimeout(line.timer);
   }
 
-  private drain(chatId: string, line: ChatLine): void {
-    for (let next = line.waiting.get(line.done + 1); next; next = line.waiting.get(line.done + 1)) {
+  private drain(stream: string, line: Line<T>): void {
+    for (let next = line.waiting.get(line.done + 1); next !== undefined; next = line.waiting.get(line.done + 1)) {
       line.waiting.delete(++line.done);
-      this.deliver(next.chat, next.e);
-      // An ended visitor chat gets no more events: let go of it.
-      if (next.chat.kind === 'visitor' && next.chat.state === 'ended' && line.waiting.size === 0) {
-        clearTimeout(line.timer);
-        this.chats.delete(chatId);
-        return;
-      }
+      this.options.deliver(stream, next);
     }
     if (line.waiting.size === 0) {
       clearTimeout(line.timer);
       line.timer = undefined;
     } else {
-      line.timer ??= setTimeout(() => this.fill(chatId, line), this.gapMs);
+      line.timer ??= setTimeout(() => this.fill(stream, line), this.options.gapMs ?? 300);
     }
   }
 
   /** A gap that did not close by itself: the store has what is missing. */
-  private fill(chatId: string, line: ChatLine): void {
+  private fill(stream: string, line: Line<T>): void {
     line.timer = undefined;
-    const newest = [...line.waiting.values()].reduce((a, b) => (b.e.seq > a.e.seq ? b : a));
-    this.read(chatId, line.done).then(
-      (events) => {
-        for (const e of events) if (e.seq < newest.e.seq) this.push(newest.chat, e);
-        if (line.waiting.size > 0 && !line.timer) line.timer = setTimeout(() => this.fill(chatId, line), this.gapMs);
+    const newest = [...line.waiting.entries()].reduce((a, b) => (b[0] > a[0] ? b : a))[1];
+    const again = (ms: number) => {
+      if (line.waiting.size > 0 && !line.timer && this.lines.get(stream) === line) line.timer = setTimeout(() => this.fill(stream, line), ms);
+    };
+    this.options.read(stream, line.done, newest).then(
+      (items) => {
+        for (const item of items) this.push(stream, item);
+        again(this.options.gapMs ?? 300);
       },
       (error: unknown) => {
-        this.log(`events of ${chatId} after ${line.done}: ${String(error)}`);
-        line.timer = setTimeout(() => this.fill(chatId, line), this.gapMs * 10);
+        this.options.log(`${stream} after ${line.done}: ${String(error)}`);
+        again((this.options.gapMs ?? 300) * 10);
       },
     );
   }

@@ -8,7 +8,7 @@ import {credentialOf} from './operator-auth.js';
 import {NotStoredError, type Store} from '../store/store.js';
 import type {GlobalName, Globals} from '../store/types.js';
 import type {Deadline} from '../protocol/cluster.js';
-import type {VisitorSummary} from '../protocol/index.js';
+import type {FeedEntry, VisitorSummary} from '../protocol/index.js';
 import {CloseCode} from './conn.js';
 import {HubError} from './errors.js';
 import {Followers, type FollowerLimits} from './followers.js';
@@ -85,6 +85,8 @@ export class Hub {
   stopped = false;
   /** The other hubs sharing the store, when there are (`--redis`). */
   cluster?: ClusterView;
+  /** What becomes of an entry of the feed once durable (with several hubs: see src/cluster/). */
+  onFeed: (entry: FeedEntry) => void = (entry) => this.followers.publish(entry);
   /** Where an address is (nothing without a location database). */
   locate: Locate = () => undefined;
   /** The global records the hub consults on every request, read at start (the store's copies). */
@@ -109,7 +111,7 @@ export class Hub {
     this.budgets = new Budgets(this.now);
     this.followers = new Followers(this, options.followerLimits);
     this.deadlines = new LocalDeadlines(this, (d) => this.fireDeadline(d));
-    this.store.onFeed((entry) => this.followers.publish(entry));
+    this.store.onFeed((entry) => this.onFeed(entry));
   }
 
   /**

@@ -1,5 +1,6 @@
 import {z} from 'zod';
 import {chatEvent, chatRecord, operatorName, visitorSummary} from './common.js';
+import {feedEntry} from './events.js';
 import {hubToOperator} from './operator.js';
 import {hubToVisitor} from './visitor.js';
 
@@ -52,6 +53,8 @@ export const clusterMessage = z.discriminatedUnion('t', [
   z.object({t: z.literal('here'), from: hubId, visitorId: z.string()}),
   /** A shared record changed: read it again from the store. */
   z.object({t: z.literal('reload'), from: hubId, what: z.enum(['accounts', 'blocks', 'canned', 'messages', 'status'])}),
+  /** An entry of the feed stored, for the followers of every hub. */
+  z.object({t: z.literal('feed'), from: hubId, entry: feedEntry}),
   /** A hub (re)joined: everyone says again who is connected to them. */
   z.object({t: z.literal('hello'), from: hubId}),
 ]);
