@@ -1,6 +1,7 @@
 import {mkdir, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import t from 'tap';
+import {waitUntil} from './helpers/wait.js';
 import {hubToOperator, hubToVisitor, PROTOCOL_VERSION} from '../src/protocol/index.js';
 import {EmbeddedStore} from '../src/store/embedded-store.js';
 import {PgStore} from '../src/store/pg/pg-store.js';
@@ -18,14 +19,6 @@ import {seedTranscripts} from './helpers/transcripts.js';
 const noPg = noPostgres();
 const pg: TestPostgres | undefined = noPg ? undefined : await testPostgres();
 if (pg) t.teardown(() => pg.stop());
-
-async function until(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** What a store holds, read with it opened for the moment. */
 async function contents(store: Store): Promise<Record<string, unknown>> {
@@ -148,7 +141,7 @@ t.test('cac db', {skip: noPg}, async (t) => {
     t.teardown(() => {
       if (hub.child.exitCode === null) hub.child.kill('SIGKILL');
     });
-    await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200);
+    await waitUntil('the hub serving', async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200);
     const health = await (await fetch(`http://127.0.0.1:${port}/healthz`)).json();
     t.match(health, {ok: true, store: 'ok', redis: 'ok'});
     const alice = await Peer.connect(`ws://127.0.0.1:${port}/ws/operator`, hubToOperator, {headers: {authorization: `Bearer ${token}`, 'x-cac-operator': 'alice'}});

@@ -1,10 +1,12 @@
 import t from 'tap';
+import {waitUntil} from './helpers/wait.js';
 import {hubToVisitor, PROTOCOL_VERSION} from '../src/protocol/index.js';
-import {checkChat, storedEvents, text} from './helpers/history.js';
+import {checkChat, storedEvents} from './helpers/history.js';
 import {noHubProcesses, startHubProcesses, type HubProcess} from './helpers/hub-processes.js';
 import {OperatorClient} from './helpers/operator-client.js';
 import {Peer} from './helpers/peer.js';
 import {ResumingVisitor} from './helpers/resuming-visitor.js';
+import {openChats, steadyTraffic} from './helpers/traffic.js';
 
 /*
  * Three hubs behind a load balancer on one database and one Redis; one of them SIGKILLed at a
@@ -31,34 +33,8 @@ t.test(`a hub of three SIGKILLed under steady traffic, ${ROUNDS} times: everyone
   for (const op of Object.values(ops)) op.start();
   await Promise.all(Object.values(ops).map((op) => op.until(() => op.connected)));
 
-  const chats: Array<{visitor: ResumingVisitor; owner: OperatorClient; chatId: string; label: string}> = [];
-  for (const [i, visitor] of visitors.entries()) {
-    visitor.start();
-    await visitor.until(() => visitor.up);
-    visitor.request(text(`v${i}`, 0));
-    await visitor.until(() => visitor.chatId !== undefined);
-    const owner = i % 2 === 0 ? ops.alice : ops.bob;
-    owner.conn.send({t: 'chat.accept', chatId: visitor.chatId!});
-    await visitor.until(() => [...visitor.shown.values()].some((e) => e.kind === 'join'));
-    chats.push({visitor, owner, chatId: visitor.chatId!, label: `v${i}`});
-  }
-  const sent: Record<string, Record<string, number>> = {};
-  for (const c of chats) sent[c.chatId] = {[c.label]: 1, [`${c.owner.name}-${c.label}`]: 0};
-  const say = (chatId: string, who: string, send: (x: string) => void) => send(text(who, sent[chatId]![who]!++));
-  const pumps = [
-    ...chats.map(async (c) => {
-      while (running) {
-        say(c.chatId, c.label, (x) => c.visitor.say(x));
-        await sleep(1800 + Math.random() * 1000);
-      }
-    }),
-    ...chats.map(async (c) => {
-      while (running) {
-        say(c.chatId, `${c.owner.name}-${c.label}`, (x) => c.owner.say(c.chatId, x));
-        await sleep(c.owner.connected ? 50 + Math.random() * 150 : 500);
-      }
-    }),
-  ];
+  const chats = await openChats(visitors, (i) => (i % 2 === 0 ? ops.alice : ops.bob));
+  const {sent, done: pumps} = steadyTraffic(chats, () => running, () => 50 + Math.random() * 150);
 
   const sessions = () => peers.map((p) => (p instanceof OperatorClient ? p.readies : p.welcomes));
   for (let round = 1; round <= ROUNDS; round++) {
@@ -73,7 +49,7 @@ t.test(`a hub of three SIGKILLed under steady traffic, ${ROUNDS} times: everyone
     if (sessions().every((n, i) => n === before[i])) t.comment(`round ${round}: nobody was on ${victim.name}`);
   }
   running = false;
-  await Promise.all(pumps);
+  await pumps;
 
   await Promise.all(visitors.map((v) => v.until(() => v.outbox.length === 0)));
   await Promise.all(Object.values(ops).map((op) => op.until(() => op.conn.unacked === 0)));
@@ -131,8 +107,9 @@ t.test('a visitor and an operator who never come back from a dead hub: left afte
   t.ok(leftAfter >= GRACE_S * 1000, `not before the grace period (${leftAfter} ms after the kill)`);
   await carol.waitType('visitor.gone', (f) => f.visitorId === chatting.id);
   // Told first, then the chat is closed: give it a moment.
-  let left;
-  for (let tries = 0; !left && tries < 100; tries++, await sleep(100)) left = (await cluster.store.events(chatId)).find((e) => e.kind === 'left');
+  const leftOf = async () => (await cluster.store.events(chatId)).find((e) => e.kind === 'left');
+  await waitUntil('the chat to say the visitor left', async () => (await leftOf()) !== undefined, 10);
+  const left = await leftOf();
   t.ok(left, 'the chatting visitor\'s chat says they left');
   // Bob's deadline fired on a hub still up too: his other chat waits again and carol is rung.
   await carol.waitFor((f) => f.t === 'chat.requested' && f.chat.id === second, 30_000, 0);

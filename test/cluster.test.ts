@@ -1,4 +1,5 @@
 import t from 'tap';
+import {waitUntil} from './helpers/wait.js';
 import {noPostgres, testPostgres} from './helpers/postgres.js';
 import {noRedis, startRedis} from './helpers/redis.js';
 import {startCluster} from './helpers/cluster.js';
@@ -13,14 +14,6 @@ if (missing) {
   t.teardown(() => pg.stop());
   const redis = await startRedis(t);
 
-  /** Waits until `check` holds, polling; fails after a generous time (a busy 2-core machine). */
-  const until = async (what: string, check: () => boolean | Promise<boolean>, ms = 15_000) => {
-    const deadline = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
   const texts = (peer: Peer, chatId: string) => peer.of('ev').filter((f) => f.chatId === chatId && f.e.kind === 'msg').map((f) => f.e.text as string);
 
   t.test('a visitor on one hub, operators on two others: rung, one accepts, messages flow both ways, the page moves hubs', async (t) => {
@@ -28,10 +21,10 @@ if (missing) {
     const [a, b, c] = hubs as [typeof hubs[0], typeof hubs[0], typeof hubs[0]];
     const bob = await b.operator('bob');
     const carol = await c.operator('carol');
-    await until('both operators known on hub A', () => a.hub.sessions.onlineFor('example.com').length === 2);
+    await waitUntil('both operators known on hub A', () => a.hub.sessions.onlineFor('example.com').length === 2);
     const visitor = await a.visitor();
     t.equal(visitor.of('welcome')[0]?.online, true, 'the visitor on A sees operators on-line (they are on B and C)');
-    await until('the visitor listed on B', () => bob.of('visitor.update').length > 0);
+    await waitUntil('the visitor listed on B', () => bob.of('visitor.update').length > 0);
 
     visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hello from A'});
     const {chatId} = await visitor.waitType('chat.queued');
@@ -48,7 +41,7 @@ if (missing) {
     await bob.waitType('ack', (f) => f.id === idB);
     await visitor.waitFor((f) => f.t === 'ev' && f.e.text === 'hi, bob here');
     for (let i = 0; i < 20; i++) visitor.send({t: 'msg', id: visitor.nextId(), text: `v${i}`});
-    await until('twenty messages at bob', () => texts(bob, chatId).filter((x) => /^v\d+$/.test(x)).length === 20);
+    await waitUntil('twenty messages at bob', () => texts(bob, chatId).filter((x) => /^v\d+$/.test(x)).length === 20);
     t.same(texts(bob, chatId).filter((x) => /^v\d+$/.test(x)), Array.from({length: 20}, (_, i) => `v${i}`), 'in order, once each');
 
     // The page moves to hub C: the widget resumes from its last seq there.
@@ -61,7 +54,7 @@ if (missing) {
     bob.send({t: 'msg', chatId, id: idB2, text: 'still there?'});
     await moved.waitFor((f) => f.t === 'ev' && f.e.text === 'still there?');
     moved.send({t: 'msg', id: moved.nextId(), text: 'yes, on C'});
-    await until('the message from C at bob', () => texts(bob, chatId).includes('yes, on C'));
+    await waitUntil('the message from C at bob', () => texts(bob, chatId).includes('yes, on C'));
     const seqs = bob.of('ev').filter((f) => f.chatId === chatId).map((f) => f.e.seq as number);
     t.equal(new Set(seqs).size, seqs.length, 'bob got no event twice');
     t.same(moved.of('ev').filter((f) => f.e.seq <= lastSeq), [], 'hub C replayed nothing the visitor had');
@@ -69,7 +62,7 @@ if (missing) {
     // Bob leaves: carol, on another hub, is rung again.
     const before = carol.of('chat.requested').length;
     bob.send({t: 'chat.leave', chatId});
-    await until('carol rung again', () => carol.of('chat.requested').length > before);
+    await waitUntil('carol rung again', () => carol.of('chat.requested').length > before);
   });
 
   t.test('two operators on two hubs accept the same request at the same moment, 100 times: exactly one owner each time', async (t) => {
@@ -77,7 +70,7 @@ if (missing) {
     const [a, b, c] = hubs as [typeof hubs[0], typeof hubs[0], typeof hubs[0]];
     const bob = await b.operator('bob');
     const carol = await c.operator('carol');
-    await until('both operators known on hub A', () => a.hub.sessions.onlineFor('example.com').length === 2);
+    await waitUntil('both operators known on hub A', () => a.hub.sessions.onlineFor('example.com').length === 2);
     let bobWins = 0;
     for (let round = 0; round < 100; round++) {
       const visitor = await a.visitor();
@@ -107,7 +100,7 @@ if (missing) {
     const follower = await follow(c.url, 'carol', tokens.carol!, {since: start});
     await follower.waitType('live');
     const bob = await b.operator('bob');
-    await until('bob known on hub A', () => a.hub.sessions.onlineFor('example.com').includes('bob'));
+    await waitUntil('bob known on hub A', () => a.hub.sessions.onlineFor('example.com').includes('bob'));
     // Two visitors on two hubs chatting at once: entries stored on A and B interleave.
     const v1 = await a.visitor();
     const v2 = await b.visitor();
@@ -119,7 +112,7 @@ if (missing) {
     const end = async () => c.hub.store.feedEnd();
     const messages = () => entriesOf(follower).filter((e) => e.type === 'chat.message').length;
     // The requests are chat.requested entries; the twenty messages after them chat.message.
-    await until('every message at the follower', async () => messages() === 20 && entriesOf(follower).at(-1)?.cursor === (await end()));
+    await waitUntil('every message at the follower', async () => messages() === 20 && entriesOf(follower).at(-1)?.cursor === (await end()));
     const entries = entriesOf(follower);
     t.ok(consecutive(entries, start + 1), `cursors ${start + 1}..${entries.at(-1)!.cursor} with no gap and none twice`);
     t.same(entries.filter((e) => e.type === 'chat.accepted').map((e) => 'chatId' in e && e.chatId).sort(), [...chats].sort(), 'both accepts, made on hub B');

@@ -7,6 +7,7 @@ import {checkChat, storedEvents, text} from './helpers/history.js';
 import {seedData} from './helpers/hub.js';
 import {OperatorClient} from './helpers/operator-client.js';
 import {ResumingVisitor} from './helpers/resuming-visitor.js';
+import {openChats, steadyTraffic} from './helpers/traffic.js';
 import {freePort, hubProcess, type Spawned} from './helpers/spawn.js';
 
 // `npm run test:faults -- --rounds 200` runs more rounds (CAC_FAULT_ROUNDS).
@@ -56,44 +57,18 @@ t.test(`the hub SIGKILLed at a random moment of steady traffic, ${ROUNDS} times:
   await Promise.all(Object.values(ops).map((op) => op.until(() => op.connected)));
 
   // Each visitor in a chat of its own, alice and bob taking turns; the two also talk together.
-  const chats: Array<{visitor: ResumingVisitor; owner: OperatorClient; chatId: string; label: string}> = [];
-  for (const [i, visitor] of visitors.entries()) {
-    visitor.start();
-    await visitor.until(() => visitor.up);
-    visitor.request(text(`v${i}`, 0));
-    await visitor.until(() => visitor.chatId !== undefined);
-    const owner = i % 2 === 0 ? ops.alice : ops.bob;
-    owner.conn.send({t: 'chat.accept', chatId: visitor.chatId!});
-    await visitor.until(() => [...visitor.shown.values()].some((e) => e.kind === 'join'));
-    chats.push({visitor, owner, chatId: visitor.chatId!, label: `v${i}`});
-  }
-  const sent: Record<string, Record<string, number>> = {};
-  for (const c of chats) sent[c.chatId] = {[c.label]: 1, [`${c.owner.name}-${c.label}`]: 0};
+  const chats = await openChats(visitors, (i) => (i % 2 === 0 ? ops.alice : ops.bob));
+  // Steady traffic, through the kills too: each operator some fifteen times a second in each
+  // chat (about a hundred messages a second in all); what cannot go now waits in the peer.
+  const traffic = steadyTraffic(chats, () => running, () => 20 + Math.random() * 80);
+  const sent = traffic.sent;
   const between = opChatId('alice', 'bob');
   sent[between] = {'alice-op': 0, 'bob-op': 0};
-  const say = (chatId: string, who: string, send: (text: string) => void) => send(text(who, sent[chatId]![who]!++));
-
-  // Steady traffic, through the kills too: each visitor about every two seconds (the hub allows
-  // 40 a minute), each operator some fifteen times a second in each chat (about a hundred
-  // messages a second in all); what cannot go now waits in the peer.
   const pumps = [
-    ...chats.map(async (c) => {
-      while (running) {
-        say(c.chatId, c.label, (x) => c.visitor.say(x));
-        await sleep(1800 + Math.random() * 1000);
-      }
-    }),
-    ...chats.map(async (c) => {
-      while (running) {
-        say(c.chatId, `${c.owner.name}-${c.label}`, (x) => c.owner.say(c.chatId, x));
-        // Slower while the client says it is disconnected, as a person would: a long outage
-        // must not pile up more than the hub takes in one burst when they all go again.
-        await sleep(c.owner.connected ? 20 + Math.random() * 80 : 500);
-      }
-    }),
+    traffic.done,
     ...(['alice', 'bob'] as const).map(async (name) => {
       while (running) {
-        say(between, `${name}-op`, (x) => ops[name].sayTo(name === 'alice' ? 'bob' : 'alice', x));
+        ops[name].sayTo(name === 'alice' ? 'bob' : 'alice', text(`${name}-op`, sent[between]![`${name}-op`]!++));
         await sleep(100 + Math.random() * 300);
       }
     }),

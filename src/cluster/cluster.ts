@@ -97,18 +97,19 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
 
   // Redis back after a loss: write again what it held, read again what was missed.
   let lost = false;
+  /** Writes again what this hub keeps in Redis, and reads again what the others keep. */
+  const reannounce = async () => {
+    await presence.rebuild();
+    deadlines.restore();
+    for (const live of hub.sessions.visitors.values()) if (live.conns.size > 0) presence.setVisitor(hub.sessions.visitorSummary(live));
+    publish({t: 'hello'});
+  };
   const recover = () => {
     if (!lost || !redis.up()) return;
     lost = false;
     log('redis is back: presence, deadlines and chats are brought up to date');
-    Promise.resolve()
-      .then(() => presence.rebuild())
-      .then(() => {
-        deadlines.restore();
-        for (const live of hub.sessions.visitors.values()) if (live.conns.size > 0) presence.setVisitor(hub.sessions.visitorSummary(live));
-        publish({t: 'hello'});
-        return resync(hub, applier);
-      })
+    reannounce()
+      .then(() => resync(hub, applier))
       .catch((error: unknown) => {
         log(`recovery: ${String(error)}`);
         lost = true;
@@ -129,7 +130,16 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
   }
   deadlines.start();
   const beat = setInterval(() => {
-    if (redis.up()) presence.beat().catch((error: unknown) => log(`heartbeat: ${String(error)}`));
+    if (!redis.up()) return;
+    presence
+      .beat()
+      .then((missing) => {
+        if (!missing || lost) return;
+        // Taken for dead (a long pause): the others forgot this hub; tell them again.
+        log('this hub was taken for dead: its presence is written again');
+        return reannounce();
+      })
+      .catch((error: unknown) => log(`heartbeat: ${String(error)}`));
   }, beatMs);
   beat.unref();
 

@@ -40,24 +40,36 @@ export class Presence {
     },
   ) {}
 
-  /** Says this hub is alive, and finds hubs that are not. */
-  async beat(): Promise<void> {
+  /**
+   * Says this hub is alive, and finds hubs that are not. True when this hub was not on the list
+   * of hubs (Redis came back empty, or others took it for dead): what it keeps there is gone.
+   */
+  async beat(): Promise<boolean> {
     const {hubId, deadAfterMs} = this.options;
     const keep = Math.ceil((deadAfterMs * 4) / 1000);
-    await this.redis.cmd
+    const done = await this.redis.cmd
       .multi()
       .set(beatKey(hubId), '1', 'PX', deadAfterMs)
       .sadd(HUBS, hubId)
       .expire(opsKey(hubId), keep)
       .expire(visitorsKey(hubId), keep)
       .exec();
+    const missing = done?.[1]?.[1] === 1;
     const hubs = await this.redis.cmd.smembers(HUBS);
+    const alive = new Set<string>();
     for (const other of hubs) {
-      if (other === hubId || (await this.redis.cmd.exists(beatKey(other))) === 1) continue;
+      if (other === hubId) continue;
+      if ((await this.redis.cmd.exists(beatKey(other))) === 1) {
+        alive.add(other);
+        continue;
+      }
       this.forget(other);
       // Taking it off the list is taking on its sockets: one hub gets 1 back.
       if ((await this.redis.cmd.srem(HUBS, other)) === 1) await this.adopt(other);
     }
+    // A hub another one found dead first is off the list already: forget it here too.
+    for (const known of [...this.operators.keys()]) if (!alive.has(known)) this.forget(known);
+    return missing;
   }
 
   /** Reads every other hub's operators and visitors again (at start, and after Redis was lost). */

@@ -96,7 +96,7 @@ export class Sessions {
 
   /** Operators with a socket on this hub or another. */
   connectedOperators(): string[] {
-    return [...new Set([...this.operatorConns.keys(), ...this.remoteOperators])];
+    return [...new Set([...this.operatorConns.keys(), ...this.remoteOperators])].filter((n) => this.isConnected(n));
   }
 
   monitors(name: string, site: string): boolean {
@@ -106,7 +106,7 @@ export class Sessions {
 
   /** Operators who would answer a request on this site right now. */
   onlineFor(site: string): string[] {
-    return this.connectedOperators().filter((n) => this.isConnected(n) && this.statusOf(n) === 'online' && this.monitors(n, site));
+    return this.connectedOperators().filter((n) => this.statusOf(n) === 'online' && this.monitors(n, site));
   }
 
   /** Tells the visitors of every site whose availability changed (someone on-line or nobody). */
