@@ -70,4 +70,28 @@ if (missing) {
     const late = await b.operator('alice');
     t.ok(late.of('ready')[0]!.visitors.some((v: {id: string}) => v.id === visitor.of('welcome')[0]!.visitorId), 'an operator joining hub B lists the visitor on hub A');
   });
+
+  t.test('PostgreSQL lost: the hubs say so, refuse to store (nothing acked is lost), keep their sockets, and carry on when it is back', {skip: !pg.outage && 'a server of its own is needed'}, async (t) => {
+    const {hubs} = await startCluster(t, pg, redis.url, {hubs: 2});
+    const [a, b] = hubs as [(typeof hubs)[0], (typeof hubs)[0]];
+    const bob = await b.operator('bob');
+    await waitUntil('bob known on hub A', () => a.hub.sessions.onlineFor('example.com').includes('bob'));
+    const visitor = await a.visitor();
+    const chatId = await acceptedChat(visitor, bob);
+    const id = visitor.nextId();
+    await pg.outage!(async () => {
+      await waitUntil('hub A unhealthy', async () => (await fetch(`${a.url}/healthz`)).status === 503);
+      t.match(await (await fetch(`${a.url}/healthz`)).json(), {ok: false, store: 'down', redis: 'ok'}, '/healthz says the store is down');
+      visitor.send({t: 'msg', id, text: 'during the outage'});
+      const refused = await visitor.waitType('error', (f) => f.ref === id, 0);
+      t.equal(refused.code, 'not_stored', 'the message is refused, not acked');
+    });
+    await waitUntil('hub A healthy again', async () => (await fetch(`${a.url}/healthz`)).status === 200, 30);
+    t.notOk(visitor.closed || bob.closed, 'both kept their sockets');
+    visitor.send({t: 'msg', id, text: 'during the outage'});
+    const ack = await visitor.waitType('ack', (f) => f.id === id);
+    await bob.waitFor((f) => f.t === 'ev' && f.e.seq === ack.seq && f.e.text === 'during the outage');
+    const stored = (await a.hub.store.events(chatId)).filter((e) => e.text === 'during the outage');
+    t.equal(stored.length, 1, 'stored once, when sent again');
+  });
 }
