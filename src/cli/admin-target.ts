@@ -1,10 +1,8 @@
 import {mkdir} from 'node:fs/promises';
 import {readApiFile} from '../admin/api-file.js';
-import {folderContext} from '../admin/context.js';
 import {OpError} from '../admin/error.js';
-import {runOp} from '../admin/ops.js';
+import {quickParse} from '../lib/quick-parse.js';
 import {adminError, adminOps, type AdminInput, type AdminOpName, type AdminOutput} from '../protocol/index.js';
-import {EmbeddedStore} from '../store/embedded-store.js';
 import {lockDataDir, lockHolder} from '../store/lock.js';
 import {clientLogin} from './client.js';
 import {dataDir} from './common.js';
@@ -43,7 +41,7 @@ function remote(url: string, headers: Record<string, string>, via: string): Admi
         throw new HubUnreachableError(`cannot reach the hub at ${url}: ${(error as Error & {cause?: Error}).cause?.message ?? String(error)}`);
       }
       const body: unknown = await res.json().catch(() => undefined);
-      if (res.ok) return adminOps[name].output.parse(body) as AdminOutput<typeof name>;
+      if (res.ok) return quickParse(adminOps[name].output, body) as AdminOutput<typeof name>;
       const refused = adminError.safeParse(body);
       if (refused.success) throw new OpError(refused.data.error.code, refused.data.error.message);
       throw new HubUnreachableError(`the hub at ${url} answered ${res.status} ${res.statusText}`);
@@ -81,8 +79,10 @@ async function find(opts: TargetOptions): Promise<AdminTarget> {
       await new Promise((r) => setTimeout(r, 100));
       continue;
     }
-    // A first `cac sites add` or `operators add` makes the folder (a hub would too).
+    // A first `cac sites add` or `operators add` makes the folder (a hub would too). The store
+    // and the operations load only here: a command asking a hub has no use for them.
     await mkdir(dir, {recursive: true, mode: 0o700});
+    const [{EmbeddedStore}, {folderContext}, {runOp}] = await Promise.all([import('../store/embedded-store.js'), import('../admin/context.js'), import('../admin/ops.js')]);
     const unlock = await lockDataDir(dir, {cli: true});
     // With the journal, as a hub opens it: what a crashed hub left there is applied first, so
     // a hub started later cannot replay it over this command's change. Nothing else is served

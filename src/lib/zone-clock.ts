@@ -33,35 +33,56 @@ function wallFormat(timeZone: string): Intl.DateTimeFormat {
   return format;
 }
 
+/** How en-US writes the wall clock: month/day/year, hour:minute:second. */
+const WRITTEN = /^(\d+)\/(\d+)\/(\d+), (\d+):(\d+):(\d+)$/;
+
 /** What Intl says: the zone's wall clock at `at`, read as UTC, minus `at` (whole seconds). */
 function measured(at: number, timeZone: string): number {
+  const format = wallFormat(timeZone);
   const p: Record<string, number> = {};
-  for (const part of wallFormat(timeZone).formatToParts(at)) p[part.type] = Number(part.value);
+  // The string is read when it has the usual shape (a few times cheaper than the parts).
+  const m = WRITTEN.exec(format.format(at));
+  if (m) ['month', 'day', 'year', 'hour', 'minute', 'second'].forEach((type, i) => (p[type] = Number(m[i + 1])));
+  else for (const part of format.formatToParts(at)) p[part.type] = Number(part.value);
   const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
   return wall - Math.floor(at / 1000) * 1000;
 }
 
+// The lines of a transcript mostly fall in one quarter: the last one looked up is kept.
+let lastQuarter = {timeZone: '', start: NaN, offset: null as number | null};
+
 /** Milliseconds to add to `at` to get its wall-clock time in `timeZone` as a UTC instant. */
 export function zoneOffset(at: number, timeZone: string): number {
   const start = Math.floor(at / QUARTER) * QUARTER;
-  const key = `${timeZone} ${start}`;
-  let offset = offsets.get(key);
-  if (offset === undefined) {
-    const first = measured(start, timeZone);
-    offset = first === measured(start + QUARTER - 1, timeZone) ? first : null;
-    if (offsets.size >= MAX_KEPT) offsets.clear();
-    offsets.set(key, offset);
+  if (start !== lastQuarter.start || timeZone !== lastQuarter.timeZone) {
+    const key = `${timeZone} ${start}`;
+    let offset = offsets.get(key);
+    if (offset === undefined) {
+      const first = measured(start, timeZone);
+      offset = first === measured(start + QUARTER - 1, timeZone) ? first : null;
+      if (offsets.size >= MAX_KEPT) offsets.clear();
+      offsets.set(key, offset);
+    }
+    lastQuarter = {timeZone, start, offset};
   }
-  return offset ?? measured(at, timeZone);
+  return lastQuarter.offset ?? measured(at, timeZone);
 }
 
-// A transcript asks for the date and then the time of each line: the last answer is kept.
-let last = {at: NaN, timeZone: '', clock: ''};
+const DAY = 86_400_000;
+// And in one local day: its date is written once, the time of each line from plain arithmetic.
+let lastDay = {start: NaN, iso: ''};
+
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
 
 /** YYYY-MM-DDTHH:MM:SS of the wall clock in `timeZone` at `at`. */
 export function wallClock(at: number, timeZone: string): string {
-  if (at !== last.at || timeZone !== last.timeZone) last = {at, timeZone, clock: new Date(at + zoneOffset(at, timeZone)).toISOString().slice(0, 19)};
-  return last.clock;
+  const local = at + zoneOffset(at, timeZone);
+  const start = local - (((local % DAY) + DAY) % DAY);
+  if (start !== lastDay.start) lastDay = {start, iso: new Date(start).toISOString()};
+  // A year past 9999 (or before 0) is written with six digits and a sign: left to Date.
+  if (lastDay.iso.length !== 24) return new Date(local).toISOString().slice(0, 19);
+  const s = Math.floor((local - start) / 1000);
+  return `${lastDay.iso.slice(0, 11)}${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}`;
 }
 
 /** Whether Intl knows the zone. */

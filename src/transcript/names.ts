@@ -15,9 +15,9 @@ const MAX_PART = 40;
  * the set becomes "_" (田中 → "", then the fallback). Empty when nothing usable is left.
  */
 export function safeNamePart(input: string | undefined, max = MAX_PART): string {
-  return (input ?? '')
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
+  const text = input ?? '';
+  // Printable ASCII has no accents to take off (most names: an export names thousands of files).
+  return (/^[\x20-\x7e]*$/.test(text) ? text : text.normalize('NFKD').replace(/\p{M}/gu, ''))
     .replace(/[^A-Za-z0-9._-]+/g, '_')
     .replace(/\.{2,}/g, '.')
     .replace(/_{2,}/g, '_')
