@@ -182,13 +182,20 @@ function writeArray(src: Source, def: Def, x: string, fail: string): string {
     src.line(fail);
     return x;
   }
-  const [out, i, item] = [src.name(), src.name(), src.name()];
-  src.line(`if (!(${ok})) ${fail}`);
-  src.copying(`const ${out} = new Array(${x}.length);`);
-  src.line(`for (let ${i} = 0; ${i} < ${x}.length; ${i}++) {`);
-  src.line(`const ${item} = ${x}[${i}];`);
-  const copied = write(src, def.element!, item, fail);
-  src.copying(`${out}[${i}] = ${copied};`);
+  const i = src.name();
+  return writeEach(src, x, fail, def.element!, {ok, empty: `new Array(${x}.length)`, at: i, loop: `let ${i} = 0; ${i} < ${x}.length; ${i}++`});
+}
+
+/** What an array and a record share: each item (at index or key `at`) checked, and copied into `empty`. */
+function writeEach(src: Source, x: string, fail: string, item: ZodType, each: {ok: string; empty: string; at: string; loop: string; guard?: string}): string {
+  const [out, value] = [src.name(), src.name()];
+  src.line(`if (!(${each.ok})) ${fail}`);
+  src.copying(`const ${out} = ${each.empty};`);
+  src.line(`for (${each.loop}) {`);
+  if (each.guard) src.line(`if (!(${each.guard})) ${fail}`);
+  src.line(`const ${value} = ${x}[${each.at}];`);
+  const copied = write(src, item, value, fail);
+  src.copying(`${out}[${each.at}] = ${copied};`);
   src.line('}');
   return src.copy ? out : x;
 }
@@ -237,16 +244,14 @@ function writeRecord(src: Source, def: Def, x: string, fail: string): string {
     src.line(fail);
     return x;
   }
-  const [out, k, item] = [src.name(), src.name(), src.name()];
-  src.line(`if (!(${plain(x)}) || Object.getOwnPropertySymbols(${x}).length > 0) ${fail}`);
-  src.copying(`const ${out} = {};`);
-  src.line(`for (const ${k} in ${x}) {`);
-  src.line(`if (!Object.hasOwn(${x}, ${k}) || ${k} === "__proto__") ${fail}`);
-  src.line(`const ${item} = ${x}[${k}];`);
-  const copied = write(src, def.valueType!, item, fail);
-  src.copying(`${out}[${k}] = ${copied};`);
-  src.line('}');
-  return src.copy ? out : x;
+  const k = src.name();
+  return writeEach(src, x, fail, def.valueType!, {
+    ok: `${plain(x)} && Object.getOwnPropertySymbols(${x}).length === 0`,
+    empty: '{}',
+    at: k,
+    loop: `const ${k} in ${x}`,
+    guard: `Object.hasOwn(${x}, ${k}) && ${k} !== "__proto__"`,
+  });
 }
 
 /**

@@ -4,7 +4,7 @@ import type {ChatRecord} from './types.js';
 
 /** Documents read at once while the listing is first filled. */
 const READERS = 16;
-/** Records held for the listing that caused the fill, at most (a record is a few hundred bytes). */
+/** Records held for the listing that caused the fill, at most (as JSON, a few hundred bytes each). */
 const MAX_HELD = 20_000;
 
 /** What listing needs of a chat: its place in the order and the fields queries filter on. */
@@ -28,9 +28,10 @@ export class ChatListing {
   /**
    * Records the fill read that match the query which caused it, until a page hands them out: a
    * command listing every chat (an export) then reads each document once, not twice. Any record
-   * stored or removed meanwhile is let go, so what is held is what the files say.
+   * stored or removed meanwhile is let go, so what is held is what the files say. Held as JSON:
+   * thousands of records as objects would weigh several times more.
    */
-  private readonly held = new Map<string, ChatRecord>();
+  private readonly held = new Map<string, string>();
 
   /** Adds the chats not listed yet, read with `read` (null: left out), a few at a time. */
   async fill(ids: Iterable<string>, read: (id: string) => Promise<ChatRecord | null>, hold?: ChatQuery): Promise<void> {
@@ -43,7 +44,7 @@ export class ChatListing {
         // Stored while it was being read: what was stored is newer than what was read.
         if (!chat || this.byId.has(id)) continue;
         this.put(chat);
-        if (hold && this.held.size < MAX_HELD && matches(chat, hold)) this.held.set(id, chat);
+        if (hold && this.held.size < MAX_HELD && matches(chat, hold)) this.held.set(id, JSON.stringify(chat));
       }
     };
     // Reads wait on the disk, not on each other: several in flight keep it busy.
@@ -78,8 +79,9 @@ export class ChatListing {
   takeHeld(ids: readonly string[]): Map<string, ChatRecord> {
     const taken = new Map<string, ChatRecord>();
     for (const id of ids) {
-      const chat = this.held.get(id);
-      if (chat) taken.set(id, chat);
+      const text = this.held.get(id);
+      // Written above from a record read and checked: read back, it is that record again.
+      if (text !== undefined) taken.set(id, JSON.parse(text) as ChatRecord);
       this.held.delete(id);
     }
     if (taken.size === 0) this.held.clear();
