@@ -48,6 +48,22 @@ function measured(at: number, timeZone: string): number {
   return wall - Math.floor(at / 1000) * 1000;
 }
 
+/**
+ * The offset at the start of a quarter. A quarter's end is the next one's start: measured once,
+ * it serves both (a quarter whose end holds a change is then one in which the offset changes).
+ */
+function atQuarter(start: number, timeZone: string): number {
+  const key = `${timeZone} ${start}`;
+  let offset = starts.get(key);
+  if (offset === undefined) {
+    offset = measured(start, timeZone);
+    if (starts.size >= MAX_KEPT) starts.clear();
+    starts.set(key, offset);
+  }
+  return offset;
+}
+const starts = new Map<string, number>();
+
 // The lines of a transcript mostly fall in one quarter: the last one looked up is kept.
 let lastQuarter = {timeZone: '', start: NaN, offset: null as number | null};
 
@@ -58,8 +74,8 @@ export function zoneOffset(at: number, timeZone: string): number {
     const key = `${timeZone} ${start}`;
     let offset = offsets.get(key);
     if (offset === undefined) {
-      const first = measured(start, timeZone);
-      offset = first === measured(start + QUARTER - 1, timeZone) ? first : null;
+      const first = atQuarter(start, timeZone);
+      offset = first === atQuarter(start + QUARTER, timeZone) ? first : null;
       if (offsets.size >= MAX_KEPT) offsets.clear();
       offsets.set(key, offset);
     }
@@ -69,20 +85,42 @@ export function zoneOffset(at: number, timeZone: string): number {
 }
 
 const DAY = 86_400_000;
-// And in one local day: its date is written once, the time of each line from plain arithmetic.
-let lastDay = {start: NaN, iso: ''};
-
 const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/** Instants written as YYYY-MM-DDTHH:MM:SS: a day's date once, the time of each from plain arithmetic. */
+class Days {
+  private start = NaN;
+  /** YYYY-MM-DDT of the day at `start`; empty for a year Date writes with six digits and a sign. */
+  private date = '';
+
+  /** `time` read as UTC (whole milliseconds, as Date takes it); undefined past the year 9999 (or before 0). */
+  write(time: number): string | undefined {
+    const ms = Math.trunc(time);
+    const start = ms - (((ms % DAY) + DAY) % DAY);
+    if (start !== this.start) {
+      const iso = new Date(start).toISOString();
+      this.start = start;
+      this.date = iso.length === 24 ? iso.slice(0, 11) : '';
+    }
+    if (this.date === '') return undefined;
+    const s = Math.floor((ms - start) / 1000);
+    return `${this.date}${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}`;
+  }
+}
+// The lines of a transcript mostly fall in one day, local and UTC alike.
+const localDays = new Days();
+const utcDays = new Days();
 
 /** YYYY-MM-DDTHH:MM:SS of the wall clock in `timeZone` at `at`. */
 export function wallClock(at: number, timeZone: string): string {
   const local = at + zoneOffset(at, timeZone);
-  const start = local - (((local % DAY) + DAY) % DAY);
-  if (start !== lastDay.start) lastDay = {start, iso: new Date(start).toISOString()};
-  // A year past 9999 (or before 0) is written with six digits and a sign: left to Date.
-  if (lastDay.iso.length !== 24) return new Date(local).toISOString().slice(0, 19);
-  const s = Math.floor((local - start) / 1000);
-  return `${lastDay.iso.slice(0, 11)}${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}`;
+  return localDays.write(local) ?? new Date(local).toISOString().slice(0, 19);
+}
+
+/** `at` as Date's toISOString writes it (YYYY-MM-DDTHH:MM:SS.mmmZ, UTC). */
+export function isoUtc(at: number): string {
+  const clock = utcDays.write(at);
+  return clock === undefined ? new Date(at).toISOString() : `${clock}.${String(((Math.trunc(at) % 1000) + 1000) % 1000).padStart(3, '0')}Z`;
 }
 
 /** Whether Intl knows the zone. */

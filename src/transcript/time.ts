@@ -1,5 +1,5 @@
 import {isTimeZone, localDate} from '../lib/midnight.js';
-import {wallClock, zoneOffset} from '../lib/zone-clock.js';
+import {isoUtc, wallClock, zoneOffset} from '../lib/zone-clock.js';
 
 /*
  * Every time in a transcript is shown in the site's time zone: the operator and the visitor
@@ -45,4 +45,4 @@ export function dateTimeIn(at: number, timeZone: string): string {
   return `${clock.slice(0, 10)} ${clock.slice(11, 16)} ${offsetName(at, timeZone)}`;
 }
 
-export {localDate};
+export {isoUtc, localDate};
