@@ -71,7 +71,8 @@ function remote(url: string, headers: Record<string, string>, via: string): Admi
       } catch {
         body = undefined;
       }
-      if (res.status >= 200 && res.status < 300) return quickParse(adminOps[name].output, body) as AdminOutput<typeof name>;
+      // Parsed here, the answer is ours to keep as it is once checked (copied only if it must be).
+      if (res.status >= 200 && res.status < 300) return quickParse(adminOps[name].output, body, {reuse: true}) as AdminOutput<typeof name>;
       const refused = adminError.safeParse(body);
       if (refused.success) throw new OpError(refused.data.error.code, refused.data.error.message);
       throw new HubUnreachableError(`the hub at ${url} answered ${res.status} ${res.statusText}`);
