@@ -1,4 +1,4 @@
-import {mkdtemp, readdir, rm} from 'node:fs/promises';
+import {appendFile, mkdtemp, readdir, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {InvalidArgumentError} from 'commander';
@@ -9,7 +9,7 @@ import {pages} from '../src/cli/pages.js';
 import {parseSince, parseUntil, sinceOption} from '../src/cli/when-option.js';
 import {seedTranscripts} from './helpers/transcripts.js';
 import {spawnTui} from './helpers/tui.js';
-import {spawnCac} from './helpers/spawn.js';
+import {runCac, spawnCac} from './helpers/spawn.js';
 
 const NOW = Date.parse('2026-06-15T12:00:00Z');
 const H = 3_600_000;
@@ -123,4 +123,27 @@ t.test('a reader that goes away (| head) stops the export quietly', async (t) =>
   cac.child.stdout!.destroy();
   t.equal(await cac.exited, 0);
   t.equal(cac.stderr(), '', 'no EPIPE, no summary of an export nobody reads');
+});
+
+t.test('a damaged line in a chat log is named and skipped by an export; the lines around it come out', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cac-damaged-'));
+  t.teardown(() => rm(dir, {recursive: true, force: true}));
+  const {chats} = await seedTranscripts(dir, 3);
+  const damaged = chats[1]!;
+  const line = (n: number, e: object) => `${JSON.stringify({n, e})}\n`;
+  const event = {kind: 'msg', from: 'visitor', name: 'Ann Lee', text: 'after the damage', at: damaged.requestedAt + 3_600_000};
+  // Cut in half, of the wrong shape, unknown fields: then a good line again.
+  await appendFile(join(dir, 'chats', `${damaged.id}.log`), `{"n":7,"e":{"kind":"msg"\n${line(8, {...event, kind: 'shout', seq: 8})}${line(9, {...event, seq: 9, mood: 'happy'})}${line(10, {...event, seq: 10})}`);
+  const run = await runCac(['transcripts', 'export', '--format', 'jsonl', '--data', dir]);
+  t.equal(run.code, 0, run.stderr);
+  const log = `chats/${damaged.id}.log`;
+  t.match(run.stderr, `${log}: line 7 is not JSON; skipped`);
+  t.match(run.stderr, `${log}: line 8 has the wrong shape`);
+  t.equal(run.stderr.match(/skipped/g)?.length, 2, 'nothing else is reported');
+  const out = run.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as {chat: {id: string}; events: {seq: number; text: string}[]});
+  t.same(out.map((o) => o.chat.id), chats.map((c) => c.id), 'every chat');
+  const events = out[1]!.events;
+  t.same(events.slice(-2).map((e) => [e.seq, e.text]), [[9, 'after the damage'], [10, 'after the damage']], 'the good lines after it, unknown fields left out');
+  t.notOk('mood' in events.at(-2)!, 'what the schema does not name is not exported');
+  t.equal(events.length, 8, 'the six lines before it, and the two good ones after');
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import {isTimeZone, wallClock, zoneOffset} from '../src/lib/zone-clock.js';
+import {isTimeZone, isoUtc, wallClock, zoneOffset} from '../src/lib/zone-clock.js';
 
 /** The wall clock as Intl gives it, the slow and sure way. */
 function intl(at: number, timeZone: string): string {
@@ -55,4 +55,11 @@ t.test('memory stays bounded over any span of dates; unknown zones are refused',
   t.ok(isTimeZone('Europe/Paris'));
   t.notOk(isTimeZone('Mars/Olympus_Mons'));
   t.throws(() => wallClock(0, 'Mars/Olympus_Mons'), RangeError);
+});
+
+t.test('an instant in UTC is written as Date writes it, whatever the day, year or fraction', async (t) => {
+  const instants = [0, -1, -0.5, 1.5, 999, -1000, 86_399_999, 1_767_600_000_123, 253_402_300_799_999, 253_402_300_800_000, -62_167_219_200_001];
+  for (let i = 0; i < 5000; i++) instants.push(Math.floor((i - 2500) * 7_919_993.7), i * 86_400_000 + (i % 1000));
+  const wrong = instants.filter((at) => isoUtc(at) !== new Date(at).toISOString());
+  t.same(wrong, []);
 });

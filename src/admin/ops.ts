@@ -1,4 +1,5 @@
 import {ZodError} from 'zod';
+import {quickParse} from '../lib/quick-parse.js';
 import {adminOps, type AdminOpName, type AdminOutput} from '../protocol/index.js';
 import {OpError} from './error.js';
 import type {AdminContext} from './context.js';
@@ -22,7 +23,8 @@ export async function runOp<N extends AdminOpName>(ctx: AdminContext, name: N, i
   const parsed = spec.input.safeParse(input);
   if (!parsed.success) throw new OpError('invalid', describe(parsed.error));
   const handler = handlers[name] as (ctx: AdminContext, input: unknown) => Promise<unknown>;
-  return spec.output.parse(await handler(ctx, parsed.data)) as AdminOutput<N>;
+  // What the handler built is its own to hand over: checked, and copied only when it must be.
+  return quickParse(spec.output, await handler(ctx, parsed.data), {reuse: true}) as AdminOutput<N>;
 }
 
 /** A validation failure in one line: where, then what. */

@@ -1,10 +1,10 @@
 import {mkdir} from 'node:fs/promises';
+import {Agent as HttpAgent, request as httpRequest} from 'node:http';
+import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {readApiFile} from '../admin/api-file.js';
-import {folderContext} from '../admin/context.js';
 import {OpError} from '../admin/error.js';
-import {runOp} from '../admin/ops.js';
+import {quickParse} from '../lib/quick-parse.js';
 import {adminError, adminOps, type AdminInput, type AdminOpName, type AdminOutput} from '../protocol/index.js';
-import {EmbeddedStore} from '../store/embedded-store.js';
 import {lockDataDir, lockHolder} from '../store/lock.js';
 import {clientLogin} from './client.js';
 import {databaseUrl, dataDir, redisUrl} from './common.js';
@@ -31,27 +31,56 @@ export class HubUnreachableError extends Error {
   override name = 'HubUnreachableError';
 }
 
+interface Answer {
+  status: number;
+  statusText: string;
+  text: string;
+}
+
+/**
+ * POSTs to the hub over one kept-alive connection (an export asks for hundreds of pages), each
+ * answer read whole. Plain node:http: fetch's streams cost more than the pages they carry.
+ */
+function poster(url: string): {post(path: string, headers: Record<string, string>, body: string): Promise<Answer>; close(): void} {
+  const secure = new URL(url).protocol === 'https:';
+  const agent = secure ? new HttpsAgent({keepAlive: true}) : new HttpAgent({keepAlive: true});
+  const send = secure ? httpsRequest : httpRequest;
+  return {
+    post: (path, headers, body) =>
+      new Promise((resolve, reject) => {
+        const req = send(`${url.replace(/\/$/, '')}${path}`, {method: 'POST', agent, headers: {...headers, 'content-length': Buffer.byteLength(body)}}, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', text: Buffer.concat(chunks).toString('utf8')}));
+          // The operation may have run: this is not "could not be asked".
+          res.on('error', (error) => reject(new Error(`the hub at ${url} broke off its answer: ${error.message}`)));
+        });
+        req.on('error', (error) => reject(new HubUnreachableError(`cannot reach the hub at ${url}: ${error.message}`)));
+        req.end(body);
+      }),
+    close: () => agent.destroy(),
+  };
+}
+
 function remote(url: string, headers: Record<string, string>, via: string): AdminTarget {
+  const hub = poster(url);
   return {
     via,
     async call(name, input) {
-      let res: Response;
+      const res = await hub.post(`/api/admin/${name}`, {'content-type': 'application/json', ...headers}, JSON.stringify(input));
+      let body: unknown;
       try {
-        res = await fetch(`${url.replace(/\/$/, '')}/api/admin/${name}`, {
-          method: 'POST',
-          headers: {'content-type': 'application/json', ...headers},
-          body: JSON.stringify(input),
-        });
-      } catch (error) {
-        throw new HubUnreachableError(`cannot reach the hub at ${url}: ${(error as Error & {cause?: Error}).cause?.message ?? String(error)}`);
+        body = JSON.parse(res.text);
+      } catch {
+        body = undefined;
       }
-      const body: unknown = await res.json().catch(() => undefined);
-      if (res.ok) return adminOps[name].output.parse(body) as AdminOutput<typeof name>;
+      // Parsed here, the answer is ours to keep as it is once checked (copied only if it must be).
+      if (res.status >= 200 && res.status < 300) return quickParse(adminOps[name].output, body, {reuse: true}) as AdminOutput<typeof name>;
       const refused = adminError.safeParse(body);
       if (refused.success) throw new OpError(refused.data.error.code, refused.data.error.message);
       throw new HubUnreachableError(`the hub at ${url} answered ${res.status} ${res.statusText}`);
     },
-    close: async () => {},
+    close: async () => hub.close(),
   };
 }
 
@@ -89,8 +118,10 @@ async function find(opts: TargetOptions): Promise<AdminTarget> {
       await new Promise((r) => setTimeout(r, 100));
       continue;
     }
-    // A first `cac sites add` or `operators add` makes the folder (a hub would too).
+    // A first `cac sites add` or `operators add` makes the folder (a hub would too). The store
+    // and the operations load only here: a command asking a hub has no use for them.
     await mkdir(dir, {recursive: true, mode: 0o700});
+    const [{EmbeddedStore}, {folderContext}, {runOp}] = await Promise.all([import('../store/embedded-store.js'), import('../admin/context.js'), import('../admin/ops.js')]);
     const unlock = await lockDataDir(dir, {cli: true});
     // With the journal, as a hub opens it: what a crashed hub left there is applied first, so
     // a hub started later cannot replay it over this command's change. Nothing else is served

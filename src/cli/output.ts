@@ -35,20 +35,45 @@ export async function emit(chunk: string | Uint8Array): Promise<void> {
   if (closed) throw new OutputClosed();
 }
 
+/**
+ * Text for stdout gathered into large writes: an export of thousands of transcripts written one
+ * at a time spends more on the writes than on the bytes. What is gathered stays small.
+ */
+export class BatchedOut {
+  private parts: string[] = [];
+  private chars = 0;
+  /** Bytes handed to stdout so far. */
+  bytes = 0;
+
+  constructor(private readonly size = 256 * 1024) {}
+
+  async write(text: string): Promise<void> {
+    this.parts.push(text);
+    this.chars += text.length;
+    if (this.chars >= this.size) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.parts.length === 0) return;
+    const chunk = Buffer.from(this.parts.join(''));
+    this.parts = [];
+    this.chars = 0;
+    this.bytes += chunk.length;
+    await emit(chunk);
+  }
+}
+
 /** A JSON array written one element at a time, each on its own line: valid JSON at the end. */
 export class JsonArrayOut {
   private count = 0;
 
-  /** Writes one element; resolves with the bytes written. */
-  async item(value: unknown, indent?: number): Promise<number> {
-    const text = `${this.count++ === 0 ? '[\n' : ',\n'}  ${JSON.stringify(value, null, indent).replace(/\n/g, '\n  ')}`;
-    await emit(text);
-    return Buffer.byteLength(text);
+  constructor(private readonly write: (text: string) => Promise<void> = emit) {}
+
+  async item(value: unknown, indent?: number): Promise<void> {
+    await this.write(`${this.count++ === 0 ? '[\n' : ',\n'}  ${JSON.stringify(value, null, indent).replace(/\n/g, '\n  ')}`);
   }
 
-  async end(): Promise<number> {
-    const text = this.count === 0 ? '[]\n' : '\n]\n';
-    await emit(text);
-    return text.length;
+  async end(): Promise<void> {
+    await this.write(this.count === 0 ? '[]\n' : '\n]\n');
   }
 }

@@ -1,10 +1,10 @@
-import {existsSync, linkSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {existsSync, linkSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 import type {AdminInput, TranscriptData} from '../protocol/index.js';
-import {transcriptJson} from '../transcript/index.js';
+import {transcriptJson} from '../transcript/json.js';
 import {adminTarget, type AdminTarget, type TargetOptions} from './admin-target.js';
 import {UsageError} from './common.js';
-import {emit, JsonArrayOut} from './output.js';
+import {BatchedOut, JsonArrayOut} from './output.js';
 import {pages} from './pages.js';
 import {ProgressBar} from './progress.js';
 import {fileNameOf, inputOf, render, type Format} from './transcripts-render.js';
@@ -23,6 +23,8 @@ const PAGE = 50;
 /** Where transcripts go, one at a time. */
 interface Sink {
   put(data: TranscriptData): Promise<void>;
+  /** A page is done: what it wrote goes out now (a reader sees the export come a page at a time). */
+  flush(): Promise<void>;
   end(): Promise<void>;
   written: number;
   bytes: number;
@@ -31,26 +33,29 @@ interface Sink {
 }
 
 function stdoutSink(format: Format): Sink {
-  const json = new JsonArrayOut();
+  const out = new BatchedOut();
+  const json = new JsonArrayOut((text) => out.write(text));
   const sink: Sink = {
     written: 0,
-    bytes: 0,
+    get bytes() {
+      return out.bytes;
+    },
     skipped: 0,
     async put(data) {
       if (format === 'json') {
         // One array of every chat's document, written an element at a time.
-        sink.bytes += await json.item(transcriptJson(inputOf(data)), 2);
+        await json.item(transcriptJson(inputOf(data)), 2);
       } else {
-        let text = String(await render(data, format));
+        const text = String(await render(data, format));
         // Plain text transcripts follow one another a page each: a form feed line between two.
-        if (format === 'txt' && sink.written > 0) text = `\f\n${text}`;
-        sink.bytes += Buffer.byteLength(text);
-        await emit(text);
+        await out.write(format === 'txt' && sink.written > 0 ? `\f\n${text}` : text);
       }
       sink.written++;
     },
+    flush: () => out.flush(),
     async end() {
-      if (format === 'json') sink.bytes += await json.end();
+      if (format === 'json') await json.end();
+      await out.flush();
     },
   };
   return sink;
@@ -84,12 +89,22 @@ function folderSink(dir: string, format: Format): Sink {
           sink.bytes += Buffer.byteLength(body);
         } else sink.skipped++;
       } finally {
-        rmSync(tmp, {force: true});
+        removeTemp(tmp);
       }
     },
+    flush: async () => {},
     end: async () => {},
   };
   return sink;
+}
+
+/** The temporary file, whether or not it was made (an unlink: rmSync costs more, once a chat). */
+function removeTemp(tmp: string): void {
+  try {
+    unlinkSync(tmp);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }
 
 /** Puts `tmp` at `file` unless a file is there already; false when one was. */
@@ -151,6 +166,7 @@ export async function exportTranscripts(opts: ExportOptions, filter: Filter): Pr
         await sink.put(data);
         bar?.tick(`${(sink.bytes / 1048576).toFixed(1)} MB`);
       }
+      await sink.flush();
     }
     await sink.end();
     bar?.clear();

@@ -1,6 +1,10 @@
 import type {TranscriptData} from '../protocol/index.js';
 import type {SiteRecord} from '../store/types.js';
-import {exportFileName, transcriptEml, transcriptHtml, transcriptJson, transcriptText, type TranscriptInput} from '../transcript/index.js';
+import {transcriptHtml} from '../transcript/html.js';
+import {transcriptJson} from '../transcript/json.js';
+import type {TranscriptInput} from '../transcript/model.js';
+import {exportFileName} from '../transcript/names.js';
+import {transcriptText} from '../transcript/text.js';
 
 /*
  * What `cac transcripts show` and `export` write for one chat, rendered here from the records
@@ -25,7 +29,9 @@ export async function render(data: TranscriptData, format: Format): Promise<stri
   if (format === 'html') return transcriptHtml(input);
   if (format === 'json') return JSON.stringify(transcriptJson(input), null, 2) + '\n';
   if (format === 'jsonl') return JSON.stringify(transcriptJson(input)) + '\n';
-  // A draft addressed to the visitor: operator-only notes stay out, as in the client's Alt+E.
+  // A draft addressed to the visitor: operator-only notes stay out, as in the client's Alt+E. The
+  // mail composer loads only for it (it is most of what an export would load otherwise).
+  const {transcriptEml} = await import('../transcript/eml.js');
   return transcriptEml({...input, includePrivate: false});
 }
 

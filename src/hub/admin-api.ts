@@ -7,6 +7,7 @@ import {authenticateOperator, type AuthResult} from './operator-auth.js';
 import {isReadOp, type AdminErrorBody, type ErrorCode} from '../protocol/index.js';
 import {DamagedError, NotStoredError} from '../store/store.js';
 import {hubContext} from './admin-context.js';
+import {ReadAhead} from './read-ahead.js';
 import type {Hub} from './hub.js';
 
 const MAX_BODY = 64 * 1024;
@@ -66,6 +67,7 @@ async function body(req: IncomingMessage): Promise<unknown> {
  */
 export class AdminApi {
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly ahead = new ReadAhead();
 
   constructor(
     private hub: Hub,
@@ -89,11 +91,11 @@ export class AdminApi {
     if (!isOpName(name)) return fail(res, 'not_found', `no admin operation ${name}`);
     try {
       const input = await body(req);
-      const op = () => runOp(hubContext(this.hub, {url: this.url()}), name, input);
+      const op = (asked: unknown = input) => runOp(hubContext(this.hub, {url: this.url()}), name, asked);
       let run: Promise<unknown>;
-      if (isReadOp(name)) run = op();
+      if (isReadOp(name)) run = this.ahead.answer(who === true ? '' : who.op.name, name, input, op);
       else {
-        run = this.queue.then(op);
+        run = this.queue.then(() => op());
         this.queue = run.catch(() => {});
       }
       answer(res, 200, await run);

@@ -33,35 +33,94 @@ function wallFormat(timeZone: string): Intl.DateTimeFormat {
   return format;
 }
 
+/** How en-US writes the wall clock: month/day/year, hour:minute:second. */
+const WRITTEN = /^(\d+)\/(\d+)\/(\d+), (\d+):(\d+):(\d+)$/;
+
 /** What Intl says: the zone's wall clock at `at`, read as UTC, minus `at` (whole seconds). */
 function measured(at: number, timeZone: string): number {
+  const format = wallFormat(timeZone);
   const p: Record<string, number> = {};
-  for (const part of wallFormat(timeZone).formatToParts(at)) p[part.type] = Number(part.value);
+  // The string is read when it has the usual shape (a few times cheaper than the parts).
+  const m = WRITTEN.exec(format.format(at));
+  if (m) ['month', 'day', 'year', 'hour', 'minute', 'second'].forEach((type, i) => (p[type] = Number(m[i + 1])));
+  else for (const part of format.formatToParts(at)) p[part.type] = Number(part.value);
   const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
   return wall - Math.floor(at / 1000) * 1000;
 }
 
+/**
+ * The offset at the start of a quarter. A quarter's end is the next one's start: measured once,
+ * it serves both (a quarter whose end holds a change is then one in which the offset changes).
+ */
+function atQuarter(start: number, timeZone: string): number {
+  const key = `${timeZone} ${start}`;
+  let offset = starts.get(key);
+  if (offset === undefined) {
+    offset = measured(start, timeZone);
+    if (starts.size >= MAX_KEPT) starts.clear();
+    starts.set(key, offset);
+  }
+  return offset;
+}
+const starts = new Map<string, number>();
+
+// The lines of a transcript mostly fall in one quarter: the last one looked up is kept.
+let lastQuarter = {timeZone: '', start: NaN, offset: null as number | null};
+
 /** Milliseconds to add to `at` to get its wall-clock time in `timeZone` as a UTC instant. */
 export function zoneOffset(at: number, timeZone: string): number {
   const start = Math.floor(at / QUARTER) * QUARTER;
-  const key = `${timeZone} ${start}`;
-  let offset = offsets.get(key);
-  if (offset === undefined) {
-    const first = measured(start, timeZone);
-    offset = first === measured(start + QUARTER - 1, timeZone) ? first : null;
-    if (offsets.size >= MAX_KEPT) offsets.clear();
-    offsets.set(key, offset);
+  if (start !== lastQuarter.start || timeZone !== lastQuarter.timeZone) {
+    const key = `${timeZone} ${start}`;
+    let offset = offsets.get(key);
+    if (offset === undefined) {
+      const first = atQuarter(start, timeZone);
+      offset = first === atQuarter(start + QUARTER, timeZone) ? first : null;
+      if (offsets.size >= MAX_KEPT) offsets.clear();
+      offsets.set(key, offset);
+    }
+    lastQuarter = {timeZone, start, offset};
   }
-  return offset ?? measured(at, timeZone);
+  return lastQuarter.offset ?? measured(at, timeZone);
 }
 
-// A transcript asks for the date and then the time of each line: the last answer is kept.
-let last = {at: NaN, timeZone: '', clock: ''};
+const DAY = 86_400_000;
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/** Instants written as YYYY-MM-DDTHH:MM:SS: a day's date once, the time of each from plain arithmetic. */
+class Days {
+  private start = NaN;
+  /** YYYY-MM-DDT of the day at `start`; empty for a year Date writes with six digits and a sign. */
+  private date = '';
+
+  /** `time` read as UTC (whole milliseconds, as Date takes it); undefined past the year 9999 (or before 0). */
+  write(time: number): string | undefined {
+    const ms = Math.trunc(time);
+    const start = ms - (((ms % DAY) + DAY) % DAY);
+    if (start !== this.start) {
+      const iso = new Date(start).toISOString();
+      this.start = start;
+      this.date = iso.length === 24 ? iso.slice(0, 11) : '';
+    }
+    if (this.date === '') return undefined;
+    const s = Math.floor((ms - start) / 1000);
+    return `${this.date}${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}`;
+  }
+}
+// The lines of a transcript mostly fall in one day, local and UTC alike.
+const localDays = new Days();
+const utcDays = new Days();
 
 /** YYYY-MM-DDTHH:MM:SS of the wall clock in `timeZone` at `at`. */
 export function wallClock(at: number, timeZone: string): string {
-  if (at !== last.at || timeZone !== last.timeZone) last = {at, timeZone, clock: new Date(at + zoneOffset(at, timeZone)).toISOString().slice(0, 19)};
-  return last.clock;
+  const local = at + zoneOffset(at, timeZone);
+  return localDays.write(local) ?? new Date(local).toISOString().slice(0, 19);
+}
+
+/** `at` as Date's toISOString writes it (YYYY-MM-DDTHH:MM:SS.mmmZ, UTC). */
+export function isoUtc(at: number): string {
+  const clock = utcDays.write(at);
+  return clock === undefined ? new Date(at).toISOString() : `${clock}.${String(((Math.trunc(at) % 1000) + 1000) % 1000).padStart(3, '0')}Z`;
 }
 
 /** Whether Intl knows the zone. */

@@ -4,6 +4,8 @@ import type {ChatRecord} from './types.js';
 
 /** Documents read at once while the listing is first filled. */
 const READERS = 16;
+/** Records held for the listing that caused the fill, at most (as JSON, a few hundred bytes each). */
+const MAX_HELD = 20_000;
 
 /** What listing needs of a chat: its place in the order and the fields queries filter on. */
 type Listed = Filtered & {id: string; key: string};
@@ -23,9 +25,16 @@ export class ChatListing {
   private readonly byId = new Map<string, Listed>();
   private sorted: Listed[] = [];
   private ordered = true;
+  /**
+   * Records the fill read that match the query which caused it, until a page hands them out: a
+   * command listing every chat (an export) then reads each document once, not twice. Any record
+   * stored or removed meanwhile is let go, so what is held is what the files say. Held as JSON:
+   * thousands of records as objects would weigh several times more.
+   */
+  private readonly held = new Map<string, string>();
 
   /** Adds the chats not listed yet, read with `read` (null: left out), a few at a time. */
-  async fill(ids: Iterable<string>, read: (id: string) => Promise<ChatRecord | null>): Promise<void> {
+  async fill(ids: Iterable<string>, read: (id: string) => Promise<ChatRecord | null>, hold?: ChatQuery): Promise<void> {
     const queue = ids[Symbol.iterator]();
     const worker = async () => {
       for (let next = queue.next(); !next.done; next = queue.next()) {
@@ -33,7 +42,9 @@ export class ChatListing {
         if (this.byId.has(id)) continue;
         const chat = await read(id);
         // Stored while it was being read: what was stored is newer than what was read.
-        if (chat && !this.byId.has(id)) this.put(chat);
+        if (!chat || this.byId.has(id)) continue;
+        this.put(chat);
+        if (hold && this.held.size < MAX_HELD && matches(chat, hold)) this.held.set(id, JSON.stringify(chat));
       }
     };
     // Reads wait on the disk, not on each other: several in flight keep it busy.
@@ -41,6 +52,7 @@ export class ChatListing {
   }
 
   put(chat: ChatRecord): void {
+    this.held.delete(chat.id);
     const entry = listed(chat);
     const old = this.byId.get(chat.id);
     this.byId.set(chat.id, entry);
@@ -55,7 +67,25 @@ export class ChatListing {
 
   /** A chat taken out of the store (erased, or past its retention period). */
   remove(id: string): void {
+    this.held.delete(id);
     if (this.byId.delete(id)) this.ordered = false;
+  }
+
+  /**
+   * The records the fill read of a page's chats, each handed out once; the chats not held are
+   * read by the caller. A page holding none of them is another walk than the one the fill
+   * began: what is still held is let go.
+   */
+  takeHeld(ids: readonly string[]): Map<string, ChatRecord> {
+    const taken = new Map<string, ChatRecord>();
+    for (const id of ids) {
+      const text = this.held.get(id);
+      // Written above from a record read and checked: read back, it is that record again.
+      if (text !== undefined) taken.set(id, JSON.parse(text) as ChatRecord);
+      this.held.delete(id);
+    }
+    if (taken.size === 0) this.held.clear();
+    return taken;
   }
 
   /** The position of the first entry whose key is not below `key`. */

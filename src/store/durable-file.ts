@@ -2,6 +2,7 @@ import {open, readdir, rename, unlink} from 'node:fs/promises';
 import {basename, join} from 'node:path';
 import type {Adapter} from 'lowdb';
 import type {z} from 'zod';
+import {quickSafeParse} from '../lib/quick-parse.js';
 import {asyncReads, type ReadLayer} from './read-layer.js';
 import {DamagedError} from './store.js';
 
@@ -22,7 +23,7 @@ export async function readJSON<T>(file: string, schema: z.ZodType<T>, reads: Rea
   } catch (error) {
     throw new DamagedError(file, (error as Error).message);
   }
-  const parsed = schema.safeParse(json);
+  const parsed = quickSafeParse(schema, json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new DamagedError(file, `${issue?.path.join('.') || 'document'}: ${issue?.message ?? 'wrong shape'}`);

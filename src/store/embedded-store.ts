@@ -220,9 +220,10 @@ export class EmbeddedStore implements Store {
   }
 
   async listChats(query: ChatQuery = {}, cursor?: string, limit = 100): Promise<ChatPage> {
-    const listing = await this.listingReady();
+    const listing = await this.listingReady(query);
     const {ids, next} = listing.page(query, decodeCursor(cursor), limit);
-    const chats = (await Promise.all(ids.map((id) => this.listedChat(id)))).filter((c): c is ChatRecord => c !== null);
+    const held = listing.takeHeld(ids);
+    const chats = (await Promise.all(ids.map((id) => held.get(id) ?? this.listedChat(id)))).filter((c): c is ChatRecord => c !== null);
     return next === undefined ? {chats} : {chats, next: encodeCursor(next)};
   }
 
@@ -240,8 +241,11 @@ export class EmbeddedStore implements Store {
     if (this.listingLoad) this.listing.put(chat);
   }
 
-  /** Every chat's listing entry, read once (on the first listing), then kept as records are stored. */
-  private listingReady(): Promise<ChatListing> {
+  /**
+   * Every chat's listing entry, read once (on the first listing), then kept as records are
+   * stored. The records of the chats a first listing asks for are held for its pages.
+   */
+  private listingReady(listing?: ChatQuery): Promise<ChatListing> {
     this.listingLoad ??= (async () => {
       // From here on every record stored goes into the listing. Chats the journal holds are not
       // in their files yet; they are taken before the folder is read, so one the checkpoint
@@ -250,7 +254,7 @@ export class EmbeddedStore implements Store {
       for (const f of this.pending.docFiles()) if (/^chats\/[\w~-]+\.json$/.test(f)) ids.add(f.slice(6, -5));
       await this.indexReady();
       for (const id of await listChatIds(this.dir)) ids.add(id);
-      await this.listing.fill(ids, (id) => this.listedChat(id));
+      await this.listing.fill(ids, (id) => this.listedChat(id), listing);
       return this.listing;
     })();
     return this.listingLoad;

@@ -1,4 +1,5 @@
 import {z} from 'zod';
+import {quickSafeParse} from '../lib/quick-parse.js';
 import {chatEvent, pageView} from '../protocol/index.js';
 import {asyncReads, type ReadLayer} from './read-layer.js';
 import {visitStart} from './types.js';
@@ -22,7 +23,7 @@ export type Report = (message: string) => void;
 
 function parseLine<T extends {n: number}>(file: string, schema: z.ZodType<T>, text: string, where: string, report: Report): T | undefined {
   try {
-    const parsed = schema.safeParse(JSON.parse(text));
+    const parsed = quickSafeParse(schema, JSON.parse(text));
     if (parsed.success) return parsed.data;
     report(`${file}: ${where} has the wrong shape (${parsed.error.issues[0]?.message}); skipped, the file is left as it is`);
   } catch {
@@ -31,24 +32,34 @@ function parseLine<T extends {n: number}>(file: string, schema: z.ZodType<T>, te
   return undefined;
 }
 
-/** Every readable line, in order (lines out of order are skipped and reported). */
+const cutShort = (file: string) => `${file}: its last line was cut short (an interrupted write); kept every complete line before it`;
+
+/**
+ * Every readable line, in order (lines out of order are skipped and reported). The whole file is
+ * read at once: every line of it is wanted, and a chat's log is a few kilobytes.
+ */
 export async function readLog<T extends {n: number}>(file: string, schema: z.ZodType<T>, report: Report, reads = asyncReads): Promise<T[]> {
-  const lines: T[] = [];
-  await readBackward(
-    file,
-    schema,
-    report,
-    (line) => {
-      lines.push(line);
-      return true;
-    },
-    reads,
-  );
-  lines.reverse();
+  let text: string;
+  try {
+    text = await reads.readText(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const end = text.lastIndexOf('\n') + 1;
+  if (end < text.length) report(cutShort(file));
   const ordered: T[] = [];
-  for (const line of lines) {
-    if (ordered.length > 0 && line.n <= ordered.at(-1)!.n) report(`${file}: line numbered ${line.n} is out of order; skipped`);
-    else ordered.push(line);
+  let lineNo = 0;
+  for (let start = 0; start < end; ) {
+    const newline = text.indexOf('\n', start);
+    const line = text.slice(start, newline);
+    start = newline + 1;
+    lineNo++;
+    if (line === '') continue;
+    const parsed = parseLine(file, schema, line, `line ${lineNo}`, report);
+    if (!parsed) continue;
+    if (ordered.length > 0 && parsed.n <= ordered.at(-1)!.n) report(`${file}: line numbered ${parsed.n} is out of order; skipped`);
+    else ordered.push(parsed);
   }
   return ordered;
 }
@@ -77,13 +88,13 @@ export async function readBackward<T extends {n: number}>(
       const start = Math.max(0, end - CHUNK);
       const chunk = Buffer.alloc(end - start);
       if (chunk.length > 0) await reads.read(fd, chunk, start);
-      let buf = Buffer.concat([chunk, carry]);
+      let buf = carry.length > 0 ? Buffer.concat([chunk, carry]) : chunk;
       end = start;
       if (first) {
         first = false;
         const lastNewline = buf.lastIndexOf(10);
         if (lastNewline !== buf.length - 1) {
-          report(`${file}: its last line was cut short (an interrupted write); kept every complete line before it`);
+          report(cutShort(file));
           buf = buf.subarray(0, lastNewline + 1);
         }
       }
@@ -139,8 +150,9 @@ export async function readForward<T extends {n: number}>(
     let position = 0;
     let carry = Buffer.alloc(0);
     let lineNo = 0;
+    // Reused: only the bytes read into it are looked at, and they are copied out at once.
+    const chunk = Buffer.allocUnsafe(CHUNK);
     for (;;) {
-      const chunk = Buffer.alloc(CHUNK);
       const bytesRead = await reads.read(fd, chunk, position);
       if (bytesRead === 0) break;
       position += bytesRead;
@@ -155,7 +167,7 @@ export async function readForward<T extends {n: number}>(
         if (line && !take(line)) return;
       }
     }
-    if (carry.length > 0) report(`${file}: its last line was cut short (an interrupted write); kept every complete line before it`);
+    if (carry.length > 0) report(cutShort(file));
   } finally {
     await reads.close(fd);
   }

@@ -148,7 +148,11 @@ export interface Store {
   putGlobal<K extends GlobalName>(name: K, value: Globals[K]): Promise<void>;
 }
 
-/** The visit a visit-start and its pages make, `end` being the last page's time. */
+/**
+ * The visit a visit-start and its pages make, `end` being the last page's time. Its keys come in
+ * the schema's order (`end` after `start`): an answer holding it is then checked, not copied.
+ */
 export function buildVisit(start: VisitStart, pages: PageView[]): Visit {
-  return {...start, end: pages.at(-1)?.at ?? start.start, pages};
+  const {id, start: at, ...rest} = start;
+  return {id, start: at, end: pages.at(-1)?.at ?? at, ...rest, pages};
 }

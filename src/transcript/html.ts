@@ -1,7 +1,7 @@
 import escapeHtml from 'escape-html';
 import {transcriptOf} from './model.js';
 import type {Entry, Transcript, TranscriptInput} from './model.js';
-import {clockIn} from './time.js';
+import {clockIn, isoUtc} from './time.js';
 
 /*
  * The HTML transcript: one standalone HTML5 document, for a browser, an archive or the HTML part
@@ -27,7 +27,7 @@ function link(text: string, href: string | undefined): string {
 }
 
 function time(at: number, timeZone: string): string {
-  return `<time datetime="${new Date(at).toISOString()}">${clockIn(at, timeZone)}</time> `;
+  return `<time datetime="${isoUtc(at)}">${clockIn(at, timeZone)}</time> `;
 }
 
 function visitList(t: Transcript): string {

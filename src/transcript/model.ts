@@ -90,15 +90,25 @@ export function visible(input: string | undefined, multiline = false): string {
   return clean(whole, multiline);
 }
 
+// The pages of a visit come again in each of its chats: the last answers are kept (a few).
+const hrefs = new Map<string, string | null>();
+const HREFS_KEPT = 1000;
+
 /** The URL as a link target when it is http(s); anything else (javascript:, data:) is not one. */
 export function httpHref(url: string | undefined): string | undefined {
   if (!url) return undefined;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined;
-  } catch {
-    return undefined;
+  let href = hrefs.get(url);
+  if (href === undefined) {
+    try {
+      const parsed = new URL(url);
+      href = parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : null;
+    } catch {
+      href = null;
+    }
+    if (hrefs.size >= HREFS_KEPT) hrefs.clear();
+    hrefs.set(url, href);
   }
+  return href ?? undefined;
 }
 
 function kindOf(e: ChatEvent): Entry['kind'] {

@@ -9,15 +9,19 @@ import {localDate, zoneOf} from './time.js';
  */
 
 const MAX_PART = 40;
+/** What every rule below leaves as it is: the set's characters, starting and ending with a letter or digit. */
+const SAFE = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 
 /**
  * One part of a file name. Accented letters lose their accents (é → e); anything else outside
  * the set becomes "_" (田中 → "", then the fallback). Empty when nothing usable is left.
  */
 export function safeNamePart(input: string | undefined, max = MAX_PART): string {
-  return (input ?? '')
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
+  const text = input ?? '';
+  // A part that is already one (a domain, most ids) is kept as it is: an export names thousands.
+  if (text.length <= max && SAFE.test(text) && !text.includes('..') && !text.includes('__')) return text;
+  // Printable ASCII has no accents to take off.
+  return (/^[\x20-\x7e]*$/.test(text) ? text : text.normalize('NFKD').replace(/\p{M}/gu, ''))
     .replace(/[^A-Za-z0-9._-]+/g, '_')
     .replace(/\.{2,}/g, '.')
     .replace(/_{2,}/g, '_')

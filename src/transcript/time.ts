@@ -1,5 +1,5 @@
 import {isTimeZone, localDate} from '../lib/midnight.js';
-import {wallClock} from '../lib/zone-clock.js';
+import {isoUtc, wallClock, zoneOffset} from '../lib/zone-clock.js';
 
 /*
  * Every time in a transcript is shown in the site's time zone: the operator and the visitor
@@ -12,19 +12,26 @@ export function zoneOf(site: {timezone: string} | undefined): string {
   return site && isTimeZone(site.timezone) ? site.timezone : 'UTC';
 }
 
-// Only the header's offset still asks Intl: a few times a transcript, so one formatter per zone.
+// Only the header's offset still asks Intl, once per zone and offset: the name says nothing else.
 const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+const offsetNames = new Map<string, string>();
 
 /** "GMT+01:00": the zone's offset at `at`, as Intl names it. */
 function offsetName(at: number, timeZone: string): string {
-  let format = offsetFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {timeZone, timeZoneName: 'longOffset'});
-    offsetFormats.set(timeZone, format);
+  const key = `${timeZone} ${zoneOffset(at, timeZone)}`;
+  let name = offsetNames.get(key);
+  if (name === undefined) {
+    let format = offsetFormats.get(timeZone);
+    if (!format) {
+      format = new Intl.DateTimeFormat('en-US', {timeZone, timeZoneName: 'longOffset'});
+      offsetFormats.set(timeZone, format);
+    }
+    name = format.formatToParts(at).find((p) => p.type === 'timeZoneName')!.value;
+    // longOffset names UTC itself "GMT"; the explicit +00:00 keeps every header the same shape.
+    if (name === 'GMT') name = 'GMT+00:00';
+    offsetNames.set(key, name);
   }
-  const name = format.formatToParts(at).find((p) => p.type === 'timeZoneName')!.value;
-  // longOffset names UTC itself "GMT"; the explicit +00:00 keeps every header the same shape.
-  return name === 'GMT' ? 'GMT+00:00' : name;
+  return name;
 }
 
 /** HH:MM on a 24-hour clock. */
@@ -38,4 +45,4 @@ export function dateTimeIn(at: number, timeZone: string): string {
   return `${clock.slice(0, 10)} ${clock.slice(11, 16)} ${offsetName(at, timeZone)}`;
 }
 
-export {localDate};
+export {isoUtc, localDate};

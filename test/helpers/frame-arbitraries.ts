@@ -57,6 +57,7 @@ interface Def {
   keyType?: {def: Def};
   valueType?: {def: Def};
   element?: {def: Def};
+  options?: {def: Def}[];
   checks?: Array<{_zod: {def: {check: string; format?: string; pattern?: RegExp; minimum?: number; maximum?: number}}}>;
 }
 
@@ -107,6 +108,10 @@ export function arbitraryOf(def: Def, field = ''): fc.Arbitrary<unknown> {
     }
     case 'optional':
       return arbitraryOf(def.innerType!.def, field);
+    case 'nullable':
+      return fc.oneof(fc.constant(null), arbitraryOf(def.innerType!.def, field));
+    case 'union':
+      return fc.oneof(...def.options!.map((o) => arbitraryOf(o.def, field)));
     case 'literal':
       return fc.constantFrom(...def.values!);
     case 'string':
