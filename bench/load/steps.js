@@ -178,28 +178,31 @@ export async function runStep(clients, server, {rate, warmMs, measureMs, drainMs
  * and the less disturbed of the two is kept. Not when the server was left behind (a backlog that
  * did not drain): that is the server's own limit, and a second run would only pile onto it.
  */
-export async function runStepOnce(clients, server, params, spoilt, onStep) {
+export async function runStepOnce(clients, server, params, spoilt, onStep, keep = lessDisturbed) {
   const first = await runStep(clients, server, params);
   onStep?.(first);
   if (!first.offered || first.otherCpu <= DISTURBED || first.backlogAfter > 0 || !spoilt(first)) return first;
   const second = await runStep(clients, server, params);
   second.retried = true;
   onStep?.(second);
-  return second.otherCpu <= first.otherCpu ? second : first;
+  return keep(first, second);
 }
+
+/** Of two runs of a step, the one other processes disturbed less. */
+export const lessDisturbed = (first, second) => (second.otherCpu <= first.otherCpu ? second : first);
 
 /**
  * Steps up through `rates` until a step is not held. Stops with the reason: the p99 went over
  * the limit, the load clients could not offer the rate, or the topology cannot offer it within
  * the hub's limits.
  */
-export async function climb(clients, server, {rates, onStep, ...step}) {
+export async function climb(clients, server, {rates, onStep, keep, ...step}) {
   // `steps` holds, for each rate tried, the run kept (see runStepOnce).
   const steps = [];
   let best = null;
   let stop = 'every rate tried was held';
   for (const rate of rates) {
-    const result = await runStepOnce(clients, server, {rate, ...step}, (r) => !r.held, onStep);
+    const result = await runStepOnce(clients, server, {rate, ...step}, (r) => !r.held, onStep, keep);
     steps.push(result);
     if (!result.offered) {
       stop = `topology: ${rate} msg/s ${result.why}`;
