@@ -136,7 +136,7 @@ results.notes.push(
   `Every process (hubs, PostgreSQL, Redis, load clients) shares ${cores} cores: a rate is held only while they all fit; other people's work on the machine is counted apart ("others").`,
   'Two hubs: visitor client k talks to hub k % 2 and operator i to hub i % 2; each chat is accepted by an operator on the other hub than its visitor, so every message and its echo cross Redis.',
   'PostgreSQL runs durable (fsync and synchronous commit on, its defaults), as the data folder does (fdatasync); Redis keeps nothing on disk.',
-  'A step during which other work used over a quarter of a core is run again: for the latency at 1k the less disturbed run is kept, in the climb a rung held in either run counts as held (other work only slows a run down).',
+  'A step during which other work used over a quarter of a core is run again, and the faster run is kept (other work only slows a run down): at 1k the one with the lower p99, in the climb a rung held in either run counts as held.',
   `Offered rate R: visitors send R/2 (at most 0.6 msg/s each), operators the rest (at most 150 msg/s each); "+" after a rate means the climb stopped at the topology or the clients, not at the hubs.`,
 );
 for (const name of columns) {
