@@ -8,7 +8,8 @@
 import {join} from 'node:path';
 import {parseOptions} from './cluster/options.js';
 import {servicesMissing, startPostgres} from './cluster/services.js';
-import {runSetup, SETUPS} from './cluster/setup.js';
+import {SETUPS, startSetup, stopSetup} from './cluster/setup.js';
+import {climbInTurns, latencyRounds} from './cluster/turns.js';
 import {makeAccounts} from './load/accounts.js';
 import {nowMs} from './load/clock.js';
 import {machineFacts, noteBusy} from './load/machine.js';
@@ -65,9 +66,19 @@ const [operators, pg] = await Promise.all([
     : undefined,
 ]);
 
+// Every setup up at once, then the steps in turns (bench/cluster/turns.js).
+const setups = [];
 for (const name of opts.only) {
-  process.stdout.write(`\n${SETUPS[name].label} (${name}):\n`);
-  results.setups[name] = await runSetup(name, opts, {template, operators, pg});
+  process.stdout.write(`\n${SETUPS[name].label} (${name}): starting\n`);
+  setups.push(await startSetup(name, opts, {template, operators, pg}));
+}
+process.stdout.write(`\nlatency at 1,000 msg/s, ${opts.rounds} rounds, the setups in turn:\n`);
+await latencyRounds(setups, opts);
+process.stdout.write('\nthe climb, each rate on every setup still climbing in turn:\n');
+await climbInTurns(setups, opts);
+for (const s of setups) {
+  if (s.live) await stopSetup(s);
+  results.setups[s.name] = s.result;
 }
 await pg?.stop();
 
@@ -95,7 +106,7 @@ const rows = [
   [
     `max rate, p99 <= ${P99_LIMIT_MS} ms (msg/s)`,
     held,
-    (v, x) => (v === null ? '-' : count(v) + (/^(topology|load clients)/.test(x?.climb?.stop ?? '') ? '+' : '')),
+    (v, x) => (v === null ? '-' : count(v) + (/^(topology|load clients|every rate)/.test(x?.climb?.stop ?? '') ? '+' : '')),
     () => (held(r.pg2) && held(r.pg1) ? `x${(held(r.pg2) / held(r.pg1)).toFixed(2)}` : '-'),
     () => `2 hubs >= x1.6 one (enough cores)${held(r.pg2) && held(r.pg1) ? (held(r.pg2) / held(r.pg1) >= 1.6 ? '  ok' : '  MISS') : ''}`,
   ],
@@ -114,7 +125,7 @@ const cpuRow = (name, what, s) => {
   const by = s.cpuBy ?? {};
   const hubs = Object.entries(by).filter(([k]) => k.startsWith('hub')).map(([, v]) => pct(v)).join(' + ');
   const total = s.serverCpu + s.clients.cpuTotal + s.otherCpu;
-  return [name, what, hubs, pct(by.postgres), pct(by.redis), pct(s.clients.cpuTotal), pct(s.otherCpu), `${pct(total)} of ${cores * 100}`];
+  return [name, what, hubs, pct(by.postgres), pct(by.redis), pct(s.clients.cpuTotal), pct(by.idle), pct(s.otherCpu), `${pct(total)} of ${cores * 100}`];
 };
 const cpuRows = [];
 for (const name of columns) {
@@ -129,15 +140,15 @@ for (const name of columns) {
   );
 }
 process.stdout.write('\nCPU during the measured window, % of one core:');
-printRows([['setup', 'step', 'hub(s)', 'postgres', 'redis', 'load clients', 'others', 'machine'], ...cpuRows.filter(Boolean)]);
+printRows([['setup', 'step', 'hub(s)', 'postgres', 'redis', 'load clients', 'idle setups', 'others', 'machine'], ...cpuRows.filter(Boolean)]);
 
 // What the figures say, and where they may mislead.
 results.notes.push(
   `Every process (hubs, PostgreSQL, Redis, load clients) shares ${cores} cores: a rate is held only while they all fit; other people's work on the machine is counted apart ("others").`,
   'Two hubs: visitor client k talks to hub k % 2 and operator i to hub i % 2; each chat is accepted by an operator on the other hub than its visitor, so every message and its echo cross Redis.',
   'PostgreSQL runs durable (fsync and synchronous commit on, its defaults), as the data folder does (fdatasync); Redis keeps nothing on disk.',
-  'A step during which other work used over a quarter of a core is run again, and the faster run is kept (other work only slows a run down): at 1k the one with the lower p99, in the climb a rung held in either run counts as held.',
-  `Offered rate R: visitors send R/2 (at most 0.6 msg/s each), operators the rest (at most 150 msg/s each); "+" after a rate means the climb stopped at the topology or the clients, not at the hubs.`,
+  `The setups are all up at once and take turns, each step on one while the others idle ("idle setups": their hubs, Redis and load clients), so that other work on the machine falls on all of them alike. The step at 1,000 msg/s runs ${opts.rounds} times round them and each keeps its fastest run (other work only slows a run down); a climb's rung disturbed by other work is run again, and held if either run held.`,
+  `Offered rate R: visitors send R/2 (at most 0.6 msg/s each), operators the rest (at most 150 msg/s each); "+" after a rate means the climb stopped at the topology, the clients or the last rate tried, not at the hubs.`,
 );
 for (const name of columns) {
   const x = r[name];
@@ -164,6 +175,10 @@ for (const name of columns) {
   } else why += ' Cores were left idle: the limit was not CPU.';
   if (hubs.every(([, v]) => v < 0.8)) why += ' No hub used a whole core: the hubs spent the time waiting (for PostgreSQL, Redis, or the cores), not computing.';
   results.notes.push(why);
+}
+// Two hubs that hold less than one are not short of cores, whatever the machine.
+if (held(r.pg2) !== null && held(r.pg1) !== null && held(r.pg2) < held(r.pg1)) {
+  results.notes.push(`2 hubs held less than 1 hub on the same database (${count(held(r.pg2))} against ${count(held(r.pg1))} msg/s): adding a hub cost throughput instead of adding it, so what limits them is shared by both hubs (the database's writes or Redis), not the CPU of a hub.`);
 }
 process.stdout.write('\n' + results.notes.map((n) => `- ${n}`).join('\n') + '\n');
 results.seconds = (nowMs() - started) / 1000;
