@@ -130,9 +130,8 @@ const cpuRow = (name, what, s) => {
 const cpuRows = [];
 for (const name of columns) {
   const x = r[name];
-  const steps = x?.climb?.steps ?? [];
-  const best = steps.find((s) => s.rate === x?.climb?.best);
-  const failed = steps.find((s) => s.offered && !s.held);
+  const best = x?.climb?.bestStep;
+  const failed = x?.climb?.failedStep;
   cpuRows.push(
     cpuRow(name, '1k msg/s', x?.at1k),
     best && cpuRow(name, `${count(best.rate)} (held)`, best),
@@ -147,7 +146,7 @@ results.notes.push(
   `Every process (hubs, PostgreSQL, Redis, load clients) shares ${cores} cores: a rate is held only while they all fit; other people's work on the machine is counted apart ("others").`,
   'Two hubs: visitor client k talks to hub k % 2 and operator i to hub i % 2; each chat is accepted by an operator on the other hub than its visitor, so every message and its echo cross Redis.',
   'PostgreSQL runs durable (fsync and synchronous commit on, its defaults), as the data folder does (fdatasync); Redis keeps nothing on disk.',
-  `The setups are all up at once and take turns, each step on one while the others idle ("idle setups": their hubs, Redis and load clients), so that other work on the machine falls on all of them alike. The step at 1,000 msg/s runs ${opts.rounds} times round them and each keeps its fastest run (other work only slows a run down); a climb's rung disturbed by other work is run again, and held if either run held.`,
+  `The setups are all up at once and take turns, each step on one while the others idle ("idle setups": their hubs, Redis and load clients), so that other work on the machine falls on all of them alike. The step at 1,000 msg/s runs ${opts.rounds} times round them and each keeps its fastest run (other work only slows a run down); a climb's rung disturbed by other work is run again at once, and once more after the other setups' turn, and held if any run held.`,
   `Offered rate R: visitors send R/2 (at most 0.6 msg/s each), operators the rest (at most 150 msg/s each); "+" after a rate means the climb stopped at the topology, the clients or the last rate tried, not at the hubs.`,
 );
 for (const name of columns) {
@@ -159,8 +158,8 @@ for (const name of columns) {
 }
 // Why each climb stopped where it did: out of cores (whose?), or waiting with cores to spare.
 for (const name of columns) {
-  const failed = r[name]?.climb?.steps.find((s) => s.offered && !s.held);
-  if (!failed) continue;
+  const failed = r[name]?.climb?.failedStep;
+  if (!failed?.offered) continue;
   const hubs = Object.entries(failed.cpuBy).filter(([k]) => k.startsWith('hub'));
   const busy = failed.serverCpu + failed.clients.cpuTotal + failed.otherCpu;
   let why =

@@ -1,5 +1,5 @@
 // Command-line options of the cluster bench and its two profiles: the full one, and --quick
-// (about two minutes) with the same setups and steps, made smaller and shorter.
+// (two to three minutes) with the same setups and steps, made smaller and shorter.
 
 import {readArgs, stepTimes} from '../load/options.js';
 import {SETUPS} from './setup.js';

@@ -53,32 +53,53 @@ export async function latencyRounds(setups, opts) {
  */
 const heldOrLessDisturbed = (first, second) => (first.held !== second.held ? (first.held ? first : second) : lessDisturbed(first, second));
 
+/** Other work used over a quarter of a core during a step (bench/load/steps.js retries at that). */
+const disturbed = (step) => step.offered && step.otherCpu > 0.25 && !(step.backlogAfter > 0);
+
 /**
  * The climb of every setup in `opts.climbs`, rung by rung: each rate runs on every setup still
- * climbing before the next rate. A setup stops at its first rate not held (bench/load/steps.js).
+ * climbing before the next rate. A setup stops at its first rate not held (bench/load/steps.js),
+ * unless other work disturbed that rung: then it is tried once more after the other setups had
+ * their turn, so that a climb does not end on someone else's build. `climb.bestStep` and
+ * `climb.failedStep` are the runs kept for the highest rate held and the first not held.
  */
 export async function climbInTurns(setups, opts) {
   const climbing = new Set(setups.filter((s) => s.live && opts.climbs.includes(s.name)));
   for (const s of climbing) s.result.climb = {best: null, stop: 'every rate tried was held', steps: []};
+  const rung = async (s, rate, last) => {
+    const c = s.result.climb;
+    const tried = await climb(s.clients, processes(s, setups), {
+      rates: [rate],
+      keep: heldOrLessDisturbed,
+      ...opts.ladder,
+      ...s.common,
+      onStep: (step) => say(`${s.name}: climb ${describeStep(step)}`),
+    });
+    const kept = tried.steps.at(-1);
+    c.steps.push(...tried.steps);
+    if (tried.best === rate) {
+      c.best = rate;
+      c.bestStep = kept;
+      return true;
+    }
+    if (!last && kept && disturbed(kept)) return false;
+    c.stop = tried.stop;
+    c.failedStep = kept;
+    climbing.delete(s);
+    say(`${s.name}: highest rate held: ${c.best ?? 'none'} msg/s (${c.stop})`);
+    return true;
+  };
   for (const [round, rate] of opts.rates.entries()) {
+    const again = [];
     for (const s of inTurn([...climbing], round)) {
       await guarded(s, async () => {
-        const rung = await climb(s.clients, processes(s, setups), {
-          rates: [rate],
-          keep: heldOrLessDisturbed,
-          ...opts.ladder,
-          ...s.common,
-          onStep: (step) => say(`${s.name}: climb ${describeStep(step)}`),
-        });
-        const c = s.result.climb;
-        c.steps.push(...rung.steps);
-        if (rung.best === rate) c.best = rate;
-        else {
-          c.stop = rung.stop;
-          climbing.delete(s);
-          say(`${s.name}: highest rate held: ${c.best ?? 'none'} msg/s (${c.stop})`);
-        }
+        if (!(await rung(s, rate, false))) again.push(s);
       });
+      if (!s.live) climbing.delete(s);
+    }
+    for (const s of again.filter((x) => x.live)) {
+      say(`${s.name}: ${rate} msg/s again, after the others' turn (other work disturbed it)`);
+      await guarded(s, () => rung(s, rate, true));
       if (!s.live) climbing.delete(s);
     }
   }
