@@ -13,8 +13,12 @@ const operatorsScript = fileURLToPath(new URL('./operators.js', import.meta.url)
 /** Loopback addresses: 127.0.0.2 and up for the visitor clients, the next for operators. */
 const sourceAddress = (k) => `127.0.0.${2 + k}`;
 
-/** Forks and initialises the clients; `operators` are {name, token}. */
+/**
+ * Forks and initialises the clients; `operators` are {name, token} and may name a `port` of
+ * their own. `port` is the server's, or `(k) => port` for visitor client k when there are several.
+ */
 export async function startClients(opts, port, operators) {
+  const portOf = typeof port === 'function' ? port : () => port;
   const shares = Array.from({length: opts.clients}, (_, k) =>
     Math.floor(opts.visitors / opts.clients) + (k < opts.visitors % opts.clients ? 1 : 0),
   );
@@ -24,9 +28,9 @@ export async function startClients(opts, port, operators) {
   try {
     const inits = await Promise.all([
       ...visitors.map((c, k) =>
-        c.call('init', {host: HOST, port, site: SITE, count: shares[k], localAddress: sourceAddress(k), index: k}),
+        c.call('init', {host: HOST, port: portOf(k), site: SITE, count: shares[k], localAddress: sourceAddress(k), index: k}),
       ),
-      ops.call('init', {host: HOST, port, operators, localAddress: sourceAddress(opts.clients)}),
+      ops.call('init', {host: HOST, port: portOf(0), operators, localAddress: sourceAddress(opts.clients)}),
     ]);
     // A socket is an open file: a client whose limit is below its share would fail half-way.
     inits.forEach((init, k) => {

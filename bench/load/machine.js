@@ -2,6 +2,7 @@
 // a shared machine, and a figure taken while something else was busy must say so.
 
 import {readFileSync} from 'node:fs';
+import {cpus} from 'node:os';
 import {nowMs, sleep} from './clock.js';
 
 /** CPU seconds so far, summed over cores: busy (not idle, not waiting for disk) and stolen. */
@@ -20,6 +21,18 @@ export function loadAverage() {
     return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
   } catch {
     return NaN;
+  }
+}
+
+/** What the figures of a run depend on: the cores, Node, and how busy the machine was. */
+export function machineFacts() {
+  return {cores: cpus().length, node: process.version, loadAverageAtStart: loadAverage()};
+}
+
+/** Says so when other work is using the cores as a run starts: its figures will be slower than the servers are. */
+export function noteBusy() {
+  if (loadAverage() > 1) {
+    process.stdout.write(`note: the load average is ${loadAverage().toFixed(1)} as the run starts: other work is using the cores\n`);
   }
 }
 

@@ -41,7 +41,7 @@ function onFrame(op, buf) {
 /** Connects one operator and waits for `ready` (false on refusal or timeout). */
 function open(op, timeoutMs) {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://${config.host}:${config.port}/ws/operator`, {
+    const ws = new WebSocket(`ws://${config.host}:${op.port}/ws/operator`, {
       localAddress: config.localAddress,
       perMessageDeflate: false,
       handshakeTimeout: timeoutMs,
@@ -85,7 +85,8 @@ function sendOne(stamp) {
 serve({
   async init(arg) {
     config = arg;
-    ops = arg.operators.map(({name, token}) => ({name, token, chats: [], ws: undefined, ready: false}));
+    // Each operator on the server's port, or on a port of its own (one of several hubs).
+    ops = arg.operators.map(({name, token, port = arg.port}) => ({name, token, port, chats: [], ws: undefined, ready: false}));
     return {openFiles: openFileLimit(), pid: process.pid};
   },
 

@@ -10,22 +10,24 @@ const HELP = `node bench/load/run.js [options]
   --stored LIST      stored-chat counts for the cold-start figure (default 10000,100000; quick 1000)
   --json FILE        also write every figure as JSON to FILE`;
 
-export function parseOptions(argv) {
+/**
+ * The command line of a bench: flags in `known` only, `--help` prints `help` and exits.
+ * Returns `has(flag)`, `value(flag)` (a string or undefined) and `int(flag, fallback)`.
+ */
+export function readArgs(argv, help, known) {
   const args = argv.slice(2);
   const value = (name) => {
     const i = args.indexOf(name);
     if (i < 0) return undefined;
     const v = args[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value\n${HELP}`);
+    if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value\n${help}`);
     return v;
   };
-  const known = ['--quick', '--visitors', '--operators', '--clients', '--only', '--stored', '--json', '--help'];
-  for (const a of args) if (a.startsWith('--') && !known.includes(a)) throw new Error(`unknown option ${a}\n${HELP}`);
+  for (const a of args) if (a.startsWith('--') && a !== '--help' && !known.includes(a)) throw new Error(`unknown option ${a}\n${help}`);
   if (args.includes('--help')) {
-    process.stdout.write(HELP + '\n');
+    process.stdout.write(help + '\n');
     process.exit(0);
   }
-  const quick = args.includes('--quick');
   const int = (name, fallback) => {
     const v = value(name);
     if (v === undefined) return fallback;
@@ -33,6 +35,24 @@ export function parseOptions(argv) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`${name} wants a positive whole number`);
     return n;
   };
+  return {has: (name) => args.includes(name), value, int};
+}
+
+/**
+ * Step timings, the same in every load bench: a fixed-rate step and a rung of the climb each
+ * warm up, then measure; then at most `drainMs` for the backlog.
+ */
+export function stepTimes(quick) {
+  return {
+    fixed: quick ? {warmMs: 1000, measureMs: 3000} : {warmMs: 3000, measureMs: 10_000},
+    ladder: quick ? {warmMs: 1000, measureMs: 2000} : {warmMs: 2000, measureMs: 5000},
+    drainMs: quick ? 5000 : 15_000,
+  };
+}
+
+export function parseOptions(argv) {
+  const {has, value, int} = readArgs(argv, HELP, ['--quick', '--visitors', '--operators', '--clients', '--only', '--stored', '--json']);
+  const quick = has('--quick');
   const only = value('--only');
   if (only !== undefined && only !== 'hub' && only !== 'relay') throw new Error('--only takes hub or relay');
   const stored = value('--stored');
@@ -44,10 +64,7 @@ export function parseOptions(argv) {
     only,
     stored: stored !== undefined ? stored.split(',').filter(Boolean).map(Number) : quick ? [1000] : [10_000, 100_000],
     json: value('--json'),
-    // Step timings: warm-up, then the measured window, then at most `drainMs` for the backlog.
-    fixed: quick ? {warmMs: 1000, measureMs: 3000} : {warmMs: 3000, measureMs: 10_000},
-    ladder: quick ? {warmMs: 1000, measureMs: 2000} : {warmMs: 2000, measureMs: 5000},
-    drainMs: quick ? 5000 : 15_000,
+    ...stepTimes(quick),
     // Pause between connecting everyone and reading RSS.
     settleMs: quick ? 1000 : 3000,
     // On a shared machine, how long to wait before a measurement for other work to go quiet.

@@ -89,16 +89,20 @@ export async function stopChild(child, signal = 'SIGTERM', graceMs = 5000) {
   clearTimeout(timer);
 }
 
-/** Synchronous, so it also works from an 'exit' handler. */
+/**
+ * Synchronous, so it also works from an 'exit' handler. A child may name its own last signal
+ * (`child.lastSignal`): a database server told to quit at once still takes its workers with it.
+ */
 export function killEverything() {
   for (const child of children) {
     try {
-      child.kill('SIGKILL');
+      child.kill(child.lastSignal ?? 'SIGKILL');
     } catch {
       // already gone
     }
   }
-  for (const dir of folders) rmSync(dir, {recursive: true, force: true});
+  // A server may still be letting go of its files: a few tries.
+  for (const dir of folders) rmSync(dir, {recursive: true, force: true, maxRetries: 5});
   folders.clear();
 }
 

@@ -17,7 +17,10 @@ export function ms(v) {
   return v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : String(Math.round(v));
 }
 
-const count = (v) => (v === null || v === undefined ? '-' : Math.round(v).toLocaleString('en-US'));
+export const count = (v) => (v === null || v === undefined ? '-' : Math.round(v).toLocaleString('en-US'));
+
+/** "server 80%", or each process of several: "hub1 60% hub2 55% postgres 30% redis 5%". */
+const cpuText = (by) => Object.entries(by).map(([name, share]) => `${name} ${Math.round(share * 100)}%`).join(' ');
 
 export function describeStep(s) {
   if (!s.offered) return `${count(s.rate)} msg/s not offered: ${s.why}`;
@@ -26,7 +29,7 @@ export function describeStep(s) {
   return (
     (s.retried ? 'again, ' : '') +
     `${count(s.rate)} msg/s: v->o ${d(s.visitorToOperator)}; o->v ${d(s.operatorToVisitor)}; ` +
-    `delivered ${count(s.deliveredRate)}/s; CPU server ${Math.round(s.serverCpu * 100)}% clients ${Math.round(s.clients.cpuTotal * 100)}%` +
+    `delivered ${count(s.deliveredRate)}/s; CPU ${cpuText(s.cpuBy)} clients ${Math.round(s.clients.cpuTotal * 100)}%` +
     (s.otherCpu > 0.1 ? ` other processes ${Math.round(s.otherCpu * 100)}%` : '') +
     (s.stealCpu > 0.05 ? ` stolen ${Math.round(s.stealCpu * 100)}%` : '') +
     (s.waitedForQuietMs > 2000 ? ` (waited ${Math.round(s.waitedForQuietMs / 1000)} s for other work to calm down)` : '') +
@@ -98,12 +101,17 @@ function rows(r, opts) {
   });
 }
 
-export function printTable(results, opts) {
-  const table = [['figure', 'hub', 'relay', 'hub/relay', 'aim (hub)'], ...rows(results, opts)];
+/** A table of strings, the header first: the first and last columns left-aligned, the figures right. */
+export function printRows(table) {
+  const last = table[0].length - 1;
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
-  const line = (row) => row.map((cell, c) => (c === 0 || c === 4 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const line = (row) => row.map((cell, c) => (c === 0 || c === last ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   process.stdout.write('\n' + line(table[0]) + '\n' + widths.map((w) => '-'.repeat(w)).join('  ') + '\n');
   for (const row of table.slice(1)) process.stdout.write(line(row) + '\n');
+}
+
+export function printTable(results, opts) {
+  printRows([['figure', 'hub', 'relay', 'hub/relay', 'aim (hub)'], ...rows(results, opts)]);
 }
 
 export function writeJson(file, results) {

@@ -3,46 +3,37 @@
 // Servers and load clients are separate processes on loopback; figures are printed (and written
 // as JSON with --json FILE), never asserted. node bench/load/run.js --help for the options.
 
-import {existsSync} from 'node:fs';
-import {cpus} from 'node:os';
 import {join} from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {makeAccounts} from './accounts.js';
 import {nowMs} from './clock.js';
 import {coldStart} from './coldstart.js';
-import {loadAverage} from './machine.js';
+import {machineFacts, noteBusy} from './machine.js';
 import {parseOptions} from './options.js';
 import {cleanUpOnExit, removeFolder, tempFolder} from './procs.js';
 import {printTable, say, writeJson} from './report.js';
 import {runScenario} from './scenario.js';
 import {seedChats} from './seed.js';
+import {requireBuild} from './server.js';
 
 const opts = parseOptions(process.argv);
 cleanUpOnExit(opts.deadlineMs);
-const root = fileURLToPath(new URL('../../', import.meta.url));
-if (!existsSync(join(root, 'dist', 'cli', 'index.js'))) {
-  process.stderr.write('bench/load: dist/ is missing: run npm run build first\n');
-  process.exit(1);
-}
+requireBuild('bench/load');
 
 const started = nowMs();
-const cores = cpus().length;
 const results = {
   options: {visitors: opts.visitors, operators: opts.operators, clients: opts.clients, quick: opts.quick, stored: opts.stored},
-  machine: {cores, node: process.version, loadAverageAtStart: loadAverage()},
+  machine: machineFacts(),
   hub: {kind: 'hub', cold: {}},
   relay: {kind: 'relay', cold: {}},
   notes: [],
 };
+const {cores} = results.machine;
 const servers = opts.only ? [opts.only] : ['relay', 'hub'];
 process.stdout.write(
   `\nload: ${opts.visitors} visitors over ${opts.clients} client processes, ${opts.operators} operators, ` +
     `${cores} cores shared by the server and every load client${opts.quick ? ' (--quick)' : ''}\n`,
 );
-// Figures taken on a machine that is busy with other work are slower than the servers are.
-if (loadAverage() > 1) {
-  process.stdout.write(`note: the load average is ${loadAverage().toFixed(1)} as the run starts: other work is using the cores\n`);
-}
+noteBusy();
 
 // Preparation, nothing measured: operator accounts (with the CLI, once; only the hub checks
 // them, the relay takes anyone) and the stored chats for the cold starts, side by side.

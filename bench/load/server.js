@@ -2,9 +2,10 @@
 // hub through its command line, the relay as a plain script. Both serve GET /healthz, which is
 // how "serving" is detected.
 
-import {readFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import {request} from 'node:http';
 import {createServer} from 'node:net';
+import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {nowMs, sleep} from './clock.js';
 import {spawnChild, stopChild} from './procs.js';
@@ -12,6 +13,14 @@ import {spawnChild, stopChild} from './procs.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const relayScript = fileURLToPath(new URL('./relay.js', import.meta.url));
 export const HOST = '127.0.0.1';
+
+/** Exits with a word to whoever runs `bench` when the hub has not been built: it runs from dist/. */
+export function requireBuild(bench) {
+  if (!existsSync(join(root, 'dist', 'cli', 'index.js'))) {
+    process.stderr.write(`${bench}: dist/ is missing: run npm run build first\n`);
+    process.exit(1);
+  }
+}
 
 /** A port free right now on the server address; kept for the server's restart. */
 export function freePort() {
@@ -25,9 +34,11 @@ export function freePort() {
   });
 }
 
-function commandFor(kind, {port, dir, log}) {
+/** A hub keeps its records in the data folder `dir`, or in PostgreSQL at `database` (with `redis` to join others). */
+function commandFor(kind, {port, dir, log, database, redis}) {
   if (kind === 'hub') {
-    return ['node', ['bin/cac.js', 'hub', '--data', dir, '--port', String(port), '--host', HOST, '--log', log]];
+    const store = database ? ['--database', database, ...(redis ? ['--redis', redis] : [])] : ['--data', dir];
+    return ['node', ['bin/cac.js', 'hub', ...store, '--port', String(port), '--host', HOST, '--log', log]];
   }
   return ['node', [relayScript, '--port', String(port), '--host', HOST]];
 }
@@ -50,8 +61,8 @@ function healthy(port) {
  * started serving; `spawnedAt` to `servingAt` is the cold start. Polls every 2 ms, so the figure
  * is at most that much late.
  */
-export async function startServer(kind, {port, dir, log, timeoutMs = 120_000}) {
-  const [command, args] = commandFor(kind, {port, dir, log});
+export async function startServer(kind, {port, dir, log, database, redis, timeoutMs = 120_000}) {
+  const [command, args] = commandFor(kind, {port, dir, log, database, redis});
   const spawnedAt = nowMs();
   const child = spawnChild(command, args, {cwd: root});
   let stderr = '';

@@ -6,15 +6,35 @@ import {listenOverflows} from './machine.js';
 import {say} from './report.js';
 import {rssMb} from './server.js';
 
-/** Throws when the server process has gone (crashed): the rest of its figures would be noise. */
-export function alive(server) {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) {
-    throw new Error(`the server exited (${server.child.signalCode ?? server.child.exitCode}): ${server.stderr().trim()}`);
+/**
+ * Throws when the server process, or one of several, has gone (crashed): the rest of its
+ * figures would be noise.
+ */
+export function alive(servers) {
+  for (const server of [servers].flat()) {
+    if (server.child.exitCode !== null || server.child.signalCode !== null) {
+      throw new Error(`the ${server.name ?? 'server'} exited (${server.child.signalCode ?? server.child.exitCode}): ${server.stderr().trim()}`);
+    }
   }
 }
 
-/** Resolves with what it saw and `ready`, the count of chatting visitors per visitor client. */
-export async function setUp(kind, server, clients, operatorCount, settleMs) {
+/** Resident memory of each server, in MB: "12" for one, "hub1 12, hub2 13" for several. */
+function rss(servers) {
+  const list = [servers].flat();
+  const each = list.map((s) => rssMb(s.child.pid));
+  const mb = each.reduce((a, b) => a + b, 0);
+  return {mb, text: list.length === 1 ? `${mb.toFixed(0)} MB` : `${list.map((s, i) => `${s.name} ${each[i].toFixed(0)}`).join(', ')} MB`};
+}
+
+/** Chat i goes to operator i % N. `requested` is what each visitor client asked for, in order. */
+const roundRobin = (requested, operatorCount) => requested.flatMap((r) => r.chats).map((chatId, i) => [i % operatorCount, chatId]);
+
+/**
+ * Resolves with what it saw and `ready`, the count of chatting visitors per visitor client.
+ * `server` may be a list (several hubs); `assign(requested, operatorCount)` gives each chat's
+ * operator as [operatorIndex, chatId] pairs.
+ */
+export async function setUp(kind, server, clients, operatorCount, settleMs, assign = roundRobin) {
   const sum = (list, key) => list.reduce((s, x) => s + (key ? x[key] : x), 0);
   // One operator is on-line while visitors arrive and ask for chats (a request is queued only
   // when someone is on-line); the others come after. The hub tells every on-line operator
@@ -34,23 +54,25 @@ export async function setUp(kind, server, clients, operatorCount, settleMs) {
   alive(server);
   await sleep(settleMs); // the handshakes' garbage goes before RSS is read
   alive(server);
-  const rssIdleMb = rssMb(server.child.pid);
-  say(`${kind}: RSS with ${connect.visitors} idle visitors (and one operator): ${rssIdleMb.toFixed(0)} MB`);
+  const idle = rss(server);
+  const rssIdleMb = idle.mb;
+  say(`${kind}: RSS with ${connect.visitors} idle visitors (and one operator): ${idle.text}`);
 
   const chatsStarted = nowMs();
   const requested = await Promise.all(
     clients.visitors.map((c) => c.call('request', {concurrency: 100, timeoutMs: 60_000}, 600_000)),
   );
-  const chatIds = requested.flatMap((r) => r.chats);
+  const assigned = assign(requested, operatorCount);
   const ops = await clients.operators.call('connect', {timeoutMs: 60_000, from: 1}, 120_000);
   if (ops.ready !== operatorCount) throw new Error(`only ${ops.ready} of ${operatorCount} operators connected ${ops.refused.join(', ')}`);
-  say(`${kind}: ${chatIds.length} chats asked for; ${ops.ready} operators on-line after ${Math.round(ops.ms)} ms`);
-  await clients.operators.call('accept', {assign: chatIds.map((chatId, i) => [i % operatorCount, chatId])}, 600_000);
+  say(`${kind}: ${assigned.length} chats asked for; ${ops.ready} operators on-line after ${Math.round(ops.ms)} ms`);
+  await clients.operators.call('accept', {assign: assigned}, 600_000);
   const joined = await Promise.all(clients.visitors.map((c) => c.call('joined', {timeoutMs: 300_000}, 310_000)));
   const ready = await Promise.all(clients.visitors.map((c) => c.call('ready')));
   const chats = {chatting: sum(ready), waiting: sum(joined, 'waiting'), ms: nowMs() - chatsStarted};
   alive(server);
-  const rssChatsMb = rssMb(server.child.pid);
-  say(`${kind}: ${chats.chatting} chats accepted in ${(chats.ms / 1000).toFixed(1)} s; RSS now ${rssChatsMb.toFixed(0)} MB`);
+  const busy = rss(server);
+  const rssChatsMb = busy.mb;
+  say(`${kind}: ${chats.chatting} chats accepted in ${(chats.ms / 1000).toFixed(1)} s; RSS now ${busy.text}`);
   return {connect, rssIdleMb, chats, rssChatsMb, ready};
 }

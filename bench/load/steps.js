@@ -68,6 +68,27 @@ function summarise(hist, sent) {
   };
 }
 
+/**
+ * The processes whose CPU a step reports: `server` is one process, or has `groups()`, named
+ * lists of pids read afresh at each end of the window (several hubs, a database that forks a
+ * process per connection, Redis).
+ */
+const groupsOf = (server) => (server.groups ? server.groups() : {server: [server.pid]});
+
+function cpuOfGroups(groups) {
+  return Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, pids.map((pid) => [pid, cpuSeconds(pid)])]));
+}
+
+/** Each group's share of a core between two readings; a process born meanwhile counts from 0. */
+function cpuBetween(start, stop, seconds) {
+  return Object.fromEntries(
+    Object.entries(stop).map(([name, pids]) => {
+      const before = new Map(start[name]);
+      return [name, pids.reduce((sum, [pid, cpu]) => sum + ((cpu || 0) - (before.get(pid) || 0)), 0) / seconds];
+    }),
+  );
+}
+
 /** What the clients and /proc said about one step, merged into its figures. */
 function figures({rate, split, paced, collected, cpuStart, cpuStop, seconds, drained}) {
   const sum = (list, key) => list.reduce((s, x) => s + x[key], 0);
@@ -80,7 +101,8 @@ function figures({rate, split, paced, collected, cpuStart, cpuStop, seconds, dra
   const scheduled = sum(paced, 'scheduled') + sum(paced, 'skipped');
   const notSent = sum(paced, 'skipped') + sum(paced, 'unsent');
   const clientCpu = collected.map((c) => c.cpuSeconds / seconds);
-  const serverCpu = (cpuStop.server - cpuStart.server) / seconds;
+  const cpuBy = cpuBetween(cpuStart.servers, cpuStop.servers, seconds);
+  const serverCpu = Object.values(cpuBy).reduce((a, b) => a + b, 0);
   const parentCpu = (cpuStop.parent.user + cpuStop.parent.system - cpuStart.parent.user - cpuStart.parent.system) / 1e6 / seconds;
   const machineBusy = (cpuStop.machine.busy - cpuStart.machine.busy) / seconds;
   const clients = {
@@ -105,6 +127,7 @@ function figures({rate, split, paced, collected, cpuStart, cpuStop, seconds, dra
     sentRate: sum(paced, 'sent') / seconds,
     clients,
     serverCpu,
+    cpuBy,
     // Whatever else ran on the machine meanwhile (other people's work) took cores from this run.
     otherCpu: Math.max(0, machineBusy - serverCpu - clients.cpuTotal - parentCpu),
     stealCpu: (cpuStop.machine.steal - cpuStart.machine.steal) / seconds,
@@ -126,13 +149,13 @@ export async function runStep(clients, server, {rate, warmMs, measureMs, drainMs
   if (split.perOperator > OPERATOR_MAX_RATE) {
     return {rate, offered: false, why: `needs ${Math.round(split.perOperator)} msg/s per operator socket (limit ${OPERATOR_MAX_RATE}); raise --operators`};
   }
-  const quiet = await waitForQuiet([server.pid, ...clientPids(clients)], quietMs);
+  const quiet = await waitForQuiet([...Object.values(groupsOf(server)).flat(), ...clientPids(clients)], quietMs);
   const startAt = nowMs() + 300; // time for the commands to reach every client
   const winStart = startAt + warmMs;
   const winEnd = winStart + measureMs;
   const window = {startAt, endAt: winEnd, winStart, winEnd};
   // The server's, this process's and the whole machine's CPU over exactly the measured window.
-  const cpuAt = () => ({server: cpuSeconds(server.pid), machine: machineCpu(), parent: process.cpuUsage()});
+  const cpuAt = () => ({servers: cpuOfGroups(groupsOf(server)), machine: machineCpu(), parent: process.cpuUsage()});
   let cpuStart;
   setTimeout(() => (cpuStart = cpuAt()), winStart - nowMs());
   const cpuEnd = new Promise((resolve) => setTimeout(() => resolve(cpuAt()), winEnd - nowMs()));
@@ -155,28 +178,31 @@ export async function runStep(clients, server, {rate, warmMs, measureMs, drainMs
  * and the less disturbed of the two is kept. Not when the server was left behind (a backlog that
  * did not drain): that is the server's own limit, and a second run would only pile onto it.
  */
-export async function runStepOnce(clients, server, params, spoilt, onStep) {
+export async function runStepOnce(clients, server, params, spoilt, onStep, keep = lessDisturbed) {
   const first = await runStep(clients, server, params);
   onStep?.(first);
   if (!first.offered || first.otherCpu <= DISTURBED || first.backlogAfter > 0 || !spoilt(first)) return first;
   const second = await runStep(clients, server, params);
   second.retried = true;
   onStep?.(second);
-  return second.otherCpu <= first.otherCpu ? second : first;
+  return keep(first, second);
 }
+
+/** Of two runs of a step, the one other processes disturbed less. */
+export const lessDisturbed = (first, second) => (second.otherCpu <= first.otherCpu ? second : first);
 
 /**
  * Steps up through `rates` until a step is not held. Stops with the reason: the p99 went over
  * the limit, the load clients could not offer the rate, or the topology cannot offer it within
  * the hub's limits.
  */
-export async function climb(clients, server, {rates, onStep, ...step}) {
+export async function climb(clients, server, {rates, onStep, keep, ...step}) {
   // `steps` holds, for each rate tried, the run kept (see runStepOnce).
   const steps = [];
   let best = null;
   let stop = 'every rate tried was held';
   for (const rate of rates) {
-    const result = await runStepOnce(clients, server, {rate, ...step}, (r) => !r.held, onStep);
+    const result = await runStepOnce(clients, server, {rate, ...step}, (r) => !r.held, onStep, keep);
     steps.push(result);
     if (!result.offered) {
       stop = `topology: ${rate} msg/s ${result.why}`;
