@@ -11,7 +11,13 @@ for (const [net, bits] of [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 
 }
 for (const [net, bits] of [['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) local.addSubnet(net, bits, 'ipv6');
 
-const regions = new Intl.DisplayNames(['en'], {type: 'region'});
+/** Country names in English: made on first use, as ICU's tables take tens of ms to load. */
+let regions: Intl.DisplayNames | undefined;
+
+function regionName(code: string): string | undefined {
+  regions ??= new Intl.DisplayNames(['en'], {type: 'region'});
+  return regions.of(code);
+}
 
 interface GeoRecord {
   country_code?: string;
@@ -34,7 +40,7 @@ export function describe(record: GeoRecord | null): string | undefined {
   let country = record.country?.names?.en;
   if (!country && code) {
     try {
-      country = regions.of(code.toUpperCase());
+      country = regionName(code.toUpperCase());
     } catch {
       country = code;
     }
@@ -45,12 +51,14 @@ export function describe(record: GeoRecord | null): string | undefined {
 
 /**
  * Opens an MMDB database (a country one by default, or a city one such as GeoLite2-City) with
- * the maintained `maxmind` reader, loaded only when a hub starts.
+ * the maintained `maxmind` reader, loaded only when a hub starts. Once it resolves, locating
+ * costs no more start-up work (the country names are loaded too).
  */
 export async function openLocate(file = defaultDatabase()): Promise<Locate> {
   const maxmind = (await import('maxmind')).default;
   // The reader's types know MaxMind's own layouts; these databases share the fields read here.
   const reader = await maxmind.open(file);
+  regionName('US');
   return (raw) => {
     const ip = plain(raw);
     const family = isIP(ip);
