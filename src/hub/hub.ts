@@ -67,8 +67,6 @@ export class Hub {
   stopped = false;
   /** Where an address is (nothing without a location database). */
   locate: Locate = () => undefined;
-  /** Set while the location database is opening: a visit recorded meanwhile waits for it. */
-  locating: Promise<void> | undefined;
   /** The global records the hub consults on every request, read at start (the store's copies). */
   globals: Pick<Globals, 'blocks' | 'canned' | 'messages' | 'status'> = {
     blocks: {blocks: []},
@@ -134,13 +132,12 @@ export class Hub {
         status: await this.store.global('status'),
       };
       await this.chats.load();
-      // In the background, as serving does not need it: opening it was a fifth of the start.
-      // Every visit is still located: recordPage waits for `locating`.
+      // Before serving, so that every visit is located (a country database opens in ms).
       if (this.options.geoip !== false) {
-        this.locating = openLocate(this.options.geoip).then(
-          (locate) => void (this.locate = locate),
-          (error: unknown) => this.log(`location database not loaded: ${String(error)}`),
-        ).finally(() => (this.locating = undefined));
+        this.locate = await openLocate(this.options.geoip).catch((error: unknown) => {
+          this.log(`location database not loaded: ${String(error)}`);
+          return () => undefined;
+        });
       }
     } catch (error) {
       await this.unlock();
