@@ -36,9 +36,20 @@ export function limitOf(site: SiteRecord, name: LimitName): number {
 const REFUSALS_BEFORE_CLOSE = 10;
 const MAX_KEYS = 100_000;
 
+/**
+ * The hits of one key, oldest first (the hub's clock does not go back); those before `head` have
+ * left the window. Dropping them by moving `head`, and copying the array only now and then, keeps
+ * a take constant-time: copying the whole window every time made one address with thousands of
+ * visitors cost time and garbage by the square of their number.
+ */
+interface Window {
+  times: number[];
+  head: number;
+}
+
 /** Sliding windows of hits per key, on the hub's clock. */
 export class Budgets {
-  private readonly hits = new Map<string, number[]>();
+  private readonly hits = new Map<string, Window>();
   private readonly refusals = new WeakMap<object, number[]>();
   /** Visitor sockets open now per site and address. */
   readonly sockets = new Map<string, number>();
@@ -48,14 +59,19 @@ export class Budgets {
   /** Takes one from `key`'s budget of `limit` per `windowMs`; false (and nothing taken) when spent. */
   take(key: string, limit: number, windowMs: number): boolean {
     const now = this.now();
-    const list = (this.hits.get(key) ?? []).filter((at) => now - at < windowMs);
-    if (list.length >= limit) {
-      this.hits.set(key, list);
-      return false;
+    let window = this.hits.get(key);
+    if (!window) {
+      if (this.hits.size >= MAX_KEYS) this.sweep(now);
+      this.hits.set(key, (window = {times: [], head: 0}));
     }
-    list.push(now);
-    if (!this.hits.has(key) && this.hits.size >= MAX_KEYS) this.sweep(now);
-    this.hits.set(key, list);
+    const {times} = window;
+    while (window.head < times.length && now - times[window.head]! >= windowMs) window.head++;
+    if (window.head > 64 && window.head * 2 > times.length) {
+      times.splice(0, window.head);
+      window.head = 0;
+    }
+    if (times.length - window.head >= limit) return false;
+    times.push(now);
     return true;
   }
 
@@ -69,8 +85,8 @@ export class Budgets {
   }
 
   private sweep(now: number): void {
-    // Windows are an hour at most: anything older is spent.
-    for (const [key, list] of this.hits) if (list.every((at) => now - at >= 3_600_000)) this.hits.delete(key);
+    // Windows are an hour at most: a key whose newest hit is older is spent.
+    for (const [key, {times}] of this.hits) if (times.length === 0 || now - times.at(-1)! >= 3_600_000) this.hits.delete(key);
     if (this.hits.size >= MAX_KEYS) this.hits.clear();
   }
 }

@@ -1,4 +1,28 @@
+import type {Duplex} from 'node:stream';
 import type {WebSocket} from 'ws';
+
+/** The connection under each WebSocket the hub accepted (the server records it at the upgrade). */
+export const socketOf = new WeakMap<WebSocket, Duplex>();
+
+/**
+ * Frames that only refresh what an operator's list shows, and how long they may wait. After a
+ * restart, every returning visitor is told to every operator: ten thousand visitors and a hundred
+ * operators made a million frames, and one write (a system call) each was most of the hub's work.
+ * Held this briefly, an operator's updates go out many to a write.
+ */
+const LIST_UPDATES = new Set(['visitor.update']);
+const LIST_DELAY_MS = 20;
+
+/** The frame's bytes, made once for the many sockets a fan-out sends the same text to. */
+let lastText = '';
+let lastBytes = Buffer.alloc(0);
+function bytesOf(text: string): Buffer {
+  if (text !== lastText) {
+    lastText = text;
+    lastBytes = Buffer.from(text);
+  }
+  return lastBytes;
+}
 
 /** One live socket of a visitor tab or an operator client. */
 export class Conn<Out extends {t: string}> {
@@ -13,16 +37,40 @@ export class Conn<Out extends {t: string}> {
 
   /** Frames sent while held, to go out after the ones a handler must send first. */
   private held: unknown[] | undefined;
+  /** List updates waiting to go out together (any other frame sends them first). */
+  private soon: Buffer[] | undefined;
 
   /** Sends a frame; `text` is its JSON when the caller made it once for many sockets. */
   send(frame: Out, text?: string): void {
     if (this.held) this.held.push(frame);
-    else if (this.ws.readyState === this.ws.OPEN) this.ws.send(text ?? JSON.stringify(frame));
+    else if (LIST_UPDATES.has(frame.t)) this.sendSoon(bytesOf(text ?? JSON.stringify(frame)));
+    else this.sendNow(frame, text);
   }
 
   /** Sends now, ahead of anything held. */
-  sendNow(frame: Out): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(frame));
+  sendNow(frame: Out, text?: string): void {
+    this.flushSoon();
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(bytesOf(text ?? JSON.stringify(frame)), {binary: false});
+  }
+
+  private sendSoon(bytes: Buffer): void {
+    if (!this.soon) {
+      this.soon = [];
+      setTimeout(() => this.flushSoon(), LIST_DELAY_MS).unref();
+    }
+    this.soon.push(bytes);
+  }
+
+  private flushSoon(): void {
+    const soon = this.soon;
+    if (!soon) return;
+    this.soon = undefined;
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    // One write for all of them.
+    const socket = socketOf.get(this.ws);
+    socket?.cork();
+    for (const bytes of soon) this.ws.send(bytes, {binary: false});
+    socket?.uncork();
   }
 
   /** Holds back other frames (a greeting and its replay must come first). */
@@ -38,6 +86,7 @@ export class Conn<Out extends {t: string}> {
   }
 
   close(code: number, reason: string): void {
+    this.flushSoon();
     this.ws.close(code, reason);
   }
 }

@@ -1,5 +1,6 @@
 import {createRequire} from 'node:module';
 import {BlockList, isIP} from 'node:net';
+import {openMmdb, type MmdbReader} from './mmdb.js';
 
 /** Where an address is, as an operator reads it: "Lyon, France", "United States", "local network". */
 export type Locate = (ip: string) => string | undefined;
@@ -11,7 +12,16 @@ for (const [net, bits] of [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 
 }
 for (const [net, bits] of [['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) local.addSubnet(net, bits, 'ipv6');
 
-const regions = new Intl.DisplayNames(['en'], {type: 'region'});
+/**
+ * Country names in English, made on first use: loading ICU's tables takes tens of ms and some
+ * 8 MB, which a hub whose visitors are all on its own network, or named by the database, never needs.
+ */
+let regions: Intl.DisplayNames | undefined;
+
+function regionName(code: string): string | undefined {
+  regions ??= new Intl.DisplayNames(['en'], {type: 'region'});
+  return regions.of(code);
+}
 
 interface GeoRecord {
   country_code?: string;
@@ -34,7 +44,7 @@ export function describe(record: GeoRecord | null): string | undefined {
   let country = record.country?.names?.en;
   if (!country && code) {
     try {
-      country = regions.of(code.toUpperCase());
+      country = regionName(code.toUpperCase());
     } catch {
       country = code;
     }
@@ -43,14 +53,16 @@ export function describe(record: GeoRecord | null): string | undefined {
   return [city, country].filter(Boolean).join(', ') || undefined;
 }
 
+/** Databases by file, each opened once per process however many hubs it runs (tests run many). */
+const readers = new Map<string, MmdbReader>();
+
 /**
- * Opens an MMDB database (a country one by default, or a city one such as GeoLite2-City) with
- * the maintained `maxmind` reader, loaded only when a hub starts.
+ * Opens an MMDB database (a country one by default, or a city one such as GeoLite2-City). Only its
+ * metadata is read now; a lookup reads the few parts of the file it needs (see mmdb.ts).
  */
 export async function openLocate(file = defaultDatabase()): Promise<Locate> {
-  const maxmind = (await import('maxmind')).default;
-  // The reader's types know MaxMind's own layouts; these databases share the fields read here.
-  const reader = await maxmind.open(file);
+  const reader = readers.get(file) ?? openMmdb(file);
+  readers.set(file, reader);
   return (raw) => {
     const ip = plain(raw);
     const family = isIP(ip);

@@ -8,7 +8,7 @@ import {VERSION} from '../lib/version.js';
 import {AdminApi} from './admin-api.js';
 import {armAfterRestart} from './chat-end.js';
 import {startRetention} from './retention.js';
-import {CloseCode} from './conn.js';
+import {CloseCode, socketOf} from './conn.js';
 import {Hub, type HubOptions} from './hub.js';
 import {serveHttp} from './http-routes.js';
 import {authenticateOperator} from './operator-auth.js';
@@ -64,7 +64,8 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
   // A peer whose network vanished never closes its socket; without a heartbeat its operator
   // would keep its chats and its visitor would never "leave".
   const alive = new WeakMap<WebSocket, boolean>();
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, req: IncomingMessage) => {
+    socketOf.set(ws, req.socket);
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
   });

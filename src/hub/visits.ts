@@ -4,12 +4,20 @@ import type {VisitStart} from '../store/types.js';
 import type {Hub} from './hub.js';
 import type {LiveVisitor} from './sessions.js';
 
+/** Agents described lately: most visitors share a few browsers, and parsing one is costly. */
+const described = new Map<string, {browser: string; os: string}>();
+const DESCRIBED_MAX = 1000;
+
 export function describeAgent(userAgent: string): {browser: string; os: string} {
   if (!userAgent) return {browser: 'unknown', os: 'unknown'};
+  const known = described.get(userAgent);
+  if (known) return known;
   const parsed = Bowser.parse(userAgent);
   const major = parsed.browser.version?.split('.')[0];
   const browser = [parsed.browser.name ?? 'unknown', major].filter(Boolean).join(' ');
   const os = [parsed.os.name ?? 'unknown', parsed.os.versionName ?? parsed.os.version].filter(Boolean).join(' ');
+  if (described.size >= DESCRIBED_MAX) described.clear();
+  described.set(userAgent, {browser, os});
   return {browser, os};
 }
 

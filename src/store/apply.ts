@@ -1,4 +1,3 @@
-import {spawn} from 'node:child_process';
 import {open, truncate} from 'node:fs/promises';
 import {dirname, join, relative} from 'node:path';
 import {z} from 'zod';
@@ -47,7 +46,9 @@ function ignoreMissing(error: NodeJS.ErrnoException): void {
  * Flushes the whole file system holding `dir` (syncfs, through coreutils' `sync -f`); false
  * where that is not available, and the caller syncs file by file instead.
  */
-function syncFileSystem(dir: string): Promise<boolean> {
+async function syncFileSystem(dir: string): Promise<boolean> {
+  // Imported when first needed, not with the store: loading it was a measurable part of a start.
+  const {spawn} = await import('node:child_process');
   return new Promise((resolve) => {
     const child = spawn('sync', ['-f', dir], {stdio: 'ignore'});
     child.once('error', () => resolve(false));

@@ -1,0 +1,80 @@
+// Bundles the command line (what bin/cac.js runs) from the compiled dist/ into dist/bundle/, so
+// that a start reads a few files instead of some 240 modules: resolving, reading and linking them
+// one by one was most of `cac hub`'s start-up. Commands stay lazy: each dynamic import() becomes
+// its own chunk, loaded only when its command runs.
+//
+// The packages the hub needs are bundled apart, one file each in dist/bundle/vendor/, rather than
+// into the chunks: a chunk's source map then names only files under src/, so coverage of spawned
+// commands still maps to them. Other packages (the client's Ink and React, PostgreSQL, mail...)
+// stay in node_modules, loaded as before when a command needs them.
+//
+// Files end in .mjs: Node then knows them for modules without looking for a package.json in every
+// folder above each one (that search was a tenth of the start). meta.json lists which inputs went
+// into each output (test/cli-lazy.test.ts reads it).
+
+import {rm, writeFile} from 'node:fs/promises';
+import {build} from 'esbuild';
+
+const OUT = 'dist/bundle';
+/** Packages loaded by `cac hub` or by every command (the command table). */
+const VENDORED = ['zod', 'ws', 'commander', 'lowdb', 'bowser', 'env-paths'];
+
+// A CommonJS package inside an ES module calls require() for Node's own modules.
+const requireShim = "import {createRequire as __cacRequire} from 'node:module'; const require = __cacRequire(import.meta.url);";
+
+await rm(OUT, {recursive: true, force: true});
+
+const vendor = await build({
+  entryPoints: Object.fromEntries(VENDORED.map((name) => [name, name])),
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outdir: `${OUT}/vendor`,
+  chunkNames: 'shared-[hash]',
+  outExtension: {'.js': '.mjs'},
+  // ws's optional native add-ons: absent, and ws does without them.
+  external: ['bufferutil', 'utf-8-validate'],
+  banner: {js: requireShim},
+  // Maps naming the packages' own files (under node_modules, even where it is a link) keep them
+  // out of coverage reports, as when they were loaded from there.
+  sourcemap: 'linked',
+  sourcesContent: false,
+  preserveSymlinks: true,
+  metafile: true,
+  logLevel: 'warning',
+});
+
+/** Imports of a vendored package (and only those: not 'ws/lib/...') go to its file. */
+const toVendor = {
+  name: 'vendor',
+  setup(b) {
+    const filter = new RegExp(`^(${VENDORED.join('|')})$`);
+    b.onResolve({filter}, (args) => ({path: `./vendor/${args.path}.mjs`, external: true}));
+  },
+};
+
+const cli = await build({
+  entryPoints: {index: 'dist/cli/index.js'},
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outdir: OUT,
+  // Every output in one folder, two levels below the package, as dist/hub/ is: the hub finds its
+  // files (widget, demo) from where its code sits.
+  chunkNames: '[name]-[hash]',
+  outExtension: {'.js': '.mjs'},
+  packages: 'external',
+  plugins: [toVendor],
+  // Chained through tsc's maps, to the TypeScript sources.
+  sourcemap: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+});
+
+const inputs = (meta) =>
+  Object.fromEntries(Object.entries(meta.outputs).filter(([file]) => file.endsWith('.mjs')).map(([file, out]) => [file, Object.keys(out.inputs)]));
+await writeFile(`${OUT}/meta.json`, JSON.stringify({...inputs(vendor.metafile), ...inputs(cli.metafile)}, null, 1) + '\n');
