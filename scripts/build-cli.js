@@ -17,7 +17,7 @@ import {build} from 'esbuild';
 
 const OUT = 'dist/bundle';
 /** Packages loaded by `cac hub` or by every command (the command table). */
-const VENDORED = ['zod', 'ws', 'commander', 'lowdb', 'bowser', 'env-paths'];
+const VENDORED = ['zod', 'ws', 'commander', 'lowdb', 'maxmind', 'bowser', 'env-paths'];
 
 // A CommonJS package inside an ES module calls require() for Node's own modules.
 const requireShim = "import {createRequire as __cacRequire} from 'node:module'; const require = __cacRequire(import.meta.url);";

@@ -47,7 +47,7 @@ t.test('cac --help loads neither, nor the store, the schemas or the hub: only th
   t.match(out, /Usage: cac/);
   t.ok(imports.some((u) => u.includes('/cli/blocks.js')), 'the trace works');
   t.same(imports.filter((u) => heavy.test(u)), []);
-  const machinery = /\/node_modules\/(zod|lowdb|ws|chalk)\/|\/(store\/embedded-store|protocol\/index|hub\/server|admin\/ops)\.js$/;
+  const machinery = /\/node_modules\/(zod|lowdb|ws|maxmind|chalk)\/|\/(store\/embedded-store|protocol\/index|hub\/server|admin\/ops)\.js$/;
   t.same(imports.filter((u) => machinery.test(u)), [], 'what commands need loads when they run');
 });
 

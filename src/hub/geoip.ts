@@ -1,6 +1,5 @@
 import {createRequire} from 'node:module';
 import {BlockList, isIP} from 'node:net';
-import {openMmdb, type MmdbReader} from './mmdb.js';
 
 /** Where an address is, as an operator reads it: "Lyon, France", "United States", "local network". */
 export type Locate = (ip: string) => string | undefined;
@@ -12,10 +11,7 @@ for (const [net, bits] of [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 
 }
 for (const [net, bits] of [['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) local.addSubnet(net, bits, 'ipv6');
 
-/**
- * Country names in English, made on first use: loading ICU's tables takes tens of ms and some
- * 8 MB, which a hub whose visitors are all on its own network, or named by the database, never needs.
- */
+/** Country names in English: made on first use, as ICU's tables take tens of ms to load. */
 let regions: Intl.DisplayNames | undefined;
 
 function regionName(code: string): string | undefined {
@@ -53,16 +49,16 @@ export function describe(record: GeoRecord | null): string | undefined {
   return [city, country].filter(Boolean).join(', ') || undefined;
 }
 
-/** Databases by file, each opened once per process however many hubs it runs (tests run many). */
-const readers = new Map<string, MmdbReader>();
-
 /**
- * Opens an MMDB database (a country one by default, or a city one such as GeoLite2-City). Only its
- * metadata is read now; a lookup reads the few parts of the file it needs (see mmdb.ts).
+ * Opens an MMDB database (a country one by default, or a city one such as GeoLite2-City) with
+ * the maintained `maxmind` reader, loaded only when a hub starts. Once it resolves, locating
+ * costs no more start-up work (the country names are loaded too).
  */
 export async function openLocate(file = defaultDatabase()): Promise<Locate> {
-  const reader = readers.get(file) ?? openMmdb(file);
-  readers.set(file, reader);
+  const maxmind = (await import('maxmind')).default;
+  // The reader's types know MaxMind's own layouts; these databases share the fields read here.
+  const reader = await maxmind.open(file);
+  regionName('US');
   return (raw) => {
     const ip = plain(raw);
     const family = isIP(ip);

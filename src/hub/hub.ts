@@ -89,6 +89,8 @@ export class Hub {
   onFeed: (entry: FeedEntry) => void = (entry) => this.followers.publish(entry);
   /** Where an address is (nothing without a location database). */
   locate: Locate = () => undefined;
+  /** Set while the location database is opening: a visit recorded meanwhile waits for it. */
+  locating: Promise<void> | undefined;
   /** The global records the hub consults on every request, read at start (the store's copies). */
   globals: Pick<Globals, 'blocks' | 'canned' | 'messages' | 'status'> = {
     blocks: {blocks: []},
@@ -169,12 +171,13 @@ export class Hub {
         status: await this.store.global('status'),
       };
       await this.chats.load();
-      // Before serving, so that every visit is located (a country database opens in ms).
+      // In the background, as serving does not need it: opening it was a fifth of the start.
+      // Every visit is still located: recordPage waits for `locating`.
       if (this.options.geoip !== false) {
-        this.locate = await openLocate(this.options.geoip).catch((error: unknown) => {
-          this.log(`location database not loaded: ${String(error)}`);
-          return () => undefined;
-        });
+        this.locating = openLocate(this.options.geoip).then(
+          (locate) => void (this.locate = locate),
+          (error: unknown) => this.log(`location database not loaded: ${String(error)}`),
+        ).finally(() => (this.locating = undefined));
       }
     } catch (error) {
       await this.unlock();

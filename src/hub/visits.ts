@@ -35,6 +35,8 @@ export async function resumeVisit(hub: Hub, live: LiveVisitor): Promise<void> {
  * visit keeps the referrer. Resolves once stored.
  */
 export async function recordPage(hub: Hub, live: LiveVisitor, page: {url: string; title: string; referrer?: string}): Promise<void> {
+  // Only in the moments after a start, before the location database is open.
+  if (hub.locating) await hub.locating;
   const now = hub.now();
   const writes: Array<Promise<unknown>> = [];
   const feed = {site: live.site.domain};
