@@ -75,3 +75,13 @@ t.test('a page read ahead that failed is asked again; a question that is not one
   await t.rejects(ahead.answer('', 'transcripts.export', {limit: 'three'}, async () => Promise.reject(new Error('invalid'))), /invalid/);
   t.same(runs, ['0', '3', '3', '6'], 'nothing read ahead of a question that fails');
 });
+
+t.test('a change lets go of every page worked out ahead', async (t) => {
+  const ahead = new ReadAhead();
+  const {runs, run} = pages();
+  await ahead.answer('', 'transcripts.export', {limit: 3}, run);
+  await settle();
+  ahead.clear();
+  await ahead.answer('', 'transcripts.export', {limit: 3, cursor: '3'}, run);
+  t.same(runs, ['0', '3', '6', '3', '6'], 'the pages are worked out again, after the change');
+});

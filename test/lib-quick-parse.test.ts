@@ -49,8 +49,7 @@ const schemas: [string, ZodType, number][] = [
   ['visitorLine', visitorLine, 2000],
   ['chatRecord', chatRecord, 1000],
   ['visitorRecord', visitorRecord, 500],
-  ['sites', globalSchemas.sites, 500],
-  ['operators', globalSchemas.operators, 500],
+  ...Object.entries(globalSchemas).map(([name, s]): [string, ZodType, number] => [name, s, 300]),
   ['exportPage', adminOps['transcripts.export'].output, 1000],
   ['feedEntry', feedEntry, 500],
   ...[hubToOperator, operatorToHub, hubToVisitor, visitorToHub].map((s, i): [string, ZodType, number] => [`frames ${i}`, s, 300]),
@@ -134,6 +133,12 @@ t.test('schemas it does not compile are left to zod whole', async (t) => {
     t.equal(quick.success, success, `${schema.def.type} ${JSON.stringify(value)}`);
     t.equal(exact(quick.data), exact(zod.data));
   }
+  // Holes in an array become undefined in zod's copy: such an array is never handed back as it is.
+  const holes: (number | undefined)[] = [1, 2, 3];
+  delete holes[1];
+  const filled = quickParse(z.array(z.number().optional()), holes, {reuse: true});
+  t.not(filled, holes);
+  t.ok(1 in filled, 'the hole is filled, as zod does');
   // A recursive schema: compiled as far as it is not recursive.
   const tree: ZodType = z.object({name: z.string(), get children() {
     return z.array(tree);

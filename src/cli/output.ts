@@ -55,11 +55,15 @@ export class BatchedOut {
 
   async flush(): Promise<void> {
     if (this.parts.length === 0) return;
-    const chunk = Buffer.from(this.parts.join(''));
+    // Each part encoded straight into one buffer (room for the most a UTF-16 unit takes in UTF-8,
+    // three bytes): joining the parts first would copy all of it once more.
+    const chunk = Buffer.allocUnsafe(this.chars * 3);
+    let length = 0;
+    for (const part of this.parts) length += chunk.write(part, length);
     this.parts = [];
     this.chars = 0;
-    this.bytes += chunk.length;
-    await emit(chunk);
+    this.bytes += length;
+    await emit(chunk.subarray(0, length));
   }
 }
 

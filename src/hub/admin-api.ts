@@ -63,7 +63,8 @@ async function body(req: IncomingMessage): Promise<unknown> {
 /**
  * The admin API: `POST /api/admin/NAME` with the operation's input as JSON. Changes run one at a
  * time, so two writers never race over the same record (two `cac canned add` at once both land).
- * Reads run at once, beside them: a long export never holds up a change, nor waits for one.
+ * Reads run at once, beside them: a long export never holds up a change, nor waits for one (and
+ * the pages it is about to ask for are worked out ahead: read-ahead.ts).
  */
 export class AdminApi {
   private queue: Promise<unknown> = Promise.resolve();
@@ -95,7 +96,7 @@ export class AdminApi {
       let run: Promise<unknown>;
       if (isReadOp(name)) run = this.ahead.answer(who === true ? '' : who.op.name, name, input, op);
       else {
-        run = this.queue.then(() => op());
+        run = this.queue.then(() => op()).finally(() => this.ahead.clear());
         this.queue = run.catch(() => {});
       }
       answer(res, 200, await run);

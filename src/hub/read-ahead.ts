@@ -3,8 +3,9 @@ import {adminOps, type AdminOpName} from '../protocol/index.js';
 /*
  * A command walking a paged listing through the hub (an export: hundreds of pages) asks for the
  * next page only once this one has reached it, and the hub would wait meanwhile, idle. So the
- * page after the one just answered is worked out at once, for the same asker and question, and
- * kept a few seconds: asked for in that time, it is answered from there; else it is let go.
+ * pages after the one just answered are worked out at once, for the same asker and question, and
+ * kept a few seconds: asked for in that time, they are answered from there; else let go. A change
+ * made through the admin API lets them all go: no answer is older than the last change.
  */
 
 /** How long a page worked out ahead stays good for: a moment, as every page is read as of one. */
@@ -43,6 +44,11 @@ export class ReadAhead {
     const answer = found ? found.answer.catch(() => run(input)) : run(input);
     void answer.then((page) => this.after(asker, name, input, page, run)).catch(() => {});
     return answer;
+  }
+
+  /** A change was made: what was worked out before it is let go. */
+  clear(): void {
+    this.ahead = [];
   }
 
   /** The pages worked out ahead that are still good (the others are let go). */

@@ -178,7 +178,8 @@ function writeType(src: Source, schema: ZodType, def: Def, x: string, fail: stri
 
 function writeArray(src: Source, def: Def, x: string, fail: string): string {
   const ok = withChecks(src, def, x, `Array.isArray(${x})`);
-  if (ok === undefined) {
+  // Zod's copy has undefined where the array has holes: one that may hold them is copied.
+  if (ok === undefined || (!src.copy && defOf(def.element!).type === 'optional')) {
     src.line(fail);
     return x;
   }

@@ -13,7 +13,9 @@ import {zoneOf} from './time.js';
  * field may be added in a later version 1; renaming or removing one makes it version 2.
  *
  * Records are copied through the keys of their schemas, in schema order: the output holds the
- * documented fields only, in a fixed order, whatever else an object in memory may carry.
+ * documented fields only, in a fixed order, whatever else an object in memory may carry. (A
+ * record that already is so, as the store and the hub hand them out, goes in as it is: the
+ * output is for JSON, which leaves out what is undefined as the copy would.)
  */
 
 export const TRANSCRIPT_JSON_VERSION = 1;
@@ -44,12 +46,23 @@ const KEYS = {
 
 /** The fields of `record` named in `keys`, in that order; absent ones left out. */
 function pick<T extends object>(keys: readonly string[], record: T): T {
+  if (holdsOnly(keys, record)) return record;
   const out: Record<string, unknown> = {};
   for (const key of keys) {
     const value = (record as Record<string, unknown>)[key];
     if (value !== undefined) out[key] = value;
   }
   return out as T;
+}
+
+/** Whether the keys of `record` are some of `keys`, in their order. */
+function holdsOnly(keys: readonly string[], record: object): boolean {
+  let at = 0;
+  for (const key in record) {
+    while (at < keys.length && keys[at] !== key) at++;
+    if (at++ === keys.length) return false;
+  }
+  return true;
 }
 
 export function transcriptJson(input: TranscriptInput): TranscriptJson {
