@@ -14,6 +14,7 @@ export class Checkpoint {
   private running: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  private laterTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   /** The last failure (it is retried); undefined once a run succeeds. */
   error: unknown;
@@ -39,6 +40,20 @@ export class Checkpoint {
     this.idleTimer.unref();
   }
 
+  /**
+   * Runs after `idleMs` (or with the next finished segment, if sooner). After a restart, what the
+   * crash left waits so: every visitor and operator comes back at once, and the checkpoint would
+   * take the disk and the file thread pool from them. The journal keeps it durable meanwhile.
+   */
+  runLater(): void {
+    if (this.laterTimer) return;
+    this.laterTimer = setTimeout(() => {
+      this.laterTimer = undefined;
+      void this.run();
+    }, this.idleMs);
+    this.laterTimer.unref();
+  }
+
   run(): Promise<void> {
     this.running ??= this.apply().finally(() => {
       this.running = undefined;
@@ -51,7 +66,9 @@ export class Checkpoint {
   async finish(): Promise<void> {
     clearTimeout(this.idleTimer);
     clearTimeout(this.retryTimer);
+    clearTimeout(this.laterTimer);
     this.retryTimer = undefined;
+    this.laterTimer = undefined;
     this.error = undefined;
     while (this.running) await this.running;
     await this.run();

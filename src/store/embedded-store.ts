@@ -119,13 +119,14 @@ export class EmbeddedStore implements Store {
       return;
     }
     // What a crash left in the journal is served from memory at once and written to the files by
-    // the checkpoint in the background: a hub with many open chats is back in moments.
+    // the checkpoint in the background, once the returning sockets are served: a hub with many
+    // open chats is back in moments.
     this.pending.hold(records);
     this.journal.finished.push(...leftovers);
     this.indexLoad = this.index.load(() => this.scanChats(), records);
     await this.indexLoad;
     await this.logs.feed.load(records);
-    void this.checkpoint!.run();
+    if (leftovers.length > 0) this.checkpoint!.runLater();
   }
 
   async close(): Promise<void> {
