@@ -35,6 +35,9 @@ if (missing) {
     await bob.waitType('chat.assigned', (f) => f.chatId === chatId && f.operator === 'bob');
     await carol.waitType('chat.assigned', (f) => f.chatId === chatId && f.operator === 'bob');
     await visitor.waitFor((f) => f.t === 'ev' && f.e.kind === 'join');
+    // A name given on hub A reaches the other hubs' copy of the chat.
+    visitor.send({t: 'identify', name: 'Vera'});
+    await waitUntil('the name on hub C', () => c.hub.chats.open.get(chatId)?.chat.visitorName === 'Vera');
 
     const idB = bob.nextId();
     bob.send({t: 'msg', chatId, id: idB, text: 'hi, bob here'});

@@ -210,6 +210,8 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
         writes.push(hub.store.putChat(open.chat));
       }
       await Promise.all(writes);
+      // Other hubs sharing the store keep a copy of the chat's record: the name goes there too.
+      if (open) hub.sessions.relay?.({t: 'chat', chat: open.chat});
       hub.sessions.toOperators({t: 'visitor.update', visitor: hub.sessions.visitorSummary(live)}, site);
       return;
     }
