@@ -16,13 +16,18 @@ if (missing) {
   const redis = await startRedis(t);
 
 
-  t.test('Redis killed and started again empty while a visitor and an operator on two hubs keep talking', async (t) => {
+  /** Two hubs; a visitor on A chatting with bob on B. */
+  const chatAcrossHubs = async (t: Parameters<typeof startCluster>[0]) => {
     const {hubs} = await startCluster(t, pg, redis.url, {hubs: 2});
     const [a, b] = hubs as [(typeof hubs)[0], (typeof hubs)[0]];
     const bob = await b.operator('bob');
     await waitUntil('bob known on hub A', () => a.hub.sessions.onlineFor('example.com').includes('bob'));
     const visitor = await a.visitor();
-    const chatId = await acceptedChat(visitor, bob);
+    return {a, b, bob, visitor, chatId: await acceptedChat(visitor, bob)};
+  };
+
+  t.test('Redis killed and started again empty while a visitor and an operator on two hubs keep talking', async (t) => {
+    const {a, b, bob, visitor, chatId} = await chatAcrossHubs(t);
 
     // Messages both ways, each acked; Redis dies in the middle and comes back empty.
     const acked: string[] = [];
@@ -72,12 +77,7 @@ if (missing) {
   });
 
   t.test('PostgreSQL lost: the hubs say so, refuse to store (nothing acked is lost), keep their sockets, and carry on when it is back', {skip: !pg.outage && 'a server of its own is needed'}, async (t) => {
-    const {hubs} = await startCluster(t, pg, redis.url, {hubs: 2});
-    const [a, b] = hubs as [(typeof hubs)[0], (typeof hubs)[0]];
-    const bob = await b.operator('bob');
-    await waitUntil('bob known on hub A', () => a.hub.sessions.onlineFor('example.com').includes('bob'));
-    const visitor = await a.visitor();
-    const chatId = await acceptedChat(visitor, bob);
+    const {a, b, bob, visitor, chatId} = await chatAcrossHubs(t);
     const id = visitor.nextId();
     await pg.outage!(async () => {
       await waitUntil('hub A unhealthy', async () => (await fetch(`${a.url}/healthz`)).status === 503);
