@@ -64,6 +64,37 @@ t.test('postgres', {skip: noPg}, async (t) => {
     t.ok(entries.every((e) => 'event' in e && e.event?.seq === ('seq' in e ? e.seq : -1)), 'each entry read back with its event');
   });
 
+  t.test("a hub held up on one chat's row lock does not hold up another hub's writes to other chats", async (t) => {
+    const [a, b] = await hubs(t, 2);
+    const schema = pg!.schemaFor(t.testdir());
+    await a!.putChat(chat('held'));
+    await b!.putChat(chat('free'));
+    const before = await a!.feedEnd();
+    // Somebody (a slow hub's transaction) holds chat 'held' until told to let go.
+    let letGo!: () => void;
+    const released = new Promise<void>((r) => (letGo = r));
+    let locked!: () => void;
+    const holding = new Promise<void>((r) => (locked = r));
+    const holder = pg!.admin.begin(async (tx) => {
+      await tx`SELECT 1 FROM ${tx(schema)}.chats WHERE id = 'held' FOR UPDATE`;
+      locked();
+      await released;
+    });
+    await holding;
+    let waitingDone = false;
+    const waiting = a!.appendEvent('held', msg('waits'), undefined, tag).then((r) => ((waitingDone = true), r));
+    const other = await b!.appendEvent('free', msg('goes through'), undefined, tag);
+    t.equal(other.event.seq, 1, "the other hub's write to another chat is stored meanwhile");
+    t.equal(other.feed?.cursor, before + 1, 'and numbered first: it committed first');
+    t.notOk(waitingDone, 'the write to the held chat is still waiting');
+    letGo();
+    await holder;
+    const late = await waiting;
+    t.equal(late.feed?.cursor, before + 2, 'once let go, the waiting write commits, next in the feed');
+    const {entries} = await b!.feed(before, 10);
+    t.same(entries.map((e) => [e.cursor, 'chatId' in e ? e.chatId : '']), [[before + 1, 'free'], [before + 2, 'held']], 'the feed reads in commit order, no gap');
+  });
+
   t.test('the same client id sent through two hubs at once is stored once', async (t) => {
     const [a, b] = await hubs(t, 2);
     await a!.putChat(chat('c1'));

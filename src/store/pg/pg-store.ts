@@ -11,12 +11,13 @@ import {readGlobal, putGlobal} from './globals.js';
 import {migrate, type Migrated} from './migrations.js';
 import * as removal from './removal.js';
 import * as visitors from './visitors.js';
-import {Writer, type WriteTx} from './writer.js';
+import {Writer, type Locks, type WriteTx} from './writer.js';
 
 /**
  * The store on PostgreSQL, for several hubs sharing one database (`cac hub --database URL`).
- * Opening runs the schema's migrations. Writes are grouped into transactions (see writer.ts);
- * each resolves once committed, or rejects with NotStoredError having changed nothing. Reads go
+ * Opening runs the schema's migrations. Writes are grouped into transactions (see writer.ts),
+ * each naming the rows it will lock; each resolves once committed, or rejects with
+ * NotStoredError having changed nothing. Reads go
  * to the pool directly. Feed listeners hear of this process's own writes (other hubs' come
  * later, with LISTEN/NOTIFY).
  */
@@ -77,9 +78,9 @@ export class PgStore implements Store {
   }
 
   /** A write, in the next group (asked for now: writes are grouped in the order asked). */
-  private write<T>(run: (w: WriteTx) => Promise<T>): Promise<T> {
+  private write<T>(run: (w: WriteTx) => Promise<T>, locks?: Locks): Promise<T> {
     if (!this.writer) return Promise.reject(new NotStoredError(new Error('the store is not open')));
-    return this.writer.add(run);
+    return this.writer.add(run, locks);
   }
 
   private tell(entries: FeedEntry[]): void {
@@ -107,11 +108,11 @@ export class PgStore implements Store {
   putChat(chat: ChatRecord): Promise<void> {
     return this.write(async (w) => {
       await chats.putChat(w.tx, chat);
-    });
+    }, {chats: [chat.id]});
   }
 
   appendEvent(chatId: string, event: NewEvent, chat?: ChatRecord, tag?: ChatFeedTag): Promise<Appended> {
-    return this.write((w) => chats.appendEvent(w, chatId, event, chat, tag));
+    return this.write((w) => chats.appendEvent(w, chatId, event, chat, tag), {chats: [chatId]});
   }
 
   /**
@@ -119,7 +120,7 @@ export class PgStore implements Store {
    * no owner, is not ended and is offered to nobody else; undefined when another claim won.
    */
   claimChat(chat: ChatRecord, operator: string, event: NewEvent, tag?: ChatFeedTag): Promise<Appended | undefined> {
-    return this.write((w) => chats.claimChat(w, chat, operator, event, tag));
+    return this.write((w) => chats.claimChat(w, chat, operator, event, tag), {chats: [chat.id]});
   }
 
   async events(chatId: string, after = 0, limit = Infinity): Promise<ChatEvent[]> {
@@ -141,15 +142,15 @@ export class PgStore implements Store {
   }
 
   putVisitor(visitor: VisitorRecord): Promise<void> {
-    return this.write((w) => visitors.putVisitor(w.tx, visitor));
+    return this.write((w) => visitors.putVisitor(w.tx, visitor), {visitors: [visitor.id]});
   }
 
   appendVisit(visitorId: string, visit: VisitStart, tag?: VisitorFeedTag): Promise<FeedEntry | undefined> {
-    return this.write((w) => visitors.appendVisit(w, visitorId, visit, tag));
+    return this.write((w) => visitors.appendVisit(w, visitorId, visit, tag), {visitors: [visitorId]});
   }
 
   appendPage(visitorId: string, visitId: string, page: PageView, tag?: VisitorFeedTag): Promise<FeedEntry | undefined> {
-    return this.write((w) => visitors.appendPage(w, visitorId, visitId, page, tag));
+    return this.write((w) => visitors.appendPage(w, visitorId, visitId, page, tag), {visitors: [visitorId]});
   }
 
   async visits(visitorId: string, limit = Infinity): Promise<Visit[]> {

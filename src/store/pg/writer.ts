@@ -18,8 +18,15 @@ export class Refused extends Error {
   override name = 'Refused';
 }
 
+/** The rows a write will lock, taken for the whole group at its start in one order. */
+export interface Locks {
+  chats?: readonly string[];
+  visitors?: readonly string[];
+}
+
 interface Job {
   run(w: WriteTx): Promise<unknown>;
+  locks: Locks | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -32,10 +39,14 @@ const GROUP_MAX = 500;
 /**
  * Group commit on PostgreSQL: the writes asked for in one turn of the event loop (and while the
  * previous group commits) run in one transaction, in the order they were asked for, and are
- * answered once it commits. Each transaction first locks the feed's one-row counter: writes of
- * every hub on the database are serialised there, so feed cursors are handed out in commit
- * order with no gap (a transaction rolled back never took any), chat seqs too, and no two groups
- * can deadlock. Listeners hear of a group's feed entries after its commit, in cursor order.
+ * answered once it commits.
+ *
+ * Hubs on one database write at once: a transaction first locks the rows its writes name (chats,
+ * then visitors, each in id order, so two groups never wait on each other in a circle), and
+ * takes the feed's one-row counter only at its very end, for as long as it takes to insert the
+ * group's feed rows and commit. So feed cursors are handed out in commit order with no gap (a
+ * transaction rolled back never took any) while the rest of every hub's work overlaps. Listeners
+ * hear of a group's feed entries after its commit, in cursor order.
  */
 export class Writer {
   private queue: Job[] = [];
@@ -46,9 +57,9 @@ export class Writer {
     private readonly committed: (entries: FeedEntry[]) => void,
   ) {}
 
-  add<T>(run: (w: WriteTx) => Promise<T>): Promise<T> {
+  add<T>(run: (w: WriteTx) => Promise<T>, locks?: Locks): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({run, resolve: resolve as (value: unknown) => void, reject});
+      this.queue.push({run, locks, resolve: resolve as (value: unknown) => void, reject});
       this.running ??= new Promise<void>((r) => setImmediate(r)).then(() => this.drain());
     });
   }
@@ -81,19 +92,18 @@ export class Writer {
     await this.pool.begin(async (tx) => {
       outcomes = [];
       entries = [];
-      const [end] = await tx`SELECT last FROM feed_end FOR UPDATE`;
-      let cursor = Number(end!.last);
-      const rows: Record<string, unknown>[] = [];
+      const records: FeedRecord[] = [];
       const w: WriteTx = {
         tx,
         feed(record, referred) {
-          cursor += 1;
-          rows.push(feedRow(cursor, record));
-          const entry = entryOf(cursor, record, referred);
+          // Numbered at the end of the transaction (see below); nobody reads it before then.
+          const entry = entryOf(0, record, referred);
+          records.push(record);
           entries.push(entry);
           return entry;
         },
       };
+      await lockRows(tx, jobs);
       for (const job of jobs) {
         try {
           outcomes.push({ok: true, value: await job.run(w)});
@@ -102,9 +112,14 @@ export class Writer {
           outcomes.push({ok: false, error});
         }
       }
-      if (rows.length === 0) return;
+      if (records.length === 0) return;
+      // The counter's row stays locked until the commit: the next group of any hub numbers its
+      // entries after these, and commits after them.
+      const [end] = await tx`UPDATE feed_end SET last = last + ${records.length} RETURNING last`;
+      const first = Number(end!.last) - records.length + 1;
+      entries.forEach((entry, i) => ((entry as {cursor: number}).cursor = first + i));
+      const rows = records.map((record, i) => feedRow(first + i, record));
       await tx`INSERT INTO feed ${tx(rows, 'cursor', 'at', 'type', 'site', 'chat_id', 'seq', 'visitor_id', 'doc')}`;
-      await tx`UPDATE feed_end SET last = ${cursor}`;
     });
     this.committed(entries);
     for (const [i, job] of jobs.entries()) {
@@ -113,6 +128,18 @@ export class Writer {
       else job.reject(outcome.error);
     }
   }
+}
+
+/** Locks every row the group's writes name, chats then visitors, each in id order. */
+async function lockRows(tx: Tx, jobs: Job[]): Promise<void> {
+  const chats = new Set<string>();
+  const visitors = new Set<string>();
+  for (const {locks} of jobs) {
+    for (const id of locks?.chats ?? []) chats.add(id);
+    for (const id of locks?.visitors ?? []) visitors.add(id);
+  }
+  if (chats.size > 0) await tx`SELECT 1 FROM chats WHERE id = ANY(${[...chats]}::text[]) ORDER BY id FOR UPDATE`;
+  if (visitors.size > 0) await tx`SELECT 1 FROM visitors WHERE id = ANY(${[...visitors]}::text[]) ORDER BY id FOR UPDATE`;
 }
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
