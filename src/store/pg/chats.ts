@@ -9,7 +9,7 @@ import {Refused, type WriteTx} from './writer.js';
 /*
  * Chats and their numbered events. A chat's record is one row (its document, with what queries
  * filter on in columns); its events are rows numbered by `seq`, the chat's `last_seq` counting
- * them. An event's seq is taken in the transaction that stores it, with the chat's row locked;
+ * them. An event's seq is taken in the statement that stores it, with the chat's row locked;
  * a client id is stored once per chat by a unique constraint.
  */
 
@@ -32,46 +32,64 @@ function chatRow(chat: ChatRecord) {
 
 const columns = ['kind', 'site', 'visitor_id', 'state', 'owner', 'offer_to', 'operators', 'requested_at', 'ended_at', 'doc'] as const;
 
-/** Creates or replaces a chat's record (not its events); resolves with its last seq, the row locked. */
-export async function putChat(db: Db, chat: ChatRecord): Promise<number> {
+/**
+ * Creates or replaces a chat's record (not its events). The statement is sent at once (not when
+ * awaited), so a group's statements go to the server in the order its writes were asked for.
+ */
+export function putChat(db: Db, chat: ChatRecord): Promise<void> {
   const row = chatRow(chat);
-  const [stored] = await db`
+  return db`
     INSERT INTO chats ${db(row, 'id', ...columns)}
-    ON CONFLICT (id) DO UPDATE SET ${db(row, ...columns)}
-    RETURNING last_seq`;
-  return stored!.last_seq as number;
+    ON CONFLICT (id) DO UPDATE SET ${db(row, ...columns)}`
+    .execute()
+    .then(() => undefined);
 }
 
-export async function appendEvent(w: WriteTx, chatId: string, event: NewEvent, chat?: ChatRecord, tag?: ChatFeedTag): Promise<Appended> {
-  if (chat && chat.id !== chatId) throw new Refused(`the record of chat ${chat.id} given with an event of chat ${chatId}`);
-  let last: number;
-  if (chat) last = await putChat(w.tx, chat);
-  else {
-    const [row] = await w.tx`SELECT last_seq FROM chats WHERE id = ${chatId} FOR UPDATE`;
-    if (!row) throw new Refused(`no chat ${chatId}`);
-    last = row.last_seq as number;
-  }
-  return insertEvent(w, chatId, last, event, tag);
+/** Stores an event after the chat's last one, with its record first when given: sent at once, pipelined. */
+export function appendEvent(w: WriteTx, chatId: string, event: NewEvent, chat?: ChatRecord, tag?: ChatFeedTag): Promise<Appended> {
+  if (chat && chat.id !== chatId) return Promise.reject(new Refused(`the record of chat ${chat.id} given with an event of chat ${chatId}`));
+  const put = chat && putChat(w.tx, chat);
+  const appended = insertEvent(w, chatId, event, tag);
+  return put ? Promise.all([put, appended]).then(([, a]) => a) : appended;
 }
 
-/** Stores an event after `last` (the chat's row locked), or finds its client id stored already. */
-async function insertEvent(w: WriteTx, chatId: string, last: number, event: NewEvent, tag?: ChatFeedTag): Promise<Appended> {
-  const stored = {...event, seq: last + 1} as ChatEvent;
-  const [inserted] = await w.tx`
-    WITH stored AS (
-      INSERT INTO events (chat_id, seq, client_id, doc) VALUES (${chatId}, ${stored.seq}, ${event.id ?? null}, ${json(stored)})
+/**
+ * One statement: locks the chat's row, and stores the event numbered after the chat's last seq
+ * unless its client id is stored already (then the stored one comes back). Depending on no answer
+ * from the server before it is sent, it is pipelined with the rest of its group; a later event of
+ * the same chat in the group sees this one, as statements of one transaction do. The document is
+ * the event's JSON with its seq put in as the server numbers it (json is text: SQL never parses it).
+ */
+function insertEvent(w: WriteTx, chatId: string, event: NewEvent, tag?: ChatFeedTag): Promise<Appended> {
+  const clientId = event.id ?? null;
+  const text = JSON.stringify(event);
+  return w.tx`
+    WITH c AS (
+      SELECT last_seq FROM chats WHERE id = ${chatId} FOR UPDATE
+    ), before AS (
+      SELECT doc FROM events WHERE chat_id = ${chatId} AND client_id = ${clientId}
+    ), stored AS (
+      INSERT INTO events (chat_id, seq, client_id, doc)
+      SELECT ${chatId}, c.last_seq + 1, ${clientId}, (left(${text}::text, -1) || ',"seq":' || (c.last_seq + 1) || '}')::json
+      FROM c WHERE NOT EXISTS (SELECT 1 FROM before)
       ON CONFLICT (chat_id, client_id) DO NOTHING
       RETURNING seq
     ), counted AS (
       UPDATE chats SET last_seq = stored.seq FROM stored WHERE chats.id = ${chatId}
     )
-    SELECT seq FROM stored`;
-  if (!inserted) {
-    const [before] = await w.tx`SELECT doc FROM events WHERE chat_id = ${chatId} AND client_id = ${event.id!}`;
-    return {event: before!.doc as ChatEvent, duplicate: true};
-  }
-  const feed = tag && w.feed({...tag, at: stored.at, chatId, seq: stored.seq}, {event: stored});
-  return {event: stored, duplicate: false, feed};
+    SELECT (SELECT last_seq FROM c) AS last, (SELECT seq FROM stored) AS seq, (SELECT doc FROM before) AS before`
+    .execute()
+    .then(async ([row]) => {
+      if (row?.last === null || row?.last === undefined) throw new Refused(`no chat ${chatId}`);
+      if (row.seq === null) {
+        // Stored already: found before, or (another transaction's, just committed) on the insert.
+        const before = row.before ?? (await w.tx`SELECT doc FROM events WHERE chat_id = ${chatId} AND client_id = ${clientId}`)[0]?.doc;
+        return {event: before as ChatEvent, duplicate: true};
+      }
+      const stored = {...event, seq: row.seq as number} as ChatEvent;
+      const feed = tag && w.feed({...tag, at: stored.at, chatId, seq: stored.seq}, {event: stored});
+      return {event: stored, duplicate: false, feed};
+    });
 }
 
 /**
@@ -86,7 +104,7 @@ export async function claimChat(w: WriteTx, chat: ChatRecord, operator: string, 
     WHERE id = ${chat.id} AND owner IS NULL AND state <> 'ended' AND (offer_to IS NULL OR offer_to = ${operator})
     RETURNING last_seq`;
   if (!claimed) return undefined;
-  return insertEvent(w, chat.id, claimed.last_seq as number, event, tag);
+  return insertEvent(w, chat.id, event, tag);
 }
 
 export async function readChat(db: Db, id: string): Promise<StoredChat | undefined> {

@@ -11,7 +11,7 @@ import {readGlobal, putGlobal} from './globals.js';
 import {migrate, type Migrated} from './migrations.js';
 import * as removal from './removal.js';
 import * as visitors from './visitors.js';
-import {Writer, type Locks, type WriteTx} from './writer.js';
+import {Writer, type WriteOptions, type WriteTx} from './writer.js';
 
 /**
  * The store on PostgreSQL, for several hubs sharing one database (`cac hub --database URL`).
@@ -78,9 +78,9 @@ export class PgStore implements Store {
   }
 
   /** A write, in the next group (asked for now: writes are grouped in the order asked). */
-  private write<T>(run: (w: WriteTx) => Promise<T>, locks?: Locks): Promise<T> {
+  private write<T>(run: (w: WriteTx) => Promise<T>, options?: WriteOptions): Promise<T> {
     if (!this.writer) return Promise.reject(new NotStoredError(new Error('the store is not open')));
-    return this.writer.add(run, locks);
+    return this.writer.add(run, options);
   }
 
   private tell(entries: FeedEntry[]): void {
@@ -106,13 +106,11 @@ export class PgStore implements Store {
   }
 
   putChat(chat: ChatRecord): Promise<void> {
-    return this.write(async (w) => {
-      await chats.putChat(w.tx, chat);
-    }, {chats: [chat.id]});
+    return this.write((w) => chats.putChat(w.tx, chat), {locks: {chats: [chat.id]}, pipelined: true});
   }
 
   appendEvent(chatId: string, event: NewEvent, chat?: ChatRecord, tag?: ChatFeedTag): Promise<Appended> {
-    return this.write((w) => chats.appendEvent(w, chatId, event, chat, tag), {chats: [chatId]});
+    return this.write((w) => chats.appendEvent(w, chatId, event, chat, tag), {locks: {chats: [chatId]}, pipelined: true});
   }
 
   /**
@@ -120,7 +118,7 @@ export class PgStore implements Store {
    * no owner, is not ended and is offered to nobody else; undefined when another claim won.
    */
   claimChat(chat: ChatRecord, operator: string, event: NewEvent, tag?: ChatFeedTag): Promise<Appended | undefined> {
-    return this.write((w) => chats.claimChat(w, chat, operator, event, tag), {chats: [chat.id]});
+    return this.write((w) => chats.claimChat(w, chat, operator, event, tag), {locks: {chats: [chat.id]}});
   }
 
   async events(chatId: string, after = 0, limit = Infinity): Promise<ChatEvent[]> {
@@ -142,15 +140,15 @@ export class PgStore implements Store {
   }
 
   putVisitor(visitor: VisitorRecord): Promise<void> {
-    return this.write((w) => visitors.putVisitor(w.tx, visitor), {visitors: [visitor.id]});
+    return this.write((w) => visitors.putVisitor(w.tx, visitor), {locks: {visitors: [visitor.id]}, pipelined: true});
   }
 
   appendVisit(visitorId: string, visit: VisitStart, tag?: VisitorFeedTag): Promise<FeedEntry | undefined> {
-    return this.write((w) => visitors.appendVisit(w, visitorId, visit, tag), {visitors: [visitorId]});
+    return this.write((w) => visitors.appendVisit(w, visitorId, visit, tag), {locks: {visitors: [visitorId]}, pipelined: true});
   }
 
   appendPage(visitorId: string, visitId: string, page: PageView, tag?: VisitorFeedTag): Promise<FeedEntry | undefined> {
-    return this.write((w) => visitors.appendPage(w, visitorId, visitId, page, tag), {visitors: [visitorId]});
+    return this.write((w) => visitors.appendPage(w, visitorId, visitId, page, tag), {locks: {visitors: [visitorId]}, pipelined: true});
   }
 
   async visits(visitorId: string, limit = Infinity): Promise<Visit[]> {
@@ -172,7 +170,7 @@ export class PgStore implements Store {
   // ---- the feed
 
   appendFeed(entry: NewFeedEntry): Promise<FeedEntry> {
-    return this.write(async (w) => feed.appendFeed(w, entry));
+    return this.write(async (w) => feed.appendFeed(w, entry), {pipelined: true});
   }
 
   async feed(after: number, limit: number, filter?: FeedFilter): Promise<FeedPage> {

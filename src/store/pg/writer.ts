@@ -24,9 +24,21 @@ export interface Locks {
   visitors?: readonly string[];
 }
 
-interface Job {
+/** How a write runs in its group. */
+export interface WriteOptions {
+  /** The rows it will lock. */
+  locks?: Locks;
+  /**
+   * It sends every statement it makes before it first waits (each with `.execute()`), so it
+   * needs no answer before the next write's statements follow on the same connection: the
+   * group's statements stream to the server, in order, with no round trip between them. A write
+   * that is not pipelined waits for those before it, then runs alone.
+   */
+  pipelined?: boolean;
+}
+
+interface Job extends WriteOptions {
   run(w: WriteTx): Promise<unknown>;
-  locks: Locks | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -57,9 +69,9 @@ export class Writer {
     private readonly committed: (entries: FeedEntry[]) => void,
   ) {}
 
-  add<T>(run: (w: WriteTx) => Promise<T>, locks?: Locks): Promise<T> {
+  add<T>(run: (w: WriteTx) => Promise<T>, options: WriteOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({run, locks, resolve: resolve as (value: unknown) => void, reject});
+      this.queue.push({...options, run, resolve: resolve as (value: unknown) => void, reject});
       this.running ??= new Promise<void>((r) => setImmediate(r)).then(() => this.drain());
     });
   }
@@ -88,45 +100,68 @@ export class Writer {
 
   private async commit(jobs: Job[]): Promise<void> {
     let outcomes: Outcome[] = [];
-    let entries: FeedEntry[] = [];
+    let numbered: FeedEntry[] = [];
     await this.pool.begin(async (tx) => {
       outcomes = [];
-      entries = [];
-      const records: FeedRecord[] = [];
-      const w: WriteTx = {
+      // A write's entries, numbered at the end of the transaction (see below), in the order of
+      // the writes that made them (answers of pipelined writes may be handled out of order).
+      const made: Array<{job: number; record: FeedRecord; entry: FeedEntry}> = [];
+      const view = (job: number): WriteTx => ({
         tx,
         feed(record, referred) {
-          // Numbered at the end of the transaction (see below); nobody reads it before then.
           const entry = entryOf(0, record, referred);
-          records.push(record);
-          entries.push(entry);
+          made.push({job, record, entry});
           return entry;
         },
-      };
-      await lockRows(tx, jobs);
-      for (const job of jobs) {
-        try {
-          outcomes.push({ok: true, value: await job.run(w)});
-        } catch (error) {
-          if (!(error instanceof Refused)) throw error;
-          outcomes.push({ok: false, error});
+      });
+      let failed: {error: unknown} | undefined;
+      const settle = (i: number, running: Promise<unknown>) =>
+        running.then(
+          (value) => void (outcomes[i] = {ok: true, value}),
+          (error: unknown) => {
+            if (error instanceof Refused) outcomes[i] = {ok: false, error};
+            else failed ??= {error};
+          },
+        );
+      let inFlight: Array<Promise<void>> = [lockRows(tx, jobs).catch((error: unknown) => void (failed ??= {error}))];
+      for (const [i, job] of jobs.entries()) {
+        if (job.pipelined) {
+          inFlight.push(settle(i, start(job, view(i))));
+          continue;
         }
+        await Promise.all(inFlight);
+        inFlight = [];
+        if (failed) break;
+        await settle(i, start(job, view(i)));
       }
-      if (records.length === 0) return;
+      await Promise.all(inFlight);
+      if (failed) throw failed.error;
+      if (made.length === 0) return;
+      made.sort((a, b) => a.job - b.job);
       // The counter's row stays locked until the commit: the next group of any hub numbers its
       // entries after these, and commits after them.
-      const [end] = await tx`UPDATE feed_end SET last = last + ${records.length} RETURNING last`;
-      const first = Number(end!.last) - records.length + 1;
-      entries.forEach((entry, i) => ((entry as {cursor: number}).cursor = first + i));
-      const rows = records.map((record, i) => feedRow(first + i, record));
+      const [end] = await tx`UPDATE feed_end SET last = last + ${made.length} RETURNING last`;
+      const first = Number(end!.last) - made.length + 1;
+      made.forEach(({entry}, i) => ((entry as {cursor: number}).cursor = first + i));
+      const rows = made.map(({record}, i) => feedRow(first + i, record));
       await tx`INSERT INTO feed ${tx(rows, 'cursor', 'at', 'type', 'site', 'chat_id', 'seq', 'visitor_id', 'doc')}`;
+      numbered = made.map(({entry}) => entry);
     });
-    this.committed(entries);
+    this.committed(numbered);
     for (const [i, job] of jobs.entries()) {
       const outcome = outcomes[i]!;
       if (outcome.ok) job.resolve(outcome.value);
       else job.reject(outcome.error);
     }
+  }
+}
+
+/** A write begun (one that throws at once has failed like one that rejects). */
+function start(job: Job, w: WriteTx): Promise<unknown> {
+  try {
+    return job.run(w);
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 
@@ -138,8 +173,12 @@ async function lockRows(tx: Tx, jobs: Job[]): Promise<void> {
     for (const id of locks?.chats ?? []) chats.add(id);
     for (const id of locks?.visitors ?? []) visitors.add(id);
   }
-  if (chats.size > 0) await tx`SELECT 1 FROM chats WHERE id = ANY(${[...chats]}::text[]) ORDER BY id FOR UPDATE`;
-  if (visitors.size > 0) await tx`SELECT 1 FROM visitors WHERE id = ANY(${[...visitors]}::text[]) ORDER BY id FOR UPDATE`;
+  // Sent at once, ahead of the group's first write.
+  const locking = [
+    chats.size > 0 && tx`SELECT 1 FROM chats WHERE id = ANY(${[...chats]}::text[]) ORDER BY id FOR UPDATE`.execute(),
+    visitors.size > 0 && tx`SELECT 1 FROM visitors WHERE id = ANY(${[...visitors]}::text[]) ORDER BY id FOR UPDATE`.execute(),
+  ];
+  await Promise.all(locking);
 }
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
