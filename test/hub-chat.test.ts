@@ -111,6 +111,18 @@ t.test('a peer reconnecting with lastSeq gets exactly what it missed', async (t)
   await opAgain.waitType('synced', (f) => f.chatId === chatId);
   t.same(opAgain.of('ev').map((f) => f.e.seq), [3, 4, 5]);
 
+  // Coming back with nothing missed (most returns after a restart) reads nothing from the store.
+  const store = hub.hub.store;
+  const reads: number[] = [];
+  const events = store.events.bind(store);
+  store.events = (id, after, limit) => (reads.push(after ?? 0), events(id, after, limit));
+  const upToDate = await hub.visitor({hello: {visitorId: welcome.visitorId, resumeToken: welcome.resumeToken, lastSeq: 5, page: undefined}});
+  t.equal(upToDate.of('welcome')[0]!.chat.id, chatId);
+  opAgain.send({t: 'msg', id: opAgain.nextId(), chatId, text: 'four'});
+  t.equal((await upToDate.waitType('ev')).e.seq, 6, 'the next event comes live, none replayed before it');
+  t.same(reads, [], 'no read of the chat log');
+  store.events = events;
+
   // A wrong resume secret does not reach that visitor's chat.
   const thief = await hub.visitor({hello: {visitorId: welcome.visitorId, resumeToken: 'x'.repeat(43)}});
   const tw = thief.of('welcome')[0]!;

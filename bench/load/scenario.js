@@ -73,8 +73,9 @@ export async function runScenario(kind, opts, {template, operators}) {
     say(`${kind}: FAILED: ${result.error}`);
   } finally {
     if (clients) await stopClients(clients);
-    // Killed, not stopped: its folder is thrown away, so there is nothing to write out first.
-    if (server) await stopChild(server.child, 'SIGKILL');
+    // Killed, not stopped: its folder is thrown away, so there is nothing to write out first
+    // (unless the hub runs with node flags, such as a profile it writes as it exits).
+    if (server) await stopChild(server.child, process.env.CAC_BENCH_HUB_FLAGS ? 'SIGTERM' : 'SIGKILL', 30_000);
     removeFolder(work);
   }
   return result;

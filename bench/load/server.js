@@ -38,7 +38,9 @@ export function freePort() {
 function commandFor(kind, {port, dir, log, database, redis}) {
   if (kind === 'hub') {
     const store = database ? ['--database', database, ...(redis ? ['--redis', redis] : [])] : ['--data', dir];
-    return ['node', ['bin/cac.js', 'hub', ...store, '--port', String(port), '--host', HOST, '--log', log]];
+    // CAC_BENCH_HUB_FLAGS: node flags for the hub, to look inside a run (--cpu-prof --cpu-prof-dir=DIR).
+    const flags = (process.env.CAC_BENCH_HUB_FLAGS ?? '').split(' ').filter(Boolean);
+    return ['node', [...flags, 'bin/cac.js', 'hub', ...store, '--port', String(port), '--host', HOST, '--log', log]];
   }
   return ['node', [relayScript, '--port', String(port), '--host', HOST]];
 }
