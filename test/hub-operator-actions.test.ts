@@ -1,6 +1,7 @@
 import t from 'tap';
 import {acceptedChat, chatting, startTestHub} from './helpers/hub.js';
 import {ManualTimers, until} from './helpers/manual-timers.js';
+import type {Peer} from './helpers/peer.js';
 
 t.test('transfer: offered to one colleague with a note; accepted, the visitor sees only the new operator', async (t) => {
   const timers = new ManualTimers();
@@ -192,4 +193,35 @@ t.test('a chat exported for a transcript: record, every event with operator note
   t.teardown(() => stranger.close());
   bob.send({t: 'chat.export', chatId: 'no-such-chat'});
   t.match(await bob.waitType('error', (f) => f.ref === 'no-such-chat'), {code: 'unknown_chat'});
+});
+
+t.test('snapshots: operators signing in together get the same lists; what changed in between shows, even with nobody there to hear of it', async (t) => {
+  const hub = await startTestHub({operators: ['alice', 'bob', 'carol']});
+  t.teardown(() => hub.close());
+  const ids = (peer: Peer) => peer.of('ready')[0]!.visitors.map((v: {id: string}) => v.id).sort();
+  const chatIds = (peer: Peer) => peer.of('ready')[0]!.chats.map((c: {id: string}) => c.id).sort();
+  const onePeer = await hub.visitor();
+  const one = onePeer.of('welcome')[0]!.visitorId;
+  const alice = await hub.operator('alice');
+  const bob = await hub.operator('bob');
+  t.same(ids(alice), [one]);
+  t.same(bob.of('ready')[0]!.visitors, alice.of('ready')[0]!.visitors, 'the same list, nothing having changed');
+  onePeer.send({t: 'chat.request', id: onePeer.nextId(), text: 'anyone?'});
+  const {chatId} = await onePeer.waitType('chat.queued');
+  const id = alice.nextId();
+  alice.send({t: 'op.msg', id, to: 'bob', text: 'psst'});
+  await alice.waitType('ack', (f) => f.id === id);
+  alice.close();
+  bob.close();
+  await until(() => [...hub.hub.sessions.operatorConns.values()].every((conns) => conns.size === 0));
+
+  // Nobody is signed in to hear of this one: the next snapshots list it all the same.
+  const two = (await hub.visitor()).of('welcome')[0]!.visitorId;
+  const aliceAgain = await hub.operator('alice');
+  const carol = await hub.operator('carol');
+  t.same(ids(aliceAgain), [one, two].sort(), 'the visitor who came meanwhile is listed');
+  t.same(ids(carol), ids(aliceAgain));
+  t.same(chatIds(carol), [chatId], "carol sees the visitor's chat, not the one between alice and bob");
+  t.equal(chatIds(aliceAgain).length, 2, "alice sees the visitor's chat and hers with bob");
+  t.ok(chatIds(aliceAgain).includes(chatId));
 });

@@ -1,4 +1,4 @@
-import {snapshot} from '../hub/operator-actions.js';
+import {sendSnapshot} from '../hub/snapshot.js';
 import type {Hub} from '../hub/hub.js';
 import type {Applier} from './apply.js';
 
@@ -26,5 +26,5 @@ export async function resync(hub: Hub, applier: Applier): Promise<void> {
     if (!page.more || page.last <= after) break;
     after = page.last;
   }
-  for (const [name, conns] of hub.sessions.operatorConns) for (const conn of conns) conn.send(snapshot(hub, name));
+  for (const [name, conns] of hub.sessions.operatorConns) for (const conn of conns) sendSnapshot(hub, conn, name);
 }

@@ -5,31 +5,10 @@ import {summaryOf} from './ring.js';
 import {HubError} from './errors.js';
 import type {Hub} from './hub.js';
 import type {OpenChat} from './model.js';
-import {cannedFor} from './canned.js';
 import {offersGone} from './transfer.js';
 
 /** Pages of one visit sent in a frame at the most (the newest); a frame must stay small. */
 const MAX_PAGES_SENT = 500;
-
-/** Everything a client needs to draw its screen, sent once after hello. */
-export function snapshot(hub: Hub, me: string): Extract<HubToOperator, {t: 'ready'}> {
-  const s = hub.sessions;
-  const mine = (site: string) => s.monitors(me, site);
-  return {
-    t: 'ready',
-    me: s.operatorSummary(me),
-    hub: 'cac',
-    operators: [...s.operators.keys()].filter((n) => n !== me).map((n) => s.operatorSummary(n)),
-    visitors: [...s.visitors.values(), ...(hub.cluster?.remoteVisitors() ?? [])]
-      .map((v) => ('record' in v ? s.visitorSummary(v) : v))
-      .filter((v) => mine(v.site)),
-    chats: [...hub.chats.open.values()]
-      .filter(({chat: c}) => (c.kind === 'op' ? c.members?.includes(me) : mine(c.site) && c.state !== 'ended'))
-      .map((open) => summaryOf(hub, open)),
-    messages: hub.globals.messages.messages.filter((m) => mine(m.site)).slice(-100),
-    canned: cannedFor(hub, me),
-  };
-}
 
 export async function setStatus(hub: Hub, me: string, status: OperatorStatus): Promise<void> {
   const doc = hub.globals.status;

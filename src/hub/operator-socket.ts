@@ -10,7 +10,8 @@ import type {Hub} from './hub.js';
 import type {OperatorConn} from './sessions.js';
 import {inviteVisitor} from './invite.js';
 import {addCanned, editCanned, removeCanned} from './canned.js';
-import {exportChat, messageDone, opMessage, readableChat, setStatus, snapshot, visitorInfo} from './operator-actions.js';
+import {exportChat, messageDone, opMessage, readableChat, setStatus, visitorInfo} from './operator-actions.js';
+import {sendSnapshot} from './snapshot.js';
 import {declineOffer, offersGone, transferChat} from './transfer.js';
 
 /** Wires one authenticated operator socket to the model. */
@@ -36,7 +37,7 @@ export function attachOperator(hub: Hub, ws: WebSocket, operator: string, creden
       }
       greeted = true;
       join(hub, conn);
-      conn.send(snapshot(hub, operator));
+      sendSnapshot(hub, conn, operator);
       for (const [chatId, after] of Object.entries(frame.lastSeq ?? {})) {
         const chat = await readableChat(hub, operator, chatId).catch(() => undefined);
         if (chat) await replay(hub, conn, chatId, after);

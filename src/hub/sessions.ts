@@ -55,6 +55,11 @@ export class Sessions {
   private readonly announced = new Map<string, boolean>();
   /** Operators with a socket on another hub (several hubs sharing a store), kept by the cluster. */
   remoteOperators = new Set<string>();
+  /**
+   * Moves on with every frame to operators: what an operator's lists show changes only with one,
+   * so a snapshot made at one version holds for every operator signing in at the same version.
+   */
+  viewVersion = 0;
   /** Sends a frame on to the other hubs (several hubs sharing a store), for their sockets. */
   relay?: (message: ClusterOut) => void;
   /**
@@ -69,6 +74,7 @@ export class Sessions {
 
   /** Replaces the accounts (at start, and after any change to them). */
   setOperators(ops: OperatorRecord[]): void {
+    this.viewVersion++;
     this.operators = new Map(ops.map((o) => [o.name, o]));
     this.tokenIds = new Map(ops.filter((o) => o.tokenId).map((o) => [o.tokenId!, o]));
   }
@@ -144,6 +150,7 @@ export class Sessions {
 
   /** To the sockets of this hub only (what another hub relays arrives here). */
   deliverToOperator(name: string, frame: HubToOperator, text?: string): void {
+    this.viewVersion++;
     const conns = this.operatorConns.get(name);
     if (!conns || conns.size === 0) return;
     text ??= JSON.stringify(frame);
@@ -151,6 +158,7 @@ export class Sessions {
   }
 
   deliverToOperators(frame: HubToOperator, site?: string, except?: string): void {
+    this.viewVersion++;
     // Serialised once, however many operators get it.
     const text = JSON.stringify(frame);
     for (const name of this.operatorConns.keys()) {

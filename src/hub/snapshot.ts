@@ -1,0 +1,69 @@
+import type {ChatSummary, HubToOperator, VisitorSummary} from '../protocol/index.js';
+import {cannedFor} from './canned.js';
+import type {Conn} from './conn.js';
+import type {Hub} from './hub.js';
+import {summaryOf} from './ring.js';
+
+type Ready = Extract<HubToOperator, {t: 'ready'}>;
+
+/** The lists every operator watching the same sites is sent alike, with their JSON. */
+interface Shared {
+  visitors: VisitorSummary[];
+  chats: ChatSummary[];
+  json: string;
+}
+
+/**
+ * Shared lists by the sites they were made for, valid while `version` is the sessions' view
+ * version: anything an operator's list shows changes only with a frame to operators, and every
+ * such frame moves the version on. A hundred operators signing in to ten thousand visitors then
+ * cost one serialisation of the lists, not a hundred.
+ */
+const caches = new WeakMap<Hub, {version: number; bySites: Map<string, Shared>}>();
+
+function sharedLists(hub: Hub, me: string): Shared {
+  const s = hub.sessions;
+  const sites = s.operators.get(me)?.sites ?? [];
+  const mine = (site: string) => s.monitors(me, site);
+  const make = (): Shared => {
+    const visitors = [...s.visitors.values(), ...(hub.cluster?.remoteVisitors() ?? [])]
+      .map((v) => ('record' in v ? s.visitorSummary(v) : v))
+      .filter((v) => mine(v.site));
+    const chats = [...hub.chats.open.values()].filter(({chat: c}) => c.kind !== 'op' && mine(c.site) && c.state !== 'ended').map((open) => summaryOf(hub, open));
+    return {visitors, chats, json: `"visitors":${JSON.stringify(visitors)},"chats":${JSON.stringify(chats)}`};
+  };
+  // With other hubs, their visitors come and go with no frame here: made afresh every time.
+  if (hub.cluster) return make();
+  let cache = caches.get(hub);
+  if (cache?.version !== s.viewVersion) caches.set(hub, (cache = {version: s.viewVersion, bySites: new Map()}));
+  const key = sites.join('\n');
+  let shared = cache.bySites.get(key);
+  if (!shared) cache.bySites.set(key, (shared = make()));
+  return shared;
+}
+
+/** Everything a client needs to draw its screen, sent once after hello; its JSON made from shared parts. */
+export function snapshot(hub: Hub, me: string): {frame: Ready; text: string} {
+  const s = hub.sessions;
+  const mine = (site: string) => s.monitors(me, site);
+  const shared = sharedLists(hub, me);
+  const own = [...hub.chats.open.values()].filter(({chat: c}) => c.kind === 'op' && c.members?.includes(me)).map((open) => summaryOf(hub, open));
+  const rest = {
+    t: 'ready' as const,
+    me: s.operatorSummary(me),
+    hub: 'cac',
+    operators: [...s.operators.keys()].filter((n) => n !== me).map((n) => s.operatorSummary(n)),
+    messages: hub.globals.messages.messages.filter((m) => mine(m.site)).slice(-100),
+    canned: cannedFor(hub, me),
+  };
+  const frame: Ready = {...rest, visitors: shared.visitors, chats: [...shared.chats, ...own]};
+  let json = shared.json;
+  if (own.length > 0) json = `${json.slice(0, -1)}${shared.chats.length > 0 ? ',' : ''}${JSON.stringify(own).slice(1)}`;
+  return {frame, text: `${JSON.stringify(rest).slice(0, -1)},${json}}`};
+}
+
+/** Sends an operator's socket its snapshot. */
+export function sendSnapshot(hub: Hub, conn: Conn<HubToOperator>, me: string): void {
+  const {frame, text} = snapshot(hub, me);
+  conn.send(frame, text);
+}
