@@ -82,6 +82,22 @@ export async function waitForQuiet(pids, maxMs, limit = 0.25) {
   }
 }
 
+/**
+ * Waits (at most `maxMs`) until process `pid` itself uses less than `limit` of a core: the work
+ * a setup left behind (ten thousand chats accepted, written out) is not the steady state a step
+ * measures. Resolves with how long it waited and what the process used last.
+ */
+export async function waitForIdle(pid, maxMs, limit = 0.1) {
+  const started = nowMs();
+  for (;;) {
+    const before = cpuSeconds(pid);
+    await sleep(500);
+    const used = (cpuSeconds(pid) - before) / 0.5;
+    const waitedMs = nowMs() - started;
+    if (!(used > limit) || waitedMs >= maxMs) return {waitedMs, used};
+  }
+}
+
 /** A process's open-file limit (each socket is one file): `pid` or 'self'. */
 export function openFileLimit(pid = 'self') {
   try {

@@ -5,7 +5,7 @@
 import {join} from 'node:path';
 import {copyData} from './accounts.js';
 import {clockSkewMs, startClients, stopClients} from './clients.js';
-import {openFileLimit} from './machine.js';
+import {openFileLimit, waitForIdle} from './machine.js';
 import {removeFolder, stopChild, tempFolder} from './procs.js';
 import {describeResume, describeStep, say} from './report.js';
 import {restartAndResume} from './resume.js';
@@ -40,6 +40,12 @@ export async function runScenario(kind, opts, {template, operators}) {
     const state = await setUp(kind, server, clients, operators.length, opts.settleMs);
     Object.assign(result, state);
     result.capacity = capacity(state.chats.chatting, operators.length);
+
+    // The steps measure a steady state: the setup's own work (writing ten thousand accepted
+    // chats out) is let finish first, on either server alike.
+    const idle = await waitForIdle(server.child.pid, 60_000);
+    result.settledMs = idle.waitedMs;
+    say(`${kind}: server idle ${(idle.waitedMs / 1000).toFixed(1)} s after the setup (${Math.round(idle.used * 100)}% of a core at the end)`);
 
     const common = {drainMs: opts.drainMs, quietMs: opts.quietMs, ready: state.ready, operators: operators.length};
     const fixed = async (rate) => {
