@@ -83,18 +83,21 @@ export async function waitForQuiet(pids, maxMs, limit = 0.25) {
 }
 
 /**
- * Waits (at most `maxMs`) until process `pid` itself uses less than `limit` of a core: the work
- * a setup left behind (ten thousand chats accepted, written out) is not the steady state a step
- * measures. Resolves with how long it waited and what the process used last.
+ * Waits (at most `maxMs`) until process `pid` itself has used less than `limit` of a core for
+ * `forMs` on end: the work a setup left behind (ten thousand chats accepted, journaled, then
+ * written out by a checkpoint some seconds later) is not the steady state a step measures.
+ * Resolves with how long it waited and what the process used last.
  */
-export async function waitForIdle(pid, maxMs, limit = 0.1) {
+export async function waitForIdle(pid, maxMs, forMs, limit = 0.1) {
   const started = nowMs();
+  let quietSince = nowMs();
   for (;;) {
     const before = cpuSeconds(pid);
     await sleep(500);
     const used = (cpuSeconds(pid) - before) / 0.5;
+    if (used > limit) quietSince = nowMs();
     const waitedMs = nowMs() - started;
-    if (!(used > limit) || waitedMs >= maxMs) return {waitedMs, used};
+    if (nowMs() - quietSince >= forMs || waitedMs >= maxMs || Number.isNaN(used)) return {waitedMs, used};
   }
 }
 

@@ -67,6 +67,8 @@ export function parseOptions(argv) {
     ...stepTimes(quick),
     // Pause between connecting everyone and reading RSS.
     settleMs: quick ? 1000 : 3000,
+    // Longer than the hub's checkpoint delay (10 s), so the setup's writes are out before the steps.
+    idleForMs: quick ? 2000 : 12_000,
     // On a shared machine, how long to wait before a measurement for other work to go quiet.
     quietMs: quick ? 3000 : 10_000,
     rates: [2000, 5000, 10_000, 15_000, 20_000, 30_000, 40_000, 60_000, 80_000],

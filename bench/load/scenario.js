@@ -41,11 +41,12 @@ export async function runScenario(kind, opts, {template, operators}) {
     Object.assign(result, state);
     result.capacity = capacity(state.chats.chatting, operators.length);
 
-    // The steps measure a steady state: the setup's own work (writing ten thousand accepted
-    // chats out) is let finish first, on either server alike.
-    const idle = await waitForIdle(server.child.pid, 60_000);
+    // The steps measure a steady state: the setup's own work (ten thousand accepted chats, which
+    // the hub's checkpoint writes out 10 s after they were journaled) is let finish first, on
+    // either server alike.
+    const idle = await waitForIdle(server.child.pid, 90_000, opts.idleForMs);
     result.settledMs = idle.waitedMs;
-    say(`${kind}: server idle ${(idle.waitedMs / 1000).toFixed(1)} s after the setup (${Math.round(idle.used * 100)}% of a core at the end)`);
+    say(`${kind}: the steps start ${(idle.waitedMs / 1000).toFixed(1)} s after the setup, the server idle for ${opts.idleForMs / 1000} s (${Math.round(idle.used * 100)}% of a core at the end)`);
 
     const common = {drainMs: opts.drainMs, quietMs: opts.quietMs, ready: state.ready, operators: operators.length};
     const fixed = async (rate) => {
