@@ -1,6 +1,6 @@
 import {execFileSync, spawnSync} from 'node:child_process';
 import {chownSync, existsSync, mkdtempSync, readdirSync, rmSync} from 'node:fs';
-import {createServer} from 'node:net';
+import {freePort} from './spawn.js';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import postgres from 'postgres';
@@ -54,17 +54,6 @@ export interface TestPostgres {
   /** Stops the server for a while and starts it again (only a server started here). */
   outage?(during: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address() as {port: number};
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs a server program, as the server's user when this process is root. */

@@ -62,7 +62,7 @@ export async function runCac(
   return {code, out: s.out(), stdout: s.stdout(), stderr: s.stderr()};
 }
 
-/** A port nobody listens on right now, so a hub can be started and restarted on it. */
+/** A port nobody listens on right now, so a server (a hub, PostgreSQL) can be started and restarted on it. */
 export async function freePort(): Promise<number> {
   const {createServer} = await import('node:net');
   return new Promise((resolve, reject) => {
