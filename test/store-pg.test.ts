@@ -95,6 +95,41 @@ t.test('postgres', {skip: noPg}, async (t) => {
     t.same(entries.map((e) => [e.cursor, 'chatId' in e ? e.chatId : '']), [[before + 1, 'free'], [before + 2, 'held']], 'the feed reads in commit order, no gap');
   });
 
+  t.test('one hub writing group after group (the next sent while one commits): stored, answered and heard in the order asked', async (t) => {
+    const [a] = await hubs(t, 1);
+    await a!.putChat(chat('c1'));
+    await a!.putChat(chat('c2'));
+    const heard: number[] = [];
+    a!.onFeed((e) => heard.push(e.cursor));
+    const answered: number[] = [];
+    const all: Array<Promise<unknown>> = [];
+    for (let i = 1; i <= 200; i++) {
+      all.push(a!.appendEvent(i % 2 ? 'c1' : 'c2', msg(`m${i}`), undefined, tag).then(() => answered.push(i)));
+      // A few writes a turn: many groups, each asked for while the one before commits.
+      if (i % 7 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(all);
+    t.same(answered, range(200), 'answered in the order asked');
+    for (const [id, odd] of [['c1', 1], ['c2', 0]] as const) {
+      const stored = await a!.events(id);
+      t.same(stored.map((e) => e.seq), range(100), `${id}: seqs 1..100`);
+      t.same(stored.map((e) => Number(e.text.slice(1))), range(200).filter((i) => i % 2 === odd), `${id}: in the order asked`);
+    }
+    t.same(heard, range(200, heard[0]), 'heard in cursor order, none missing');
+
+    // A chat made in one group and written to in the next, asked for while the first commits.
+    const made: Array<Promise<unknown>> = [];
+    for (let round = 0; round < 10; round++) {
+      const ids = range(50).map((i) => `new${round}-${i}`);
+      for (const id of ids) made.push(a!.putChat(chat(id)));
+      await new Promise((r) => setImmediate(r));
+      for (const id of ids) made.push(a!.appendEvent(id, msg('first'), undefined, tag));
+    }
+    const settled = await Promise.allSettled(made);
+    t.same(settled.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)), [], 'every write stored');
+    t.equal((await a!.chat('new9-50'))?.lastSeq, 1);
+  });
+
   t.test('the same client id sent through two hubs at once is stored once', async (t) => {
     const [a, b] = await hubs(t, 2);
     await a!.putChat(chat('c1'));
