@@ -170,7 +170,7 @@ export class PgStore implements Store {
   // ---- the feed
 
   appendFeed(entry: NewFeedEntry): Promise<FeedEntry> {
-    return this.write(async (w) => feed.appendFeed(w, entry), {locks: {}, pipelined: true});
+    return this.write(async (w) => feed.appendFeed(w, entry), {pipelined: true});
   }
 
   async feed(after: number, limit: number, filter?: FeedFilter): Promise<FeedPage> {

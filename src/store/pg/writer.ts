@@ -26,10 +26,7 @@ export interface Locks {
 
 /** How a write runs in its group. */
 export interface WriteOptions {
-  /**
-   * The rows it will write, locked for the whole group at its start; `{}` for none. A write
-   * that does not say waits until every group before it has committed.
-   */
+  /** The rows it will lock. */
   locks?: Locks;
   /**
    * It sends every statement it makes before it first waits (each with `.execute()`), so it
@@ -84,53 +81,24 @@ export class Writer {
     while (this.running) await this.running;
   }
 
-  /**
-   * Groups go out one after another, two in flight at most: the next one starts as soon as this
-   * one has sent everything but its COMMIT, so a hub's writes do not wait a whole commit (the
-   * disk) for the one before, as long as they touch none of its rows (a group that does waits
-   * for that commit). The next group takes the feed counter after this one commits, so the feed
-   * keeps commit order; answers go out in the order the groups were asked for.
-   */
   private async drain(): Promise<void> {
-    let last: Promise<void> = Promise.resolve();
-    let lastRows: Set<string> | undefined = new Set();
-    for (;;) {
-      while (this.queue.length > 0) {
-        const jobs = this.queue.splice(0, GROUP_MAX);
-        // A row the group in flight wrote may not be committed yet, and one it made is not even
-        // there to wait on: a group touching any of them (or rows it does not name) goes after.
-        const rows = rowsOf(jobs);
-        if (!rows || !lastRows || [...rows].some((row) => lastRows!.has(row))) await last;
-        const before = last;
-        let sent!: () => void;
-        const committing = new Promise<void>((resolve) => (sent = resolve));
-        last = this.group(jobs, sent, before);
-        lastRows = rows;
-        await Promise.all([Promise.race([committing, last]), before]);
+    while (this.queue.length > 0) {
+      const jobs = this.queue.splice(0, GROUP_MAX);
+      try {
+        await this.commit(jobs);
+      } catch (error) {
+        // A statement the server refused spoils its whole transaction: each write of the group
+        // is tried again alone, so one bad write fails only its own caller. A lost connection
+        // fails them all (nothing was stored; callers may send again).
+        if (jobs.length > 1 && fromServer(error)) {
+          for (const job of jobs) await this.commit([job]).catch((alone: unknown) => job.reject(new NotStoredError(alone)));
+        } else for (const job of jobs) job.reject(new NotStoredError(error));
       }
-      await last;
-      if (this.queue.length === 0) break;
     }
     this.running = undefined;
   }
 
-  private async group(jobs: Job[], sent: () => void, before: Promise<void>): Promise<void> {
-    try {
-      await this.commit(jobs, sent, before);
-    } catch (error) {
-      await before;
-      // A statement the server refused spoils its whole transaction (before its COMMIT, so the
-      // next group has not started): each write of the group is tried again alone, so one bad
-      // write fails only its own caller. A lost connection fails them all (nothing was stored;
-      // callers may send again).
-      if (jobs.length > 1 && fromServer(error)) {
-        for (const job of jobs) await this.commit([job]).catch((alone: unknown) => job.reject(new NotStoredError(alone)));
-      } else for (const job of jobs) job.reject(new NotStoredError(error));
-    }
-  }
-
-  /** `sent`: everything but the COMMIT is done; `before`: answered only after it is. */
-  private async commit(jobs: Job[], sent: () => void = () => {}, before: Promise<void> = Promise.resolve()): Promise<void> {
+  private async commit(jobs: Job[]): Promise<void> {
     let outcomes: Outcome[] = [];
     let numbered: FeedEntry[] = [];
     await this.pool.begin(async (tx) => {
@@ -168,7 +136,7 @@ export class Writer {
       }
       await Promise.all(inFlight);
       if (failed) throw failed.error;
-      if (made.length === 0) return sent();
+      if (made.length === 0) return;
       made.sort((a, b) => a.job - b.job);
       // The counter's row stays locked until the commit: the next group of any hub numbers its
       // entries after these, and commits after them.
@@ -178,9 +146,7 @@ export class Writer {
       const rows = made.map(({record}, i) => feedRow(first + i, record));
       await tx`INSERT INTO feed ${tx(rows, 'cursor', 'at', 'type', 'site', 'chat_id', 'seq', 'visitor_id', 'doc')}`;
       numbered = made.map(({entry}) => entry);
-      sent();
     });
-    await before;
     this.committed(numbered);
     for (const [i, job] of jobs.entries()) {
       const outcome = outcomes[i]!;
@@ -188,17 +154,6 @@ export class Writer {
       else job.reject(outcome.error);
     }
   }
-}
-
-/** The rows a group's writes name; undefined when one of them does not say. */
-function rowsOf(jobs: Job[]): Set<string> | undefined {
-  const rows = new Set<string>();
-  for (const {locks} of jobs) {
-    if (!locks) return undefined;
-    for (const id of locks.chats ?? []) rows.add(`chat ${id}`);
-    for (const id of locks.visitors ?? []) rows.add(`visitor ${id}`);
-  }
-  return rows;
 }
 
 /** A write begun (one that throws at once has failed like one that rejects). */
