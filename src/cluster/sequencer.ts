@@ -15,6 +15,8 @@ interface Line<T> {
  */
 export class Sequencer<T> {
   private readonly lines = new Map<string, Line<T>>();
+  /** Stopped with its hub: a read still in flight, or a late item, starts no timer again. */
+  private stopped = false;
 
   constructor(
     private readonly options: {
@@ -56,7 +58,14 @@ export class Sequencer<T> {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const line of this.lines.values()) clearTimeout(line.timer);
+  }
+
+  private later(stream: string, line: Line<T>, ms: number): void {
+    if (this.stopped) return;
+    line.timer = setTimeout(() => this.fill(stream, line), ms);
+    line.timer.unref();
   }
 
   private drain(stream: string, line: Line<T>): void {
@@ -68,7 +77,7 @@ export class Sequencer<T> {
       clearTimeout(line.timer);
       line.timer = undefined;
     } else {
-      line.timer ??= setTimeout(() => this.fill(stream, line), this.options.gapMs ?? 300);
+      if (!line.timer) this.later(stream, line, this.options.gapMs ?? 300);
     }
   }
 
@@ -77,7 +86,7 @@ export class Sequencer<T> {
     line.timer = undefined;
     const newest = [...line.waiting.entries()].reduce((a, b) => (b[0] > a[0] ? b : a))[1];
     const again = (ms: number) => {
-      if (line.waiting.size > 0 && !line.timer && this.lines.get(stream) === line) line.timer = setTimeout(() => this.fill(stream, line), ms);
+      if (line.waiting.size > 0 && !line.timer && this.lines.get(stream) === line) this.later(stream, line, ms);
     };
     this.options.read(stream, line.done, newest).then(
       (items) => {
