@@ -102,7 +102,7 @@ export async function claimChat(w: WriteTx, chat: ChatRecord, operator: string, 
   const [claimed] = await w.tx`
     UPDATE chats SET ${w.tx(row, ...columns)}
     WHERE id = ${chat.id} AND owner IS NULL AND state <> 'ended' AND (offer_to IS NULL OR offer_to = ${operator})
-    RETURNING last_seq`;
+    RETURNING id`;
   if (!claimed) return undefined;
   return insertEvent(w, chat.id, event, tag);
 }

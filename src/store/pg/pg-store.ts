@@ -17,9 +17,8 @@ import {Writer, type WriteOptions, type WriteTx} from './writer.js';
  * The store on PostgreSQL, for several hubs sharing one database (`cac hub --database URL`).
  * Opening runs the schema's migrations. Writes are grouped into transactions (see writer.ts),
  * each naming the rows it will lock; each resolves once committed, or rejects with
- * NotStoredError having changed nothing. Reads go
- * to the pool directly. Feed listeners hear of this process's own writes (other hubs' come
- * later, with LISTEN/NOTIFY).
+ * NotStoredError having changed nothing. Reads go to the pool directly. Feed listeners hear of
+ * this process's own writes (other hubs' come later, with LISTEN/NOTIFY).
  */
 export class PgStore implements Store {
   private pool: Pool | undefined;
