@@ -71,6 +71,8 @@ if (missing) {
       const visitors = (await redisCommand(redis.port, 'HKEYS', `cac:visitors:${a.hub.cluster!.id}`)) as string[];
       return hubsSet.length === 2 && ops.includes('bob') && visitors.length === 1;
     }, 10);
+    // Redis holds it again; hub A's own copy follows at its next beat.
+    await waitUntil('hub A hears of bob again', () => a.hub.sessions.onlineFor('example.com').includes('bob'), 10);
     t.ok(a.hub.sessions.onlineFor('example.com').includes('bob'), 'hub A still rings bob');
     const late = await b.operator('alice');
     t.ok(late.of('ready')[0]!.visitors.some((v: {id: string}) => v.id === visitor.of('welcome')[0]!.visitorId), 'an operator joining hub B lists the visitor on hub A');
