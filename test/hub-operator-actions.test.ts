@@ -2,6 +2,8 @@ import t from 'tap';
 import {acceptedChat, chatting, startTestHub} from './helpers/hub.js';
 import {ManualTimers, until} from './helpers/manual-timers.js';
 import type {Peer} from './helpers/peer.js';
+import type {LiveVisitor} from '../src/hub/sessions.js';
+import {listsTurn, snapshot} from '../src/hub/snapshot.js';
 
 t.test('transfer: offered to one colleague with a note; accepted, the visitor sees only the new operator', async (t) => {
   const timers = new ManualTimers();
@@ -224,4 +226,58 @@ t.test('snapshots: operators signing in together get the same lists; what change
   t.same(chatIds(carol), [chatId], "carol sees the visitor's chat, not the one between alice and bob");
   t.equal(chatIds(aliceAgain).length, 2, "alice sees the visitor's chat and hers with bob");
   t.ok(chatIds(aliceAgain).includes(chatId));
+});
+
+t.test('snapshots: sign-ins right after lists were made wait for the next making and share it; what changed shows', async (t) => {
+  const hub = await startTestHub({operators: ['alice', 'bob', 'carol', 'dave']});
+  t.teardown(() => hub.close());
+  const s = hub.hub.sessions;
+  const site = s.sites[0]!;
+  // Enough visitors that making the lists takes a while (ten thousand after a restart, here 20,000).
+  const live = (i: number): LiveVisitor => ({
+    record: {id: `v${i}`, site: site.domain, tokenHash: 'h', firstSeen: 1, chats: []},
+    site,
+    conns: new Set(),
+    ip: '192.0.2.1',
+    userAgent: 'test',
+  });
+  for (let i = 0; i < 20_000; i++) s.visitors.set(`v${i}`, live(i));
+  t.equal(listsTurn(hub.hub), undefined, 'the first sign-in does not wait');
+  const first = snapshot(hub.hub, 'alice').frame;
+  t.equal(first.visitors.length, 20_000);
+  t.equal(listsTurn(hub.hub), undefined, 'nothing changed since: no wait, the same lists');
+  t.equal(snapshot(hub.hub, 'bob').frame.visitors, first.visitors);
+
+  // A visitor arrives: the lists are stale, and were made a moment ago.
+  s.visitors.set('late', live(20_000));
+  s.toOperators({t: 'visitor.update', visitor: s.visitorSummary(s.visitors.get('late')!)}, site.domain);
+  const turns = [listsTurn(hub.hub), listsTurn(hub.hub), listsTurn(hub.hub)];
+  t.ok(turns.every((turn) => turn instanceof Promise), 'sign-ins right after a making wait');
+  const made: Array<ReturnType<typeof snapshot>['frame']> = [];
+  await Promise.all(turns.map((turn, i) => turn!.then(() => made.push(snapshot(hub.hub, ['bob', 'carol', 'dave'][i]!).frame))));
+  t.equal(made.length, 3);
+  t.ok(made.every((frame) => frame.visitors === made[0]!.visitors), 'one making served all three');
+  t.not(made[0]!.visitors, first.visitors, 'made anew');
+  t.equal(made[0]!.visitors.length, 20_001);
+  t.ok(made[0]!.visitors.some((v) => v.id === 'v20000'), 'with the visitor who came meanwhile');
+
+  // An operator coming on-line changes no list: the next sign-in takes them as they are.
+  s.toOperators({t: 'operator.update', operator: s.operatorSummary('alice')});
+  t.equal(listsTurn(hub.hub), undefined);
+  t.equal(snapshot(hub.hub, 'dave').frame.visitors, made[0]!.visitors);
+
+  // A real sign-in at such a moment: it has its lists once made, with what changed just before.
+  const arrive = (key: string, i: number) => {
+    s.visitors.set(key, live(i));
+    s.toOperators({t: 'visitor.update', visitor: s.visitorSummary(s.visitors.get(key)!)}, site.domain);
+  };
+  arrive('later', 20_001);
+  snapshot(hub.hub, 'alice');
+  arrive('latest', 20_002);
+  const carol = await hub.operator('carol');
+  const ready = carol.of('ready')[0]!;
+  t.equal(ready.visitors.length, 20_003);
+  t.ok(ready.visitors.some((v: {id: string}) => v.id === 'v20002'));
+  carol.close();
+  s.visitors.clear();
 });

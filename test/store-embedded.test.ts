@@ -150,6 +150,37 @@ t.test('damaged or wrong-shaped files are named, never overwritten', async (t) =
   await t.rejects(new EmbeddedStore(dir, {journal: true, log: () => {}}).open(), {name: 'DamagedError', message: /open-chats\.json is damaged/});
 });
 
+t.test('a log with a torn last line: the next checkpoint cuts it off and appends after the last whole line', async (t) => {
+  const dir = t.testdir();
+  const first = new EmbeddedStore(dir, {journal: true, log: () => {}});
+  await first.open();
+  await first.putChat(chat('c1'));
+  for (const text of ['one', 'two', 'three']) await first.appendEvent('c1', msg(text));
+  await first.close();
+  // A crash in the middle of a checkpoint's append left half a line (the journal held all of it).
+  await writeFile(join(dir, 'chats', 'c1.log'), '{"n":4,"e":{"kind":"msg","fr', {flag: 'a'});
+  const said: string[] = [];
+  const again = new EmbeddedStore(dir, {journal: true, log: (line) => said.push(line)});
+  await again.open();
+  t.equal((await again.appendEvent('c1', msg('four'))).event.seq, 4, 'numbered after the last whole line');
+  await again.close();
+  const lines = (await readFile(join(dir, 'chats', 'c1.log'), 'utf8')).split('\n');
+  t.same(lines.at(-1), '', 'the log ends with a whole line');
+  t.same(lines.slice(0, -1).map((l) => [JSON.parse(l).n, JSON.parse(l).e.text]), [[1, 'one'], [2, 'two'], [3, 'three'], [4, 'four']], 'each line once, in order');
+  t.match(said.join('\n'), /cut off a torn last line before appending/);
+
+  // Its last line unreadable but whole: that line is skipped and named, the next numbered after the one before.
+  await writeFile(join(dir, 'chats', 'c1.log'), 'not json\n', {flag: 'a'});
+  const third = new EmbeddedStore(dir, {journal: true, log: (line) => said.push(line)});
+  await third.open();
+  t.equal((await third.appendEvent('c1', msg('five'))).event.seq, 5);
+  await third.close();
+  const reread = new EmbeddedStore(dir, {journal: true, log: () => {}});
+  await reread.open();
+  t.same((await reread.events('c1')).map((e) => e.text), ['one', 'two', 'three', 'four', 'five']);
+  await reread.close();
+});
+
 t.test('the journal after a crash: a torn last line is dropped, a bad middle line stops with the file named', async (t) => {
   const dir = t.testdir();
   const store = new EmbeddedStore(dir, {journal: true, log: () => {}, segmentAgeMs: 60_000});

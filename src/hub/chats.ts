@@ -38,7 +38,7 @@ export async function requestChat(
   }
   const invited = live.invite && (await answerInvite(hub, live, req));
   if (invited) return {t: 'queued', ...invited};
-  if (hub.sessions.onlineFor(live.site.domain).length === 0) return {t: 'offline'};
+  if (!hub.sessions.anyOnlineFor(live.site.domain)) return {t: 'offline'};
   const chat = newVisitorChat(hub, live, req.text);
   visitor.chatId = chat.id;
   visitor.chats.push(chat.id);

@@ -11,7 +11,7 @@ import type {OperatorConn} from './sessions.js';
 import {inviteVisitor} from './invite.js';
 import {addCanned, editCanned, removeCanned} from './canned.js';
 import {exportChat, messageDone, opMessage, readableChat, setStatus, visitorInfo} from './operator-actions.js';
-import {sendSnapshot} from './snapshot.js';
+import {listsTurn, sendSnapshot} from './snapshot.js';
 import {declineOffer, offersGone, transferChat} from './transfer.js';
 
 /** Wires one authenticated operator socket to the model. */
@@ -36,6 +36,12 @@ export function attachOperator(hub: Hub, ws: WebSocket, operator: string, creden
         return;
       }
       greeted = true;
+      const turn = listsTurn(hub);
+      if (turn) {
+        await turn;
+        // Gone while it waited: never joined, so nothing to undo.
+        if (conn.ws.readyState !== conn.ws.OPEN) return;
+      }
       join(hub, conn);
       sendSnapshot(hub, conn, operator);
       for (const [chatId, after] of Object.entries(frame.lastSeq ?? {})) {

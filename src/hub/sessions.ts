@@ -23,6 +23,27 @@ export interface CurrentVisit {
   end: number;
 }
 
+/**
+ * Frames that change nothing in the visitor and chat lists every operator is sent alike (an
+ * operator's status, canned texts, answers to one operator): they leave the view version as it
+ * is. Every sign-in tells the others its operator is on-line; that must not make the lists anew.
+ */
+const OUTSIDE_LISTS = new Set<HubToOperator['t']>([
+  'operator.update',
+  'canned.list',
+  'typing',
+  'ack',
+  'synced',
+  'pong',
+  'visitor.details',
+  'visitor.visits',
+  'visitor.chats',
+  'offline.message',
+  'message.done',
+  'invite.result',
+  'chat.export',
+]);
+
 /** A visitor with a socket now, or one that dropped less than a grace period ago. */
 export interface LiveVisitor {
   record: VisitorRecord;
@@ -56,8 +77,9 @@ export class Sessions {
   /** Operators with a socket on another hub (several hubs sharing a store), kept by the cluster. */
   remoteOperators = new Set<string>();
   /**
-   * Moves on with every frame to operators: what an operator's lists show changes only with one,
-   * so a snapshot made at one version holds for every operator signing in at the same version.
+   * Moves on with every frame to operators that can change the lists (see OUTSIDE_LISTS): what
+   * an operator's lists show changes only with one, so a snapshot made at one version holds for
+   * every operator signing in at the same version.
    */
   viewVersion = 0;
   /** Sends a frame on to the other hubs (several hubs sharing a store), for their sockets. */
@@ -112,14 +134,28 @@ export class Sessions {
 
   /** Operators who would answer a request on this site right now. */
   onlineFor(site: string): string[] {
-    return this.connectedOperators().filter((n) => this.statusOf(n) === 'online' && this.monitors(n, site));
+    return this.connectedOperators().filter((n) => this.answers(n, site));
+  }
+
+  /**
+   * Whether anyone would answer on this site right now: asked for every visitor's hello, so it
+   * stops at the first operator who would, with no lists made.
+   */
+  anyOnlineFor(site: string): boolean {
+    for (const n of this.operatorConns.keys()) if (this.isConnected(n) && this.answers(n, site)) return true;
+    for (const n of this.remoteOperators) if (this.answers(n, site)) return true;
+    return false;
+  }
+
+  private answers(name: string, site: string): boolean {
+    return this.statusOf(name) === 'online' && this.monitors(name, site);
   }
 
   /** Tells the visitors of every site whose availability changed (someone on-line or nobody). */
   announceAvailability(): void {
     const changed = new Map<string, boolean>();
     for (const site of this.sites) {
-      const online = this.onlineFor(site.domain).length > 0;
+      const online = this.anyOnlineFor(site.domain);
       if (this.announced.get(site.domain) === online) continue;
       this.announced.set(site.domain, online);
       changed.set(site.domain, online);
@@ -150,7 +186,7 @@ export class Sessions {
 
   /** To the sockets of this hub only (what another hub relays arrives here). */
   deliverToOperator(name: string, frame: HubToOperator, text?: string): void {
-    this.viewVersion++;
+    if (!OUTSIDE_LISTS.has(frame.t)) this.viewVersion++;
     const conns = this.operatorConns.get(name);
     if (!conns || conns.size === 0) return;
     text ??= JSON.stringify(frame);
@@ -158,7 +194,7 @@ export class Sessions {
   }
 
   deliverToOperators(frame: HubToOperator, site?: string, except?: string): void {
-    this.viewVersion++;
+    if (!OUTSIDE_LISTS.has(frame.t)) this.viewVersion++;
     // Serialised once, however many operators get it.
     const text = JSON.stringify(frame);
     for (const name of this.operatorConns.keys()) {

@@ -104,7 +104,7 @@ async function hello(
       t: 'welcome',
       visitorId: id,
       resumeToken: token,
-      online: hub.sessions.onlineFor(site.domain).length > 0,
+      online: hub.sessions.anyOnlineFor(site.domain),
       preview: site.preview,
       blockedUntil: activeBlock(hub, site.domain, id, conn.ip)?.until,
       chat: open && {

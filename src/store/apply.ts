@@ -69,7 +69,9 @@ const numbered = z.object({n: z.number()}).loose();
 
 /**
  * The last line number in a log on disk, after cutting off a torn last line (left by a crash in
- * the middle of an append: the journal still holds that line and the ones after it).
+ * the middle of an append: the journal still holds that line and the ones after it). The last
+ * line is read from the tail already in hand; the log is read again only when that line is
+ * longer than the tail or unreadable (readBackward then skips it and says so).
  */
 async function lastOnDisk(ctx: ApplyContext, file: string): Promise<number> {
   const handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
@@ -92,14 +94,33 @@ async function lastOnDisk(ctx: ApplyContext, file: string): Promise<number> {
     if (keep >= 0) {
       await truncate(file, keep);
       ctx.report(`${file}: cut off a torn last line before appending (it is replayed from the journal)`);
+      size = keep;
+      tail = tail.subarray(0, Math.max(0, cut + 1));
     }
   }
+  if (size === 0) return 0;
+  const n = lastNumber(tail, size);
+  if (n !== undefined) return n;
   let last = 0;
   await readBackward(file, numbered, ctx.report, (line) => {
     last = line.n;
     return false;
   });
   return last;
+}
+
+/** The number of the last line in `tail` (the end of a file of `size` bytes), when it is whole and readable there. */
+function lastNumber(tail: Buffer, size: number): number | undefined {
+  if (tail.at(-1) !== 10) return undefined;
+  const start = tail.lastIndexOf(10, tail.length - 2) + 1;
+  // The line may begin before the tail: only a line starting inside it (or at the file's start) is whole.
+  if (start === 0 && tail.length < size) return undefined;
+  try {
+    const parsed = numbered.safeParse(JSON.parse(tail.toString('utf8', start, tail.length - 1)));
+    return parsed.success ? parsed.data.n : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

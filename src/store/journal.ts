@@ -25,8 +25,23 @@ export function encodeRecord(r: JournalRecord): string {
     : `{"k":"l","f":${JSON.stringify(r.f)},"n":${r.n},"l":${r.text}}\n`;
 }
 
+/** A line as encodeRecord writes it, up to the line or document it carries. */
+const written = /^\{"k":"(l|d)","f":"([\w./~-]+)",(?:"n":([1-9]\d{0,14}),"l"|"d"):/;
+
 /** Parses one journal line (this version's, or the earlier whole-document form `{f, d}`). */
 function decodeRecord(line: string): JournalRecord {
+  // A line as written here carries its text as it is: checked to be one JSON value, not
+  // rebuilt (a start after a crash replays every record of the journal).
+  const m = written.exec(line);
+  if (m && line.endsWith('}') && !m[2]!.includes('..') && (m[1] === 'l') === (m[3] !== undefined)) {
+    const text = line.slice(m[0].length, -1);
+    try {
+      JSON.parse(text);
+      return m[1] === 'l' ? {k: 'l', f: m[2]!, n: Number(m[3]), text} : {k: 'd', f: m[2]!, text};
+    } catch {
+      // Not one value: read as a whole line below, which says what is wrong with it.
+    }
+  }
   const raw = JSON.parse(line) as {k?: string; f?: unknown; n?: unknown; d?: unknown; l?: unknown};
   if (typeof raw.f !== 'string' || !/^[\w./~-]+$/.test(raw.f) || raw.f.includes('..')) throw new Error('bad file name');
   if (raw.k === 'l' && typeof raw.n === 'number' && raw.l !== undefined) return {k: 'l', f: raw.f, n: raw.n, text: JSON.stringify(raw.l)};
