@@ -5,6 +5,7 @@ import {fileURLToPath} from 'node:url';
 import t from 'tap';
 import {EmbeddedStore} from '../src/store/embedded-store.js';
 import {lockDataDir} from '../src/store/lock.js';
+import {Tails} from '../src/store/tails.js';
 import {countingFiles} from './helpers/files.js';
 import type {ChatRecord, NewEvent} from '../src/store/types.js';
 
@@ -148,6 +149,48 @@ t.test('damaged or wrong-shaped files are named, never overwritten', async (t) =
 
   await writeFile(join(dir, 'open-chats.json'), '{"chats": [{"chat": {"id": 3}}]}');
   await t.rejects(new EmbeddedStore(dir, {journal: true, log: () => {}}).open(), {name: 'DamagedError', message: /open-chats\.json is damaged/});
+});
+
+t.test('a visitor coming back: the page after its visits are read is numbered from what they read, once each', async (t) => {
+  const dir = t.testdir();
+  const first = new EmbeddedStore(dir, {journal: true, log: () => {}});
+  await first.open();
+  await first.appendVisit('v1', {id: 'a', start: 1, ip: '', browser: 'b', os: 'o', userAgent: ''});
+  for (let i = 0; i < 3; i++) await first.appendPage('v1', 'a', {url: `https://example.com/${i}`, title: `P${i}`, at: 10 + i});
+  await first.close();
+
+  const again = new EmbeddedStore(dir, {journal: true, log: () => {}});
+  await again.open();
+  const [last] = await again.visits('v1', 1);
+  t.equal(last!.pages.length, 3);
+  // One page journalled and not yet in the log, then visits read again: the held line counts too.
+  await again.appendPage('v1', 'a', {url: 'https://example.com/3', title: 'P3', at: 13});
+  t.equal((await again.visits('v1', 1))[0]!.pages.length, 4);
+  await again.appendPage('v1', 'a', {url: 'https://example.com/4', title: 'P4', at: 14});
+  await again.close();
+  const lines = (await readFile(join(dir, 'visitors', 'v1.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  t.same(lines.map((l) => l.n), [1, 2, 3, 4, 5, 6], 'numbered on from the log, none twice');
+  t.same(lines.slice(1).map((l) => l.page.title), ['P0', 'P1', 'P2', 'P3', 'P4']);
+});
+
+t.test('a tail learnt by a reader never replaces one loaded, loading, or let go meanwhile', async (t) => {
+  const tails = new Tails(2);
+  const mark = tails.mark();
+  tails.learn('a.log', 5, mark);
+  t.same(tails.get('a.log'), {last: 5, committed: 5});
+  await tails.with('b.log', async () => ({last: 9, committed: 9}), (tail) => (tail.last += 1));
+  tails.learn('b.log', 3, mark);
+  t.equal(tails.get('b.log')!.last, 10, 'a loaded tail stays');
+  const before = tails.mark();
+  tails.forget('a.log');
+  tails.learn('c.log', 1, before);
+  t.equal(tails.get('c.log'), undefined, 'a tail was let go while the reader read: not taken');
+  const now = tails.mark();
+  let release!: () => void;
+  const loading = tails.with('d.log', () => new Promise((resolve) => (release = () => resolve({last: 7, committed: 7}))), (tail) => tail.last);
+  tails.learn('d.log', 2, now);
+  release();
+  t.equal(await loading, 7, 'a loading tail stays');
 });
 
 t.test('a log with a torn last line: the next checkpoint cuts it off and appends after the last whole line', async (t) => {

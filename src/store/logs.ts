@@ -140,13 +140,18 @@ export class Logs {
   }
 
   async visits(visitorId: string, limit = Infinity): Promise<Visit[]> {
+    const f = `visitors/${checkId(visitorId)}.log`;
     const lines: VisitorLine[] = [];
     let starts = 0;
-    await this.reader.newestFirst(`visitors/${checkId(visitorId)}.log`, visitorLine, (l) => {
+    const mark = this.tails.mark();
+    await this.reader.newestFirst(f, visitorLine, (l) => {
       lines.push(l);
       if ('visit' in l) starts += 1;
       return starts < limit;
     });
+    // The newest line read is the log's last: a visitor coming back has its next page numbered
+    // without reading the log again.
+    if (lines.length > 0) this.tails.learn(f, lines[0]!.n, mark);
     return visitsFrom(lines, limit);
   }
 

@@ -16,6 +16,8 @@ export interface Tail {
 export class Tails {
   private readonly ready = new Map<string, Tail>();
   private readonly loading = new Map<string, {chain: Promise<Tail>; count: number}>();
+  /** How many tails were let go (forgotten or evicted) so far. */
+  private letGo = 0;
 
   constructor(private readonly max = 50_000) {}
 
@@ -63,6 +65,23 @@ export class Tails {
     );
   }
 
+  /**
+   * A tail learnt by a reader that read the log's last line anyway (a visitor's latest visit,
+   * read when it comes back): the append that follows needs no read of its own. Taken only when
+   * nothing has loaded or is loading that log's tail, and none was let go since `since` (a
+   * `mark()` taken before the read), so it cannot undo a number handed out.
+   */
+  learn(file: string, last: number, since: number): void {
+    // A tail let go while the reader read may have moved on from what it read.
+    if (since !== this.letGo || this.ready.has(file) || this.loading.has(file)) return;
+    this.ready.set(file, {last, committed: last});
+    this.evict();
+  }
+
+  mark(): number {
+    return this.letGo;
+  }
+
   get(file: string): Tail | undefined {
     return this.ready.get(file);
   }
@@ -78,7 +97,10 @@ export class Tails {
 
   forget(file: string): void {
     const tail = this.ready.get(file);
-    if (tail && tail.last === tail.committed && !this.loading.has(file)) this.ready.delete(file);
+    if (tail && tail.last === tail.committed && !this.loading.has(file)) {
+      this.ready.delete(file);
+      this.letGo++;
+    }
   }
 
   /** Lets go of the least recently used tails that owe nothing to the disk. */
@@ -86,7 +108,10 @@ export class Tails {
     if (this.ready.size <= this.max) return;
     for (const [file, tail] of this.ready) {
       if (this.ready.size <= this.max * 0.9) break;
-      if (tail.last === tail.committed && !this.loading.has(file)) this.ready.delete(file);
+      if (tail.last === tail.committed && !this.loading.has(file)) {
+        this.ready.delete(file);
+        this.letGo++;
+      }
     }
   }
 }
