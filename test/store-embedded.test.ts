@@ -193,6 +193,28 @@ t.test('a tail learnt by a reader never replaces one loaded, loading, or let go 
   t.equal(await loading, 7, 'a loading tail stays');
 });
 
+t.test('bulk reads: files read at once inside, through the thread pool outside, also after a bulk read fails', async (t) => {
+  const store = new EmbeddedStore(t.testdir(), {journal: true, log: () => {}});
+  await store.open();
+  await store.putChat(chat('c1'));
+  await store.appendEvent('c1', msg('hello'));
+  await store.close();
+  const again = new EmbeddedStore(store.dir, {journal: true, log: () => {}});
+  await again.open();
+  // Whether a read of the log finishes before the event loop turns once.
+  const beforeATurn = async () => {
+    let turned = false;
+    setImmediate(() => (turned = true));
+    t.same((await again.events('c1')).map((e) => e.text), ['hello']);
+    return !turned;
+  };
+  t.equal(await again.bulk(beforeATurn), true, 'inside: read at once');
+  t.equal(await beforeATurn(), false, 'outside: through the pool');
+  await t.rejects(again.bulk(async () => Promise.reject(new Error('page failed'))), /page failed/);
+  t.equal(await beforeATurn(), false, 'a failed bulk read leaves reads as they were');
+  await again.close();
+});
+
 t.test('a log with a torn last line: the next checkpoint cuts it off and appends after the last whole line', async (t) => {
   const dir = t.testdir();
   const first = new EmbeddedStore(dir, {journal: true, log: () => {}});

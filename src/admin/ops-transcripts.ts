@@ -83,6 +83,11 @@ class PageContext {
   }
 }
 
+/** Many chats read in a row, as the store reads those best (see Store.bulk). */
+function bulk<T>(ctx: AdminContext, read: () => Promise<T>): Promise<T> {
+  return ctx.store.bulk ? ctx.store.bulk(read) : read();
+}
+
 /** The lines of `text` holding `needle` (already lower case). */
 function linesWith(text: string, needle: string): string[] {
   if (!text.toLowerCase().includes(needle)) return [];
@@ -94,7 +99,7 @@ export const transcriptOps = {
 
   'transcripts.count': async (ctx, input) => ({count: await ctx.store.countChats(query(input))}),
 
-  'transcripts.get': async (ctx, input) => {
+  'transcripts.get': (ctx, input) => bulk(ctx, async () => {
     const page = await PageContext.of(ctx);
     const out: TranscriptData[] = [];
     for (const id of input.ids) {
@@ -103,17 +108,17 @@ export const transcriptOps = {
       out.push(await page.transcript(stored.chat, stored.lastSeq));
     }
     return out;
-  },
+  }),
 
-  'transcripts.export': async (ctx, input) => {
+  'transcripts.export': (ctx, input) => bulk(ctx, async () => {
     const listed = await ctx.store.listChats(query(input), input.cursor, input.limit ?? 50);
     const page = await PageContext.of(ctx);
     // The chats of a page are read side by side: the reads wait on the disk, not on each other.
     const transcripts = await Promise.all(listed.chats.map((chat) => page.transcript(chat)));
     return listed.next === undefined ? {transcripts} : {transcripts, next: listed.next};
-  },
+  }),
 
-  'transcripts.search': async (ctx, input) => {
+  'transcripts.search': (ctx, input) => bulk(ctx, async () => {
     const listed = await ctx.store.listChats(query(input), input.cursor, input.limit ?? 200);
     const needle = input.text.toLowerCase();
     const matches: SearchMatch[] = [];
@@ -126,5 +131,5 @@ export const transcriptOps = {
       }
     }
     return listed.next === undefined ? {matches} : {matches, next: listed.next};
-  },
+  }),
 } satisfies Partial<Handlers>;

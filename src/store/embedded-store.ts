@@ -18,7 +18,7 @@ import {chatDoc, checkId, Logs, type LogHost} from './logs.js';
 import {FORMAT_VERSION, migrate, readFormat} from './migrate.js';
 import {OpenIndex} from './open-index.js';
 import {Pending} from './pending.js';
-import {asyncReads, syncReads, type ReadLayer} from './read-layer.js';
+import {switchedReads, syncReads, type ReadLayer} from './read-layer.js';
 import {ChatListing} from './chat-listing.js';
 import {decodeCursor, encodeCursor, visitorPageOf} from './query.js';
 import {eraseVisitor, prune, type RemovalParts} from './removal.js';
@@ -76,6 +76,8 @@ export class EmbeddedStore implements Store {
   private readonly listing = new ChatListing();
   private listingLoad: Promise<ChatListing> | undefined;
   private readonly reads: ReadLayer;
+  /** Bulk reads running now (see Store.bulk). */
+  private bulkReads = 0;
 
   constructor(
     readonly dir: string,
@@ -86,7 +88,7 @@ export class EmbeddedStore implements Store {
     const tmpDir = join(dir, 'tmp');
     this.ctx = {dir, tmpDir, files: this.files, report: this.report, diskN: new Map(), concurrency: options.concurrency ?? 2, writing: new Map()};
     this.index = new OpenIndex(join(dir, 'open-chats.json'), tmpDir);
-    this.reads = options.syncReads ? syncReads : asyncReads;
+    this.reads = options.syncReads ? syncReads : switchedReads(() => this.bulkReads > 0);
     this.reader = new LogReader(dir, this.pending, this.ctx.writing, this.report, this.reads);
     const feed = new FeedLog(dir, this.pending, this.reader, this.report, options.feedFileEntries);
     this.logs = new Logs(this.logHost(), this.reader, feed);
@@ -214,6 +216,15 @@ export class EmbeddedStore implements Store {
 
   appendEvent(chatId: string, event: NewEvent, chat?: ChatRecord, feed?: ChatFeedTag): Promise<Appended> {
     return this.logs.appendEvent(chatId, event, chat, feed);
+  }
+
+  async bulk<T>(read: () => Promise<T>): Promise<T> {
+    this.bulkReads++;
+    try {
+      return await read();
+    } finally {
+      this.bulkReads--;
+    }
   }
 
   events(chatId: string, after = 0, limit = Infinity): Promise<ChatEvent[]> {

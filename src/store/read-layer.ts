@@ -57,3 +57,15 @@ export const syncReads: ReadLayer = {
   close: async (fd) => closeSync(fd),
   readText: async (path) => readFileSync(path, 'utf8'),
 };
+
+/** Reads as `sync()` says at each call: synchronous while a bulk read runs, without otherwise. */
+export function switchedReads(sync: () => boolean): ReadLayer {
+  const now = () => (sync() ? syncReads : asyncReads);
+  return {
+    open: (path) => now().open(path),
+    size: (fd) => now().size(fd),
+    read: (fd, buffer, position) => now().read(fd, buffer, position),
+    close: (fd) => now().close(fd),
+    readText: (path) => now().readText(path),
+  };
+}
