@@ -1,7 +1,7 @@
 import {createServer, type IncomingMessage, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import type {Duplex} from 'node:stream';
-import {WebSocketServer, type WebSocket} from 'ws';
+import {WebSocketServer} from 'ws';
 import {MAX_FRAME_BYTES, parseEventsSearch, PROTOCOL_VERSION} from '../protocol/index.js';
 import {newApiKey, removeApiFile, writeApiFile} from '../admin/api-file.js';
 import {VERSION} from '../lib/version.js';
@@ -10,6 +10,7 @@ import {armAfterRestart} from './chat-end.js';
 import {startRetention} from './retention.js';
 import {CloseCode, socketOf} from './conn.js';
 import {Hub, type HubOptions} from './hub.js';
+import {startHeartbeat} from './heartbeat.js';
 import {serveHttp} from './http-routes.js';
 import {authenticateOperator} from './operator-auth.js';
 import {attachOperator} from './operator-socket.js';
@@ -61,24 +62,8 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
   const trustProxy = options.trustProxy ?? false;
   const wss = new WebSocketServer({noServer: true, maxPayload: MAX_FRAME_BYTES});
   wss.on('error', (error) => hub.log(`websocket server: ${error.message}`));
-  // A peer whose network vanished never closes its socket; without a heartbeat its operator
-  // would keep its chats and its visitor would never "leave".
-  const alive = new WeakMap<WebSocket, boolean>();
-  wss.on('connection', (ws, req: IncomingMessage) => {
-    socketOf.set(ws, req.socket);
-    alive.set(ws, true);
-    ws.on('pong', () => alive.set(ws, true));
-  });
-  const heartbeat = setInterval(() => {
-    for (const ws of wss.clients) {
-      if (!alive.get(ws)) ws.terminate();
-      else {
-        alive.set(ws, false);
-        ws.ping();
-      }
-    }
-  }, options.heartbeatMs ?? 30_000);
-  heartbeat.unref();
+  wss.on('connection', (ws, req: IncomingMessage) => socketOf.set(ws, req.socket));
+  const stopHeartbeat = startHeartbeat(wss, options.heartbeatMs ?? 30_000);
   const key = newApiKey();
   let localUrl = '';
   const admin = new AdminApi(hub, key, () => localUrl);
@@ -154,7 +139,7 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
     });
   } catch (error) {
     // Leave nothing behind (file watchers, the data folder's lock) so the process can exit.
-    clearInterval(heartbeat);
+    stopHeartbeat();
     hub.stop();
     await hub.cluster?.stop();
     await hub.store.close();
@@ -176,7 +161,7 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
     port,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     async close() {
-      clearInterval(heartbeat);
+      stopHeartbeat();
       hub.stop();
       for (const ws of wss.clients) ws.close(CloseCode.shutdown, 'hub shutting down');
       await new Promise<void>((resolve) => {
