@@ -6,6 +6,8 @@ import t from 'tap';
 import {EmbeddedStore} from '../src/store/embedded-store.js';
 import {lockDataDir} from '../src/store/lock.js';
 import {Tails} from '../src/store/tails.js';
+import {Pending} from '../src/store/pending.js';
+import type {JournalRecord} from '../src/store/journal.js';
 import {countingFiles} from './helpers/files.js';
 import type {ChatRecord, NewEvent} from '../src/store/types.js';
 
@@ -213,6 +215,25 @@ t.test('bulk reads: files read at once inside, through the thread pool outside, 
   await t.rejects(again.bulk(async () => Promise.reject(new Error('page failed'))), /page failed/);
   t.equal(await beforeATurn(), false, 'a failed bulk read leaves reads as they were');
   await again.close();
+});
+
+t.test('the checkpoint lets go of what it wrote a slice at a time; what is held meanwhile stays', async (t) => {
+  const pending = new Pending();
+  const written: JournalRecord[] = [];
+  for (let i = 1; i <= 50; i++) written.push({k: 'l', f: `chats/c${i % 5}.log`, n: Math.ceil(i / 5), text: `{"n":${Math.ceil(i / 5)}}`});
+  written.push({k: 'd', f: 'chats/c1.json', text: '{"v":1}'});
+  pending.hold(written);
+  let turns = 0;
+  const between = async () => {
+    turns++;
+    // Written while the release goes on: a newer line of a log, a newer version of a document.
+    if (turns === 1) pending.hold([{k: 'l', f: 'chats/c1.log', n: 11, text: '{"n":11}'}, {k: 'd', f: 'chats/c1.json', text: '{"v":2}'}]);
+  };
+  await pending.release(written, between, 7);
+  t.ok(turns >= 7, `the loop turned between slices (${turns} times)`);
+  t.same([...pending.lineFiles()], ['chats/c1.log'], 'only the log written to meanwhile holds anything');
+  t.equal(pending.floor('chats/c1.log'), 11, 'and only its new line');
+  t.equal(pending.doc('chats/c1.json'), '{"v":2}', 'the newer document stays');
 });
 
 t.test('a log with a torn last line: the next checkpoint cuts it off and appends after the last whole line', async (t) => {

@@ -35,6 +35,14 @@ export interface ApplyContext {
   writing: Map<string, Promise<void>>;
 }
 
+/** Records handled between two turns of the event loop. */
+export const SLICE = 2000;
+
+/** Lets the event loop turn (sockets, the journal) before going on with background work. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Above this many logs in one go, they are synced together (see applyRecords). */
 const SYNC_TOGETHER = 64;
 
@@ -131,7 +139,11 @@ function lastNumber(tail: Buffer, size: number): number | undefined {
 export async function applyRecords(ctx: ApplyContext, records: JournalRecord[]): Promise<void> {
   const docs = new Map<string, string>();
   const logs = new Map<string, Array<{n: number; text: string}>>();
-  for (const r of records) {
+  for (let i = 0; i < records.length; i++) {
+    // A segment of a busy minute holds tens of thousands: sorted a slice at a time, so the
+    // hub's messages never wait behind the whole of it.
+    if (i > 0 && i % SLICE === 0) await nextTurn();
+    const r = records[i]!;
     if (r.k === 'd') docs.set(r.f, r.text);
     else {
       let lines = logs.get(r.f);

@@ -1,4 +1,4 @@
-import {applyRecords, type ApplyContext} from './apply.js';
+import {applyRecords, nextTurn, SLICE, type ApplyContext} from './apply.js';
 import type {Journal} from './journal.js';
 import type {Report} from './log-file.js';
 import type {OpenIndex} from './open-index.js';
@@ -27,7 +27,9 @@ export class Checkpoint {
     private readonly report: Report,
     private readonly idleMs: number,
   ) {
-    journal.onFinished = () => void this.run();
+    // On a turn of its own: the journal append that finished the segment (and the message
+    // waiting for its ack) does not wait for the checkpoint to start.
+    journal.onFinished = () => void nextTurn().then(() => this.run());
   }
 
   /** Called after every durable group. */
@@ -102,6 +104,6 @@ export class Checkpoint {
     }
     this.failures = 0;
     this.error = undefined;
-    this.pending.release(records);
+    await this.pending.release(records, nextTurn, SLICE);
   }
 }

@@ -21,15 +21,25 @@ export class Pending {
     }
   }
 
-  /** Lets go of what the checkpoint wrote (a newer change of the same file is still held). */
-  release(records: JournalRecord[]): void {
+  /**
+   * Lets go of what the checkpoint wrote (a newer change of the same file is still held), a
+   * slice at a time when `between` is given: what is let go is in its file already, so a reader
+   * in between finds every line either here or there.
+   */
+  async release(records: JournalRecord[], between?: () => Promise<void>, slice = Infinity): Promise<void> {
+    let done = 0;
+    const step = async () => {
+      if (between && ++done % slice === 0) await between();
+    };
     const applied = new Map<string, number>();
     for (const r of records) {
+      await step();
       if (r.k === 'd') {
         if (this.docs.get(r.f) === r.text) this.docs.delete(r.f);
       } else applied.set(r.f, Math.max(applied.get(r.f) ?? 0, r.n));
     }
     for (const [f, n] of applied) {
+      await step();
       const lines = this.lines.get(f);
       if (!lines) continue;
       const rest = lines.filter((l) => l.n > n);
