@@ -1,13 +1,13 @@
 import {mkdir, readdir} from 'node:fs/promises';
 import {join} from 'node:path';
-import {Low} from 'lowdb';
 import type {ZodType} from 'zod';
 import type {ChatEvent, FeedEntry, PageView, Visit} from '../protocol/index.js';
 import {applyRecords, type ApplyContext} from './apply.js';
 import {Batcher} from './batcher.js';
 import {listChatIds} from './chat-files.js';
 import {Checkpoint} from './checkpoint.js';
-import {DurableJSONFile, readJSON, removeTemps} from './durable-file.js';
+import {readJSON, removeTemps} from './durable-file.js';
+import {FolderGlobals} from './folder-globals.js';
 import type {ChatFeedTag, FeedFilter, FeedPage, NewFeedEntry, VisitorFeedTag} from './feed.js';
 import {FEED_DIR, FeedLog} from './feed-log.js';
 import {nodeFiles, type FileLayer} from './file-layer.js';
@@ -19,14 +19,12 @@ import {FORMAT_VERSION, migrate, readFormat} from './migrate.js';
 import {OpenIndex} from './open-index.js';
 import {Pending} from './pending.js';
 import {switchedReads, syncReads, type ReadLayer} from './read-layer.js';
-import {ChatListing} from './chat-listing.js';
-import {decodeCursor, encodeCursor, visitorPageOf} from './query.js';
+import {FolderListing} from './folder-listing.js';
+import {visitorPageOf} from './query.js';
 import {eraseVisitor, prune, type RemovalParts} from './removal.js';
 import type {Appended, ChatPage, ChatQuery, Erased, Pruned, Store, VisitorPage} from './store.js';
 import {
   chatRecord,
-  globalDefaults,
-  globalSchemas,
   visitorRecord,
   type ChatRecord,
   type GlobalName,
@@ -69,12 +67,11 @@ export class EmbeddedStore implements Store {
   private readonly pending = new Pending();
   private readonly checkpoint: Checkpoint | undefined;
   private readonly index: OpenIndex;
-  private readonly cache = new Map<GlobalName, unknown>();
+  private readonly globals: FolderGlobals;
   private indexLoad: Promise<void> | undefined;
   private readonly reader: LogReader;
   private readonly logs: Logs;
-  private readonly listing = new ChatListing();
-  private listingLoad: Promise<ChatListing> | undefined;
+  private readonly listing: FolderListing;
   private readonly reads: ReadLayer;
   /** Bulk reads running now (see Store.bulk). */
   private bulkReads = 0;
@@ -88,6 +85,14 @@ export class EmbeddedStore implements Store {
     const tmpDir = join(dir, 'tmp');
     this.ctx = {dir, tmpDir, files: this.files, report: this.report, diskN: new Map(), concurrency: options.concurrency ?? 2, writing: new Map()};
     this.index = new OpenIndex(join(dir, 'open-chats.json'), tmpDir);
+    this.globals = new FolderGlobals(dir, tmpDir, this.pending, (records) => this.write(records));
+    this.listing = new FolderListing({
+      dir,
+      pending: this.pending,
+      index: this.index,
+      indexReady: () => this.indexReady(),
+      readDoc: (f, schema) => this.readDoc(f, schema),
+    });
     this.reads = options.syncReads ? syncReads : switchedReads(() => this.bulkReads > 0);
     this.reader = new LogReader(dir, this.pending, this.ctx.writing, this.report, this.reads);
     const feed = new FeedLog(dir, this.pending, this.reader, this.report, options.feedFileEntries);
@@ -171,7 +176,7 @@ export class EmbeddedStore implements Store {
       chatStored: (chatId, seq, chat, text) => {
         if (chat) {
           this.index.put(chat, text);
-          this.listed(chat);
+          this.listing.put(chat);
         }
         this.index.seen(chatId, seq);
       },
@@ -210,7 +215,7 @@ export class EmbeddedStore implements Store {
     await this.indexReady();
     return this.write([doc], () => {
       this.index.put(chat, doc.text);
-      this.listed(chat);
+      this.listing.put(chat);
     });
   }
 
@@ -231,45 +236,12 @@ export class EmbeddedStore implements Store {
     return this.logs.events(chatId, after, limit);
   }
 
-  async listChats(query: ChatQuery = {}, cursor?: string, limit = 100): Promise<ChatPage> {
-    const listing = await this.listingReady(query);
-    const {ids, next} = listing.page(query, decodeCursor(cursor), limit);
-    const held = listing.takeHeld(ids);
-    const chats = (await Promise.all(ids.map((id) => held.get(id) ?? this.listedChat(id)))).filter((c): c is ChatRecord => c !== null);
-    return next === undefined ? {chats} : {chats, next: encodeCursor(next)};
+  listChats(query: ChatQuery = {}, cursor?: string, limit = 100): Promise<ChatPage> {
+    return this.listing.page(query, cursor, limit);
   }
 
-  async countChats(query: ChatQuery = {}): Promise<number> {
-    return (await this.listingReady()).count(query);
-  }
-
-  /** A chat's record as stored; a damaged one is left out of listings (reading it names the file). */
-  private async listedChat(id: string): Promise<ChatRecord | null> {
-    return this.index.get(id)?.chat ?? (await this.readDoc(`chats/${id}.json`, chatRecord).catch(() => null));
-  }
-
-  /** A stored record goes into the listing once there is one (a hub that never lists keeps none). */
-  private listed(chat: ChatRecord): void {
-    if (this.listingLoad) this.listing.put(chat);
-  }
-
-  /**
-   * Every chat's listing entry, read once (on the first listing), then kept as records are
-   * stored. The records of the chats a first listing asks for are held for its pages.
-   */
-  private listingReady(listing?: ChatQuery): Promise<ChatListing> {
-    this.listingLoad ??= (async () => {
-      // From here on every record stored goes into the listing. Chats the journal holds are not
-      // in their files yet; they are taken before the folder is read, so one the checkpoint
-      // moves from the journal to its file meanwhile is seen in one place or the other.
-      const ids = new Set<string>();
-      for (const f of this.pending.docFiles()) if (/^chats\/[\w~-]+\.json$/.test(f)) ids.add(f.slice(6, -5));
-      await this.indexReady();
-      for (const id of await listChatIds(this.dir)) ids.add(id);
-      await this.listing.fill(ids, (id) => this.listedChat(id), listing);
-      return this.listing;
-    })();
-    return this.listingLoad;
+  countChats(query: ChatQuery = {}): Promise<number> {
+    return this.listing.count(query);
   }
 
   private async scanChats(): Promise<StoredChat[]> {
@@ -329,25 +301,12 @@ export class EmbeddedStore implements Store {
 
   // ---- globals
 
-  async global<K extends GlobalName>(name: K, fresh = false): Promise<Globals[K]> {
-    if (!fresh && this.cache.has(name)) return this.cache.get(name) as Globals[K];
-    const f = `${name}.json`;
-    const schema = globalSchemas[name] as unknown as ZodType<Globals[K]>;
-    const pending = this.pending.doc(f);
-    let value: Globals[K];
-    if (pending !== undefined) value = schema.parse(JSON.parse(pending));
-    else {
-      const db = new Low<Globals[K]>(new DurableJSONFile(join(this.dir, f), schema, this.ctx.tmpDir), globalDefaults[name]());
-      await db.read();
-      value = db.data;
-    }
-    this.cache.set(name, value);
-    return value;
+  global<K extends GlobalName>(name: K, fresh = false): Promise<Globals[K]> {
+    return this.globals.get(name, fresh);
   }
 
   putGlobal<K extends GlobalName>(name: K, value: Globals[K]): Promise<void> {
-    this.cache.set(name, value);
-    return this.write([{k: 'd', f: `${name}.json`, text: JSON.stringify(value)}]);
+    return this.globals.put(name, value);
   }
 
   // ---- listing and removing visitors
