@@ -78,7 +78,11 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
     else if (f.t === 'visitor.gone') presence.dropVisitor(f.visitorId);
   };
 
+  // Every hub hears its own publications too: they end as `publish` ends them, and are let go
+  // unread (with one hub on Redis, that is every message on the bus).
+  const ownEnding = `"from":${JSON.stringify(hubId)}}`;
   redis.sub.on('message', (_channel: string, raw: string) => {
+    if (raw.endsWith(ownEnding)) return;
     let parsed;
     try {
       parsed = clusterMessage.safeParse(JSON.parse(raw));

@@ -15,7 +15,8 @@ export interface RedisLink {
 
 export function connectRedis(url: string, log: (line: string) => void): RedisLink {
   const retryStrategy = (times: number) => Math.min(100 * times, 1000);
-  const cmd = new Redis(url, {enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy, connectionName: 'cac-hub'});
+  // Commands of one turn (a group's events, their feed entries, presence) go out in one write.
+  const cmd = new Redis(url, {enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy, connectionName: 'cac-hub', enableAutoPipelining: true});
   // Only SUBSCRIBE goes through this one: let it wait for the connection. No ready check: some
   // ioredis 5 releases send its INFO after SUBSCRIBE, which Redis refuses on a subscribed
   // connection (ioredis issue 2037), dropping the connection again and again.
