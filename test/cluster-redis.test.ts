@@ -74,6 +74,9 @@ if (missing) {
     // Redis holds it again; hub A's own copy follows at its next beat.
     await waitUntil('hub A hears of bob again', () => a.hub.sessions.onlineFor('example.com').includes('bob'), 10);
     t.ok(a.hub.sessions.onlineFor('example.com').includes('bob'), 'hub A still rings bob');
+    // Hub B's copy of the visitors on hub A likewise follows Redis at B's next beat.
+    const visitorId = visitor.of('welcome')[0]!.visitorId;
+    await waitUntil('hub B hears of the visitor on hub A again', () => b.hub.cluster!.remoteVisitors().some((v) => v.id === visitorId), 10);
     const late = await b.operator('alice');
     t.ok(late.of('ready')[0]!.visitors.some((v: {id: string}) => v.id === visitor.of('welcome')[0]!.visitorId), 'an operator joining hub B lists the visitor on hub A');
   });
