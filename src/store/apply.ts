@@ -5,6 +5,7 @@ import {renameInto, syncDir, writeTemp} from './durable-file.js';
 import {appendDurably, syncFile, type FileLayer} from './file-layer.js';
 import type {JournalRecord} from './journal.js';
 import {readBackward, type Report} from './log-file.js';
+import {nextTurn} from '../lib/next-turn.js';
 
 /** Runs `fn` over `items` with at most `limit` at once, so the file pool is never flooded. */
 export async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -37,11 +38,6 @@ export interface ApplyContext {
 
 /** Records handled between two turns of the event loop. */
 export const SLICE = 2000;
-
-/** Lets the event loop turn (sockets, the journal) before going on with background work. */
-export function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** Above this many logs in one go, they are synced together (see applyRecords). */
 const SYNC_TOGETHER = 64;

@@ -1,3 +1,4 @@
+import {nextTurn} from '../lib/next-turn.js';
 import type {JournalRecord} from './journal.js';
 import {NotStoredError} from './store.js';
 
@@ -30,7 +31,7 @@ export class Batcher {
       this.gathering.records.push(...records);
       if (commit) this.gathering.commits.push(commit);
       this.gathering.waiters.push({resolve, reject});
-      this.running ??= new Promise<void>((r) => setImmediate(r)).then(() => this.drain());
+      this.running ??= nextTurn().then(() => this.drain());
     });
   }
 

@@ -1,4 +1,5 @@
-import {applyRecords, nextTurn, SLICE, type ApplyContext} from './apply.js';
+import {nextTurn} from '../lib/next-turn.js';
+import {applyRecords, SLICE, type ApplyContext} from './apply.js';
 import type {Journal} from './journal.js';
 import type {Report} from './log-file.js';
 import type {OpenIndex} from './open-index.js';

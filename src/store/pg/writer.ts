@@ -1,3 +1,4 @@
+import {nextTurn} from '../../lib/next-turn.js';
 import type {FeedEntry} from '../../protocol/index.js';
 import {entryOf, type FeedRecord, type Referred} from '../feed.js';
 import {NotStoredError} from '../store.js';
@@ -72,7 +73,7 @@ export class Writer {
   add<T>(run: (w: WriteTx) => Promise<T>, options: WriteOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({...options, run, resolve: resolve as (value: unknown) => void, reject});
-      this.running ??= new Promise<void>((r) => setImmediate(r)).then(() => this.drain());
+      this.running ??= nextTurn().then(() => this.drain());
     });
   }
 
