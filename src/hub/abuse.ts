@@ -8,6 +8,11 @@ import type {Hub} from './hub.js';
  * site and address, so an abuser uses up only their own share on one site and never another
  * site's. A site may set its own numbers (`cac sites set --limit NAME=N`). Going over is answered
  * with an error frame; a socket that keeps going over is closed.
+ *
+ * Budgets over time are counted by `hub.rates`: here, or, when several hubs serve a site, in
+ * Redis for all of them (src/cluster/shared-rates.ts), so that an address spreading its attempts
+ * over the hubs behind a load balancer gets no more than from one hub. What is open at once
+ * (sockets per address) is counted here: it guards this hub's own sockets and files.
  */
 
 
@@ -45,6 +50,16 @@ const MAX_KEYS = 100_000;
 interface Window {
   times: number[];
   head: number;
+}
+
+/** Where budgets over time are counted: `take` is Budgets.take, answered later. */
+export interface Rates {
+  take(key: string, limit: number, windowMs: number): Promise<boolean>;
+}
+
+/** The hub's own budgets as its Rates (one hub serving the site). */
+export function localRates(budgets: Budgets): Rates {
+  return {take: (key, limit, windowMs) => Promise.resolve(budgets.take(key, limit, windowMs))};
 }
 
 /** Sliding windows of hits per key, on the hub's clock. */
@@ -94,16 +109,16 @@ export class Budgets {
 const MINUTE = 60_000;
 
 /** Throws `slow_down` when the address has spent this budget on this site. */
-export function spend(hub: Hub, site: SiteRecord, ip: string, name: 'identities-per-minute' | 'requests-per-minute' | 'messages-per-hour', what: string): void {
+export async function spend(hub: Hub, site: SiteRecord, ip: string, name: 'identities-per-minute' | 'requests-per-minute' | 'messages-per-hour', what: string): Promise<void> {
   const window = name === 'messages-per-hour' ? 60 * MINUTE : MINUTE;
-  if (!hub.budgets.take(`${name}|${site.domain}|${ip}`, limitOf(site, name), window)) {
+  if (!(await hub.rates.take(`${name}|${site.domain}|${ip}`, limitOf(site, name), window))) {
     throw new HubError('slow_down', `too many ${what} from your address: please wait a moment`);
   }
 }
 
 /** A page view counts against the visitor's own budget. */
-export function spendPage(hub: Hub, site: SiteRecord, visitorId: string): void {
-  if (!hub.budgets.take(`pages|${visitorId}`, limitOf(site, 'pages-per-minute'), MINUTE)) {
+export async function spendPage(hub: Hub, site: SiteRecord, visitorId: string): Promise<void> {
+  if (!(await hub.rates.take(`pages|${visitorId}`, limitOf(site, 'pages-per-minute'), MINUTE))) {
     throw new HubError('slow_down', 'too many page views: please wait a moment');
   }
 }

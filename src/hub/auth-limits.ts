@@ -18,7 +18,22 @@ interface KeyState {
   last: number;
 }
 
-export class AuthLimits {
+export const AUTH_RULES = {BURST, WINDOW_MS, MAX_BLOCK_MS, FORGET_MS};
+
+/**
+ * What the operator sign-in asks of the failed-login counts. With several hubs serving a site
+ * they are shared (src/cluster/shared-auth-limits.ts), answered later.
+ */
+export interface AuthGuard {
+  /** How long `key` (`ip:ADDRESS` or `op:NAME`) is refused for, in ms (0: not refused). */
+  blockedFor(key: string): number | Promise<number>;
+  /** A failed attempt from `ip` naming `name`; counted once it resolves. */
+  failed(ip: string, name: string): void | Promise<void>;
+  /** A success clears what the address had against it (not waited for: the sign-in goes on at once). */
+  succeeded(ip: string): void | Promise<void>;
+}
+
+export class AuthLimits implements AuthGuard {
   private readonly keys = new Map<string, KeyState>();
   /** Failures per address since its last log line, and when that was. */
   private readonly logged = new Map<string, {at: number; count: number; names: Set<string>}>();

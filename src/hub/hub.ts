@@ -2,8 +2,8 @@ import {mkdir} from 'node:fs/promises';
 import {EmbeddedStore} from '../store/embedded-store.js';
 import type {NewFeedEntry} from '../store/feed.js';
 import {lockDataDir} from '../store/lock.js';
-import {Budgets} from './abuse.js';
-import {AuthLimits} from './auth-limits.js';
+import {Budgets, localRates, type Rates} from './abuse.js';
+import {AuthLimits, type AuthGuard} from './auth-limits.js';
 import {credentialOf} from './operator-auth.js';
 import {NotStoredError, type Store} from '../store/store.js';
 import type {GlobalName, Globals} from '../store/types.js';
@@ -75,8 +75,11 @@ export class Hub {
   readonly operatorGraceMs: number;
   readonly visitTimeoutMs: number;
   readonly log: (line: string) => void;
-  readonly authLimits: AuthLimits;
+  /** Failed sign-ins (shared between hubs when several share a store). */
+  authLimits: AuthGuard;
   readonly budgets: Budgets;
+  /** Budgets over time (shared between hubs when several share a store). */
+  rates: Rates;
   /** Grace periods and offer deadlines (shared between hubs when several share a store). */
   deadlines: DeadlineBoard;
   /** Other pending timers, cleared when the hub stops. */
@@ -111,6 +114,7 @@ export class Hub {
     this.sessions = new Sessions(() => this.globals.status.status);
     this.authLimits = new AuthLimits(this.now, this.log);
     this.budgets = new Budgets(this.now);
+    this.rates = localRates(this.budgets);
     this.followers = new Followers(this, options.followerLimits);
     this.deadlines = new LocalDeadlines(this, (d) => this.fireDeadline(d));
     this.store.onFeed((entry) => this.onFeed(entry));

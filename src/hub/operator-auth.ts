@@ -29,38 +29,39 @@ function bearer(headers: IncomingHttpHeaders): string {
  */
 export async function authenticateOperator(hub: Hub, headers: IncomingHttpHeaders, ip: string): Promise<AuthResult> {
   const limits = hub.authLimits;
-  const wait = limits.blockedFor(`ip:${ip}`);
+  const wait = await limits.blockedFor(`ip:${ip}`);
   if (wait > 0) return {ok: false, status: 429, reason: 'Too Many Requests', retryAfterS: Math.ceil(wait / 1000)};
   const token = bearer(headers);
   const named = headers['x-cac-operator'] === undefined ? '' : String(headers['x-cac-operator']);
-  const refused = (): AuthResult => {
-    limits.failed(ip, named);
+  // Counted before the answer goes out: with several hubs, the next attempt may land on another.
+  const refused = async (): Promise<AuthResult> => {
+    await limits.failed(ip, named);
     return {ok: false, status: 401, reason: 'Unauthorized'};
   };
   const parsed = parseToken(token);
   if (parsed) {
     const op = hub.sessions.byTokenId(parsed.id);
     if (!op?.tokenHash || !secretMatches(parsed.secret, op.tokenHash) || (named && named !== op.name)) return refused();
-    limits.succeeded(ip);
+    void limits.succeeded(ip);
     return {ok: true, op, credential: credentialOf(op)};
   }
   const op = hub.sessions.operators.get(named);
   if (!op || !token) return refused();
   if (op.tokenHash && !op.tokenId) {
     if (!sameHash(sha256(token), op.tokenHash)) return refused();
-    limits.succeeded(ip);
+    void limits.succeeded(ip);
     return {ok: true, op, credential: credentialOf(op)};
   }
   if (!op.salt || !op.hash) return refused();
   // The slow check of an older token: once per operator name at a time, and never for a name
   // that keeps failing.
-  const opWait = limits.blockedFor(`op:${named}`);
+  const opWait = await limits.blockedFor(`op:${named}`);
   if (opWait > 0) return {ok: false, status: 429, reason: 'Too Many Requests', retryAfterS: Math.ceil(opWait / 1000)};
   const good = await verifyToken(token, op.salt, op.hash);
   const now = hub.sessions.operators.get(named);
   // Revoked while the hash was being checked: the token it was checked against is gone.
   if (!good || !now || credentialOf(now) !== credentialOf(op)) return refused();
-  limits.succeeded(ip);
+  void limits.succeeded(ip);
   await hub.upgradeToken(named, sha256(token)).catch((error: unknown) => hub.log(`token of ${named} not upgraded: ${String(error)}`));
   return {ok: true, op: now, credential: credentialOf(now)};
 }

@@ -74,7 +74,7 @@ async function hello(
   let record = frame.visitorId && token ? await known(hub, frame.visitorId, token, site) : undefined;
   const fresh = !record;
   if (!record) {
-    spend(hub, site, conn.ip, 'identities-per-minute', 'new visitors');
+    await spend(hub, site, conn.ip, 'identities-per-minute', 'new visitors');
     token = newSecret();
     record = {id: randomId(), site: site.domain, tokenHash: sha256(token), firstSeen: hub.now(), chats: []};
   }
@@ -165,14 +165,14 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
   const site = live.site.domain;
   switch (frame.t) {
     case 'page': {
-      spendPage(hub, live.site, visitor.id);
+      await spendPage(hub, live.site, visitor.id);
       await recordPage(hub, live, frame);
       hub.sessions.toOperators({t: 'visitor.update', visitor: hub.sessions.visitorSummary(live)}, site);
       return;
     }
     case 'chat.request': {
       limitMessages(hub, live);
-      if (!visitor.chatId) spend(hub, live.site, conn.ip, 'requests-per-minute', 'chat requests');
+      if (!visitor.chatId) await spend(hub, live.site, conn.ip, 'requests-per-minute', 'chat requests');
       const outcome = await requestChat(hub, live, frame);
       if (outcome.t === 'offline') conn.send({t: 'chat.offline'});
       else if (outcome.t === 'refused') conn.send({t: 'chat.refused', reason: 'blocked', until: outcome.until});
@@ -225,7 +225,7 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
       if (db.messages.filter((m) => m.site === site).length >= limitOf(live.site, 'messages-kept')) {
         throw new HubError('full', 'messages cannot be left right now; please try later');
       }
-      if (!db.messages.some((m) => m.id === frame.id)) spend(hub, live.site, conn.ip, 'messages-per-hour', 'messages');
+      if (!db.messages.some((m) => m.id === frame.id)) await spend(hub, live.site, conn.ip, 'messages-per-hour', 'messages');
       const message = {
         id: frame.id,
         site,

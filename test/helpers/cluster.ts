@@ -3,6 +3,7 @@ import {addSite, updateSite} from '../../src/accounts/sites.js';
 import {PgStore} from '../../src/store/pg/pg-store.js';
 import {NO_LIMITS, startTestHub, type TestHub} from './hub.js';
 import type {TestPostgres} from './postgres.js';
+import type {LimitName} from '../../src/protocol/limits.js';
 
 /*
  * Several hubs in this process on one PostgreSQL schema and one Redis, as a site running
@@ -14,6 +15,10 @@ export interface ClusterOptions {
   hubs: number;
   operators?: string[];
   graceMs?: number;
+  /** The site's limits (default: out of the way). */
+  limits?: Partial<Record<LimitName, number>>;
+  /** Take the visitor's address from X-Forwarded-For, as behind a proxy. */
+  trustProxy?: boolean;
 }
 
 export async function startCluster(
@@ -27,7 +32,7 @@ export async function startCluster(
   const seed = new PgStore(pg.url, {schema, log: () => {}});
   await seed.open();
   await addSite(seed, 'example.com', {timezone: 'Europe/London'});
-  await updateSite(seed, 'example.com', {limits: NO_LIMITS});
+  await updateSite(seed, 'example.com', {limits: options.limits ?? NO_LIMITS});
   const tokens: Record<string, string> = {};
   for (const name of options.operators ?? ['alice', 'bob', 'carol']) tokens[name] = (await addOperator(seed, name)).token;
   await seed.close();
@@ -39,6 +44,7 @@ export async function startCluster(
       redis: redisUrl,
       clusterBeatMs: 200,
       geoip: false,
+      trustProxy: options.trustProxy,
       log: process.env.CAC_TEST_LOG ? (line) => process.stderr.write(`hub${i}: ${line}\n`) : undefined,
       visitorGraceMs: options.graceMs ?? 2000,
       operatorGraceMs: options.graceMs ?? 2000,

@@ -27,6 +27,9 @@ export interface TestRedis {
   start(): Promise<void>;
   /** stop() then start(). */
   restart(): Promise<void>;
+  /** Stalls the server (SIGSTOP): connections stay open, nothing is answered until resume(). */
+  pause(): void;
+  resume(): void;
   /** What the server wrote, for a failing test's message. */
   log(): string;
 }
@@ -53,6 +56,8 @@ export async function startRedis(t: {teardown(fn: () => unknown): void}): Promis
       if (server?.running()) throw new Error('redis-server is running already');
       await launch(port);
     },
+    pause: () => void server!.child.kill('SIGSTOP'),
+    resume: () => void server!.child.kill('SIGCONT'),
     async restart() {
       await redis.stop();
       await redis.start();
