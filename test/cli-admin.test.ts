@@ -2,7 +2,7 @@ import {mkdtemp, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import t from 'tap';
-import WebSocket from 'ws';
+import {operatorUpgrade} from './helpers/upgrade.js';
 import {adminError, adminOps, PROTOCOL_VERSION, type AdminOpName, type AdminOutput} from '../src/protocol/index.js';
 import {connectOperator} from './helpers/widget-hub.js';
 import {seedData} from './helpers/hub.js';
@@ -33,19 +33,8 @@ function output<N extends AdminOpName>(name: N, stdout: string): AdminOutput<N> 
 }
 
 /** The HTTP status an operator socket upgrade gets with these credentials. */
-function upgradeStatus(base: string, name: string, token: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/operator`, {headers: {authorization: `Bearer ${token}`, 'x-cac-operator': name}});
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('open', () => {
-      resolve(101);
-      ws.close();
-    });
-    ws.on('error', reject);
-  });
+async function upgradeStatus(base: string, name: string, token: string): Promise<number> {
+  return (await operatorUpgrade(base, {authorization: `Bearer ${token}`, 'x-cac-operator': name})).status;
 }
 
 t.test('with a hub running, every change goes through it and takes effect at once', async (t) => {

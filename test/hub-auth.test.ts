@@ -1,10 +1,10 @@
 import {cp, readFile, rm} from 'node:fs/promises';
 import {join} from 'node:path';
 import t from 'tap';
-import WebSocket from 'ws';
 import {hubToOperator} from '../src/protocol/index.js';
 import {adminCall, startTestHub} from './helpers/hub.js';
 import {Peer} from './helpers/peer.js';
+import {operatorUpgrade} from './helpers/upgrade.js';
 
 /*
  * Who may hold an operator session, and what a wrong guess costs. Tokens are `cac_<id>_<secret>`
@@ -15,21 +15,7 @@ import {Peer} from './helpers/peer.js';
 const LEGACY_DATA = new URL('./fixtures/v1-data', import.meta.url);
 const LEGACY_ALICE = 'VN5LHgF-0ARQGC8rBNDNxf4qG0fbtCiVxTjM8IPY2vM';
 
-/** The HTTP status (101 when it opened) of an operator socket upgrade. */
-function upgrade(url: string, headers: Record<string, string>): Promise<{status: number; retryAfter?: string}> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/ws/operator`, {headers});
-    ws.on('unexpected-response', (_req, res) => {
-      resolve({status: res.statusCode ?? 0, retryAfter: res.headers['retry-after']});
-      ws.terminate();
-    });
-    ws.on('open', () => {
-      resolve({status: 101});
-      ws.close();
-    });
-    ws.on('error', reject);
-  });
-}
+const upgrade = operatorUpgrade;
 
 const as = (name: string, token: string, from?: string) => ({
   authorization: `Bearer ${token}`,
