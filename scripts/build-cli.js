@@ -24,6 +24,24 @@ const requireShim = "import {createRequire as __cacRequire} from 'node:module'; 
 
 await rm(OUT, {recursive: true, force: true});
 
+/**
+ * Zod's messages in English only: its other locales (45% of the package) are exported as
+ * `z.locales`, which cac never uses, yet every start would read, compile and run them.
+ */
+const englishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({filter: /\/locales\/index\.js$/}, (args) =>
+      /[\\/]zod[\\/]/.test(args.importer) ? {path: 'zod-locales', namespace: 'zod-english-only', pluginData: args.resolveDir} : undefined,
+    );
+    b.onLoad({filter: /.*/, namespace: 'zod-english-only'}, (args) => ({
+      contents: "export {default as en} from '../locales/en.js';",
+      resolveDir: args.pluginData,
+      loader: 'js',
+    }));
+  },
+};
+
 const vendor = await build({
   entryPoints: Object.fromEntries(VENDORED.map((name) => [name, name])),
   bundle: true,
@@ -36,6 +54,7 @@ const vendor = await build({
   outExtension: {'.js': '.mjs'},
   // ws's optional native add-ons: absent, and ws does without them.
   external: ['bufferutil', 'utf-8-validate'],
+  plugins: [englishOnly],
   banner: {js: requireShim},
   // Maps naming the packages' own files (under node_modules, even where it is a link) keep them
   // out of coverage reports, as when they were loaded from there.
