@@ -249,6 +249,35 @@ for (const impl of impls) {
       await again.close();
     });
 
+    t.test('what visitors write comes back exactly: NUL, lone surrogates, line separators, quotes, backslashes', async (t) => {
+      const dir = t.testdir();
+      const store = await open(dir);
+      const hostile = 'a\u0000b \ud800 \udfff \u2028\u2029 "quoted" \\ \u001b[2J \ud83d\ude00';
+      await store.putChat(chat('c1', {firstText: hostile}));
+      await store.putVisitor({id: 'v1', site: 'example.com', tokenHash: 'h', firstSeen: 1, chats: [], name: hostile});
+      await store.appendVisit('v1', {id: 'visit-1', start: 10, ip: '10.0.0.1', browser: 'Firefox 120', os: 'Linux', userAgent: hostile});
+      const page = await store.appendPage('v1', 'visit-1', {url: 'https://example.com/', title: hostile, at: 11}, {site: 'example.com'});
+      const sent = await store.appendEvent('c1', msg(hostile), undefined, {type: 'chat.message', site: 'example.com'});
+      const left = await store.appendFeed({type: 'visitor.left', at: 12, site: 'example.com', visitorId: 'v1'});
+      const check = async (s: Store) => {
+        t.equal((await s.chat('c1'))?.chat.firstText, hostile, 'a chat record');
+        t.equal((await s.visitor('v1'))?.name, hostile, 'a visitor record');
+        const [visit] = await s.visits('v1');
+        t.same([visit?.userAgent, visit?.pages[0]?.title], [hostile, hostile], 'a visit and its page');
+        t.equal((await s.events('c1'))[0]?.text, hostile, 'an event');
+        const {entries} = await s.feed(0, 10);
+        t.same(entries.map((e) => e.cursor), [page!.cursor, sent.feed!.cursor, left.cursor], 'the feed, numbered without a gap');
+        t.same(entries[0], page, 'a feed entry holding it whole');
+        t.equal((entries[1] as {event?: {text: string}}).event?.text, hostile, 'a feed entry holding the event');
+      };
+      await check(store);
+      await store.close();
+      if (!impl.durable) return;
+      const again = await open(dir);
+      await check(again);
+      await again.close();
+    });
+
     t.test('the feed: appends asked for at once are numbered in that order, without a gap', async (t) => {
       const store = await open(t.testdir());
       await store.putChat(chat('a'));

@@ -140,12 +140,29 @@ export class Writer {
       if (made.length === 0) return;
       made.sort((a, b) => a.job - b.job);
       // The counter's row stays locked until the commit: the next group of any hub numbers its
-      // entries after these, and commits after them.
-      const [end] = await tx`UPDATE feed_end SET last = last + ${made.length} RETURNING last`;
-      const first = Number(end!.last) - made.length + 1;
+      // entries after these, and commits after them. Taking it and inserting the rows numbered
+      // from it are one statement, so it is held for that statement and the commit only.
+      const count = made.length;
+      const rows = made.map(({record}) => feedRow(record));
+      const column = <T>(pick: (row: FeedRow) => T) => rows.map(pick);
+      // Each column an array: a document goes as JSON text, which the server keeps as it is
+      // (unpacked from one JSON array, a visitor's \u0000 in a page title would be refused).
+      const [end] = await tx`
+        WITH n AS (
+          UPDATE feed_end SET last = last + ${count} RETURNING last
+        ), added AS (
+          INSERT INTO feed (cursor, at, type, site, chat_id, seq, visitor_id, doc)
+          SELECT n.last - ${count} + r.i, r.at, r.type, r.site, r.chat_id, r.seq, r.visitor_id, r.doc::json
+          FROM n, unnest(
+            ${tx.array(column((r) => r.at), FLOAT8)}::float8[], ${tx.array(column((r) => r.type), TEXT)}::text[],
+            ${tx.array(column((r) => r.site), TEXT)}::text[], ${tx.array(column((r) => r.chatId), TEXT)}::text[],
+            ${tx.array(column((r) => r.seq), INT4)}::int4[], ${tx.array(column((r) => r.visitorId), TEXT)}::text[],
+            ${tx.array(column((r) => r.doc), TEXT)}::text[]
+          ) WITH ORDINALITY AS r(at, type, site, chat_id, seq, visitor_id, doc, i)
+        )
+        SELECT last FROM n`;
+      const first = Number(end!.last) - count + 1;
       made.forEach(({entry}, i) => ((entry as {cursor: number}).cursor = first + i));
-      const rows = made.map(({record}, i) => feedRow(first + i, record));
-      await tx`INSERT INTO feed ${tx(rows, 'cursor', 'at', 'type', 'site', 'chat_id', 'seq', 'visitor_id', 'doc')}`;
       numbered = made.map(({entry}) => entry);
     });
     this.committed(numbered);
@@ -184,16 +201,31 @@ async function lockRows(tx: Tx, jobs: Job[]): Promise<void> {
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
-/** A feed record as a row: what readers filter on beside it in columns. */
-function feedRow(cursor: number, record: FeedRecord): Record<string, unknown> {
+/** Type ids of the arrays' elements. */
+const FLOAT8 = 701;
+const TEXT = 25;
+const INT4 = 23;
+
+interface FeedRow {
+  at: number;
+  type: string;
+  site: string | null;
+  chatId: string | null;
+  seq: number | null;
+  visitorId: string | null;
+  /** The record as JSON text. */
+  doc: string;
+}
+
+/** A feed record as a row (its cursor given by the statement): what readers filter on beside it in columns. */
+function feedRow(record: FeedRecord): FeedRow {
   return {
-    cursor,
     at: record.at,
     type: record.type,
     site: text(record.site),
-    chat_id: text(record.chatId),
+    chatId: text(record.chatId),
     seq: typeof record.seq === 'number' ? record.seq : null,
-    visitor_id: text(record.visitorId),
-    doc: record,
+    visitorId: text(record.visitorId),
+    doc: JSON.stringify(record),
   };
 }
