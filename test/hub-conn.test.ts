@@ -1,6 +1,9 @@
+import {once} from 'node:events';
+import {createServer} from 'node:http';
+import type {AddressInfo, Socket} from 'node:net';
 import {PassThrough} from 'node:stream';
 import t from 'tap';
-import type {WebSocket} from 'ws';
+import WebSocket, {WebSocketServer} from 'ws';
 import {Conn, socketOf} from '../src/hub/conn.js';
 
 /** A WebSocket stand-in that records the frames sent, over a stream standing for its connection. */
@@ -44,4 +47,45 @@ t.test('a closed socket is sent nothing, and closing sends what waited', async (
   conn.send({t: 'ev'});
   await new Promise((r) => setTimeout(r, 50));
   t.equal(sent.length, 1);
+});
+
+t.test('what one turn sends to a socket goes out in one write, in order', async (t) => {
+  const server = createServer();
+  const wss = new WebSocketServer({server});
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => {
+    wss.close();
+    server.close();
+  });
+  const accepted = once(wss, 'connection');
+  const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  t.teardown(() => client.terminate());
+  const received: number[] = [];
+  client.on('message', (data) => received.push((JSON.parse(String(data)) as {n: number}).n));
+  const [ws, req] = (await accepted) as [WebSocket, {socket: Socket}];
+  socketOf.set(ws, req.socket);
+  // Every write reaching the connection (a corked one is a single writev of everything queued).
+  let writes = 0;
+  const socket = req.socket as unknown as {_writev: (...a: unknown[]) => unknown; _write: (...a: unknown[]) => unknown};
+  for (const name of ['_writev', '_write'] as const) {
+    const real = socket[name].bind(socket);
+    socket[name] = (...a: unknown[]) => {
+      writes++;
+      return real(...a);
+    };
+  }
+  const conn = new Conn<{t: string; n: number}>(ws, '127.0.0.1', '');
+  conn.send({t: 'ev', n: 1});
+  conn.send({t: 'ack', n: 2});
+  await Promise.resolve();
+  conn.send({t: 'ev', n: 3});
+  t.equal(writes, 0, 'nothing written while the turn goes on');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(writes, 1, 'three frames, one write');
+  conn.send({t: 'ev', n: 4});
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(writes, 2, 'the next turn writes again');
+  while (received.length < 4) await once(client, 'message');
+  t.same(received, [1, 2, 3, 4], 'each frame arrives once, in order');
 });

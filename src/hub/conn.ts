@@ -50,7 +50,29 @@ export class Conn<Out extends {t: string}> {
   /** Sends now, ahead of anything held. */
   sendNow(frame: Out, text?: string): void {
     this.flushSoon();
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(bytesOf(text ?? JSON.stringify(frame)), {binary: false});
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.corkForTurn();
+    this.ws.send(bytesOf(text ?? JSON.stringify(frame)), {binary: false});
+  }
+
+  /** Whether the connection is corked until the end of this turn. */
+  private corked = false;
+
+  /**
+   * What one turn of the event loop sends to a socket goes out in one write: a message's sender
+   * gets its ack and the event together, and an operator the events of a whole group commit,
+   * one system call for all of them instead of one each.
+   */
+  private corkForTurn(): void {
+    if (this.corked) return;
+    const socket = socketOf.get(this.ws);
+    if (!socket) return;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork();
+    });
   }
 
   private sendSoon(bytes: Buffer): void {
