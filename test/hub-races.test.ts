@@ -6,6 +6,7 @@ import {startHub} from '../src/hub/server.js';
 import {hubToOperator, hubToVisitor, PROTOCOL_VERSION} from '../src/protocol/index.js';
 import {acceptedChat, chatting, seedData, startTestHub} from './helpers/hub.js';
 import {Peer} from './helpers/peer.js';
+import {waitUntil} from './helpers/wait.js';
 
 t.test('two operators writing to each other first at the same moment: both messages are kept', async (t) => {
   const hub = await startTestHub();
@@ -110,4 +111,26 @@ t.test('limits: offline messages per visitor, blocked visitors, messages per min
   const again = await hub.visitor();
   again.send({t: 'offline.message', id: again.nextId(), text: 'let me in'});
   t.match(await again.waitType('error'), {code: 'blocked'}, 'a blocked address cannot leave messages either');
+});
+
+t.test('a left message waiting for its budget (Redis, with several hubs) goes into the messages as they are by then', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const visitor = await hub.visitor();
+  const own = hub.hub.rates;
+  let release: ((ok: boolean) => void) | undefined;
+  hub.hub.rates = {
+    take: (key, limit, windowMs) => (key.startsWith('messages-per-hour|') ? new Promise((resolve) => (release = resolve)) : own.take(key, limit, windowMs)),
+  };
+  const id = visitor.nextId();
+  visitor.send({t: 'offline.message', id, text: 'mine'});
+  await waitUntil('the budget asked for', () => release !== undefined);
+  // Meanwhile another hub stored one: its record replaces this hub's copy (as a reload does).
+  const theirs = {id: 'left-elsewhere', site: 'example.com', visitorId: 'someone', text: 'theirs', at: 1};
+  hub.hub.globals.messages = {messages: [...hub.hub.globals.messages.messages, theirs]};
+  release!(true);
+  await visitor.waitType('offline.stored', (f) => f.id === id);
+  const texts = (messages: Array<{text: string}>) => messages.map((m) => m.text).sort();
+  t.same(texts(hub.hub.globals.messages.messages), ['mine', 'theirs'], "the hub's copy holds both");
+  t.same(texts((await hub.hub.store.global('messages', true)).messages), ['mine', 'theirs'], 'and so does the store');
 });

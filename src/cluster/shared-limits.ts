@@ -10,10 +10,15 @@ import type {RedisLink} from './redis.js';
  *
  * Redis out of reach (or slow to answer) leaves the hub's own counts in charge, which every
  * answer from Redis keeps up to date as well: a hub alone still limits what reaches it.
+ *
+ * Times are each hub's own clock (hubs keep theirs in step, as servers do): a skew of a few
+ * milliseconds between hubs moves a window of a second or a minute by as much.
  */
 
 /** How long an answer may take before the hub's own count decides. */
 const ANSWER_MS = 1000;
+/** After a failure, Redis is asked again only this often (every other count is the hub's own). */
+const RETRY_MS = 5000;
 
 /** A sliding window as a sorted set of hits by time, holding `limit` hits at most. */
 const TAKE = `
@@ -41,13 +46,18 @@ redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('PEXPIRE', KEYS[2], window)
 return 1`;
 
-/** Asks Redis when it is up, within ANSWER_MS; undefined (the hub's own count decides) otherwise. */
+/**
+ * Asks Redis when it is up, within ANSWER_MS; undefined (the hub's own count decides) otherwise.
+ * Once an answer failed or came late, Redis is asked once per RETRY_MS until it answers again, so
+ * a stalled Redis costs one request that wait, not every request.
+ */
 class Asker {
-  private failing = false;
+  private failedAt: number | undefined;
   private hits = 0;
 
   constructor(
     private readonly redis: RedisLink,
+    private readonly now: () => number,
     private readonly hubId: string,
     private readonly log: (line: string) => void,
   ) {}
@@ -59,6 +69,10 @@ class Asker {
 
   async ask<T>(run: () => Promise<T>): Promise<T | undefined> {
     if (!this.redis.up()) return undefined;
+    if (this.failedAt !== undefined) {
+      if (this.now() - this.failedAt < RETRY_MS) return undefined;
+      this.failedAt = this.now();
+    }
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), ANSWER_MS);
@@ -66,24 +80,24 @@ class Asker {
     });
     try {
       const answer = await Promise.race([run(), late]);
-      if (answer === undefined) this.report(new Error(`no answer in ${ANSWER_MS} ms`));
-      else if (this.failing) {
-        this.failing = false;
+      if (answer === undefined) this.failed(new Error(`no answer in ${ANSWER_MS} ms`));
+      else if (this.failedAt !== undefined) {
+        this.failedAt = undefined;
         this.log('limits: counted in redis again');
       }
       return answer;
     } catch (error) {
-      this.report(error);
+      this.failed(error);
       return undefined;
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private report(error: unknown): void {
-    if (this.failing) return;
-    this.failing = true;
-    this.log(`limits: counted on this hub alone for now (${error instanceof Error ? error.message : String(error)})`);
+  private failed(error: unknown): void {
+    const first = this.failedAt === undefined;
+    this.failedAt = this.now();
+    if (first) this.log(`limits: counted on this hub alone for now (${error instanceof Error ? error.message : String(error)})`);
   }
 }
 
@@ -98,17 +112,24 @@ export class SharedRates implements Rates {
     hubId: string,
     log: (line: string) => void,
   ) {
-    this.asker = new Asker(redis, hubId, log);
+    this.asker = new Asker(redis, now, hubId, log);
   }
 
   async take(key: string, limit: number, windowMs: number): Promise<boolean> {
     const now = this.now();
-    const taken = await this.asker.ask(() => this.redis.cmd.eval(TAKE, 1, `cac:rate:${key}`, now, windowMs, limit, this.asker.hit()));
+    const taken = await this.asker.ask(() => this.redis.cmd.eval(TAKE, 1, `cac:rate:${encodeURIComponent(key)}`, now, windowMs, limit, this.asker.hit()));
     if (taken === undefined) return this.local.take(key, limit, windowMs);
     if (taken === 1) this.local.take(key, limit, windowMs);
     return taken === 1;
   }
 }
+
+/*
+ * A key's Redis names. The operator name comes from a request header: encoded, and the two kinds
+ * under prefixes of their own, no name can stand for another key (`alice:recent`, say).
+ */
+const stateKey = (key: string) => `cac:auth:${encodeURIComponent(key)}`;
+const recentKey = (key: string) => `cac:auth-recent:${encodeURIComponent(key)}`;
 
 /** Failed sign-ins counted by every hub; each hub also keeps (and logs) its own. */
 export class SharedAuthLimits implements AuthGuard {
@@ -121,12 +142,14 @@ export class SharedAuthLimits implements AuthGuard {
     hubId: string,
     log: (line: string) => void,
   ) {
-    this.asker = new Asker(redis, hubId, log);
+    this.asker = new Asker(redis, now, hubId, log);
   }
 
   async blockedFor(key: string): Promise<number> {
+    // Refused here already: no need to ask (and no window, while asking, for more attempts).
     const here = await this.local.blockedFor(key);
-    const until = await this.asker.ask(() => this.redis.cmd.hget(`cac:auth:${key}`, 'until'));
+    if (here > 0) return here;
+    const until = await this.asker.ask(() => this.redis.cmd.hget(stateKey(key), 'until'));
     const there = until ? Math.max(0, Number(until) - this.now()) : 0;
     return Math.max(here, there);
   }
@@ -136,11 +159,11 @@ export class SharedAuthLimits implements AuthGuard {
     const {BURST, WINDOW_MS, MAX_BLOCK_MS, FORGET_MS} = AUTH_RULES;
     const now = this.now();
     const keys = name ? [`ip:${ip}`, `op:${name}`] : [`ip:${ip}`];
-    await Promise.all(keys.map((key) => this.asker.ask(() => this.redis.cmd.eval(FAIL, 2, `cac:auth:${key}`, `cac:auth:${key}:recent`, now, WINDOW_MS, BURST, MAX_BLOCK_MS, FORGET_MS, this.asker.hit()))));
+    await Promise.all(keys.map((key) => this.asker.ask(() => this.redis.cmd.eval(FAIL, 2, stateKey(key), recentKey(key), now, WINDOW_MS, BURST, MAX_BLOCK_MS, FORGET_MS, this.asker.hit()))));
   }
 
   async succeeded(ip: string): Promise<void> {
     await this.local.succeeded(ip);
-    await this.asker.ask(() => this.redis.cmd.del(`cac:auth:ip:${ip}`, `cac:auth:ip:${ip}:recent`));
+    await this.asker.ask(() => this.redis.cmd.del(stateKey(`ip:${ip}`), recentKey(`ip:${ip}`)));
   }
 }

@@ -10,7 +10,7 @@ import type {Hub} from './hub.js';
  * with an error frame; a socket that keeps going over is closed.
  *
  * Budgets over time are counted by `hub.rates`: here, or, when several hubs serve a site, in
- * Redis for all of them (src/cluster/shared-rates.ts), so that an address spreading its attempts
+ * Redis for all of them (src/cluster/shared-limits.ts), so that an address spreading its attempts
  * over the hubs behind a load balancer gets no more than from one hub. What is open at once
  * (sockets per address) is counted here: it guards this hub's own sockets and files.
  */

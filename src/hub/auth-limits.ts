@@ -22,7 +22,7 @@ export const AUTH_RULES = {BURST, WINDOW_MS, MAX_BLOCK_MS, FORGET_MS};
 
 /**
  * What the operator sign-in asks of the failed-login counts. With several hubs serving a site
- * they are shared (src/cluster/shared-auth-limits.ts), answered later.
+ * they are shared (src/cluster/shared-limits.ts), answered later.
  */
 export interface AuthGuard {
   /** How long `key` (`ip:ADDRESS` or `op:NAME`) is refused for, in ms (0: not refused). */

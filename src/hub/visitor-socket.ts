@@ -218,14 +218,23 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
     case 'offline.message': {
       limitMessages(hub, live);
       if (activeBlock(hub, site, visitor.id, conn.ip)) throw new HubError('blocked', 'messages cannot be left right now');
-      const db = hub.globals.messages;
-      const mine = db.messages.filter((m) => m.visitorId === visitor.id).length;
-      if (mine >= MAX_OFFLINE_PER_VISITOR) throw new HubError('too_many', 'you have already left us several messages; we will be in touch');
-      // Each site keeps its own number waiting: one site's flood never refuses another's visitors.
-      if (db.messages.filter((m) => m.site === site).length >= limitOf(live.site, 'messages-kept')) {
-        throw new HubError('full', 'messages cannot be left right now; please try later');
+      const room = () => {
+        const messages = hub.globals.messages.messages;
+        const mine = messages.filter((m) => m.visitorId === visitor.id).length;
+        if (mine >= MAX_OFFLINE_PER_VISITOR) throw new HubError('too_many', 'you have already left us several messages; we will be in touch');
+        // Each site keeps its own number waiting: one site's flood never refuses another's visitors.
+        if (messages.filter((m) => m.site === site).length >= limitOf(live.site, 'messages-kept')) {
+          throw new HubError('full', 'messages cannot be left right now; please try later');
+        }
+      };
+      room();
+      if (!hub.globals.messages.messages.some((m) => m.id === frame.id)) {
+        await spend(hub, live.site, conn.ip, 'messages-per-hour', 'messages');
+        // Spending may have waited (for Redis, with several hubs): the messages are looked at
+        // again as they are now, and the one added goes into the record held now.
+        room();
       }
-      if (!db.messages.some((m) => m.id === frame.id)) await spend(hub, live.site, conn.ip, 'messages-per-hour', 'messages');
+      const db = hub.globals.messages;
       const message = {
         id: frame.id,
         site,
