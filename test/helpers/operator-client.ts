@@ -2,6 +2,7 @@ import {randomUUID} from 'node:crypto';
 import {Connection, resumeSeq} from '../../src/client/connection.js';
 import type {Action} from '../../src/client/state.js';
 import type {ChatEvent, HubToOperator} from '../../src/protocol/index.js';
+import {canonical} from './canonical.js';
 
 /**
  * The operator client's own connection (src/client/connection.ts: backoff, hello with the last
@@ -87,7 +88,7 @@ export class OperatorClient {
     let view = this.views.get(f.chatId);
     if (!view) this.views.set(f.chatId, (view = new Map()));
     const before = view.get(f.e.seq);
-    if (before && JSON.stringify(before) !== JSON.stringify(f.e)) {
+    if (before && canonical(before) !== canonical(f.e)) {
       this.problems.push(`${f.chatId} seq ${f.e.seq} came as ${JSON.stringify(before)} and as ${JSON.stringify(f.e)}`);
     }
     view.set(f.e.seq, f.e);

@@ -2,6 +2,7 @@ import {randomUUID} from 'node:crypto';
 import WebSocket from 'ws';
 import {hubToVisitor, PROTOCOL_VERSION, type ChatEvent, type VisitorToHub} from '../../src/protocol/index.js';
 import {strictFrame, type Frame} from './peer.js';
+import {canonical} from './canonical.js';
 
 type Out = Extract<VisitorToHub, {t: 'chat.request' | 'msg'}>;
 
@@ -207,7 +208,7 @@ export class ResumingVisitor {
     this.chatId ??= chatId;
     if (chatId !== this.chatId) this.problems.push(`an event of chat ${chatId}, not of mine (${this.chatId})`);
     const before = this.shown.get(e.seq);
-    if (before && JSON.stringify(before) !== JSON.stringify(e)) {
+    if (before && canonical(before) !== canonical(e)) {
       this.problems.push(`seq ${e.seq} came as ${JSON.stringify(before)} and as ${JSON.stringify(e)}`);
     }
     this.shown.set(e.seq, e);
