@@ -2,7 +2,7 @@ import t from 'tap';
 import {Budgets} from '../src/hub/abuse.js';
 import {AuthLimits} from '../src/hub/auth-limits.js';
 import {connectRedis, whenUp} from '../src/cluster/redis.js';
-import {SharedAuthLimits, SharedRates} from '../src/cluster/shared-limits.js';
+import {LimitAsker, SharedAuthLimits, SharedRates} from '../src/cluster/shared-limits.js';
 import {startCluster} from './helpers/cluster.js';
 import {noPostgres, testPostgres} from './helpers/postgres.js';
 import {noRedis, startRedis} from './helpers/redis.js';
@@ -31,7 +31,8 @@ if (missingRedis) {
       t.ok(await whenUp(link, 5000), `redis answers ${id}`);
       const budgets = new Budgets(now);
       const auth = new AuthLimits(now, () => {});
-      return {link, budgets, auth, rates: new SharedRates(link, now, budgets, id, (l) => logs.push(l)), guard: new SharedAuthLimits(link, now, auth, id, (l) => logs.push(l))};
+      const asker = new LimitAsker(link, now, id, (l) => logs.push(l));
+      return {link, budgets, auth, rates: new SharedRates(asker, budgets), guard: new SharedAuthLimits(asker, auth)};
     };
     return {clock, logs, a: await side(`a-${Math.random()}`), b: await side(`b-${Math.random()}`)};
   };

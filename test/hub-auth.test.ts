@@ -4,7 +4,7 @@ import t from 'tap';
 import {hubToOperator} from '../src/protocol/index.js';
 import {adminCall, startTestHub} from './helpers/hub.js';
 import {Peer} from './helpers/peer.js';
-import {operatorUpgrade} from './helpers/upgrade.js';
+import {operatorUpgrade as upgrade} from './helpers/upgrade.js';
 
 /*
  * Who may hold an operator session, and what a wrong guess costs. Tokens are `cac_<id>_<secret>`
@@ -14,8 +14,6 @@ import {operatorUpgrade} from './helpers/upgrade.js';
 
 const LEGACY_DATA = new URL('./fixtures/v1-data', import.meta.url);
 const LEGACY_ALICE = 'VN5LHgF-0ARQGC8rBNDNxf4qG0fbtCiVxTjM8IPY2vM';
-
-const upgrade = operatorUpgrade;
 
 const as = (name: string, token: string, from?: string) => ({
   authorization: `Bearer ${token}`,

@@ -7,7 +7,7 @@ import {Presence} from './presence.js';
 import {connectRedis, whenUp} from './redis.js';
 import {resync} from './resync.js';
 import {SharedDeadlines} from './shared-deadlines.js';
-import {SharedAuthLimits, SharedRates} from './shared-limits.js';
+import {LimitAsker, SharedAuthLimits, SharedRates} from './shared-limits.js';
 
 export interface ClusterOptions {
   redisUrl: string;
@@ -56,8 +56,9 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
   const deadlines = new SharedDeadlines(redis, hub.now, (d) => hub.fireDeadline(d), log);
   hub.deadlines = deadlines;
   // An address's budgets and failed sign-ins count on every hub alike.
-  hub.rates = new SharedRates(redis, hub.now, hub.budgets, hubId, log);
-  hub.authLimits = new SharedAuthLimits(redis, hub.now, hub.authLimits, hubId, log);
+  const limits = new LimitAsker(redis, hub.now, hubId, log);
+  hub.rates = new SharedRates(limits, hub.budgets);
+  hub.authLimits = new SharedAuthLimits(limits, hub.authLimits);
   hub.chats.shared = true;
   // Every event stored here goes to the sockets here through the sequencer, in seq order with
   // those stored elsewhere (the hub's own fan-out calls are then left to it).

@@ -49,15 +49,16 @@ return 1`;
 /**
  * Asks Redis when it is up, within ANSWER_MS; undefined (the hub's own count decides) otherwise.
  * Once an answer failed or came late, Redis is asked once per RETRY_MS until it answers again, so
- * a stalled Redis costs one request that wait, not every request.
+ * a stalled Redis costs one request that wait, not every request. A hub has one, for all its
+ * counts: they share its link to Redis.
  */
-class Asker {
+export class LimitAsker {
   private failedAt: number | undefined;
   private hits = 0;
 
   constructor(
-    private readonly redis: RedisLink,
-    private readonly now: () => number,
+    readonly redis: RedisLink,
+    readonly now: () => number,
     private readonly hubId: string,
     private readonly log: (line: string) => void,
   ) {}
@@ -103,21 +104,14 @@ class Asker {
 
 /** Budgets over time shared by every hub (a hit taken here is also counted in `local`). */
 export class SharedRates implements Rates {
-  private readonly asker: Asker;
-
   constructor(
-    private readonly redis: RedisLink,
-    private readonly now: () => number,
+    private readonly asker: LimitAsker,
     private readonly local: Budgets,
-    hubId: string,
-    log: (line: string) => void,
-  ) {
-    this.asker = new Asker(redis, now, hubId, log);
-  }
+  ) {}
 
   async take(key: string, limit: number, windowMs: number): Promise<boolean> {
-    const now = this.now();
-    const taken = await this.asker.ask(() => this.redis.cmd.eval(TAKE, 1, `cac:rate:${encodeURIComponent(key)}`, now, windowMs, limit, this.asker.hit()));
+    const now = this.asker.now();
+    const taken = await this.asker.ask(() => this.asker.redis.cmd.eval(TAKE, 1, `cac:rate:${encodeURIComponent(key)}`, now, windowMs, limit, this.asker.hit()));
     if (taken === undefined) return this.local.take(key, limit, windowMs);
     if (taken === 1) this.local.take(key, limit, windowMs);
     return taken === 1;
@@ -133,37 +127,30 @@ const recentKey = (key: string) => `cac:auth-recent:${encodeURIComponent(key)}`;
 
 /** Failed sign-ins counted by every hub; each hub also keeps (and logs) its own. */
 export class SharedAuthLimits implements AuthGuard {
-  private readonly asker: Asker;
-
   constructor(
-    private readonly redis: RedisLink,
-    private readonly now: () => number,
+    private readonly asker: LimitAsker,
     private readonly local: AuthGuard,
-    hubId: string,
-    log: (line: string) => void,
-  ) {
-    this.asker = new Asker(redis, now, hubId, log);
-  }
+  ) {}
 
   async blockedFor(key: string): Promise<number> {
     // Refused here already: no need to ask (and no window, while asking, for more attempts).
     const here = await this.local.blockedFor(key);
     if (here > 0) return here;
-    const until = await this.asker.ask(() => this.redis.cmd.hget(stateKey(key), 'until'));
-    const there = until ? Math.max(0, Number(until) - this.now()) : 0;
+    const until = await this.asker.ask(() => this.asker.redis.cmd.hget(stateKey(key), 'until'));
+    const there = until ? Math.max(0, Number(until) - this.asker.now()) : 0;
     return Math.max(here, there);
   }
 
   async failed(ip: string, name: string): Promise<void> {
     await this.local.failed(ip, name);
     const {BURST, WINDOW_MS, MAX_BLOCK_MS, FORGET_MS} = AUTH_RULES;
-    const now = this.now();
+    const now = this.asker.now();
     const keys = name ? [`ip:${ip}`, `op:${name}`] : [`ip:${ip}`];
-    await Promise.all(keys.map((key) => this.asker.ask(() => this.redis.cmd.eval(FAIL, 2, stateKey(key), recentKey(key), now, WINDOW_MS, BURST, MAX_BLOCK_MS, FORGET_MS, this.asker.hit()))));
+    await Promise.all(keys.map((key) => this.asker.ask(() => this.asker.redis.cmd.eval(FAIL, 2, stateKey(key), recentKey(key), now, WINDOW_MS, BURST, MAX_BLOCK_MS, FORGET_MS, this.asker.hit()))));
   }
 
   async succeeded(ip: string): Promise<void> {
     await this.local.succeeded(ip);
-    await this.asker.ask(() => this.redis.cmd.del(stateKey(`ip:${ip}`), recentKey(`ip:${ip}`)));
+    await this.asker.ask(() => this.asker.redis.cmd.del(stateKey(`ip:${ip}`), recentKey(`ip:${ip}`)));
   }
 }

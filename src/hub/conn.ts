@@ -88,11 +88,9 @@ export class Conn<Out extends {t: string}> {
     if (!soon) return;
     this.soon = undefined;
     if (this.ws.readyState !== this.ws.OPEN) return;
-    // One write for all of them.
-    const socket = socketOf.get(this.ws);
-    socket?.cork();
+    // One write for all of them (and whatever else this turn sends).
+    this.corkForTurn();
     for (const bytes of soon) this.ws.send(bytes, {binary: false});
-    socket?.uncork();
   }
 
   /** Holds back other frames (a greeting and its replay must come first). */
