@@ -137,8 +137,7 @@ export class SharedAuthLimits implements AuthGuard {
     const here = await this.local.blockedFor(key);
     if (here > 0) return here;
     const until = await this.asker.ask(() => this.asker.redis.cmd.hget(stateKey(key), 'until'));
-    const there = until ? Math.max(0, Number(until) - this.asker.now()) : 0;
-    return Math.max(here, there);
+    return until ? Math.max(0, Number(until) - this.asker.now()) : 0;
   }
 
   async failed(ip: string, name: string): Promise<void> {
