@@ -34,6 +34,11 @@ export interface ApplyContext {
   concurrency: number;
   /** Logs being appended to right now: readers wait, so they never see half a line. */
   writing: Map<string, Promise<void>>;
+  /**
+   * Flushes the whole file system holding `dir` (see FileSystemSync); false where that is not
+   * possible, and the caller syncs file by file instead.
+   */
+  syncFileSystem: () => Promise<boolean>;
 }
 
 /** Records handled between two turns of the event loop. */
@@ -44,20 +49,6 @@ const SYNC_TOGETHER = 64;
 
 function ignoreMissing(error: NodeJS.ErrnoException): void {
   if (error.code !== 'ENOENT') throw error;
-}
-
-/**
- * Flushes the whole file system holding `dir` (syncfs, through coreutils' `sync -f`); false
- * where that is not available, and the caller syncs file by file instead.
- */
-async function syncFileSystem(dir: string): Promise<boolean> {
-  // Imported when first needed, not with the store: loading it was a measurable part of a start.
-  const {spawn} = await import('node:child_process');
-  return new Promise((resolve) => {
-    const child = spawn('sync', ['-f', dir], {stdio: 'ignore'});
-    child.once('error', () => resolve(false));
-    child.once('exit', (code) => resolve(code === 0));
-  });
 }
 
 /** Log ends are remembered for the most recently written files only: memory stays bounded. */
@@ -177,7 +168,7 @@ export async function applyRecords(ctx: ApplyContext, records: JournalRecord[]):
   await runLimited([...docs], ctx.concurrency, async ([f, text]) => {
     temps.set(f, await writeTemp(join(ctx.dir, f), text, ctx.tmpDir, !docsTogether));
   });
-  if ((together || docsTogether) && !(await syncFileSystem(ctx.dir))) {
+  if ((together || docsTogether) && !(await ctx.syncFileSystem())) {
     const unsynced = [...(together ? logs.keys() : []), ...(docsTogether ? [...temps.values()].map((t) => relative(ctx.dir, t)) : [])];
     await runLimited(unsynced, ctx.concurrency, (f) => syncFile(ctx.files, join(ctx.dir, f)).catch(ignoreMissing));
   }

@@ -11,6 +11,7 @@ import {FolderGlobals} from './folder-globals.js';
 import type {ChatFeedTag, FeedFilter, FeedPage, NewFeedEntry, VisitorFeedTag} from './feed.js';
 import {FEED_DIR, FeedLog} from './feed-log.js';
 import {nodeFiles, type FileLayer} from './file-layer.js';
+import {FileSystemSync} from './file-system-sync.js';
 import {Journal, type JournalRecord} from './journal.js';
 import type {Report} from './log-file.js';
 import {LogReader} from './log-reader.js';
@@ -65,6 +66,7 @@ export class EmbeddedStore implements Store {
   private readonly ctx: ApplyContext;
   private readonly batcher: Batcher;
   private readonly pending = new Pending();
+  private readonly fsSync: FileSystemSync;
   private readonly checkpoint: Checkpoint | undefined;
   private readonly index: OpenIndex;
   private readonly globals: FolderGlobals;
@@ -83,7 +85,8 @@ export class EmbeddedStore implements Store {
     this.files = options.files ?? nodeFiles;
     this.report = options.log ?? ((line) => process.stderr.write(`cac store: ${line}\n`));
     const tmpDir = join(dir, 'tmp');
-    this.ctx = {dir, tmpDir, files: this.files, report: this.report, diskN: new Map(), concurrency: options.concurrency ?? 2, writing: new Map()};
+    this.fsSync = new FileSystemSync(dir);
+    this.ctx = {dir, tmpDir, files: this.files, report: this.report, diskN: new Map(), concurrency: options.concurrency ?? 2, writing: new Map(), syncFileSystem: () => this.fsSync.sync()};
     this.index = new OpenIndex(join(dir, 'open-chats.json'), tmpDir);
     this.globals = new FolderGlobals(dir, tmpDir, this.pending, (records) => this.write(records));
     this.listing = new FolderListing({
@@ -111,6 +114,8 @@ export class EmbeddedStore implements Store {
     for (const sub of ['chats', 'visitors', FEED_DIR, 'tmp']) await mkdir(join(this.dir, sub), {recursive: true, mode: 0o700});
     // Written through (the CLI): the index of open chats is read only if chats are asked for.
     if (!this.journal) return;
+    // The checkpoint's flushes go through a helper process, best started while the hub is small.
+    this.fsSync.startSoon();
     await removeTemps(this.ctx.tmpDir);
     const leftovers = await this.journal.leftovers();
     const records = leftovers.flatMap((s) => s.records);
@@ -137,10 +142,14 @@ export class EmbeddedStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.flush();
-    if (!this.journal) return;
-    await this.journal.close();
-    await this.checkpoint!.finish();
+    try {
+      await this.flush();
+      if (!this.journal) return;
+      await this.journal.close();
+      await this.checkpoint!.finish();
+    } finally {
+      this.fsSync.stop();
+    }
   }
 
   flush(): Promise<void> {
