@@ -16,7 +16,9 @@ export class Pending {
       else {
         let lines = this.lines.get(r.f);
         if (!lines) this.lines.set(r.f, (lines = []));
-        lines.push({n: r.n, text: r.text});
+        // The record itself, not a copy of its number and text: the journal's segment holds the
+        // same object until the checkpoint, so a held line costs one object, not two.
+        lines.push(r);
       }
     }
   }
