@@ -2,6 +2,7 @@ import {writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import t from 'tap';
 import {FileSystemSync} from '../src/store/file-system-sync.js';
+import {waitUntil} from './helpers/wait.js';
 
 const alive = (pid: number): boolean => {
   try {
@@ -11,12 +12,6 @@ const alive = (pid: number): boolean => {
     return false;
   }
 };
-
-/** Polls `check` every 20 ms for up to 5 s: process start and exit are not instant. */
-async function eventually(check: () => boolean): Promise<boolean> {
-  for (let i = 0; i < 250 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  return check();
-}
 
 t.test('flushes through one helper process, started once and asked again and again', async (t) => {
   const dir = t.testdir();
@@ -36,7 +31,8 @@ t.test('startSoon starts the helper with no request, so a large hub never has to
   const fsSync = new FileSystemSync(t.testdir());
   t.teardown(() => fsSync.stop());
   fsSync.startSoon(0);
-  t.ok(await eventually(() => fsSync.pid !== undefined), 'started on its own');
+  await waitUntil('the helper to start', () => fsSync.pid !== undefined);
+  t.ok(fsSync.pid !== undefined, 'started on its own');
   const pid = fsSync.pid!;
   fsSync.startSoon(0);
   t.equal(await fsSync.sync(), true);
@@ -49,7 +45,8 @@ t.test('a helper that died is replaced on the next request', async (t) => {
   t.equal(await fsSync.sync(), true);
   const first = fsSync.pid!;
   process.kill(first, 'SIGKILL');
-  t.ok(await eventually(() => fsSync.pid === undefined), 'its death is noticed');
+  await waitUntil('the death of the helper to be noticed', () => fsSync.pid === undefined);
+  t.equal(fsSync.pid, undefined, 'its death is noticed');
   t.equal(await fsSync.sync(), true, 'the next request is answered');
   t.not(fsSync.pid, first, 'by a new helper');
 });
@@ -72,7 +69,8 @@ t.test('stop ends the helper; requests after it answer false', async (t) => {
   t.equal(await fsSync.sync(), true);
   const pid = fsSync.pid!;
   fsSync.stop();
-  t.ok(await eventually(() => !alive(pid)), 'the helper process is gone');
+  await waitUntil('the helper to exit', () => !alive(pid));
+  t.notOk(alive(pid), 'the helper process is gone');
   t.equal(await fsSync.sync(), false);
   fsSync.startSoon(0);
   await new Promise((resolve) => setTimeout(resolve, 50));

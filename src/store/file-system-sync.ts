@@ -86,8 +86,8 @@ export class FileSystemSync {
   }
 
   private async spawnHelper(): Promise<Helper | undefined> {
-    // Loaded when first needed, not with the store: loading it was a measurable part of a start.
-    const {spawn} = await import('node:child_process');
+    // Loaded when first needed, not with the store: loading them was a measurable part of a start.
+    const [{spawn}, {createInterface}] = await Promise.all([import('node:child_process'), import('node:readline')]);
     if (this.child || this.stopped) return this.child;
     const child = spawn(this.shell, ['-c', LOOP, 'cac-sync', this.dir], {stdio: ['pipe', 'pipe', 'ignore']});
     const ok = await new Promise<boolean>((resolve) => {
@@ -103,16 +103,8 @@ export class FileSystemSync {
       this.answerAll(false);
     });
     child.stdin.on('error', () => {}); // a helper gone mid-write: 'exit' answers
-    let buffered = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const answer = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        this.waiting.shift()?.(answer === '0');
-      }
+    createInterface({input: child.stdout}).on('line', (answer) => {
+      this.waiting.shift()?.(answer === '0');
       if (this.waiting.length === 0) pipe(child.stdout).unref();
     });
     child.unref();
