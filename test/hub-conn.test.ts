@@ -4,7 +4,9 @@ import type {AddressInfo, Socket} from 'node:net';
 import {PassThrough} from 'node:stream';
 import t from 'tap';
 import WebSocket, {WebSocketServer} from 'ws';
-import {Conn, socketOf} from '../src/hub/conn.js';
+import {Conn, LIST_DELAY_MS, socketOf} from '../src/hub/conn.js';
+
+const afterTheDelay = () => new Promise((r) => setTimeout(r, LIST_DELAY_MS + 200));
 
 /** A WebSocket stand-in that records the frames sent, over a stream standing for its connection. */
 function fakeSocket() {
@@ -32,8 +34,24 @@ t.test('list updates wait a moment and go out together; any other frame sends th
   conn.send({t: 'ev', n: 3});
   t.same(sent.map((s) => JSON.parse(s).n), [1, 2, 3], 'in the order they were sent');
   conn.send({t: 'visitor.update', n: 4});
-  await new Promise((r) => setTimeout(r, 50));
-  t.same(sent.map((s) => JSON.parse(s).n), [1, 2, 3, 4], 'and on their own after the delay');
+  await afterTheDelay();
+  t.same(sent.map((s) => JSON.parse(s).n), [1, 2, 3, 4], 'and on their own after the delay, once');
+});
+
+t.test("several sockets' list updates go out at the same moment; one sent early is not sent twice", async (t) => {
+  const a = fakeSocket();
+  const b = fakeSocket();
+  const connA = new Conn<{t: string; n?: number}>(a.ws, '127.0.0.1', '');
+  const connB = new Conn<{t: string; n?: number}>(b.ws, '127.0.0.1', '');
+  connA.send({t: 'visitor.update', n: 1});
+  connB.send({t: 'visitor.update', n: 2});
+  connB.send({t: 'ev', n: 3});
+  t.same(b.sent.map((s) => JSON.parse(s).n), [2, 3], "B's went out ahead of its other frame");
+  t.same(a.sent, [], "A's still wait");
+  connB.send({t: 'visitor.update', n: 4});
+  await afterTheDelay();
+  t.same(a.sent.map((s) => JSON.parse(s).n), [1]);
+  t.same(b.sent.map((s) => JSON.parse(s).n), [2, 3, 4]);
 });
 
 t.test('a closed socket is sent nothing, and closing sends what waited', async (t) => {
@@ -45,7 +63,7 @@ t.test('a closed socket is sent nothing, and closing sends what waited', async (
   (ws as unknown as {readyState: number}).readyState = 3;
   conn.send({t: 'visitor.update'});
   conn.send({t: 'ev'});
-  await new Promise((r) => setTimeout(r, 50));
+  await afterTheDelay();
   t.equal(sent.length, 1);
 });
 

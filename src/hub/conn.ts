@@ -11,12 +11,26 @@ export const socketOf = new WeakMap<WebSocket, Duplex>();
  * Held this briefly, an operator's updates go out many to a write.
  */
 const LIST_UPDATES = new Set(['visitor.update']);
-const LIST_DELAY_MS = 20;
+export const LIST_DELAY_MS = 100;
+
+/**
+ * The sockets with list updates waiting, sent together by one timer: a hundred operators would
+ * otherwise arm a hundred timers for each window.
+ */
+const waiting = new Set<{flushSoon(): void}>();
+let waitingTimer: NodeJS.Timeout | undefined;
+
+function flushWaiting(): void {
+  waitingTimer = undefined;
+  // Each one leaves the set as it sends.
+  for (const conn of waiting) conn.flushSoon();
+}
 
 /** The frame's bytes, made once for the many sockets a fan-out sends the same text to. */
 let lastText = '';
 let lastBytes = Buffer.alloc(0);
-function bytesOf(text: string): Buffer {
+function bytesOf(text: string | Buffer): Buffer {
+  if (typeof text !== 'string') return text;
   if (text !== lastText) {
     lastText = text;
     lastBytes = Buffer.from(text);
@@ -40,15 +54,15 @@ export class Conn<Out extends {t: string}> {
   /** List updates waiting to go out together (any other frame sends them first). */
   private soon: Buffer[] | undefined;
 
-  /** Sends a frame; `text` is its JSON when the caller made it once for many sockets. */
-  send(frame: Out, text?: string): void {
+  /** Sends a frame; `text` is its JSON (or its bytes) when the caller made it already. */
+  send(frame: Out, text?: string | Buffer): void {
     if (this.held) this.held.push(frame);
     else if (LIST_UPDATES.has(frame.t)) this.sendSoon(bytesOf(text ?? JSON.stringify(frame)));
     else this.sendNow(frame, text);
   }
 
   /** Sends now, ahead of anything held. */
-  sendNow(frame: Out, text?: string): void {
+  sendNow(frame: Out, text?: string | Buffer): void {
     this.flushSoon();
     if (this.ws.readyState !== this.ws.OPEN) return;
     this.corkForTurn();
@@ -78,15 +92,18 @@ export class Conn<Out extends {t: string}> {
   private sendSoon(bytes: Buffer): void {
     if (!this.soon) {
       this.soon = [];
-      setTimeout(() => this.flushSoon(), LIST_DELAY_MS).unref();
+      waiting.add(this);
+      waitingTimer ??= setTimeout(flushWaiting, LIST_DELAY_MS).unref();
     }
     this.soon.push(bytes);
   }
 
-  private flushSoon(): void {
+  /** Sends the list updates waiting (before any other frame, or when their time is up). */
+  flushSoon(): void {
     const soon = this.soon;
     if (!soon) return;
     this.soon = undefined;
+    waiting.delete(this);
     if (this.ws.readyState !== this.ws.OPEN) return;
     // One write for all of them (and whatever else this turn sends).
     this.corkForTurn();

@@ -6,11 +6,14 @@ import {summaryOf} from './ring.js';
 
 type Ready = Extract<HubToOperator, {t: 'ready'}>;
 
-/** The lists every operator watching the same sites is sent alike, with their JSON. */
+/**
+ * The lists every operator watching the same sites is sent alike, with their JSON as bytes:
+ * encoding megabytes of JSON for each operator signing in cost more than making it once.
+ */
 interface Shared {
   visitors: VisitorSummary[];
   chats: ChatSummary[];
-  json: string;
+  bytes: Buffer;
 }
 
 /**
@@ -78,7 +81,7 @@ function sharedLists(hub: Hub, me: string): Shared {
       .map((v) => ('record' in v ? s.visitorSummary(v) : v))
       .filter((v) => mine(v.site));
     const chats = [...hub.chats.open.values()].filter(({chat: c}) => c.kind !== 'op' && mine(c.site) && c.state !== 'ended').map((open) => summaryOf(hub, open));
-    return {visitors, chats, json: `"visitors":${JSON.stringify(visitors)},"chats":${JSON.stringify(chats)}`};
+    return {visitors, chats, bytes: Buffer.from(`"visitors":${JSON.stringify(visitors)},"chats":${JSON.stringify(chats)}`)};
   };
   // With other hubs, their visitors come and go with no frame here: made afresh every time.
   if (hub.cluster) return make();
@@ -91,7 +94,7 @@ function sharedLists(hub: Hub, me: string): Shared {
 }
 
 /** Everything a client needs to draw its screen, sent once after hello; its JSON made from shared parts. */
-export function snapshot(hub: Hub, me: string): {frame: Ready; text: string} {
+export function snapshot(hub: Hub, me: string): {frame: Ready; bytes: Buffer} {
   const s = hub.sessions;
   const mine = (site: string) => s.monitors(me, site);
   const shared = sharedLists(hub, me);
@@ -105,13 +108,15 @@ export function snapshot(hub: Hub, me: string): {frame: Ready; text: string} {
     canned: cannedFor(hub, me),
   };
   const frame: Ready = {...rest, visitors: shared.visitors, chats: [...shared.chats, ...own]};
-  let json = shared.json;
-  if (own.length > 0) json = `${json.slice(0, -1)}${shared.chats.length > 0 ? ',' : ''}${JSON.stringify(own).slice(1)}`;
-  return {frame, text: `${JSON.stringify(rest).slice(0, -1)},${json}}`};
+  const parts = [Buffer.from(`${JSON.stringify(rest).slice(0, -1)},`), shared.bytes];
+  // The operator's own chats join the shared list of chats: in place of its closing bracket.
+  if (own.length > 0) parts.splice(1, 1, shared.bytes.subarray(0, -1), Buffer.from(`${shared.chats.length > 0 ? ',' : ''}${JSON.stringify(own).slice(1)}`));
+  parts.push(Buffer.from('}'));
+  return {frame, bytes: Buffer.concat(parts)};
 }
 
 /** Sends an operator's socket its snapshot. */
 export function sendSnapshot(hub: Hub, conn: Conn<HubToOperator>, me: string): void {
-  const {frame, text} = snapshot(hub, me);
-  conn.send(frame, text);
+  const {frame, bytes} = snapshot(hub, me);
+  conn.send(frame, bytes);
 }

@@ -71,7 +71,7 @@ async function hello(
   }
   if (hub.sessions.findSite(frame.site)?.domain !== site.domain) throw new HubError('site', 'hello names another site');
   let token = frame.resumeToken ?? '';
-  let record = frame.visitorId && token ? await known(hub, frame.visitorId, token, site) : undefined;
+  let record = frame.visitorId && token ? await atOnce(hub, () => known(hub, frame.visitorId!, token, site)) : undefined;
   const fresh = !record;
   if (!record) {
     await spend(hub, site, conn.ip, 'identities-per-minute', 'new visitors');
@@ -82,7 +82,7 @@ async function hello(
   let live = hub.sessions.visitors.get(id);
   if (!live) {
     const back: LiveVisitor = {record, site, conns: new Set(), ip: conn.ip, userAgent: conn.userAgent};
-    if (!fresh) await resumeVisit(hub, back).catch((error: unknown) => hub.log(`visits of ${id}: ${String(error)}`));
+    if (!fresh) await atOnce(hub, () => resumeVisit(hub, back)).catch((error: unknown) => hub.log(`visits of ${id}: ${String(error)}`));
     live = hub.sessions.visitors.get(id) ?? back;
     hub.sessions.visitors.set(id, live);
   }
@@ -133,6 +133,16 @@ async function hello(
   }
   hub.sessions.toOperators({t: 'visitor.update', visitor: hub.sessions.visitorSummary(live)}, site.domain);
   return live;
+}
+
+/**
+ * A returning visitor's own small files (its record, the last lines of its log), read at once
+ * rather than through the file thread pool. After a restart ten thousand of them come back
+ * together: seven round trips of the pool per visitor took a fifth of the hub's time, where
+ * reading a small file the page cache holds takes a few microseconds.
+ */
+function atOnce<T>(hub: Hub, read: () => Promise<T>): Promise<T> {
+  return hub.store.bulk ? hub.store.bulk(read) : read();
 }
 
 /** The stored visitor, only when the resume secret proves the id. */

@@ -115,10 +115,11 @@ export interface Store {
   /** The visitor's visits with their pages, newest first, at most `limit`. */
   visits(visitorId: string, limit?: number): Promise<Visit[]>;
   /**
-   * Runs `read`, many reads of stored chats in a row (a page of an export or a search), read
-   * for throughput: the data folder then reads each small file at once instead of through the
-   * file thread pool, holding the hub a few milliseconds per page but costing a third of the
-   * processor time. Stores without such a choice just run it.
+   * Runs `read`, reads wanted for throughput: many reads of stored chats in a row (a page of an
+   * export or a search), or a returning visitor's record and last visit. The data folder then
+   * reads each small file at once instead of through the file thread pool, holding the hub a
+   * few microseconds per file (milliseconds per page) but costing a third of the processor time.
+   * Stores without such a choice just run it.
    */
   bulk?<T>(read: () => Promise<T>): Promise<T>;
   /** Visitors, most recently first seen first, a page at a time. */
