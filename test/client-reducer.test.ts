@@ -149,6 +149,19 @@ t.test('presence and other frames', async (t) => {
   t.equal(chatTitle(apply(s, {t: 'chat.update', chat: chat({visitorName: undefined})}), 'c1'), 'visitor v1');
   s = apply(s, {t: 'visitor.gone', visitorId: 'v1'});
   t.equal(listLength(s, 'visitors'), 0);
+  // Updates the hub sent together apply in order: the later one of a visitor wins.
+  s = apply(s, {
+    t: 'visitor.updates',
+    updates: [
+      {t: 'visitor.update', visitor: v},
+      {t: 'visitor.update', visitor: {...v, id: 'v2'}},
+      {t: 'visitor.update', visitor: {...v, pages: 2}},
+    ],
+  });
+  t.equal(listLength(s, 'visitors'), 2);
+  t.equal(s.visitors.v1!.pages, 2);
+  s = apply(s, {t: 'visitor.gone', visitorId: 'v2'});
+  s = apply(s, {t: 'visitor.gone', visitorId: 'v1'});
   s = apply(s, {t: 'operator.update', operator: {...me, status: 'away'}});
   t.equal(s.me!.status, 'away');
   s = apply(s, {t: 'operator.update', operator: {name: 'bob', displayName: 'Bob', status: 'offline', connected: false}});

@@ -5,25 +5,36 @@ import {PassThrough} from 'node:stream';
 import t from 'tap';
 import WebSocket, {WebSocketServer} from 'ws';
 import {Conn, LIST_DELAY_MS, socketOf} from '../src/hub/conn.js';
+import {hubToOperator, type HubToOperator} from '../src/protocol/index.js';
+import {strictFrame} from './helpers/peer.js';
 
 const afterTheDelay = () => new Promise((r) => setTimeout(r, LIST_DELAY_MS + 200));
 
 /** A WebSocket stand-in that records the frames sent, over a stream standing for its connection. */
 function fakeSocket() {
   const sent: string[] = [];
+  const buffers: Buffer[] = [];
   const stream = new PassThrough().resume();
   const ws = {
     OPEN: 1,
     readyState: 1,
     send(data: Buffer) {
       sent.push(data.toString());
+      buffers.push(data);
       stream.write(data);
     },
     close() {},
   } as unknown as WebSocket;
   socketOf.set(ws, stream);
-  return {ws, sent};
+  return {ws, sent, buffers};
 }
+
+type Sent = {t: string; n?: number; updates?: Sent[]};
+/** The frames sent, a batch of list updates opened into the updates it holds. */
+const unpacked = (sent: string[]) => sent.flatMap((s) => {
+  const f = JSON.parse(s) as Sent;
+  return f.t === 'visitor.updates' ? f.updates! : [f];
+});
 
 t.test('list updates wait a moment and go out together; any other frame sends them first', async (t) => {
   const {ws, sent} = fakeSocket();
@@ -32,26 +43,44 @@ t.test('list updates wait a moment and go out together; any other frame sends th
   conn.send({t: 'visitor.update', n: 2});
   t.same(sent, [], 'held back for a moment');
   conn.send({t: 'ev', n: 3});
-  t.same(sent.map((s) => JSON.parse(s).n), [1, 2, 3], 'in the order they were sent');
+  t.same(sent.map((s) => JSON.parse(s).t), ['visitor.updates', 'ev'], 'the two as one frame, then the other');
+  t.same(unpacked(sent).map((f) => [f.t, f.n]), [['visitor.update', 1], ['visitor.update', 2], ['ev', 3]], 'in the order they were sent');
   conn.send({t: 'visitor.update', n: 4});
   await afterTheDelay();
-  t.same(sent.map((s) => JSON.parse(s).n), [1, 2, 3, 4], 'and on their own after the delay, once');
+  t.same(sent.slice(2).map((s) => JSON.parse(s)), [{t: 'visitor.update', n: 4}], 'one alone goes as itself, after the delay, once');
 });
 
-t.test("several sockets' list updates go out at the same moment; one sent early is not sent twice", async (t) => {
+t.test("several sockets' list updates go out at the same moment, as one shared frame; one sent early is not sent twice", async (t) => {
   const a = fakeSocket();
   const b = fakeSocket();
-  const connA = new Conn<{t: string; n?: number}>(a.ws, '127.0.0.1', '');
-  const connB = new Conn<{t: string; n?: number}>(b.ws, '127.0.0.1', '');
-  connA.send({t: 'visitor.update', n: 1});
-  connB.send({t: 'visitor.update', n: 2});
-  connB.send({t: 'ev', n: 3});
-  t.same(b.sent.map((s) => JSON.parse(s).n), [2, 3], "B's went out ahead of its other frame");
+  const c = fakeSocket();
+  const [connA, connB, connC] = [a, b, c].map((s) => new Conn<{t: string; n?: number}>(s.ws, '127.0.0.1', ''));
+  // As a fan-out sends: the same text to every operator.
+  for (const n of [1, 2]) {
+    const text = JSON.stringify({t: 'visitor.update', n});
+    for (const conn of [connA!, connB!, connC!]) conn.send({t: 'visitor.update', n}, text);
+  }
+  connB!.send({t: 'ev', n: 3});
+  t.same(unpacked(b.sent).map((f) => f.n), [1, 2, 3], "B's went out ahead of its other frame");
   t.same(a.sent, [], "A's still wait");
-  connB.send({t: 'visitor.update', n: 4});
+  connB!.send({t: 'visitor.update', n: 4});
   await afterTheDelay();
-  t.same(a.sent.map((s) => JSON.parse(s).n), [1]);
-  t.same(b.sent.map((s) => JSON.parse(s).n), [2, 3, 4]);
+  t.same(unpacked(a.sent).map((f) => f.n), [1, 2]);
+  t.same(unpacked(c.sent).map((f) => f.n), [1, 2]);
+  t.equal(a.buffers[0], c.buffers[0], 'A and C, who gathered the same updates, were sent the same bytes, made once');
+  t.same(unpacked(b.sent).map((f) => f.n), [1, 2, 3, 4]);
+});
+
+t.test('updates sent together make a frame of the protocol', async (t) => {
+  const {ws, sent} = fakeSocket();
+  const conn = new Conn<HubToOperator>(ws, '127.0.0.1', '');
+  const visitor = {id: 'v1', site: 'example.com', ip: '127.0.0.1', browser: 'Chrome 120', os: 'Linux', pages: 1, since: 1, online: true, chatsBefore: 0};
+  conn.send({t: 'visitor.update', visitor});
+  conn.send({t: 'visitor.update', visitor: {...visitor, pages: 2}});
+  conn.send({t: 'pong'});
+  const checked = strictFrame(hubToOperator, sent[0]!);
+  t.ok('frame' in checked, 'error' in checked ? checked.error : 'in the protocol');
+  t.same('frame' in checked && checked.frame.updates.map((u: {visitor: {pages: number}}) => u.visitor.pages), [1, 2]);
 });
 
 t.test('a closed socket is sent nothing, and closing sends what waited', async (t) => {

@@ -128,6 +128,11 @@ export function applyFrame(state: State, frame: HubToOperator): State {
     }
     case 'visitor.update':
       return {...state, visitors: {...state.visitors, [frame.visitor.id]: frame.visitor}};
+    case 'visitor.updates': {
+      const visitors = {...state.visitors};
+      for (const u of frame.updates) visitors[u.visitor.id] = u.visitor;
+      return {...state, visitors};
+    }
     case 'visitor.gone': {
       const {[frame.visitorId]: _gone, ...visitors} = state.visitors;
       return {...state, visitors};

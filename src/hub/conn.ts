@@ -8,9 +8,9 @@ export const socketOf = new WeakMap<WebSocket, Duplex>();
  * Frames that only refresh what an operator's list shows, and how long they may wait. After a
  * restart, every returning visitor is told to every operator: ten thousand visitors and a hundred
  * operators made a million frames, and one write (a system call) each was most of the hub's work.
- * Held this briefly, an operator's updates go out many to a write.
+ * Held this briefly, what gathered for an operator goes out as one frame (`visitor.updates`).
  */
-const LIST_UPDATES = new Set(['visitor.update']);
+const LIST_UPDATE = 'visitor.update';
 export const LIST_DELAY_MS = 100;
 
 /**
@@ -38,6 +38,21 @@ function bytesOf(text: string | Buffer): Buffer {
   return lastBytes;
 }
 
+/**
+ * The frame for list updates that gathered, made once for every socket that gathered the same
+ * ones (operators watching the same sites gather the very same texts, in the same order).
+ */
+let lastBatch: string[] = [];
+let lastBatchBytes = Buffer.alloc(0);
+function batchBytes(texts: string[]): Buffer {
+  if (texts.length === 1) return bytesOf(texts[0]!);
+  if (texts.length !== lastBatch.length || texts.some((text, i) => text !== lastBatch[i])) {
+    lastBatch = texts;
+    lastBatchBytes = Buffer.from(`{"t":"visitor.updates","updates":[${texts.join(',')}]}`);
+  }
+  return lastBatchBytes;
+}
+
 /** One live socket of a visitor tab or an operator client. */
 export class Conn<Out extends {t: string}> {
   /** Invalid frames seen; repeated junk closes the socket. */
@@ -51,13 +66,13 @@ export class Conn<Out extends {t: string}> {
 
   /** Frames sent while held, to go out after the ones a handler must send first. */
   private held: unknown[] | undefined;
-  /** List updates waiting to go out together (any other frame sends them first). */
-  private soon: Buffer[] | undefined;
+  /** List updates waiting to go out together, as JSON (any other frame sends them first). */
+  private soon: string[] | undefined;
 
   /** Sends a frame; `text` is its JSON (or its bytes) when the caller made it already. */
   send(frame: Out, text?: string | Buffer): void {
     if (this.held) this.held.push(frame);
-    else if (LIST_UPDATES.has(frame.t)) this.sendSoon(bytesOf(text ?? JSON.stringify(frame)));
+    else if (frame.t === LIST_UPDATE) this.sendSoon(typeof text === 'string' ? text : JSON.stringify(frame));
     else this.sendNow(frame, text);
   }
 
@@ -89,13 +104,13 @@ export class Conn<Out extends {t: string}> {
     });
   }
 
-  private sendSoon(bytes: Buffer): void {
+  private sendSoon(text: string): void {
     if (!this.soon) {
       this.soon = [];
       waiting.add(this);
       waitingTimer ??= setTimeout(flushWaiting, LIST_DELAY_MS).unref();
     }
-    this.soon.push(bytes);
+    this.soon.push(text);
   }
 
   /** Sends the list updates waiting (before any other frame, or when their time is up). */
@@ -105,9 +120,8 @@ export class Conn<Out extends {t: string}> {
     this.soon = undefined;
     waiting.delete(this);
     if (this.ws.readyState !== this.ws.OPEN) return;
-    // One write for all of them (and whatever else this turn sends).
     this.corkForTurn();
-    for (const bytes of soon) this.ws.send(bytes, {binary: false});
+    this.ws.send(batchBytes(soon), {binary: false});
   }
 
   /** Holds back other frames (a greeting and its replay must come first). */

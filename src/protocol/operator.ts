@@ -71,6 +71,9 @@ export const visitSchema = z.object({
 });
 export type Visit = z.infer<typeof visitSchema>;
 
+/** A visitor's line in the lists changed (arrived, moved on, went off-line, asked for a chat...). */
+const visitorUpdate = z.object({t: z.literal('visitor.update'), visitor: visitorSummary});
+
 /** Frames the hub sends to an operator client. */
 export const hubToOperator = z.discriminatedUnion('t', [
   z.object({
@@ -83,7 +86,13 @@ export const hubToOperator = z.discriminatedUnion('t', [
     messages: z.array(offlineMessage),
     canned: z.array(canned),
   }),
-  z.object({t: z.literal('visitor.update'), visitor: visitorSummary}),
+  visitorUpdate,
+  /**
+   * Several `visitor.update`s, to apply in order: the hub holds list updates for a moment and
+   * sends what gathered as one frame (ten thousand visitors back after a restart would be a
+   * million frames to a hundred operators).
+   */
+  z.object({t: z.literal('visitor.updates'), updates: z.array(visitorUpdate)}),
   z.object({t: z.literal('visitor.gone'), visitorId: z.string()}),
   /** A visitor asks to chat (or a chat went back to waiting): ring. */
   z.object({t: z.literal('chat.requested'), chat: chatSummary}),

@@ -43,6 +43,8 @@ export function strictFrame(schema: z.ZodType<{t: string}>, raw: string): {frame
  */
 export class Peer {
   private readonly received: Frame[] = [];
+  /** Frames as they came over the socket (a `visitor.updates` is one, however many it holds). */
+  raw = 0;
   private waiters: Array<() => void> = [];
   private broken?: Error;
   closed?: {code: number; reason: string};
@@ -82,8 +84,11 @@ export class Peer {
   private receive(schema: z.ZodType<{t: string}>, raw: string): void {
     if (this.broken) return;
     const checked = strictFrame(schema, raw);
-    if ('frame' in checked) this.received.push(checked.frame);
-    else this.broken = new Error(checked.error);
+    if (!('frame' in checked)) this.broken = new Error(checked.error);
+    // List updates the hub sent together count as the frames they stand for, in order.
+    else if (checked.frame.t === 'visitor.updates') this.received.push(...(checked.frame.updates as Frame[]));
+    else this.received.push(checked.frame);
+    this.raw++;
   }
 
   /** Random, as real clients make them: two peers must never share a message id. */
