@@ -67,6 +67,8 @@ export function parseOptions(argv) {
     ...stepTimes(quick),
     // Pause between connecting everyone and reading RSS.
     settleMs: quick ? 1000 : 3000,
+    // Then RSS is read for this long more, for what the server holds once at rest.
+    restMs: quick ? 10_000 : 60_000,
     // Longer than the hub's checkpoint delay (10 s), so the setup's writes are out before the steps.
     idleForMs: quick ? 2000 : 12_000,
     // On a shared machine, how long to wait before a measurement for other work to go quiet.

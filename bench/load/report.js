@@ -78,6 +78,7 @@ function rows(r, opts) {
       (val) => (val === null ? null : val >= 20_000 || (relay.climb?.best ? val >= relay.climb.best / 2 : false)),
     ],
     [`RSS, ${v} idle visitors (MB)`, (x) => x.rssIdleMb ?? null, (val) => (val === null ? '-' : val.toFixed(0)), '<= 200', under(200)],
+    [`RSS, same, at rest (MB)`, (x) => x.rssRestMb ?? null, (val) => (val === null ? '-' : val.toFixed(0)), '<= 200', under(200)],
     [
       `resume of ${v} visitors (ms)`,
       // Not every visitor back within the time allowed: the figure is "over" that time.

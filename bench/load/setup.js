@@ -34,7 +34,7 @@ const roundRobin = (requested, operatorCount) => requested.flatMap((r) => r.chat
  * `server` may be a list (several hubs); `assign(requested, operatorCount)` gives each chat's
  * operator as [operatorIndex, chatId] pairs.
  */
-export async function setUp(kind, server, clients, operatorCount, settleMs, assign = roundRobin) {
+export async function setUp(kind, server, clients, operatorCount, settleMs, assign = roundRobin, restMs = 0) {
   const sum = (list, key) => list.reduce((s, x) => s + (key ? x[key] : x), 0);
   // One operator is on-line while visitors arrive and ask for chats (a request is queued only
   // when someone is on-line); the others come after. The hub tells every on-line operator
@@ -57,6 +57,15 @@ export async function setUp(kind, server, clients, operatorCount, settleMs, assi
   const idle = rss(server);
   const rssIdleMb = idle.mb;
   say(`${kind}: RSS with ${connect.visitors} idle visitors (and one operator): ${idle.text}`);
+  // The connect burst grew the young generation of the server's heap, which stays committed
+  // until its next collection; with everyone idle there is so little garbage that this comes
+  // 30-60 s later. The lowest reading over `restMs` is what the server holds at rest.
+  let rssRestMb = idle.mb;
+  for (let waited = 0; waited < restMs; waited += 2000) {
+    await sleep(2000);
+    rssRestMb = Math.min(rssRestMb, rss(server).mb);
+  }
+  if (restMs > 0) say(`${kind}: RSS at rest (the lowest over ${restMs / 1000} s more): ${rssRestMb.toFixed(0)} MB`);
 
   const chatsStarted = nowMs();
   const requested = await Promise.all(
@@ -74,5 +83,5 @@ export async function setUp(kind, server, clients, operatorCount, settleMs, assi
   const busy = rss(server);
   const rssChatsMb = busy.mb;
   say(`${kind}: ${chats.chatting} chats accepted in ${(chats.ms / 1000).toFixed(1)} s; RSS now ${busy.text}`);
-  return {connect, rssIdleMb, chats, rssChatsMb, ready};
+  return {connect, rssIdleMb, rssRestMb: restMs > 0 ? rssRestMb : undefined, chats, rssChatsMb, ready};
 }
