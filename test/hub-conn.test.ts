@@ -96,6 +96,31 @@ t.test('a closed socket is sent nothing, and closing sends what waited', async (
   t.equal(sent.length, 1);
 });
 
+t.test('a frame sent in parts arrives as one message, before the next frame', async (t) => {
+  const server = createServer();
+  const wss = new WebSocketServer({server});
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => {
+    wss.close();
+    server.close();
+  });
+  const accepted = once(wss, 'connection');
+  const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  t.teardown(() => client.terminate());
+  const received: string[] = [];
+  client.on('message', (data) => received.push(String(data)));
+  const [ws, req] = (await accepted) as [WebSocket, {socket: Socket}];
+  socketOf.set(ws, req.socket);
+  const conn = new Conn<{t: string; n?: number; list?: number[]}>(ws, '127.0.0.1', '');
+  const shared = Buffer.from('"list":[1,2,3]');
+  conn.send({t: 'ready', list: [1, 2, 3]}, [Buffer.from('{"t":"ready",'), shared, Buffer.from('}')]);
+  conn.send({t: 'ev', n: 1});
+  while (received.length < 2) await once(client, 'message');
+  t.same(received.map((r) => JSON.parse(r)), [{t: 'ready', list: [1, 2, 3]}, {t: 'ev', n: 1}], 'the parts made one message, before the next frame');
+  t.equal(shared.toString(), '"list":[1,2,3]', 'the shared part is left as it was');
+});
+
 t.test('what one turn sends to a socket goes out in one write, in order', async (t) => {
   const server = createServer();
   const wss = new WebSocketServer({server});

@@ -29,8 +29,7 @@ function flushWaiting(): void {
 /** The frame's bytes, made once for the many sockets a fan-out sends the same text to. */
 let lastText = '';
 let lastBytes = Buffer.alloc(0);
-function bytesOf(text: string | Buffer): Buffer {
-  if (typeof text !== 'string') return text;
+function bytesOf(text: string): Buffer {
   if (text !== lastText) {
     lastText = text;
     lastBytes = Buffer.from(text);
@@ -69,19 +68,24 @@ export class Conn<Out extends {t: string}> {
   /** List updates waiting to go out together, as JSON (any other frame sends them first). */
   private soon: string[] | undefined;
 
-  /** Sends a frame; `text` is its JSON (or its bytes) when the caller made it already. */
-  send(frame: Out, text?: string | Buffer): void {
+  /**
+   * Sends a frame; `text` is its JSON when the caller made it already, or its bytes in parts
+   * (sent as the fragments of one message, so a part shared by many sockets is not copied).
+   */
+  send(frame: Out, text?: string | Buffer[]): void {
     if (this.held) this.held.push(frame);
     else if (frame.t === LIST_UPDATE) this.sendSoon(typeof text === 'string' ? text : JSON.stringify(frame));
     else this.sendNow(frame, text);
   }
 
   /** Sends now, ahead of anything held. */
-  sendNow(frame: Out, text?: string | Buffer): void {
+  sendNow(frame: Out, text?: string | Buffer[]): void {
     this.flushSoon();
     if (this.ws.readyState !== this.ws.OPEN) return;
     this.corkForTurn();
-    this.ws.send(bytesOf(text ?? JSON.stringify(frame)), {binary: false});
+    if (!Array.isArray(text)) return this.ws.send(bytesOf(text ?? JSON.stringify(frame)), {binary: false});
+    // Nothing else is sent between them: they make one message, in one write with the turn's.
+    text.forEach((part, i) => this.ws.send(part, {binary: false, fin: i === text.length - 1}));
   }
 
   /** Whether the connection is corked until the end of this turn. */

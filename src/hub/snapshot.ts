@@ -8,7 +8,8 @@ type Ready = Extract<HubToOperator, {t: 'ready'}>;
 
 /**
  * The lists every operator watching the same sites is sent alike, with their JSON as bytes:
- * encoding megabytes of JSON for each operator signing in cost more than making it once.
+ * encoding (or copying) megabytes of JSON for each operator signing in cost more than making it
+ * once; each operator's frame is sent as its own part, then these bytes, then the end.
  */
 interface Shared {
   visitors: VisitorSummary[];
@@ -94,7 +95,7 @@ function sharedLists(hub: Hub, me: string): Shared {
 }
 
 /** Everything a client needs to draw its screen, sent once after hello; its JSON made from shared parts. */
-export function snapshot(hub: Hub, me: string): {frame: Ready; bytes: Buffer} {
+export function snapshot(hub: Hub, me: string): {frame: Ready; parts: Buffer[]} {
   const s = hub.sessions;
   const mine = (site: string) => s.monitors(me, site);
   const shared = sharedLists(hub, me);
@@ -112,11 +113,11 @@ export function snapshot(hub: Hub, me: string): {frame: Ready; bytes: Buffer} {
   // The operator's own chats join the shared list of chats: in place of its closing bracket.
   if (own.length > 0) parts.splice(1, 1, shared.bytes.subarray(0, -1), Buffer.from(`${shared.chats.length > 0 ? ',' : ''}${JSON.stringify(own).slice(1)}`));
   parts.push(Buffer.from('}'));
-  return {frame, bytes: Buffer.concat(parts)};
+  return {frame, parts};
 }
 
 /** Sends an operator's socket its snapshot. */
 export function sendSnapshot(hub: Hub, conn: Conn<HubToOperator>, me: string): void {
-  const {frame, bytes} = snapshot(hub, me);
-  conn.send(frame, bytes);
+  const {frame, parts} = snapshot(hub, me);
+  conn.send(frame, parts);
 }
