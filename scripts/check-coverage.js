@@ -13,11 +13,13 @@ const floors = [
   {what: 'src/store/', lines: 93},
   {what: 'src/hub/', lines: 92},
   {what: 'src/client/', lines: 95},
-  {what: 'all', lines: 93},
+  {what: 'all', lines: 93}, // all of src/
 ];
 
 const summary = JSON.parse(readFileSync('.tap/report/coverage-summary.json', 'utf8'));
-const files = Object.entries(summary).filter(([name]) => name !== 'total');
+// The project's own source only: a report can also name files of dependencies (one run's named
+// 12,000 lines of zod's, with every test passing), which no test here is meant to cover.
+const files = Object.entries(summary).filter(([name]) => name !== 'total' && relative(process.cwd(), name).startsWith('src/'));
 let failed = false;
 for (const floor of floors) {
   let covered = 0;

@@ -96,7 +96,8 @@ t.test('a closed socket is sent nothing, and closing sends what waited', async (
   t.equal(sent.length, 1);
 });
 
-t.test('a frame sent in parts arrives as one message, before the next frame', async (t) => {
+/** A real WebSocket server and client on loopback: the server side (recorded as the hub records it) and the client. */
+async function connectedPair(t: {teardown(fn: () => unknown): void}): Promise<{ws: WebSocket; socket: Socket; client: WebSocket}> {
   const server = createServer();
   const wss = new WebSocketServer({server});
   server.listen(0, '127.0.0.1');
@@ -108,10 +109,15 @@ t.test('a frame sent in parts arrives as one message, before the next frame', as
   const accepted = once(wss, 'connection');
   const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
   t.teardown(() => client.terminate());
-  const received: string[] = [];
-  client.on('message', (data) => received.push(String(data)));
   const [ws, req] = (await accepted) as [WebSocket, {socket: Socket}];
   socketOf.set(ws, req.socket);
+  return {ws, socket: req.socket, client};
+}
+
+t.test('a frame sent in parts arrives as one message, before the next frame', async (t) => {
+  const {ws, client} = await connectedPair(t);
+  const received: string[] = [];
+  client.on('message', (data) => received.push(String(data)));
   const conn = new Conn<{t: string; n?: number; list?: number[]}>(ws, '127.0.0.1', '');
   const shared = Buffer.from('"list":[1,2,3]');
   conn.send({t: 'ready', list: [1, 2, 3]}, [Buffer.from('{"t":"ready",'), shared, Buffer.from('}')]);
@@ -122,24 +128,12 @@ t.test('a frame sent in parts arrives as one message, before the next frame', as
 });
 
 t.test('what one turn sends to a socket goes out in one write, in order', async (t) => {
-  const server = createServer();
-  const wss = new WebSocketServer({server});
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => {
-    wss.close();
-    server.close();
-  });
-  const accepted = once(wss, 'connection');
-  const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  t.teardown(() => client.terminate());
+  const {ws, socket: connection, client} = await connectedPair(t);
   const received: number[] = [];
   client.on('message', (data) => received.push((JSON.parse(String(data)) as {n: number}).n));
-  const [ws, req] = (await accepted) as [WebSocket, {socket: Socket}];
-  socketOf.set(ws, req.socket);
   // Every write reaching the connection (a corked one is a single writev of everything queued).
   let writes = 0;
-  const socket = req.socket as unknown as {_writev: (...a: unknown[]) => unknown; _write: (...a: unknown[]) => unknown};
+  const socket = connection as unknown as {_writev: (...a: unknown[]) => unknown; _write: (...a: unknown[]) => unknown};
   for (const name of ['_writev', '_write'] as const) {
     const real = socket[name].bind(socket);
     socket[name] = (...a: unknown[]) => {
