@@ -83,9 +83,10 @@ export class Conn<Out extends {t: string}> {
     this.flushSoon();
     if (this.ws.readyState !== this.ws.OPEN) return;
     this.corkForTurn();
-    if (!Array.isArray(text)) return this.ws.send(bytesOf(text ?? JSON.stringify(frame)), {binary: false});
-    // Nothing else is sent between them: they make one message, in one write with the turn's.
-    text.forEach((part, i) => this.ws.send(part, {binary: false, fin: i === text.length - 1}));
+    if (Array.isArray(text)) {
+      // Nothing else is sent between them: they make one message, in one write with the turn's.
+      text.forEach((part, i) => this.ws.send(part, {binary: false, fin: i === text.length - 1}));
+    } else this.ws.send(bytesOf(text ?? JSON.stringify(frame)), {binary: false});
   }
 
   /** Whether the connection is corked until the end of this turn. */

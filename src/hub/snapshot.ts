@@ -109,11 +109,9 @@ export function snapshot(hub: Hub, me: string): {frame: Ready; parts: Buffer[]} 
     canned: cannedFor(hub, me),
   };
   const frame: Ready = {...rest, visitors: shared.visitors, chats: [...shared.chats, ...own]};
-  const parts = [Buffer.from(`${JSON.stringify(rest).slice(0, -1)},`), shared.bytes];
-  // The operator's own chats join the shared list of chats: in place of its closing bracket.
-  if (own.length > 0) parts.splice(1, 1, shared.bytes.subarray(0, -1), Buffer.from(`${shared.chats.length > 0 ? ',' : ''}${JSON.stringify(own).slice(1)}`));
-  parts.push(Buffer.from('}'));
-  return {frame, parts};
+  // The operator's own chats join the shared list of chats, in place of its closing bracket.
+  const lists = own.length === 0 ? [shared.bytes] : [shared.bytes.subarray(0, -1), Buffer.from(`${shared.chats.length > 0 ? ',' : ''}${JSON.stringify(own).slice(1)}`)];
+  return {frame, parts: [Buffer.from(`${JSON.stringify(rest).slice(0, -1)},`), ...lists, Buffer.from('}')]};
 }
 
 /** Sends an operator's socket its snapshot. */

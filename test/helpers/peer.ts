@@ -43,8 +43,6 @@ export function strictFrame(schema: z.ZodType<{t: string}>, raw: string): {frame
  */
 export class Peer {
   private readonly received: Frame[] = [];
-  /** Frames as they came over the socket (a `visitor.updates` is one, however many it holds). */
-  raw = 0;
   private waiters: Array<() => void> = [];
   private broken?: Error;
   closed?: {code: number; reason: string};
@@ -88,7 +86,6 @@ export class Peer {
     // List updates the hub sent together count as the frames they stand for, in order.
     else if (checked.frame.t === 'visitor.updates') this.received.push(...(checked.frame.updates as Frame[]));
     else this.received.push(checked.frame);
-    this.raw++;
   }
 
   /** Random, as real clients make them: two peers must never share a message id. */
