@@ -6,13 +6,25 @@ import type {Presence} from './presence.js';
 import {Sequencer} from './sequencer.js';
 
 /**
+ * How long an ended chat's version is kept: news of it that comes later than this (it comes in
+ * milliseconds) would bring back a copy of it as open.
+ */
+const RETAIN_ENDED_MS = 10 * 60_000;
+
+/**
  * What another hub said, applied here: the copy of open chats follows the store, and the
  * sockets of this hub get what concerns them. Nothing is decided here; the hub that said it
  * decided (and stored) it.
  */
 export class Applier {
-  /** The seq of the event each open chat's record was last taken from: older ones lose. */
-  private readonly recordSeq = new Map<string, number>();
+  /**
+   * How new this hub's copy of each chat's record is: the seq of the last change it includes
+   * (its `rv`). News with an older record loses. Kept a while after a chat ended, so that late
+   * news of it does not bring it back.
+   */
+  private readonly versions = new Map<string, number>();
+  /** Chats that ended, in the order they did, with when: their versions go after RETAIN_ENDED_MS. */
+  private readonly ended = new Map<string, number>();
   /** What the sockets here were given of each chat, and what waits for an earlier event. */
   readonly sequencer: Sequencer<{chat: ChatRecord; e: ChatEvent}>;
   /** The same for the feed (its followers here). */
@@ -45,11 +57,12 @@ export class Applier {
     const s = this.hub.sessions;
     switch (m.t) {
       case 'ev':
-        this.event(m.chat, m.e);
+        this.event(m.chat, m.e, m.rv ?? m.e.seq);
         return;
       case 'chat': {
-        const open = this.hub.chats.open.get(m.chat.id);
-        if (open) this.hub.chats.replace(open, m.chat, 0);
+        // Only the name is news: the rest of that hub's copy may be older than this one.
+        const chat = this.hub.chats.open.get(m.chat.id)?.chat;
+        if (chat) Object.assign(chat, {visitorName: m.chat.visitorName, visitorEmail: m.chat.visitorEmail});
         return;
       }
       case 'op':
@@ -84,34 +97,64 @@ export class Applier {
   }
 
   /**
-   * An event stored by another hub (told, or read back after Redis was away): the chat's copy
-   * here, then the sockets here that follow it, in order, once.
+   * An event stored by another hub (told, or read back after Redis was away), with that hub's
+   * copy of the record as of `rv`: the copy here, if older, then the sockets here that follow
+   * the chat, in order, once.
    */
-  event(chat: Extract<ClusterMessage, {t: 'ev'}>['chat'], e: Extract<ClusterMessage, {t: 'ev'}>['e']): void {
+  event(chat: ChatRecord, e: ChatEvent, rv: number): void {
     const hub = this.hub;
-    const newer = e.seq >= (this.recordSeq.get(chat.id) ?? 0);
+    const known = this.versions.get(chat.id);
     const open = hub.chats.open.get(chat.id);
-    if (newer && chat.kind === 'visitor' && chat.state === 'ended') {
-      hub.chats.retire(chat.id);
-      this.recordSeq.delete(chat.id);
-    } else if (open) {
-      if (newer) hub.chats.replace(open, chat, e.seq);
-      else open.lastSeq = Math.max(open.lastSeq, e.seq);
-    } else if (newer) {
-      hub.chats.open.set(chat.id, {chat, lastSeq: e.seq});
-    }
-    if (newer && chat.state !== 'ended') this.recordSeq.set(chat.id, e.seq);
-    // The visitor's own copy here (a tab on this hub) learns of its chat.
-    const live = chat.visitorId ? hub.sessions.visitors.get(chat.visitorId) : undefined;
-    if (live && newer) {
-      if (chat.state !== 'ended') {
-        live.record.chatId = chat.id;
-        if (!live.record.chats.includes(chat.id)) live.record.chats.push(chat.id);
-      } else if (live.record.chatId === chat.id) {
-        live.record.chatId = undefined;
-      }
+    if (open && e.seq > open.lastSeq) open.lastSeq = e.seq;
+    if (known === undefined || rv > known) {
+      this.versions.set(chat.id, rv);
+      if (chat.kind === 'visitor' && chat.state === 'ended') {
+        hub.chats.retire(chat.id);
+        this.endedNow(chat.id);
+      } else if (open) hub.chats.replace(open, chat, e.seq);
+      else hub.chats.open.set(chat.id, {chat, lastSeq: e.seq});
+      this.visitorLearns(chat);
     }
     this.sequencer.push(chat.id, {chat: hub.chats.open.get(chat.id)?.chat ?? chat, e});
+  }
+
+  /** The seq of the last change this hub's copy of the chat's record includes, if it has one. */
+  versionOf(chatId: string): number | undefined {
+    return this.versions.get(chatId);
+  }
+
+  /** An event stored here: a change of the record makes this copy that new. */
+  stored(chat: ChatRecord, e: ChatEvent, changed: boolean): void {
+    if (changed) this.versions.set(chat.id, Math.max(this.versions.get(chat.id) ?? 0, e.seq));
+    if (changed && chat.kind === 'visitor' && chat.state === 'ended') this.endedNow(chat.id);
+  }
+
+  /** The open chats this hub read at start: as new as their last event. */
+  loaded(chatId: string, lastSeq: number): void {
+    this.versions.set(chatId, lastSeq);
+  }
+
+  private endedNow(chatId: string): void {
+    const now = this.hub.now();
+    this.ended.delete(chatId);
+    this.ended.set(chatId, now);
+    for (const [id, at] of this.ended) {
+      if (at > now - RETAIN_ENDED_MS) break;
+      this.ended.delete(id);
+      this.versions.delete(id);
+    }
+  }
+
+  /** The visitor's own copy here (a tab on this hub) learns of its chat. */
+  private visitorLearns(chat: ChatRecord): void {
+    const live = chat.visitorId ? this.hub.sessions.visitors.get(chat.visitorId) : undefined;
+    if (!live) return;
+    if (chat.state !== 'ended') {
+      live.record.chatId = chat.id;
+      if (!live.record.chats.includes(chat.id)) live.record.chats.push(chat.id);
+    } else if (live.record.chatId === chat.id) {
+      live.record.chatId = undefined;
+    }
   }
 
   /** Another hub's visitors, for the lists of operators here. */

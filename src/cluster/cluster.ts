@@ -62,10 +62,14 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
   hub.chats.shared = true;
   // Every event stored here goes to the sockets here through the sequencer, in seq order with
   // those stored elsewhere (the hub's own fan-out calls are then left to it).
-  for (const [id, open] of hub.chats.open) applier.sequencer.start(id, open.lastSeq);
+  for (const [id, open] of hub.chats.open) {
+    applier.sequencer.start(id, open.lastSeq);
+    applier.loaded(id, open.lastSeq);
+  }
   hub.sessions.ordered = true;
-  hub.chats.onStored = (chat, e) => {
-    publish({t: 'ev', chat, e});
+  hub.chats.onStored = (chat, e, changed) => {
+    applier.stored(chat, e, changed);
+    publish({t: 'ev', chat, e, rv: applier.versionOf(chat.id) ?? 0});
     applier.sequencer.push(chat.id, {chat: structuredClone(chat), e});
   };
   applier.feed.start('feed', await hub.store.feedEnd());

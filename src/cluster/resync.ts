@@ -13,12 +13,13 @@ export async function resync(hub: Hub, applier: Applier): Promise<void> {
   const still = new Set(stored.map((c) => c.chat.id));
   for (const {chat, lastSeq} of stored) {
     const heard = applier.sequencer.upTo(chat.id);
-    if (lastSeq > heard) for (const e of await hub.store.events(chat.id, heard)) applier.event(chat, e);
+    // The record as stored includes every change up to its last event.
+    if (lastSeq > heard) for (const e of await hub.store.events(chat.id, heard)) applier.event(chat, e, lastSeq);
   }
   for (const id of [...hub.chats.open.keys()]) {
     if (still.has(id)) continue;
     const ended = await hub.store.chat(id);
-    if (ended) for (const e of await hub.store.events(id, applier.sequencer.upTo(id))) applier.event(ended.chat, e);
+    if (ended) for (const e of await hub.store.events(id, applier.sequencer.upTo(id))) applier.event(ended.chat, e, ended.lastSeq);
   }
   for (let after = applier.feed.upTo('feed'); ; ) {
     const page = await hub.store.feed(after, 500);

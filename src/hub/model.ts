@@ -18,10 +18,11 @@ export type ChatTag = DistributiveOmit<ChatFeedTag, 'site' | 'visitorId'>;
 export class ChatModel {
   readonly open = new Map<string, OpenChat>();
   /**
-   * Told of every event stored (not of a resend), with the record as it stands: how other hubs
-   * sharing the store hear of it. Called before the caller fans the event out here.
+   * Told of every event stored (not of a resend), with the record as it stands and whether the
+   * event changed it: how other hubs sharing the store hear of it. Called before the caller fans
+   * the event out here.
    */
-  onStored?: (chat: ChatRecord, e: ChatEvent) => void;
+  onStored?: (chat: ChatRecord, e: ChatEvent, changed: boolean) => void;
   /** Whether other hubs write the same store: claims are then decided by the store. */
   shared = false;
 
@@ -86,7 +87,10 @@ export class ChatModel {
     try {
       const {event: e, duplicate} = await this.store.appendEvent(chat.id, {...event, at: this.now()}, withRecord ? chat : undefined, tag);
       if (e.seq > open.lastSeq) open.lastSeq = e.seq;
-      if (!duplicate) this.onStored?.(chat, e);
+      if (!duplicate) {
+        if (withRecord) this.hold(open);
+        this.onStored?.(chat, e, withRecord);
+      }
       return {e, duplicate};
     } catch (error) {
       if (!(error instanceof NotStoredError)) throw error;
@@ -133,8 +137,22 @@ export class ChatModel {
       return undefined;
     }
     this.replace(open, next, claimed.event.seq);
-    this.onStored?.(open.chat, claimed.event);
+    this.hold(open);
+    this.onStored?.(open.chat, claimed.event, true);
     return claimed.event;
+  }
+
+  /**
+   * With hubs sharing the store, a chat changed here may have been read from the store (another
+   * hub opened it, and the news of that had not come yet): this copy, just stored, is the one
+   * served from now on, so news of an older record that comes late has a copy to lose to.
+   */
+  private hold(open: OpenChat): void {
+    if (!this.shared) return;
+    const held = this.open.get(open.chat.id);
+    // The news came while this one was being stored: the copy served takes what was stored.
+    if (held && held !== open) this.replace(held, structuredClone(open.chat), open.lastSeq);
+    else if (!held && (open.chat.kind === 'op' || open.chat.state !== 'ended')) this.open.set(open.chat.id, open);
   }
 
   /** Puts another copy of a chat's record in place of this one (the object others hold). */

@@ -37,9 +37,14 @@ export function deadlineKey(d: DeadlineRef): string {
 }
 
 export const clusterMessage = z.discriminatedUnion('t', [
-  /** An event stored, with the chat's record as it stands after it. */
-  z.object({t: z.literal('ev'), from: hubId, chat: chatRecord, e: chatEvent}),
-  /** A chat's record changed without an event (the visitor gave a name). */
+  /**
+   * An event stored, with the chat's record as the storing hub has it, and `rv`: the seq of the
+   * last event that record includes a change of (a message changes nothing, so it goes with the
+   * record as it was). A copy is only ever replaced by a newer one: news that comes late, or a
+   * record a hub had not brought up to date yet, changes nothing. Absent: the event's own seq.
+   */
+  z.object({t: z.literal('ev'), from: hubId, chat: chatRecord, e: chatEvent, rv: z.number().int().nonnegative().optional()}),
+  /** A chat's record changed without an event (the visitor gave a name): the name is taken from it. */
   z.object({t: z.literal('chat'), from: hubId, chat: chatRecord}),
   /** A frame for one operator's sockets, wherever they are. */
   z.object({t: z.literal('op'), from: hubId, name: operatorName, frame: hubToOperator}),
