@@ -73,4 +73,25 @@ if (missing) {
     await tell({t: 'ev', chat: active, e: message, rv: 2});
     t.same([a.hub.chats.open.has(chatId), b.hub.chats.open.has(chatId)], [false, false], 'ended on both hubs, still');
   });
+
+  t.test('a name given on a hub that has not heard of the accept yet leaves the owner as it is, stored and on every hub', async (t) => {
+    const {hubs} = await startCluster(t, pg, redis.url, {hubs: 2});
+    const [a, b] = hubs as [(typeof hubs)[0], (typeof hubs)[0]];
+    const bob = await b.operator('bob');
+    await waitUntil('bob known on hub A', () => a.hub.sessions.onlineFor('example.com').includes('bob'));
+    const visitor = await a.visitor();
+    visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hello'});
+    const chatId = (await visitor.waitType('chat.queued')).chatId as string;
+    await bob.waitType('chat.requested', (f) => f.chat.id === chatId);
+    bob.send({t: 'chat.accept', chatId});
+    await visitor.waitFor((f) => f.t === 'ev' && f.e.kind === 'join');
+    // Hub A's copy as it was a moment ago, before the news of the accept came.
+    Object.assign(a.hub.chats.open.get(chatId)!.chat, {state: 'waiting', owner: undefined, operators: []});
+    visitor.send({t: 'identify', name: 'Vera', email: 'vera@example.com'});
+    await waitUntil('the name on hub B', () => b.hub.chats.open.get(chatId)?.chat.visitorName === 'Vera');
+    const stored = (await b.hub.store.chat(chatId))!.chat;
+    t.same([stored.state, stored.owner, stored.visitorName, stored.visitorEmail], ['active', 'bob', 'Vera', 'vera@example.com'], 'stored: the name, and bob still owns it');
+    const onB = b.hub.chats.open.get(chatId)!.chat;
+    t.same([onB.state, onB.owner, onB.visitorEmail], ['active', 'bob', 'vera@example.com'], 'hub B\'s copy: the same');
+  });
 }

@@ -175,6 +175,19 @@ t.test('postgres', {skip: noPg}, async (t) => {
     t.equal(await a!.claimChat(claimed('alice', {id: 'over'}), 'alice', join('Alice')), undefined, 'an ended chat');
   });
 
+  t.test('a name given on one hub leaves the record as stored by another: owner, state, a NUL in the first text', async (t) => {
+    const [a, b] = await hubs(t, 2);
+    const waiting = chat('c1', {firstText: 'hi\u0000there', visitorName: 'Old'});
+    await a!.putChat(waiting);
+    await a!.claimChat(chat('c1', {state: 'active', owner: 'bob', operators: ['bob'], firstText: 'hi\u0000there', visitorName: 'Old'}), 'bob', msg('joined'));
+    // Hub B had the chat as it was before the claim; it puts only the names.
+    await b!.nameChat('c1', {visitorName: 'Vera', visitorEmail: 'vera@example.com'});
+    t.same((await a!.chat('c1'))?.chat, {...waiting, state: 'active', owner: 'bob', operators: ['bob'], visitorName: 'Vera', visitorEmail: 'vera@example.com'});
+    await b!.nameChat('c1', {visitorName: 'Vera'});
+    t.notOk('visitorEmail' in (await a!.chat('c1'))!.chat, 'an email no longer given is no longer kept');
+    await t.rejects(b!.nameChat('none', {visitorName: 'X'}), /no chat none/);
+  });
+
   t.test('migrations run once, are recorded, and a newer schema is refused', async (t) => {
     const schema = pg!.schemaFor(t.testdir());
     const first = new PgStore(pg!.url, {schema, log: () => {}});

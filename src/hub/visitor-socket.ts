@@ -217,7 +217,9 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
       if (open) {
         open.chat.visitorName = visitor.name;
         open.chat.visitorEmail = visitor.email;
-        writes.push(hub.store.putChat(open.chat));
+        const names = {visitorName: visitor.name, visitorEmail: visitor.email};
+        // Sharing the store, this copy's owner or state may be older than the stored ones.
+        writes.push(hub.store.nameChat ? hub.store.nameChat(open.chat.id, names) : hub.store.putChat(open.chat));
       }
       await Promise.all(writes);
       // Other hubs sharing the store keep a copy of the chat's record: the name goes there too.

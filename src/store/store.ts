@@ -99,6 +99,12 @@ export interface Store {
    * win. Undefined when the chat was taken. (A single hub decides in memory and needs none.)
    */
   claimChat?(chat: ChatRecord, operator: string, event: NewEvent, feed?: ChatFeedTag): Promise<Appended | undefined>;
+  /**
+   * Puts the visitor's name and email in a chat's record as stored, the rest left as it is there:
+   * a hub sharing the store may not have heard yet of another hub's change to the rest, and must
+   * not write its older copy back. (A single hub's copy is the record: it puts it whole.)
+   */
+  nameChat?(chatId: string, names: Pick<ChatRecord, 'visitorName' | 'visitorEmail'>): Promise<void>;
   /** Events after `after`, in order, at most `limit`. */
   events(chatId: string, after?: number, limit?: number): Promise<ChatEvent[]>;
   /** Chats matching `query`, oldest request first, a page at a time. */

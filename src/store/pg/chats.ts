@@ -107,6 +107,22 @@ export async function claimChat(w: WriteTx, chat: ChatRecord, operator: string, 
   return insertEvent(w, chat.id, event, tag);
 }
 
+/**
+ * Sets the visitor's name and email in the stored record (the row is locked by the write's
+ * group). Read and written back in JavaScript: the document is `json`, which may hold what
+ * `jsonb` cannot (a NUL), so SQL does not patch it.
+ */
+export async function nameChat(tx: Db, chatId: string, names: Pick<ChatRecord, 'visitorName' | 'visitorEmail'>): Promise<void> {
+  const [row] = await tx`SELECT doc FROM chats WHERE id = ${chatId}`;
+  if (!row) throw new Refused(`no chat ${chatId}`);
+  const chat = {...(row.doc as ChatRecord)};
+  for (const key of ['visitorName', 'visitorEmail'] as const) {
+    if (names[key] === undefined) delete chat[key];
+    else chat[key] = names[key];
+  }
+  await tx`UPDATE chats SET doc = ${json(chat)} WHERE id = ${chatId}`;
+}
+
 export async function readChat(db: Db, id: string): Promise<StoredChat | undefined> {
   const [row] = await db`SELECT doc, last_seq FROM chats WHERE id = ${id}`;
   return row && {chat: row.doc as ChatRecord, lastSeq: row.last_seq as number};

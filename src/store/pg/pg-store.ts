@@ -120,6 +120,11 @@ export class PgStore implements Store {
     return this.write((w) => chats.claimChat(w, chat, operator, event, tag), {locks: {chats: [chat.id]}});
   }
 
+  /** The names put in the record as stored, read and written with its row locked. */
+  nameChat(chatId: string, names: Pick<ChatRecord, 'visitorName' | 'visitorEmail'>): Promise<void> {
+    return this.write((w) => chats.nameChat(w.tx, chatId, names), {locks: {chats: [chatId]}});
+  }
+
   async events(chatId: string, after = 0, limit = Infinity): Promise<ChatEvent[]> {
     return chats.events(this.db, chatId, after, limit);
   }
