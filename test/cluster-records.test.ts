@@ -5,6 +5,7 @@ import {noRedis, redisCommand, startRedis} from './helpers/redis.js';
 import {startCluster} from './helpers/cluster.js';
 import {CLUSTER_CHANNEL, type ClusterOut} from '../src/protocol/cluster.js';
 import type {ChatRecord} from '../src/store/types.js';
+import {visitorLeft} from '../src/hub/chat-end.js';
 
 /*
  * Each hub keeps a copy of every open chat's record (who owns it, its state), from what the
@@ -93,5 +94,78 @@ if (missing) {
     t.same([stored.state, stored.owner, stored.visitorName, stored.visitorEmail], ['active', 'bob', 'Vera', 'vera@example.com'], 'stored: the name, and bob still owns it');
     const onB = b.hub.chats.open.get(chatId)!.chat;
     t.same([onB.state, onB.owner, onB.visitorEmail], ['active', 'bob', 'vera@example.com'], 'hub B\'s copy: the same');
+  });
+
+  t.test('a change made on a hub that has not heard of another hub\'s change goes in on top of it, or not at all', async (t) => {
+    const {hubs} = await startCluster(t, pg, redis.url, {hubs: 2});
+    const [a, b] = hubs as [(typeof hubs)[0], (typeof hubs)[0]];
+    const bob = await b.operator('bob');
+    await waitUntil('bob known on hub A', () => a.hub.sessions.onlineFor('example.com').includes('bob'));
+    const open = async () => {
+      const visitor = await a.visitor();
+      visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hello'});
+      const chatId = (await visitor.waitType('chat.queued')).chatId as string;
+      await bob.waitType('chat.requested', (f) => f.chat.id === chatId);
+      bob.send({t: 'chat.accept', chatId});
+      await visitor.waitFor((f) => f.t === 'ev' && f.e.kind === 'join');
+      return {visitor, chatId};
+    };
+
+    // The visitor closes the chat on hub A, whose copy has not heard of bob's accept yet.
+    const first = await open();
+    Object.assign(a.hub.chats.open.get(first.chatId)!.chat, {state: 'waiting', owner: undefined, operators: []});
+    first.visitor.send({t: 'chat.leave'});
+    await waitUntil('the chat ended', async () => (await a.hub.store.chat(first.chatId))?.chat.state === 'ended');
+    const ended = (await a.hub.store.chat(first.chatId))!.chat;
+    t.same([ended.owner, ended.operators], ['bob', ['bob']], 'ended with bob still in its record (his transcripts list it)');
+    t.same((await a.hub.store.events(first.chatId)).map((e) => e.kind), ['msg', 'join', 'left'], 'one left event');
+
+    // Bob ends the chat on hub B while hub A, not told yet, has the visitor's grace run out.
+    const second = await open();
+    const stale = structuredClone(a.hub.chats.open.get(second.chatId)!);
+    bob.send({t: 'chat.end', chatId: second.chatId});
+    await waitUntil('the chat ended', async () => (await a.hub.store.chat(second.chatId))?.chat.state === 'ended');
+    await waitUntil('hub A heard', () => !a.hub.chats.open.has(second.chatId));
+    a.hub.chats.open.set(second.chatId, stale);
+    await visitorLeft(a.hub, second.chatId);
+    t.same((await a.hub.store.events(second.chatId)).map((e) => e.kind), ['msg', 'join', 'end'], 'no left event after the end');
+    const record = (await a.hub.store.chat(second.chatId))!.chat;
+    t.same([record.state, record.owner], ['ended', 'bob'], 'the record as bob\'s end left it');
+    t.notOk(a.hub.chats.open.has(second.chatId), 'hub A took the record as stored, ended, and let the chat go');
+  });
+
+  t.test('a transfer across hubs: offered on one, declined on another, offered again and taken', async (t) => {
+    const {hubs} = await startCluster(t, pg, redis.url, {hubs: 3});
+    const [a, b, c] = hubs as [(typeof hubs)[0], (typeof hubs)[0], (typeof hubs)[0]];
+    const bob = await b.operator('bob');
+    const carol = await c.operator('carol');
+    await waitUntil('both known on hub A', () => a.hub.sessions.onlineFor('example.com').length === 2);
+    await waitUntil('carol known on hub B', () => b.hub.sessions.onlineFor('example.com').includes('carol'));
+    const visitor = await a.visitor();
+    visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hello'});
+    const chatId = (await visitor.waitType('chat.queued')).chatId as string;
+    await bob.waitType('chat.requested', (f) => f.chat.id === chatId);
+    bob.send({t: 'chat.accept', chatId});
+    await carol.waitType('chat.assigned', (f) => f.chatId === chatId && f.operator === 'bob');
+
+    bob.send({t: 'chat.transfer', chatId, to: 'carol', note: 'billing'});
+    t.match(await carol.waitType('chat.offer', (f) => f.chat.id === chatId), {note: 'billing'}, 'carol, on hub C, is offered it');
+    carol.send({t: 'chat.decline', chatId});
+    t.match(await bob.waitType('transfer.result', (f) => f.chatId === chatId), {to: 'carol', outcome: 'declined'}, 'bob, on hub B, hears she declined');
+    const declined = (await a.hub.store.chat(chatId))!.chat;
+    t.same([declined.state, declined.owner, declined.offer], ['waiting', undefined, undefined], 'stored: waiting for everyone');
+
+    const count = (t: string, of: (f: Record<string, unknown>) => boolean) => carol.of(t).filter(of).length;
+    bob.send({t: 'chat.accept', chatId});
+    await waitUntil('bob has it again', () => count('chat.assigned', (f) => f.chatId === chatId && f.operator === 'bob') === 2);
+    bob.send({t: 'chat.transfer', chatId, to: 'carol'});
+    await waitUntil('carol offered it again', () => count('chat.offer', (f) => (f.chat as {id: string}).id === chatId) === 2);
+    carol.send({t: 'chat.accept', chatId});
+    t.match(await bob.waitType('transfer.result', (f) => f.chatId === chatId && f.outcome !== 'declined'), {outcome: 'accepted'});
+    await visitor.waitFor((f) => f.t === 'ev' && f.e.kind === 'join' && f.e.name === 'carol');
+    const taken = (await a.hub.store.chat(chatId))!.chat;
+    t.same([taken.state, taken.owner, taken.offer, taken.operators], ['active', 'carol', undefined, ['bob', 'carol']], 'stored: carol has it');
+    await waitUntil('every hub\'s copy says carol', () => hubs.every((h) => h.hub.chats.open.get(chatId)?.chat.owner === 'carol'));
+    t.same(bob.of('error').concat(carol.of('error')), [], 'nothing refused');
   });
 }

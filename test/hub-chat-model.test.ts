@@ -41,7 +41,7 @@ t.test('a chat read from the store and changed here is served from this copy fro
   // The news of the chat came while the change was being stored: the copy held takes the change.
   const again = (await model.get('c2'))!;
   model.open.set('c2', {chat: waiting('c2'), lastSeq: 1});
-  await model.change(again, take('carol'), join('carol'));
+  await model.change(again, take('carol'), join('carol'), undefined, () => {});
   const held = model.open.get('c2')!;
   t.not(held, again, 'the copy held stays the one others hold');
   t.same([held.chat.owner, held.chat.state, held.lastSeq], ['carol', 'active', 2], 'with the change stored');
@@ -59,7 +59,7 @@ t.test('a chat read from the store and changed here is served from this copy fro
 t.test('a chat that ends as it is changed here is not held: history is read when asked for', async (t) => {
   const {store, model} = await setUp(true);
   const read = (await model.get('c1'))!;
-  await model.change(read, (c) => void (c.state = 'ended'), {kind: 'end', from: 'system', name: 'system', text: 'ended'});
+  await model.change(read, (c) => void (c.state = 'ended'), {kind: 'end', from: 'system', name: 'system', text: 'ended'}, undefined, () => {});
   t.notOk(model.open.has('c1'), 'not held');
   t.equal((await store.chat('c1'))!.chat.state, 'ended', 'stored');
 });

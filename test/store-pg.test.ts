@@ -175,6 +175,24 @@ t.test('postgres', {skip: noPg}, async (t) => {
     t.equal(await a!.claimChat(claimed('alice', {id: 'over'}), 'alice', join('Alice')), undefined, 'an ended chat');
   });
 
+  t.test('a change goes in only onto the state, owner and offer it was made to', async (t) => {
+    const [a, b] = await hubs(t, 2);
+    const active = chat('c1', {state: 'active', owner: 'bob', operators: ['bob']});
+    await a!.putChat(active);
+    const ended = {...active, state: 'ended' as const, endedAt: 9};
+    const left = {kind: 'left', from: 'system', name: 'system', text: 'left', at: 9} as const;
+    // Hub B's copy had the chat waiting: its change does not go in, and nothing is stored.
+    t.equal(await b!.changeChat({...ended, owner: undefined, operators: []}, {state: 'waiting'}, left, tag), undefined, 'made to another state');
+    t.equal(await b!.changeChat(ended, {state: 'active', owner: 'carol'}, left, tag), undefined, 'made to another owner');
+    t.equal(await b!.changeChat(ended, {state: 'active', owner: 'bob', offer: {to: 'carol', from: 'bob', until: 1}}, left, tag), undefined, 'made to an offer');
+    t.same([await a!.events('c1'), (await a!.chat('c1'))?.chat], [[], active], 'nothing stored');
+    const done = await b!.changeChat(ended, {state: 'active', owner: 'bob'}, left, tag);
+    t.same([done?.event.seq, done?.feed?.type, (await a!.chat('c1'))?.chat], [1, 'chat.message', ended], 'made to the stored record: in, with its event and feed entry');
+    const offered = chat('c2', {offer: {to: 'carol', from: 'bob', until: 1}});
+    await a!.putChat(offered);
+    t.ok(await b!.changeChat({...offered, offer: undefined}, {state: 'waiting', offer: {to: 'carol', from: 'bob', until: 1}}, left), 'an offer matched by whom it is to');
+  });
+
   t.test('a name given on one hub leaves the record as stored by another: owner, state, a NUL in the first text', async (t) => {
     const [a, b] = await hubs(t, 2);
     const waiting = chat('c1', {firstText: 'hi\u0000there', visitorName: 'Old'});

@@ -134,6 +134,12 @@ export class Applier {
     this.versions.set(chatId, lastSeq);
   }
 
+  /** A chat's record read again from the store (another hub had changed it): as new as its last event. */
+  refreshed(chat: ChatRecord, lastSeq: number): void {
+    this.versions.set(chat.id, Math.max(this.versions.get(chat.id) ?? 0, lastSeq));
+    if (chat.kind === 'visitor' && chat.state === 'ended') this.endedNow(chat.id);
+  }
+
   private endedNow(chatId: string): void {
     const now = this.hub.now();
     this.ended.delete(chatId);

@@ -67,6 +67,7 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
     applier.loaded(id, open.lastSeq);
   }
   hub.sessions.ordered = true;
+  hub.chats.onRefreshed = (chat, lastSeq) => applier.refreshed(chat, lastSeq);
   hub.chats.onStored = (chat, e, changed) => {
     applier.stored(chat, e, changed);
     publish({t: 'ev', chat, e, rv: applier.versionOf(chat.id) ?? 0});

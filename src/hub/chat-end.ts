@@ -1,12 +1,17 @@
-import type {NewEvent} from '../store/types.js';
+import type {ChatRecord, NewEvent} from '../store/types.js';
+import {HubError} from './errors.js';
 import {addBlock} from './blocks.js';
-import {owned} from './chats.js';
+import {mustOwn, owned} from './chats.js';
 import {ring, summaryOf, updated} from './ring.js';
 import {armOffer} from './transfer.js';
 import type {Hub} from './hub.js';
 import type {OpenChat} from './model.js';
 
 export const LEFT_TEXT = 'Visitor has left the conversation';
+
+function notEnded(chat: ChatRecord): void {
+  if (chat.state === 'ended') throw new HubError('chat_ended', 'this chat has ended');
+}
 
 /** The owner steps out: the chat waits again and every other on-line operator is rung. */
 export async function leaveChat(hub: Hub, operator: string, chatId: string, why = 'left the chat'): Promise<void> {
@@ -20,6 +25,7 @@ export async function leaveChat(hub: Hub, operator: string, chatId: string, why 
     },
     {kind: 'leave', from: 'system', name: display, text: `${display} ${why}`, priv: true},
     {type: 'chat.left', operator},
+    (c) => mustOwn(c, operator),
   );
   hub.sessions.toOperator(operator, {t: 'ev', chatId, e});
   ring(hub, open, operator);
@@ -45,7 +51,12 @@ export async function blockChat(hub: Hub, operator: string, chatId: string): Pro
 export async function visitorLeft(hub: Hub, chatId: string): Promise<void> {
   const open = hub.chats.open.get(chatId);
   if (!open || open.chat.state === 'ended') return;
-  await close(hub, open, {kind: 'left', from: 'system', name: 'system', text: LEFT_TEXT}, 'left');
+  try {
+    await close(hub, open, {kind: 'left', from: 'system', name: 'system', text: LEFT_TEXT}, 'left');
+  } catch (error) {
+    // Ended on another hub a moment before: nothing is left to do.
+    if (!(error instanceof HubError && error.code === 'chat_ended')) throw error;
+  }
 }
 
 async function close(
@@ -65,6 +76,7 @@ async function close(
     },
     event,
     {type: 'chat.ended', reason, operator},
+    (c) => (operator ? mustOwn(c, operator) : notEnded(c)),
   );
   hub.chats.retire(chat.id);
   hub.sessions.fanOut(chat, e);
@@ -108,7 +120,10 @@ export function armAfterRestart(hub: Hub): void {
 export async function releaseOperator(hub: Hub, operator: string): Promise<void> {
   for (const {chat} of [...hub.chats.open.values()]) {
     if (chat.kind === 'visitor' && chat.owner === operator && chat.state === 'active') {
-      await leaveChat(hub, operator, chat.id, 'lost connection');
+      await leaveChat(hub, operator, chat.id, 'lost connection').catch((error: unknown) => {
+        // Ended or passed on from another hub a moment before: the others still go.
+        if (!(error instanceof HubError && (error.code === 'chat_ended' || error.code === 'not_owner'))) throw error;
+      });
     }
   }
 }

@@ -1,4 +1,5 @@
 import type {ChatEvent} from '../protocol/index.js';
+import type {ChatRecord} from '../store/types.js';
 import {activeBlock} from './blocks.js';
 import {HubError} from './errors.js';
 import type {Hub} from './hub.js';
@@ -91,9 +92,14 @@ export async function visible(hub: Hub, operator: string, chatId: string): Promi
 
 export async function owned(hub: Hub, operator: string, chatId: string): Promise<OpenChat> {
   const open = await visible(hub, operator, chatId);
-  if (open.chat.state === 'ended') throw new HubError('chat_ended', 'this chat has ended');
-  if (open.chat.owner !== operator) throw new HubError('not_owner', 'you are not in this chat');
+  mustOwn(open.chat, operator);
   return open;
+}
+
+/** Refuses unless the chat is going on with `operator` as its owner. */
+export function mustOwn(chat: ChatRecord, operator: string): void {
+  if (chat.state === 'ended') throw new HubError('chat_ended', 'this chat has ended');
+  if (chat.owner !== operator) throw new HubError('not_owner', 'you are not in this chat');
 }
 
 export async function acceptChat(hub: Hub, operator: string, chatId: string): Promise<void> {

@@ -10,6 +10,24 @@ export type OpenChat = StoredChat;
 /** What an event is in the feed; the chat's site and visitor are filled in from its record. */
 export type ChatTag = DistributiveOmit<ChatFeedTag, 'site' | 'visitorId'>;
 
+/** Tries of a change that another hub's changes keep getting ahead of. */
+const CHANGE_TRIES = 3;
+
+/** The feed entry of an event of this chat: visitor chats only (operators' own are theirs). */
+function tagOf(chat: ChatRecord, feed: ChatTag | undefined): ChatFeedTag | undefined {
+  return feed && chat.kind === 'visitor' ? ({...feed, site: chat.site, visitorId: chat.visitorId} as ChatFeedTag) : undefined;
+}
+
+/** A write's outcome, a failed write refused as the protocol says (nothing was stored). */
+async function orNotStored<T>(writing: Promise<T>): Promise<T> {
+  try {
+    return await writing;
+  } catch (error) {
+    if (!(error instanceof NotStoredError)) throw error;
+    throw new HubError('not_stored', 'the hub could not store that; send it again');
+  }
+}
+
 /**
  * The chats: open ones in memory (so "first accept wins" is decided synchronously, and lists
  * are served without reading anything), the rest read from the store when asked for. Every
@@ -23,6 +41,8 @@ export class ChatModel {
    * the event out here.
    */
   onStored?: (chat: ChatRecord, e: ChatEvent, changed: boolean) => void;
+  /** Told when a copy was read again from the store: it includes every change up to `lastSeq`. */
+  onRefreshed?: (chat: ChatRecord, lastSeq: number) => void;
   /** Whether other hubs write the same store: claims are then decided by the store. */
   shared = false;
 
@@ -83,7 +103,7 @@ export class ChatModel {
     withRecord = false,
   ): Promise<{e: ChatEvent; duplicate: boolean}> {
     const chat = open.chat;
-    const tag = feed && chat.kind === 'visitor' ? ({...feed, site: chat.site, visitorId: chat.visitorId} as ChatFeedTag) : undefined;
+    const tag = tagOf(chat, feed);
     try {
       const {event: e, duplicate} = await this.store.appendEvent(chat.id, {...event, at: this.now()}, withRecord ? chat : undefined, tag);
       if (e.seq > open.lastSeq) open.lastSeq = e.seq;
@@ -102,8 +122,20 @@ export class ChatModel {
   /**
    * Changes a chat's record and stores it with the event that says so; when that cannot be
    * stored, the record is put back as it was, so memory never holds what was refused.
+   *
+   * With hubs sharing the store, it goes in only if the record as stored still has the state,
+   * owner and offer of the copy it was made to. If another hub changed them a moment before
+   * (and the news has not come yet), the stored record is taken instead, `still` says whether the
+   * change applies to it (throwing the refusal if not), and the change is made to it again.
    */
-  async change(open: OpenChat, mutate: (chat: ChatRecord) => void, event: Omit<NewEvent, 'at'>, feed?: ChatTag): Promise<ChatEvent> {
+  async change(
+    open: OpenChat,
+    mutate: (chat: ChatRecord) => void,
+    event: Omit<NewEvent, 'at'>,
+    feed: ChatTag | undefined,
+    still: (chat: ChatRecord) => void,
+  ): Promise<ChatEvent> {
+    if (this.shared && this.store.changeChat) return this.changeShared(open, mutate, event, feed, still);
     const before = structuredClone(open.chat);
     mutate(open.chat);
     try {
@@ -114,32 +146,57 @@ export class ChatModel {
     }
   }
 
+  private async changeShared(
+    open: OpenChat,
+    mutate: (chat: ChatRecord) => void,
+    event: Omit<NewEvent, 'at'>,
+    feed: ChatTag | undefined,
+    still: (chat: ChatRecord) => void,
+  ): Promise<ChatEvent> {
+    for (let tries = 1; ; tries++) {
+      // What it is made to, as it is now (news may change the copy before the write runs).
+      const before = structuredClone({state: open.chat.state, owner: open.chat.owner, offer: open.chat.offer});
+      const next = structuredClone(open.chat);
+      mutate(next);
+      const changed = await orNotStored(this.store.changeChat!(next, before, {...event, at: this.now()}, tagOf(next, feed)));
+      if (changed) return this.took(open, next, changed.event);
+      await this.refresh(open);
+      if (tries === CHANGE_TRIES) throw new HubError('not_stored', 'the chat kept changing on other hubs; send it again');
+      still(open.chat);
+    }
+  }
+
   /**
    * As `change`, for taking a chat nobody owns ("first accept wins"). With hubs sharing the
    * store, the store decides (one conditional write): undefined when another operator got it.
    */
   async claim(open: OpenChat, operator: string, mutate: (chat: ChatRecord) => void, event: Omit<NewEvent, 'at'>, feed: ChatTag): Promise<ChatEvent | undefined> {
-    if (!this.shared || !this.store.claimChat) return this.change(open, mutate, event, feed);
+    if (!this.shared || !this.store.claimChat) return this.change(open, mutate, event, feed, () => {});
     const next = structuredClone(open.chat);
     mutate(next);
-    const tag = {...feed, site: next.site, visitorId: next.visitorId} as ChatFeedTag;
-    let claimed;
-    try {
-      claimed = await this.store.claimChat(next, operator, {...event, at: this.now()}, tag);
-    } catch (error) {
-      if (!(error instanceof NotStoredError)) throw error;
-      throw new HubError('not_stored', 'the hub could not store that; send it again');
-    }
-    if (!claimed) {
-      // Someone on another hub was first: take the record as the store has it.
-      const stored = await this.store.chat(open.chat.id);
-      if (stored) this.replace(open, stored.chat, stored.lastSeq);
-      return undefined;
-    }
-    this.replace(open, next, claimed.event.seq);
+    const claimed = await orNotStored(this.store.claimChat(next, operator, {...event, at: this.now()}, tagOf(next, feed)));
+    if (claimed) return this.took(open, next, claimed.event);
+    // Someone on another hub was first: take the record as the store has it.
+    await this.refresh(open);
+    return undefined;
+  }
+
+  /** A change stored: this copy is the record now. */
+  private took(open: OpenChat, next: ChatRecord, e: ChatEvent): ChatEvent {
+    this.replace(open, next, e.seq);
     this.hold(open);
-    this.onStored?.(open.chat, claimed.event, true);
-    return claimed.event;
+    this.onStored?.(open.chat, e, true);
+    return e;
+  }
+
+  /** The record as stored, in place of this copy (another hub changed it). */
+  private async refresh(open: OpenChat): Promise<void> {
+    const fresh = await this.store.chat(open.chat.id).catch((error: unknown) => this.unreadable(error));
+    if (!fresh) return;
+    this.replace(open, fresh.chat, fresh.lastSeq);
+    // Ended there: history now (the news of it, when it comes, is no newer than this).
+    if (fresh.chat.kind === 'visitor' && fresh.chat.state === 'ended') this.retire(fresh.chat.id);
+    this.onRefreshed?.(fresh.chat, fresh.lastSeq);
   }
 
   /**

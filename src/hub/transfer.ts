@@ -1,7 +1,7 @@
 import {HubError} from './errors.js';
 import type {Hub} from './hub.js';
 import type {OpenChat} from './model.js';
-import {owned} from './chats.js';
+import {mustOwn, owned} from './chats.js';
 import {ring, summaryOf} from './ring.js';
 
 /** How long a transferred chat waits for the operator it is offered to. */
@@ -9,6 +9,9 @@ export const OFFER_MS = 60_000;
 
 /** The last events shown with an offer, so the colleague knows what it is about. */
 const RECENT = 10;
+
+/** An offer that another hub settled first. */
+class OfferOver extends Error {}
 
 
 /**
@@ -36,6 +39,7 @@ export async function transferChat(hub: Hub, me: string, chatId: string, to: str
     },
     {kind: 'leave', from: 'system', name: from, text: `${from} offered the chat to ${s.displayName(to)}${note ? `: ${note}` : ''}`, priv: true},
     {type: 'transfer.offered', operator: me, to, note},
+    (c) => mustOwn(c, me),
   );
   s.toOperator(me, {t: 'ev', chatId, e});
   await offer(hub, open);
@@ -92,14 +96,23 @@ async function settleOffer(hub: Hub, chatId: string, outcome: 'declined' | 'time
   hub.deadlines.cancel({kind: 'offer', chatId});
   const to = hub.sessions.displayName(o.to);
   const why = {declined: 'declined it', timeout: 'did not answer in time', offline: 'went off-line'}[outcome];
-  await hub.chats.change(
-    open,
-    (c) => {
-      c.offer = undefined;
-    },
-    {kind: 'note', from: 'system', name: 'system', text: `${to} ${why}; the chat waits for everyone`, priv: true},
-    {type: 'transfer.declined', operator: o.to, from: o.from, outcome},
-  );
+  try {
+    await hub.chats.change(
+      open,
+      (c) => {
+        c.offer = undefined;
+      },
+      {kind: 'note', from: 'system', name: 'system', text: `${to} ${why}; the chat waits for everyone`, priv: true},
+      {type: 'transfer.declined', operator: o.to, from: o.from, outcome},
+      (c) => {
+        if (c.offer?.to !== o.to || c.state !== 'waiting') throw new OfferOver();
+      },
+    );
+  } catch (error) {
+    // Settled on another hub a moment before (taken, declined, timed out): nothing is left to do.
+    if (error instanceof OfferOver) return;
+    throw error;
+  }
   hub.sessions.toOperator(o.from, {t: 'transfer.result', chatId, to: o.to, outcome});
   if (outcome !== 'declined') return ring(hub, open);
   ring(hub, open, o.to);

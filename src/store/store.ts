@@ -10,6 +10,9 @@ export interface Appended {
   feed?: FeedEntry;
 }
 
+/** What a change to a chat's record was made to, and must still be stored for it to go in. */
+export type ChatGuard = Pick<ChatRecord, 'state' | 'owner' | 'offer'>;
+
 export interface ChatQuery {
   site?: string;
   visitorId?: string;
@@ -99,6 +102,13 @@ export interface Store {
    * win. Undefined when the chat was taken. (A single hub decides in memory and needs none.)
    */
   claimChat?(chat: ChatRecord, operator: string, event: NewEvent, feed?: ChatFeedTag): Promise<Appended | undefined>;
+  /**
+   * Stores `chat` with `event` only if the stored record's state, owner and offer are still those
+   * of `before`, the copy the change was made to: hubs sharing the store then never write over a
+   * change another hub made a moment before. Undefined when they had changed. (A single hub's
+   * copy is the record and needs none.)
+   */
+  changeChat?(chat: ChatRecord, before: ChatGuard, event: NewEvent, feed?: ChatFeedTag): Promise<Appended | undefined>;
   /**
    * Puts the visitor's name and email in a chat's record as stored, the rest left as it is there:
    * a hub sharing the store may not have heard yet of another hub's change to the rest, and must

@@ -1,7 +1,7 @@
 import type {ChatEvent} from '../../protocol/index.js';
 import type {ChatFeedTag} from '../feed.js';
 import {encodeCursor, keyAfter} from '../query.js';
-import type {Appended, ChatPage, ChatQuery} from '../store.js';
+import type {Appended, ChatGuard, ChatPage, ChatQuery} from '../store.js';
 import type {ChatRecord, NewEvent, StoredChat} from '../types.js';
 import {json, type Db} from './connection.js';
 import {Refused, type WriteTx} from './writer.js';
@@ -104,6 +104,22 @@ export async function claimChat(w: WriteTx, chat: ChatRecord, operator: string, 
     WHERE id = ${chat.id} AND owner IS NULL AND state <> 'ended' AND (offer_to IS NULL OR offer_to = ${operator})
     RETURNING id`;
   if (!claimed) return undefined;
+  return insertEvent(w, chat.id, event, tag);
+}
+
+/**
+ * Stores `chat` with `event` only if the stored chat's state, owner and offer are still those of
+ * `before` (the record the change was made to): another hub's change to them made meanwhile is
+ * never written over. Undefined: the stored record had changed.
+ */
+export async function changeChat(w: WriteTx, chat: ChatRecord, before: ChatGuard, event: NewEvent, tag?: ChatFeedTag): Promise<Appended | undefined> {
+  const row = chatRow(chat);
+  const [changed] = await w.tx`
+    UPDATE chats SET ${w.tx(row, ...columns)}
+    WHERE id = ${chat.id} AND state = ${before.state}
+      AND owner IS NOT DISTINCT FROM ${before.owner ?? null} AND offer_to IS NOT DISTINCT FROM ${before.offer?.to ?? null}
+    RETURNING id`;
+  if (!changed) return undefined;
   return insertEvent(w, chat.id, event, tag);
 }
 

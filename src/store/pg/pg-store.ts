@@ -1,7 +1,7 @@
 import type {ChatEvent, FeedEntry, PageView, Visit} from '../../protocol/index.js';
 import type {ChatFeedTag, FeedFilter, FeedPage, NewFeedEntry, VisitorFeedTag} from '../feed.js';
 import type {Report} from '../log-file.js';
-import type {Appended, ChatPage, ChatQuery, Erased, Pruned, Store, VisitorPage} from '../store.js';
+import type {Appended, ChatGuard, ChatPage, ChatQuery, Erased, Pruned, Store, VisitorPage} from '../store.js';
 import {NotStoredError} from '../store.js';
 import type {ChatRecord, GlobalName, Globals, NewEvent, StoredChat, VisitStart, VisitorRecord} from '../types.js';
 import * as chats from './chats.js';
@@ -118,6 +118,11 @@ export class PgStore implements Store {
    */
   claimChat(chat: ChatRecord, operator: string, event: NewEvent, tag?: ChatFeedTag): Promise<Appended | undefined> {
     return this.write((w) => chats.claimChat(w, chat, operator, event, tag), {locks: {chats: [chat.id]}});
+  }
+
+  /** Stores the record with the event if its state, owner and offer are still `before`'s. */
+  changeChat(chat: ChatRecord, before: ChatGuard, event: NewEvent, tag?: ChatFeedTag): Promise<Appended | undefined> {
+    return this.write((w) => chats.changeChat(w, chat, before, event, tag), {locks: {chats: [chat.id]}});
   }
 
   /** The names put in the record as stored, read and written with its row locked. */
