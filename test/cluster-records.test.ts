@@ -24,15 +24,31 @@ if (missing) {
   t.teardown(() => pg.stop());
   const redis = await startRedis(t);
 
-  t.test('news with an older record, told after a newer change, changes no hub\'s copy', async (t) => {
+  /** Two hubs, bob on B; `ask` has a visitor on A ask for a chat (bob is rung), `taken` has bob take it. */
+  const twoHubs = async (t: Parameters<typeof startCluster>[0]) => {
     const {hubs} = await startCluster(t, pg, redis.url, {hubs: 2});
     const [a, b] = hubs as [(typeof hubs)[0], (typeof hubs)[0]];
     const bob = await b.operator('bob');
     await waitUntil('bob known on hub A', () => a.hub.sessions.onlineFor('example.com').includes('bob'));
-    const visitor = await a.visitor();
-    visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hello'});
-    const chatId = (await visitor.waitType('chat.queued')).chatId as string;
-    await bob.waitType('chat.requested', (f) => f.chat.id === chatId);
+    const ask = async () => {
+      const visitor = await a.visitor();
+      visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hello'});
+      const chatId = (await visitor.waitType('chat.queued')).chatId as string;
+      await bob.waitType('chat.requested', (f) => f.chat.id === chatId);
+      return {visitor, chatId};
+    };
+    const taken = async () => {
+      const asked = await ask();
+      bob.send({t: 'chat.accept', chatId: asked.chatId});
+      await asked.visitor.waitFor((f) => f.t === 'ev' && f.e.kind === 'join');
+      return asked;
+    };
+    return {a, b, bob, ask, taken};
+  };
+
+  t.test('news with an older record, told after a newer change, changes no hub\'s copy', async (t) => {
+    const {a, b, bob, ask} = await twoHubs(t);
+    const {visitor, chatId} = await ask();
     // As hub A had the chat before anyone took it, and its first event.
     const waiting = structuredClone(a.hub.chats.open.get(chatId)!.chat) as ChatRecord;
     t.equal(waiting.state, 'waiting');
@@ -76,16 +92,8 @@ if (missing) {
   });
 
   t.test('a name given on a hub that has not heard of the accept yet leaves the owner as it is, stored and on every hub', async (t) => {
-    const {hubs} = await startCluster(t, pg, redis.url, {hubs: 2});
-    const [a, b] = hubs as [(typeof hubs)[0], (typeof hubs)[0]];
-    const bob = await b.operator('bob');
-    await waitUntil('bob known on hub A', () => a.hub.sessions.onlineFor('example.com').includes('bob'));
-    const visitor = await a.visitor();
-    visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hello'});
-    const chatId = (await visitor.waitType('chat.queued')).chatId as string;
-    await bob.waitType('chat.requested', (f) => f.chat.id === chatId);
-    bob.send({t: 'chat.accept', chatId});
-    await visitor.waitFor((f) => f.t === 'ev' && f.e.kind === 'join');
+    const {a, b, taken} = await twoHubs(t);
+    const {visitor, chatId} = await taken();
     // Hub A's copy as it was a moment ago, before the news of the accept came.
     Object.assign(a.hub.chats.open.get(chatId)!.chat, {state: 'waiting', owner: undefined, operators: []});
     visitor.send({t: 'identify', name: 'Vera', email: 'vera@example.com'});
@@ -97,22 +105,10 @@ if (missing) {
   });
 
   t.test('a change made on a hub that has not heard of another hub\'s change goes in on top of it, or not at all', async (t) => {
-    const {hubs} = await startCluster(t, pg, redis.url, {hubs: 2});
-    const [a, b] = hubs as [(typeof hubs)[0], (typeof hubs)[0]];
-    const bob = await b.operator('bob');
-    await waitUntil('bob known on hub A', () => a.hub.sessions.onlineFor('example.com').includes('bob'));
-    const open = async () => {
-      const visitor = await a.visitor();
-      visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hello'});
-      const chatId = (await visitor.waitType('chat.queued')).chatId as string;
-      await bob.waitType('chat.requested', (f) => f.chat.id === chatId);
-      bob.send({t: 'chat.accept', chatId});
-      await visitor.waitFor((f) => f.t === 'ev' && f.e.kind === 'join');
-      return {visitor, chatId};
-    };
+    const {a, bob, taken} = await twoHubs(t);
 
     // The visitor closes the chat on hub A, whose copy has not heard of bob's accept yet.
-    const first = await open();
+    const first = await taken();
     Object.assign(a.hub.chats.open.get(first.chatId)!.chat, {state: 'waiting', owner: undefined, operators: []});
     first.visitor.send({t: 'chat.leave'});
     await waitUntil('the chat ended', async () => (await a.hub.store.chat(first.chatId))?.chat.state === 'ended');
@@ -121,7 +117,7 @@ if (missing) {
     t.same((await a.hub.store.events(first.chatId)).map((e) => e.kind), ['msg', 'join', 'left'], 'one left event');
 
     // Bob ends the chat on hub B while hub A, not told yet, has the visitor's grace run out.
-    const second = await open();
+    const second = await taken();
     const stale = structuredClone(a.hub.chats.open.get(second.chatId)!);
     bob.send({t: 'chat.end', chatId: second.chatId});
     await waitUntil('the chat ended', async () => (await a.hub.store.chat(second.chatId))?.chat.state === 'ended');

@@ -135,30 +135,22 @@ export class ChatModel {
     feed: ChatTag | undefined,
     still: (chat: ChatRecord) => void,
   ): Promise<ChatEvent> {
-    if (this.shared && this.store.changeChat) return this.changeShared(open, mutate, event, feed, still);
-    const before = structuredClone(open.chat);
-    mutate(open.chat);
-    try {
-      return await this.append(open, event, feed, true);
-    } catch (error) {
-      this.replace(open, before, 0);
-      throw error;
+    if (!this.shared || !this.store.changeChat) {
+      const before = structuredClone(open.chat);
+      mutate(open.chat);
+      try {
+        return await this.append(open, event, feed, true);
+      } catch (error) {
+        this.replace(open, before, 0);
+        throw error;
+      }
     }
-  }
-
-  private async changeShared(
-    open: OpenChat,
-    mutate: (chat: ChatRecord) => void,
-    event: Omit<NewEvent, 'at'>,
-    feed: ChatTag | undefined,
-    still: (chat: ChatRecord) => void,
-  ): Promise<ChatEvent> {
     for (let tries = 1; ; tries++) {
       // What it is made to, as it is now (news may change the copy before the write runs).
       const before = structuredClone({state: open.chat.state, owner: open.chat.owner, offer: open.chat.offer});
       const next = structuredClone(open.chat);
       mutate(next);
-      const changed = await orNotStored(this.store.changeChat!(next, before, {...event, at: this.now()}, tagOf(next, feed)));
+      const changed = await orNotStored(this.store.changeChat(next, before, {...event, at: this.now()}, tagOf(next, feed)));
       if (changed) return this.took(open, next, changed.event);
       await this.refresh(open);
       if (tries === CHANGE_TRIES) throw new HubError('not_stored', 'the chat kept changing on other hubs; send it again');
