@@ -13,7 +13,6 @@ const RECENT = 10;
 /** An offer that another hub settled first. */
 class OfferOver extends Error {}
 
-
 /**
  * Offers an owned chat to one colleague: the owner steps out (the visitor is not told), the
  * chat waits for that colleague alone, who sees the note and the last messages. Accepting makes
