@@ -125,18 +125,15 @@ export class Applier {
 
   /** An event stored here: a change of the record makes this copy that new. */
   stored(chat: ChatRecord, e: ChatEvent, changed: boolean): void {
-    if (changed) this.versions.set(chat.id, Math.max(this.versions.get(chat.id) ?? 0, e.seq));
-    if (changed && chat.kind === 'visitor' && chat.state === 'ended') this.endedNow(chat.id);
+    if (changed) this.current(chat, e.seq);
   }
 
-  /** The open chats this hub read at start: as new as their last event. */
-  loaded(chatId: string, lastSeq: number): void {
-    this.versions.set(chatId, lastSeq);
-  }
-
-  /** A chat's record read again from the store (another hub had changed it): as new as its last event. */
-  refreshed(chat: ChatRecord, lastSeq: number): void {
-    this.versions.set(chat.id, Math.max(this.versions.get(chat.id) ?? 0, lastSeq));
+  /**
+   * This hub's copy of the chat includes every change up to `seq`: read from the store (at start,
+   * or again after another hub changed it), or changed here.
+   */
+  current(chat: ChatRecord, seq: number): void {
+    this.versions.set(chat.id, Math.max(this.versions.get(chat.id) ?? 0, seq));
     if (chat.kind === 'visitor' && chat.state === 'ended') this.endedNow(chat.id);
   }
 

@@ -64,10 +64,10 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
   // those stored elsewhere (the hub's own fan-out calls are then left to it).
   for (const [id, open] of hub.chats.open) {
     applier.sequencer.start(id, open.lastSeq);
-    applier.loaded(id, open.lastSeq);
+    applier.current(open.chat, open.lastSeq);
   }
   hub.sessions.ordered = true;
-  hub.chats.onRefreshed = (chat, lastSeq) => applier.refreshed(chat, lastSeq);
+  hub.chats.onRefreshed = (chat, lastSeq) => applier.current(chat, lastSeq);
   hub.chats.onStored = (chat, e, changed) => {
     applier.stored(chat, e, changed);
     publish({t: 'ev', chat, e, rv: applier.versionOf(chat.id) ?? 0});

@@ -1,17 +1,13 @@
-import type {ChatRecord, NewEvent} from '../store/types.js';
+import type {NewEvent} from '../store/types.js';
 import {HubError} from './errors.js';
 import {addBlock} from './blocks.js';
-import {mustOwn, owned} from './chats.js';
+import {mustOwn, notEnded, owned} from './chats.js';
 import {ring, summaryOf, updated} from './ring.js';
 import {armOffer} from './transfer.js';
 import type {Hub} from './hub.js';
 import type {OpenChat} from './model.js';
 
 export const LEFT_TEXT = 'Visitor has left the conversation';
-
-function notEnded(chat: ChatRecord): void {
-  if (chat.state === 'ended') throw new HubError('chat_ended', 'this chat has ended');
-}
 
 /** The owner steps out: the chat waits again and every other on-line operator is rung. */
 export async function leaveChat(hub: Hub, operator: string, chatId: string, why = 'left the chat'): Promise<void> {

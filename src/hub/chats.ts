@@ -98,14 +98,19 @@ export async function owned(hub: Hub, operator: string, chatId: string): Promise
 
 /** Refuses unless the chat is going on with `operator` as its owner. */
 export function mustOwn(chat: ChatRecord, operator: string): void {
-  if (chat.state === 'ended') throw new HubError('chat_ended', 'this chat has ended');
+  notEnded(chat);
   if (chat.owner !== operator) throw new HubError('not_owner', 'you are not in this chat');
+}
+
+/** Refuses a chat that has ended. */
+export function notEnded(chat: ChatRecord): void {
+  if (chat.state === 'ended') throw new HubError('chat_ended', 'this chat has ended');
 }
 
 export async function acceptChat(hub: Hub, operator: string, chatId: string): Promise<void> {
   const open = await visible(hub, operator, chatId);
   const chat = open.chat;
-  if (chat.state === 'ended') throw new HubError('chat_ended', 'this chat has ended');
+  notEnded(chat);
   if (chat.state === 'active') {
     // Tell the loser who won, so its popup closes, then refuse.
     if (chat.owner !== operator) hub.sessions.toOperator(operator, {t: 'chat.assigned', chatId, operator: chat.owner!});
