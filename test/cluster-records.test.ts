@@ -104,6 +104,35 @@ if (missing) {
     t.same([onB.state, onB.owner, onB.visitorEmail], ['active', 'bob', 'vera@example.com'], 'hub B\'s copy: the same');
   });
 
+  t.test('an accept and an end on a hub that has not heard of the name yet keep the name, stored and on every hub', async (t) => {
+    const {a, b, bob, ask} = await twoHubs(t);
+    const {visitor, chatId} = await ask();
+    visitor.send({t: 'identify', name: 'Vera', email: 'vera@example.com'});
+    await waitUntil('the name on hub B', () => b.hub.chats.open.get(chatId)?.chat.visitorName === 'Vera');
+    /** Hub B's copy as it was a moment ago, before the news of the name came. */
+    const unheard = () => {
+      const chat = b.hub.chats.open.get(chatId)!.chat;
+      delete chat.visitorName;
+      delete chat.visitorEmail;
+    };
+    const names = (chat?: ChatRecord) => [chat?.visitorName, chat?.visitorEmail];
+    const vera = ['Vera', 'vera@example.com'];
+
+    unheard();
+    bob.send({t: 'chat.accept', chatId});
+    await visitor.waitFor((f) => f.t === 'ev' && f.e.kind === 'join');
+    t.same(names((await a.hub.store.chat(chatId))?.chat), vera, 'accepted: the name stored still');
+    t.same(names(b.hub.chats.open.get(chatId)?.chat), vera, 'and in hub B\'s copy');
+    await waitUntil('hub A heard of the accept', () => a.hub.chats.open.get(chatId)?.chat.owner === 'bob');
+    t.same(names(a.hub.chats.open.get(chatId)?.chat), vera, 'hub A\'s copy, now the record bob\'s accept stored, has it');
+
+    unheard();
+    bob.send({t: 'chat.end', chatId});
+    await visitor.waitFor((f) => f.t === 'ev' && f.e.kind === 'end');
+    const ended = (await a.hub.store.chat(chatId))!.chat;
+    t.same([ended.state, ...names(ended)], ['ended', ...vera], 'ended: the name stored still (the transcript names the visitor)');
+  });
+
   t.test('a change made on a hub that has not heard of another hub\'s change goes in on top of it, or not at all', async (t) => {
     const {a, bob, taken} = await twoHubs(t);
 

@@ -206,6 +206,28 @@ t.test('postgres', {skip: noPg}, async (t) => {
     await t.rejects(b!.nameChat('none', {visitorName: 'X'}), /no chat none/);
   });
 
+  t.test('a claim or a change keeps the names another hub stored, and says what they are', async (t) => {
+    const [a, b] = await hubs(t, 2);
+    await a!.putChat(chat('c1', {firstText: 'hi\u0000there'}));
+    // Hub B names the chat; hub A has not heard of it when its operator accepts.
+    await b!.nameChat('c1', {visitorName: 'Vera', visitorEmail: 'vera@example.com'});
+    const claimed = chat('c1', {state: 'active', owner: 'bob', operators: ['bob'], firstText: 'hi\u0000there', visitorName: 'Old'});
+    const won = await a!.claimChat(claimed, 'bob', msg('joined'));
+    t.same(won?.names, {visitorName: 'Vera', visitorEmail: 'vera@example.com'}, 'the claim says the stored names');
+    t.same((await b!.chat('c1'))?.chat, {...claimed, visitorName: 'Vera', visitorEmail: 'vera@example.com'}, 'claimed, the names kept');
+    // A name with a NUL, then a change made to a copy without names at all.
+    await b!.nameChat('c1', {visitorName: 'V\u0000era'});
+    const {visitorName: _name, ...unnamed} = claimed;
+    const ended = {...unnamed, state: 'ended' as const, endedAt: 9};
+    const done = await a!.changeChat(ended, {state: 'active', owner: 'bob'}, msg('ended'));
+    t.same(done?.names, {visitorName: 'V\u0000era'});
+    t.same((await b!.chat('c1'))?.chat, {...ended, visitorName: 'V\u0000era'}, 'changed, the name kept, the email gone as stored');
+    // No names stored: none come back, and none are made up.
+    await a!.putChat(chat('c2'));
+    const plain = await a!.claimChat(chat('c2', {state: 'active', owner: 'bob', operators: ['bob'], visitorName: 'Old'}), 'bob', msg('joined'));
+    t.same([plain?.names, 'visitorName' in (await b!.chat('c2'))!.chat], [{}, false]);
+  });
+
   t.test('migrations run once, are recorded, and a newer schema is refused', async (t) => {
     const schema = pg!.schemaFor(t.testdir());
     const first = new PgStore(pg!.url, {schema, log: () => {}});

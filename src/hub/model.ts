@@ -1,7 +1,7 @@
 import type {ChatEvent, ChatSummary} from '../protocol/index.js';
 import type {ChatFeedTag, DistributiveOmit} from '../store/feed.js';
-import {DamagedError, NotStoredError, type Store} from '../store/store.js';
-import type {ChatRecord, NewEvent, StoredChat} from '../store/types.js';
+import {DamagedError, NotStoredError, type Changed, type Store} from '../store/store.js';
+import {putNames, type ChatRecord, type NewEvent, type StoredChat} from '../store/types.js';
 import {HubError} from './errors.js';
 
 /** A chat the hub serves live: its record and the number of its last stored event. */
@@ -151,7 +151,7 @@ export class ChatModel {
       const next = structuredClone(open.chat);
       mutate(next);
       const changed = await orNotStored(this.store.changeChat(next, before, {...event, at: this.now()}, tagOf(next, feed)));
-      if (changed) return this.took(open, next, changed.event);
+      if (changed) return this.took(open, next, changed);
       await this.refresh(open);
       if (tries === CHANGE_TRIES) throw new HubError('not_stored', 'the chat kept changing on other hubs; send it again');
       still(open.chat);
@@ -167,14 +167,15 @@ export class ChatModel {
     const next = structuredClone(open.chat);
     mutate(next);
     const claimed = await orNotStored(this.store.claimChat(next, operator, {...event, at: this.now()}, tagOf(next, feed)));
-    if (claimed) return this.took(open, next, claimed.event);
+    if (claimed) return this.took(open, next, claimed);
     // Someone on another hub was first: take the record as the store has it.
     await this.refresh(open);
     return undefined;
   }
 
-  /** A change stored: this copy is the record now. */
-  private took(open: OpenChat, next: ChatRecord, e: ChatEvent): ChatEvent {
+  /** A change stored: this copy, with the names as stored, is the record now. */
+  private took(open: OpenChat, next: ChatRecord, {event: e, names}: Changed): ChatEvent {
+    putNames(next, names);
     this.replace(open, next, e.seq);
     this.hold(open);
     this.onStored?.(open.chat, e, true);

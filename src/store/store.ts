@@ -1,6 +1,6 @@
 import type {ChatEvent, FeedEntry, PageView, Visit} from '../protocol/index.js';
 import type {ChatFeedTag, FeedFilter, FeedPage, NewFeedEntry, VisitorFeedTag} from './feed.js';
-import type {ChatRecord, GlobalName, Globals, NewEvent, StoredChat, VisitStart, VisitorRecord} from './types.js';
+import type {ChatNames, ChatRecord, GlobalName, Globals, NewEvent, StoredChat, VisitStart, VisitorRecord} from './types.js';
 
 /** What `appendEvent` did: stored the event, or found the client id already stored. */
 export interface Appended {
@@ -8,6 +8,14 @@ export interface Appended {
   duplicate: boolean;
   /** The feed entry stored with it (none for a duplicate, or an event appended without a tag). */
   feed?: FeedEntry;
+}
+
+/**
+ * What a claim or change stored with hubs sharing the store: its event, and the visitor's names
+ * as the store holds them (kept there: the copy the change was made to may not have them yet).
+ */
+export interface Changed extends Appended {
+  names: ChatNames;
 }
 
 /** What a change to a chat's record was made to, and must still be stored for it to go in. */
@@ -99,22 +107,23 @@ export interface Store {
   /**
    * Stores `chat` (now owned by `operator`) with `event` only if nobody owns it yet and it is
    * not offered to someone else: one conditional write, so hubs sharing the store cannot both
-   * win. Undefined when the chat was taken. (A single hub decides in memory and needs none.)
+   * win. Undefined when the chat was taken. The visitor's names stay as stored (see `Changed`).
+   * (A single hub decides in memory and needs none.)
    */
-  claimChat?(chat: ChatRecord, operator: string, event: NewEvent, feed?: ChatFeedTag): Promise<Appended | undefined>;
+  claimChat?(chat: ChatRecord, operator: string, event: NewEvent, feed?: ChatFeedTag): Promise<Changed | undefined>;
   /**
    * Stores `chat` with `event` only if the stored record's state, owner and offer are still those
    * of `before`, the copy the change was made to: hubs sharing the store then never write over a
-   * change another hub made a moment before. Undefined when they had changed. (A single hub's
-   * copy is the record and needs none.)
+   * change another hub made a moment before. Undefined when they had changed. The visitor's
+   * names stay as stored (see `Changed`). (A single hub's copy is the record and needs none.)
    */
-  changeChat?(chat: ChatRecord, before: ChatGuard, event: NewEvent, feed?: ChatFeedTag): Promise<Appended | undefined>;
+  changeChat?(chat: ChatRecord, before: ChatGuard, event: NewEvent, feed?: ChatFeedTag): Promise<Changed | undefined>;
   /**
    * Puts the visitor's name and email in a chat's record as stored, the rest left as it is there:
    * a hub sharing the store may not have heard yet of another hub's change to the rest, and must
    * not write its older copy back. (A single hub's copy is the record: it puts it whole.)
    */
-  nameChat?(chatId: string, names: Pick<ChatRecord, 'visitorName' | 'visitorEmail'>): Promise<void>;
+  nameChat?(chatId: string, names: ChatNames): Promise<void>;
   /** Events after `after`, in order, at most `limit`. */
   events(chatId: string, after?: number, limit?: number): Promise<ChatEvent[]>;
   /** Chats matching `query`, oldest request first, a page at a time. */

@@ -34,6 +34,17 @@ export {chatRecord};
 export {limitNames, type LimitName} from '../protocol/index.js';
 export type ChatRecord = z.infer<typeof chatRecord>;
 
+/** What a visitor told about themselves, kept in their chat's record. */
+export type ChatNames = Pick<ChatRecord, 'visitorName' | 'visitorEmail'>;
+
+/** Puts `names` in `chat`: a name not given is none (removed). */
+export function putNames(chat: ChatRecord, names: ChatNames): void {
+  for (const key of ['visitorName', 'visitorEmail'] as const) {
+    if (names[key] === undefined) delete chat[key];
+    else chat[key] = names[key];
+  }
+}
+
 /** A chat as read back: its record and the number of its last event. */
 export interface StoredChat {
   chat: ChatRecord;

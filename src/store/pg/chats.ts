@@ -1,8 +1,8 @@
 import type {ChatEvent} from '../../protocol/index.js';
 import type {ChatFeedTag} from '../feed.js';
 import {encodeCursor, keyAfter} from '../query.js';
-import type {Appended, ChatGuard, ChatPage, ChatQuery} from '../store.js';
-import type {ChatRecord, NewEvent, StoredChat} from '../types.js';
+import type {Appended, ChatGuard, ChatPage, ChatQuery, Changed} from '../store.js';
+import {putNames, type ChatNames, type ChatRecord, type NewEvent, type StoredChat} from '../types.js';
 import {json, type Db} from './connection.js';
 import {Refused, type WriteTx} from './writer.js';
 
@@ -93,18 +93,41 @@ function insertEvent(w: WriteTx, chatId: string, event: NewEvent, tag?: ChatFeed
 }
 
 /**
+ * The visitor's names as stored (the write's group has locked the row): a claim or change keeps
+ * them. Another hub may have named the chat a moment before and its news not come yet, so the
+ * copy the change was made to has older names. Read in JavaScript: the document is `json` and
+ * may hold a NUL, which SQL cannot take out of it.
+ */
+async function storedNames(w: WriteTx, chatId: string): Promise<ChatNames> {
+  const [row] = await w.tx`SELECT doc FROM chats WHERE id = ${chatId}`;
+  const doc = (row?.doc ?? {}) as ChatNames;
+  const names: ChatNames = {};
+  if (doc.visitorName !== undefined) names.visitorName = doc.visitorName;
+  if (doc.visitorEmail !== undefined) names.visitorEmail = doc.visitorEmail;
+  return names;
+}
+
+/** `chat` with the names as stored, for a claim or change to write. */
+function named(chat: ChatRecord, names: ChatNames): ChatRecord {
+  const next = {...chat};
+  putNames(next, names);
+  return next;
+}
+
+/**
  * Stores `chat` (its record once claimed) with `event` only if the stored chat has no owner, is
  * not ended and is offered to nobody else: one conditional UPDATE, so that of several hubs
  * accepting the same chat at once exactly one wins. Undefined: someone else had it first.
  */
-export async function claimChat(w: WriteTx, chat: ChatRecord, operator: string, event: NewEvent, tag?: ChatFeedTag): Promise<Appended | undefined> {
-  const row = chatRow(chat);
+export async function claimChat(w: WriteTx, chat: ChatRecord, operator: string, event: NewEvent, tag?: ChatFeedTag): Promise<Changed | undefined> {
+  const names = await storedNames(w, chat.id);
+  const row = chatRow(named(chat, names));
   const [claimed] = await w.tx`
     UPDATE chats SET ${w.tx(row, ...columns)}
     WHERE id = ${chat.id} AND owner IS NULL AND state <> 'ended' AND (offer_to IS NULL OR offer_to = ${operator})
     RETURNING id`;
   if (!claimed) return undefined;
-  return insertEvent(w, chat.id, event, tag);
+  return {...(await insertEvent(w, chat.id, event, tag)), names};
 }
 
 /**
@@ -112,15 +135,16 @@ export async function claimChat(w: WriteTx, chat: ChatRecord, operator: string, 
  * `before` (the record the change was made to): another hub's change to them made meanwhile is
  * never written over. Undefined: the stored record had changed.
  */
-export async function changeChat(w: WriteTx, chat: ChatRecord, before: ChatGuard, event: NewEvent, tag?: ChatFeedTag): Promise<Appended | undefined> {
-  const row = chatRow(chat);
+export async function changeChat(w: WriteTx, chat: ChatRecord, before: ChatGuard, event: NewEvent, tag?: ChatFeedTag): Promise<Changed | undefined> {
+  const names = await storedNames(w, chat.id);
+  const row = chatRow(named(chat, names));
   const [changed] = await w.tx`
     UPDATE chats SET ${w.tx(row, ...columns)}
     WHERE id = ${chat.id} AND state = ${before.state}
       AND owner IS NOT DISTINCT FROM ${before.owner ?? null} AND offer_to IS NOT DISTINCT FROM ${before.offer?.to ?? null}
     RETURNING id`;
   if (!changed) return undefined;
-  return insertEvent(w, chat.id, event, tag);
+  return {...(await insertEvent(w, chat.id, event, tag)), names};
 }
 
 /**
@@ -128,15 +152,10 @@ export async function changeChat(w: WriteTx, chat: ChatRecord, before: ChatGuard
  * group). Read and written back in JavaScript: the document is `json`, which may hold what
  * `jsonb` cannot (a NUL), so SQL does not patch it.
  */
-export async function nameChat(tx: Db, chatId: string, names: Pick<ChatRecord, 'visitorName' | 'visitorEmail'>): Promise<void> {
+export async function nameChat(tx: Db, chatId: string, names: ChatNames): Promise<void> {
   const [row] = await tx`SELECT doc FROM chats WHERE id = ${chatId}`;
   if (!row) throw new Refused(`no chat ${chatId}`);
-  const chat = {...(row.doc as ChatRecord)};
-  for (const key of ['visitorName', 'visitorEmail'] as const) {
-    if (names[key] === undefined) delete chat[key];
-    else chat[key] = names[key];
-  }
-  await tx`UPDATE chats SET doc = ${json(chat)} WHERE id = ${chatId}`;
+  await tx`UPDATE chats SET doc = ${json(named(row.doc as ChatRecord, names))} WHERE id = ${chatId}`;
 }
 
 export async function readChat(db: Db, id: string): Promise<StoredChat | undefined> {

@@ -1,9 +1,9 @@
 import type {ChatEvent, FeedEntry, PageView, Visit} from '../../protocol/index.js';
 import type {ChatFeedTag, FeedFilter, FeedPage, NewFeedEntry, VisitorFeedTag} from '../feed.js';
 import type {Report} from '../log-file.js';
-import type {Appended, ChatGuard, ChatPage, ChatQuery, Erased, Pruned, Store, VisitorPage} from '../store.js';
+import type {Appended, ChatGuard, ChatPage, ChatQuery, Changed, Erased, Pruned, Store, VisitorPage} from '../store.js';
 import {NotStoredError} from '../store.js';
-import type {ChatRecord, GlobalName, Globals, NewEvent, StoredChat, VisitStart, VisitorRecord} from '../types.js';
+import type {ChatNames, ChatRecord, GlobalName, Globals, NewEvent, StoredChat, VisitStart, VisitorRecord} from '../types.js';
 import * as chats from './chats.js';
 import {connect, describeUrl, type PgOptions, type Pool} from './connection.js';
 import * as feed from './feed.js';
@@ -116,17 +116,17 @@ export class PgStore implements Store {
    * Stores `chat` (the record as claimed by `operator`) with `event` only if the stored chat has
    * no owner, is not ended and is offered to nobody else; undefined when another claim won.
    */
-  claimChat(chat: ChatRecord, operator: string, event: NewEvent, tag?: ChatFeedTag): Promise<Appended | undefined> {
+  claimChat(chat: ChatRecord, operator: string, event: NewEvent, tag?: ChatFeedTag): Promise<Changed | undefined> {
     return this.write((w) => chats.claimChat(w, chat, operator, event, tag), {locks: {chats: [chat.id]}});
   }
 
   /** Stores the record with the event if its state, owner and offer are still `before`'s. */
-  changeChat(chat: ChatRecord, before: ChatGuard, event: NewEvent, tag?: ChatFeedTag): Promise<Appended | undefined> {
+  changeChat(chat: ChatRecord, before: ChatGuard, event: NewEvent, tag?: ChatFeedTag): Promise<Changed | undefined> {
     return this.write((w) => chats.changeChat(w, chat, before, event, tag), {locks: {chats: [chat.id]}});
   }
 
   /** The names put in the record as stored, read and written with its row locked. */
-  nameChat(chatId: string, names: Pick<ChatRecord, 'visitorName' | 'visitorEmail'>): Promise<void> {
+  nameChat(chatId: string, names: ChatNames): Promise<void> {
     return this.write((w) => chats.nameChat(w.tx, chatId, names), {locks: {chats: [chatId]}});
   }
 
