@@ -67,7 +67,12 @@ t.test('pending messages go when their event or ack arrives', async (t) => {
   s = apply(s, {type: 'sending', chatId: 'c1', id: 'id-3', text: 'are you there?'});
   s = apply(s, {t: 'error', code: 'not_owner', message: 'you are not in this chat', ref: 'id-3'});
   t.equal(s.panes[0]!.pending.length, 0, 'it no longer looks as if it is on its way');
-  t.equal(s.notice, 'not sent (you are not in this chat): are you there?');
+  t.equal(s.notice, 'not sent (you are not in this chat): are you there? (back in the line: Enter sends it again)');
+  t.equal(s.panes[0]!.draft, 'are you there?', 'what was typed is back in the line');
+  // Refused while something else is being typed: that stays; the notice keeps the refused text.
+  s = apply(s, {type: 'sending', chatId: 'c1', id: 'id-4', text: 'second'}, {type: 'draft', text: 'third, half typ'});
+  s = apply(s, {t: 'error', code: 'not_stored', message: 'the hub could not store that; send it again', ref: 'id-4'});
+  t.same([s.panes[0]!.draft, s.notice], ['third, half typ', 'not sent (the hub could not store that; send it again): second']);
 });
 
 t.test('background panes count unread and ring; switching clears the count', async (t) => {

@@ -167,6 +167,40 @@ t.test('the widget in a real browser against a real hub', {skip}, async (t) => {
     t.same(await texts(page), ['In order, please', 'Alice joined the chat', 'first', 'second']);
   });
 
+  t.test('a message the hub refuses goes back in the box, and Enter sends it again', async (t) => {
+    const alice = await hub.connect();
+    t.teardown(() => alice.close());
+    const context = await browser.newContext();
+    t.teardown(() => context.close());
+    // The first copy of "refuse me" is answered as a hub that could not store it would.
+    let refused = 0;
+    await context.routeWebSocket(/\/ws\/visitor/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((message) => {
+        const frame = JSON.parse(String(message)) as {t: string; id?: string; text?: string};
+        if (frame.t === 'msg' && frame.text === 'refuse me' && refused++ === 0) {
+          return void ws.send(JSON.stringify({t: 'error', code: 'not_stored', message: 'the hub could not store that; send it again', ref: frame.id}));
+        }
+        server.send(message);
+      });
+    });
+    const {page} = await watchedPage(context);
+    await page.goto(demo);
+    await askForChat(page, 'Refusals, please');
+    const {chat} = await alice.waitType('chat.requested', (f) => f.chat.firstText === 'Refusals, please');
+    alice.send({t: 'chat.accept', chatId: chat.id});
+    await page.getByRole('log', {name: 'Messages'}).getByText('joined the chat').waitFor();
+    const input = page.getByRole('textbox', {name: 'Your message'});
+    await input.fill('refuse me');
+    await input.press('Enter');
+    await page.getByText('the hub could not store that; send it again').waitFor();
+    t.equal(await input.inputValue(), 'refuse me', 'what was typed is back in the box');
+    t.same(await texts(page), ['Refusals, please', 'Alice joined the chat'], 'and no longer shown as on its way');
+    await input.press('Enter');
+    const got = await alice.waitFor((f) => f.t === 'ev' && f.chatId === chat.id && f.e.text === 'refuse me');
+    t.same([refused, got.e.from], [2, 'visitor'], 'sent again with one key, and stored');
+  });
+
   t.test('the widget script is small and served compressed with an ETag', async (t) => {
     const res = await new Promise<IncomingMessage>((resolve, reject) =>
       get(`${hub.url}/widget.js`, {headers: {'accept-encoding': 'gzip'}}, resolve).on('error', reject),

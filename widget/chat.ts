@@ -207,8 +207,12 @@ export class Chat {
       case 'error': {
         const ref = f.ref;
         if (typeof ref === 'string' && this.transcript.has(ref)) {
+          // Refused, never to be acked: what was typed goes back in the box (unless something
+          // else is being typed there), so sending it again is one key once the reason passed.
+          const refused = outbox().find((o) => o.id === ref);
           done(ref);
           this.transcript.drop(ref);
+          if (refused?.t === 'msg' && this.v.input.value === '') this.v.input.value = refused.text;
         }
         this.status(String(f.message));
         break;

@@ -181,10 +181,17 @@ export function applyFrame(state: State, frame: HubToOperator): State {
       const failed = ref && state.panes.find((p) => p.pending.some((x) => x.id === ref));
       if (!failed) return {...state, notice};
       // The hub refused that message and will never ack it: it must not look as if it is on its way.
+      // What was typed is not lost: back in the pane's line (unless something else is being
+      // typed there), so Enter sends it again once the reason has passed.
       const text = failed.pending.find((x) => x.id === ref)!.text;
+      const back = failed.draft === '' && !failed.closed;
       return {
-        ...withPane(state, failed.chatId, (p) => ({...p, pending: p.pending.filter((x) => x.id !== ref)})),
-        notice: clean(`not sent (${frame.message}): ${text}`),
+        ...withPane(state, failed.chatId, (p) => ({
+          ...p,
+          pending: p.pending.filter((x) => x.id !== ref),
+          ...(back ? {draft: text, cursor: undefined} : {}),
+        })),
+        notice: clean(`not sent (${frame.message}): ${text}${back ? ' (back in the line: Enter sends it again)' : ''}`),
       };
     }
     case 'visitor.visits':
