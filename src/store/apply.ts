@@ -156,6 +156,11 @@ export async function applyRecords(ctx: ApplyContext, records: JournalRecord[]):
     ctx.writing.set(f, append.catch(() => {}));
     try {
       await append;
+    } catch (error) {
+      // It may have left part of a line: the retry reads the log's end again and cuts that off
+      // first, so the log holds whole lines, each once (not a torn one in its middle).
+      ctx.diskN.delete(f);
+      throw error;
     } finally {
       ctx.writing.delete(f);
     }

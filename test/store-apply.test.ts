@@ -1,0 +1,47 @@
+import {mkdirSync} from 'node:fs';
+import {readFile} from 'node:fs/promises';
+import {join} from 'node:path';
+import t from 'tap';
+import {applyRecords, type ApplyContext} from '../src/store/apply.js';
+import {nodeFiles, type FileLayer} from '../src/store/file-layer.js';
+import type {JournalRecord} from '../src/store/journal.js';
+
+/** Lines `from`..`to` of logs c0..c(count-1). */
+const lines = (count: number, from: number, to: number): JournalRecord[] =>
+  Array.from({length: count}, (_, i) =>
+    Array.from({length: to - from + 1}, (_, k) => ({k: 'l' as const, f: `chats/c${i}.log`, n: from + k, text: JSON.stringify({n: from + k, text: `c${i} line ${from + k}`})})),
+  ).flat();
+
+t.test('a checkpoint append that fails part-way: the retry cuts the torn line and appends each line once', async (t) => {
+  const dir = t.testdir();
+  mkdirSync(join(dir, 'chats'));
+  mkdirSync(join(dir, 'tmp'));
+  // The disk fills in the middle of c7's append: part of it is written, then ENOSPC.
+  let full = false;
+  const fds = new Map<number, string>();
+  const files: FileLayer = {
+    ...nodeFiles,
+    async open(path, flags, mode) {
+      const fd = await nodeFiles.open(path, flags, mode);
+      fds.set(fd, path);
+      return fd;
+    },
+    async write(fd, buffer, offset) {
+      if (!full || !fds.get(fd)?.endsWith('c7.log')) return nodeFiles.write(fd, buffer, offset);
+      if (offset > 0) throw Object.assign(new Error('no space left on device'), {code: 'ENOSPC'});
+      return nodeFiles.write(fd, buffer.subarray(0, Math.floor(buffer.length / 3)), 0);
+    },
+  };
+  const said: string[] = [];
+  const ctx: ApplyContext = {dir, tmpDir: join(dir, 'tmp'), files, report: (line) => said.push(line), diskN: new Map(), concurrency: 2, writing: new Map(), syncFileSystem: async () => false};
+  await applyRecords(ctx, lines(10, 1, 1));
+  full = true;
+  await t.rejects(applyRecords(ctx, lines(10, 2, 3)), {code: 'ENOSPC'}, 'the checkpoint fails (it keeps the segment and retries)');
+  full = false;
+  await applyRecords(ctx, lines(10, 2, 3));
+  for (const i of [6, 7, 8]) {
+    const text = await readFile(join(dir, 'chats', `c${i}.log`), 'utf8');
+    t.same(text.split('\n').slice(0, -1).map((l) => (JSON.parse(l) as {n: number}).n), [1, 2, 3], `log ${i}: whole lines, each once`);
+  }
+  t.match(said.join('\n'), /c7\.log: cut off a torn last line/);
+});
