@@ -1,6 +1,6 @@
 import type {ClusterMessage} from '../protocol/cluster.js';
 import type {ChatEvent, FeedEntry} from '../protocol/index.js';
-import type {ChatRecord} from '../store/types.js';
+import {putNames, type ChatRecord} from '../store/types.js';
 import type {Hub} from '../hub/hub.js';
 import type {Presence} from './presence.js';
 import {Sequencer} from './sequencer.js';
@@ -59,10 +59,9 @@ export class Applier {
       case 'ev':
         this.event(m.chat, m.e, m.rv ?? m.e.seq);
         return;
-      case 'chat': {
-        // Only the name is news: the rest of that hub's copy may be older than this one.
-        const chat = this.hub.chats.open.get(m.chat.id)?.chat;
-        if (chat) Object.assign(chat, {visitorName: m.chat.visitorName, visitorEmail: m.chat.visitorEmail});
+      case 'names': {
+        const chat = this.hub.chats.open.get(m.chatId)?.chat;
+        if (chat) putNames(chat, m);
         return;
       }
       case 'op':

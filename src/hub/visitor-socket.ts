@@ -223,7 +223,7 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
       }
       await Promise.all(writes);
       // Other hubs sharing the store keep a copy of the chat's record: the name goes there too.
-      if (open) hub.sessions.relay?.({t: 'chat', chat: open.chat});
+      if (open) hub.sessions.relay?.({t: 'names', chatId: open.chat.id, visitorName: visitor.name, visitorEmail: visitor.email});
       hub.sessions.toOperators({t: 'visitor.update', visitor: hub.sessions.visitorSummary(live)}, site);
       return;
     }

@@ -44,8 +44,11 @@ export const clusterMessage = z.discriminatedUnion('t', [
    * record a hub had not brought up to date yet, changes nothing. Absent: the event's own seq.
    */
   z.object({t: z.literal('ev'), from: hubId, chat: chatRecord, e: chatEvent, rv: z.number().int().nonnegative().optional()}),
-  /** A chat's record changed without an event (the visitor gave a name): the name is taken from it. */
-  z.object({t: z.literal('chat'), from: hubId, chat: chatRecord}),
+  /**
+   * The visitor gave a name (no event): only the names, as the rest of the sending hub's copy
+   * may be older than the receiver's. An absent name is none.
+   */
+  z.object({t: z.literal('names'), from: hubId, chatId: z.string(), ...chatRecord.pick({visitorName: true, visitorEmail: true}).shape}),
   /** A frame for one operator's sockets, wherever they are. */
   z.object({t: z.literal('op'), from: hubId, name: operatorName, frame: hubToOperator}),
   /** A frame for every operator monitoring `site` (all when absent), but `except`. */
