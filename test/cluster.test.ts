@@ -2,7 +2,7 @@ import t from 'tap';
 import {waitUntil} from './helpers/wait.js';
 import {noPostgres, testPostgres} from './helpers/postgres.js';
 import {noRedis, startRedis} from './helpers/redis.js';
-import {startCluster} from './helpers/cluster.js';
+import {operatorsOn, startCluster} from './helpers/cluster.js';
 import type {Peer} from './helpers/peer.js';
 import {consecutive, entriesOf, follow} from './helpers/events.js';
 
@@ -19,9 +19,7 @@ if (missing) {
   t.test('a visitor on one hub, operators on two others: rung, one accepts, messages flow both ways, the page moves hubs', async (t) => {
     const {hubs} = await startCluster(t, pg, redis.url, {hubs: 3});
     const [a, b, c] = hubs as [typeof hubs[0], typeof hubs[0], typeof hubs[0]];
-    const bob = await b.operator('bob');
-    const carol = await c.operator('carol');
-    await waitUntil('both operators known on hub A', () => a.hub.sessions.onlineFor('example.com').length === 2);
+    const [bob, carol] = (await operatorsOn(hubs, [['bob', b], ['carol', c]])) as [Peer, Peer];
     const visitor = await a.visitor();
     t.equal(visitor.of('welcome')[0]?.online, true, 'the visitor on A sees operators on-line (they are on B and C)');
     await waitUntil('the visitor listed on B', () => bob.of('visitor.update').length > 0);
@@ -71,9 +69,7 @@ if (missing) {
   t.test('two operators on two hubs accept the same request at the same moment, 100 times: exactly one owner each time', async (t) => {
     const {hubs} = await startCluster(t, pg, redis.url, {hubs: 3});
     const [a, b, c] = hubs as [typeof hubs[0], typeof hubs[0], typeof hubs[0]];
-    const bob = await b.operator('bob');
-    const carol = await c.operator('carol');
-    await waitUntil('both operators known on hub A', () => a.hub.sessions.onlineFor('example.com').length === 2);
+    const [bob, carol] = (await operatorsOn(hubs, [['bob', b], ['carol', c]])) as [Peer, Peer];
     let bobWins = 0;
     for (let round = 0; round < 100; round++) {
       const visitor = await a.visitor();
@@ -102,8 +98,7 @@ if (missing) {
     const start = await c.hub.store.feedEnd();
     const follower = await follow(c.url, 'carol', tokens.carol!, {since: start});
     await follower.waitType('live');
-    const bob = await b.operator('bob');
-    await waitUntil('bob known on hub A', () => a.hub.sessions.onlineFor('example.com').includes('bob'));
+    const [bob] = (await operatorsOn(hubs, [['bob', b]])) as [Peer];
     // Two visitors on two hubs chatting at once: entries stored on A and B interleave.
     const v1 = await a.visitor();
     const v2 = await b.visitor();

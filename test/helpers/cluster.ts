@@ -2,6 +2,8 @@ import {addOperator} from '../../src/accounts/operators.js';
 import {addSite, updateSite} from '../../src/accounts/sites.js';
 import {PgStore} from '../../src/store/pg/pg-store.js';
 import {NO_LIMITS, startTestHub, type TestHub} from './hub.js';
+import type {Peer} from './peer.js';
+import {waitUntil} from './wait.js';
 import type {TestPostgres} from './postgres.js';
 import type {LimitName} from '../../src/protocol/limits.js';
 
@@ -54,4 +56,18 @@ export async function startCluster(
     t.teardown(() => hub.close());
   }
   return {hubs, tokens, schema};
+}
+
+/**
+ * Operators signed in, each on its hub, once every hub of `hubs` knows them all on-line (so
+ * that a request on any hub rings them): their peers, in the order given.
+ */
+export async function operatorsOn(hubs: TestHub[], where: Array<[name: string, hub: TestHub]>): Promise<Peer[]> {
+  const peers: Peer[] = [];
+  for (const [name, hub] of where) peers.push(await hub.operator(name));
+  const names = where.map(([name]) => name);
+  await waitUntil(`${names.join(' and ')} known on every hub`, () =>
+    hubs.every((h) => names.every((name) => h.hub.sessions.onlineFor('example.com').includes(name))),
+  );
+  return peers;
 }
