@@ -122,11 +122,6 @@ export class Applier {
     return this.versions.get(chatId);
   }
 
-  /** An event stored here: a change of the record makes this copy that new. */
-  stored(chat: ChatRecord, e: ChatEvent, changed: boolean): void {
-    if (changed) this.current(chat, e.seq);
-  }
-
   /**
    * This hub's copy of the chat includes every change up to `seq`: read from the store (at start,
    * or again after another hub changed it), or changed here.

@@ -69,7 +69,8 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
   hub.sessions.ordered = true;
   hub.chats.onRefreshed = (chat, lastSeq) => applier.current(chat, lastSeq);
   hub.chats.onStored = (chat, e, changed) => {
-    applier.stored(chat, e, changed);
+    // A change of the record stored here makes this copy that new.
+    if (changed) applier.current(chat, e.seq);
     publish({t: 'ev', chat, e, rv: applier.versionOf(chat.id) ?? 0});
     applier.sequencer.push(chat.id, {chat: structuredClone(chat), e});
   };

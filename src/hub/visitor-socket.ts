@@ -1,7 +1,7 @@
 import type {WebSocket} from 'ws';
 import {PROTOCOL_VERSION, visitorToHub, type HubToVisitor, type VisitorToHub} from '../protocol/index.js';
 import {DamagedError} from '../store/store.js';
-import type {SiteRecord, VisitorRecord} from '../store/types.js';
+import {putNames, type SiteRecord, type VisitorRecord} from '../store/types.js';
 import {activeBlock} from './blocks.js';
 import {visitorLeft} from './chat-end.js';
 import {dismissInvite} from './invite.js';
@@ -214,16 +214,15 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
       if (frame.email) visitor.email = frame.email;
       const open = visitor.chatId ? hub.chats.open.get(visitor.chatId) : undefined;
       const writes = [hub.store.putVisitor(visitor)];
+      const names = {visitorName: visitor.name, visitorEmail: visitor.email};
       if (open) {
-        open.chat.visitorName = visitor.name;
-        open.chat.visitorEmail = visitor.email;
-        const names = {visitorName: visitor.name, visitorEmail: visitor.email};
+        putNames(open.chat, names);
         // Sharing the store, this copy's owner or state may be older than the stored ones.
         writes.push(hub.store.nameChat ? hub.store.nameChat(open.chat.id, names) : hub.store.putChat(open.chat));
       }
       await Promise.all(writes);
       // Other hubs sharing the store keep a copy of the chat's record: the name goes there too.
-      if (open) hub.sessions.relay?.({t: 'names', chatId: open.chat.id, visitorName: visitor.name, visitorEmail: visitor.email});
+      if (open) hub.sessions.relay?.({t: 'names', chatId: open.chat.id, ...names});
       hub.sessions.toOperators({t: 'visitor.update', visitor: hub.sessions.visitorSummary(live)}, site);
       return;
     }

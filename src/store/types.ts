@@ -37,8 +37,15 @@ export type ChatRecord = z.infer<typeof chatRecord>;
 /** What a visitor told about themselves, kept in their chat's record. */
 export type ChatNames = Pick<ChatRecord, 'visitorName' | 'visitorEmail'>;
 
+/** The names a chat's record holds (none given, none in the result). */
+export function namesOf(chat: ChatNames): ChatNames {
+  const names: ChatNames = {};
+  putNames(names, chat);
+  return names;
+}
+
 /** Puts `names` in `chat`: a name not given is none (removed). */
-export function putNames(chat: ChatRecord, names: ChatNames): void {
+export function putNames(chat: ChatNames, names: ChatNames): void {
   for (const key of ['visitorName', 'visitorEmail'] as const) {
     if (names[key] === undefined) delete chat[key];
     else chat[key] = names[key];

@@ -2,7 +2,7 @@ import type {ChatEvent} from '../../protocol/index.js';
 import type {ChatFeedTag} from '../feed.js';
 import {encodeCursor, keyAfter} from '../query.js';
 import type {Appended, ChatGuard, ChatPage, ChatQuery, Changed} from '../store.js';
-import {putNames, type ChatNames, type ChatRecord, type NewEvent, type StoredChat} from '../types.js';
+import {namesOf, putNames, type ChatNames, type ChatRecord, type NewEvent, type StoredChat} from '../types.js';
 import {json, type Db} from './connection.js';
 import {Refused, type WriteTx} from './writer.js';
 
@@ -100,11 +100,7 @@ function insertEvent(w: WriteTx, chatId: string, event: NewEvent, tag?: ChatFeed
  */
 async function storedNames(w: WriteTx, chatId: string): Promise<ChatNames> {
   const [row] = await w.tx`SELECT doc FROM chats WHERE id = ${chatId}`;
-  const doc = (row?.doc ?? {}) as ChatNames;
-  const names: ChatNames = {};
-  if (doc.visitorName !== undefined) names.visitorName = doc.visitorName;
-  if (doc.visitorEmail !== undefined) names.visitorEmail = doc.visitorEmail;
-  return names;
+  return namesOf((row?.doc ?? {}) as ChatNames);
 }
 
 /** `chat` with the names as stored, for a claim or change to write. */
