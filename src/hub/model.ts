@@ -1,3 +1,4 @@
+import {extend} from '../lib/extend.js';
 import type {ChatEvent, ChatSummary} from '../protocol/index.js';
 import type {ChatFeedTag, DistributiveOmit} from '../store/feed.js';
 import {DamagedError, NotStoredError, type Changed, type Store} from '../store/store.js';
@@ -15,7 +16,7 @@ const CHANGE_TRIES = 3;
 
 /** The feed entry of an event of this chat: visitor chats only (operators' own are theirs). */
 function tagOf(chat: ChatRecord, feed: ChatTag | undefined): ChatFeedTag | undefined {
-  return feed && chat.kind === 'visitor' ? ({...feed, site: chat.site, visitorId: chat.visitorId} as ChatFeedTag) : undefined;
+  return feed && chat.kind === 'visitor' ? (extend(feed, {site: chat.site, visitorId: chat.visitorId}) as ChatFeedTag) : undefined;
 }
 
 /** A write's outcome, a failed write refused as the protocol says (nothing was stored). */
@@ -105,7 +106,7 @@ export class ChatModel {
     const chat = open.chat;
     const tag = tagOf(chat, feed);
     try {
-      const {event: e, duplicate} = await this.store.appendEvent(chat.id, {...event, at: this.now()}, withRecord ? chat : undefined, tag);
+      const {event: e, duplicate} = await this.store.appendEvent(chat.id, extend(event, {at: this.now()}), withRecord ? chat : undefined, tag);
       if (e.seq > open.lastSeq) open.lastSeq = e.seq;
       if (!duplicate) {
         if (withRecord) this.hold(open);
@@ -150,7 +151,7 @@ export class ChatModel {
       const before = structuredClone({state: open.chat.state, owner: open.chat.owner, offer: open.chat.offer});
       const next = structuredClone(open.chat);
       mutate(next);
-      const changed = await orNotStored(this.store.changeChat(next, before, {...event, at: this.now()}, tagOf(next, feed)));
+      const changed = await orNotStored(this.store.changeChat(next, before, extend(event, {at: this.now()}), tagOf(next, feed)));
       if (changed) return this.took(open, next, changed);
       await this.refresh(open);
       if (tries === CHANGE_TRIES) throw new HubError('not_stored', 'the chat kept changing on other hubs; send it again');
@@ -166,7 +167,7 @@ export class ChatModel {
     if (!this.shared || !this.store.claimChat) return this.change(open, mutate, event, feed, () => {});
     const next = structuredClone(open.chat);
     mutate(next);
-    const claimed = await orNotStored(this.store.claimChat(next, operator, {...event, at: this.now()}, tagOf(next, feed)));
+    const claimed = await orNotStored(this.store.claimChat(next, operator, extend(event, {at: this.now()}), tagOf(next, feed)));
     if (claimed) return this.took(open, next, claimed);
     // Someone on another hub was first: take the record as the store has it.
     await this.refresh(open);

@@ -202,10 +202,10 @@ export class Sessions {
     }
   }
 
-  deliverToVisitor(visitorId: string, frame: HubToVisitor): void {
+  deliverToVisitor(visitorId: string, frame: HubToVisitor, text?: string): void {
     const conns = this.visitors.get(visitorId)?.conns;
     if (!conns || conns.size === 0) return;
-    const text = JSON.stringify(frame);
+    text ??= JSON.stringify(frame);
     for (const conn of conns) conn.send(frame, text);
   }
 
@@ -219,12 +219,15 @@ export class Sessions {
 
   /** As `fanOut`, to the sockets of this hub, now. */
   deliverEvent(chat: ChatRecord, e: ChatEvent): void {
+    // One frame for every side of the chat, serialised once (and so made bytes once: see Conn).
+    const frame = {t: 'ev', chatId: chat.id, e} as const;
+    const text = JSON.stringify(frame);
     if (chat.kind === 'op') {
-      for (const member of chat.members ?? []) this.deliverToOperator(member, {t: 'ev', chatId: chat.id, e});
+      for (const member of chat.members ?? []) this.deliverToOperator(member, frame, text);
       return;
     }
-    if (chat.owner) this.deliverToOperator(chat.owner, {t: 'ev', chatId: chat.id, e});
-    if (chat.visitorId && !e.priv) this.deliverToVisitor(chat.visitorId, {t: 'ev', chatId: chat.id, e});
+    if (chat.owner) this.deliverToOperator(chat.owner, frame, text);
+    if (chat.visitorId && !e.priv) this.deliverToVisitor(chat.visitorId, frame, text);
   }
 
   operatorSummary(name: string): OperatorSummary {

@@ -1,4 +1,5 @@
 import {z} from 'zod';
+import {extend} from '../lib/extend.js';
 import {feedEntry, feedType, type ChatEvent, type FeedEntry, type FeedType} from '../protocol/index.js';
 import type {Report, VisitorLine} from './log-file.js';
 
@@ -52,8 +53,12 @@ export interface Referred {
 
 /** The entry a record makes, with what it refers to filled in (left out where it is missing). */
 export function entryOf(cursor: number, record: FeedRecord, referred: Referred = {}): FeedEntry {
-  const {line: _line, ...rest} = record;
-  const entry: Record<string, unknown> = {...rest, cursor};
+  // A chat's entries (one a message) have no line to leave out: copied as they are (see extend).
+  let entry: Record<string, unknown>;
+  if ('line' in record) {
+    const {line: _line, ...rest} = record;
+    entry = {...rest, cursor};
+  } else entry = extend(record, {cursor});
   if (referred.event) entry.event = referred.event;
   const line = referred.line;
   if (line && 'visit' in line) entry.visit = line.visit;

@@ -1,3 +1,4 @@
+import {extend} from '../lib/extend.js';
 import type {ChatEvent, FeedEntry, PageView, Visit} from '../protocol/index.js';
 import type {ChatFeedTag, FeedFilter, FeedPage, FeedRecord, NewFeedEntry, VisitorFeedTag} from './feed.js';
 import type {FeedLog} from './feed-log.js';
@@ -64,10 +65,10 @@ export class Logs {
       if (seen !== undefined) return this.host.flush().then(() => this.storedEvent(chatId, seen));
       const seq = ++tail.last;
       if (event.id !== undefined) tail.ids!.set(event.id, seq);
-      const stored: ChatEvent = {...event, seq};
+      const stored: ChatEvent = extend(event, {seq});
       const records: JournalRecord[] = [{k: 'l', f, n: seq, text: JSON.stringify({n: seq, e: stored})}];
       if (doc) records.unshift(doc);
-      const entry = feed && this.feed.add(records, {...feed, at: stored.at, chatId, seq}, {event: stored});
+      const entry = feed && this.feed.add(records, extend(feed, {at: stored.at, chatId, seq}), {event: stored});
       return this.host
         .write(records, () => {
           tail.committed = Math.max(tail.committed, seq);
@@ -129,7 +130,7 @@ export class Logs {
       const n = ++tail.last;
       const line = make(n);
       const records: JournalRecord[] = [{k: 'l', f, n, text: JSON.stringify(line)}];
-      const entry = tag && this.feed.add(records, {...tag, visitorId, line: n}, {line});
+      const entry = tag && this.feed.add(records, extend(tag, {visitorId, line: n}), {line});
       return this.host
         .write(records, () => {
           tail.committed = Math.max(tail.committed, n);

@@ -1,3 +1,4 @@
+import {extend} from '../../lib/extend.js';
 import type {ChatEvent} from '../../protocol/index.js';
 import type {ChatFeedTag} from '../feed.js';
 import {encodeCursor, keyAfter} from '../query.js';
@@ -86,8 +87,8 @@ function insertEvent(w: WriteTx, chatId: string, event: NewEvent, tag?: ChatFeed
         const before = row.before ?? (await w.tx`SELECT doc FROM events WHERE chat_id = ${chatId} AND client_id = ${clientId}`)[0]?.doc;
         return {event: before as ChatEvent, duplicate: true};
       }
-      const stored = {...event, seq: row.seq as number} as ChatEvent;
-      const feed = tag && w.feed({...tag, at: stored.at, chatId, seq: stored.seq}, {event: stored});
+      const stored = extend(event, {seq: row.seq as number}) as ChatEvent;
+      const feed = tag && w.feed(extend(tag, {at: stored.at, chatId, seq: stored.seq}), {event: stored});
       return {event: stored, duplicate: false, feed};
     });
 }
