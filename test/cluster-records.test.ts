@@ -3,7 +3,6 @@ import {waitUntil} from './helpers/wait.js';
 import {noPostgres, testPostgres} from './helpers/postgres.js';
 import {noRedis, redisCommand, startRedis} from './helpers/redis.js';
 import {operatorsOn, startCluster} from './helpers/cluster.js';
-import type {Peer} from './helpers/peer.js';
 import {CLUSTER_CHANNEL, type ClusterOut} from '../src/protocol/cluster.js';
 import type {ChatRecord} from '../src/store/types.js';
 import {visitorLeft} from '../src/hub/chat-end.js';
@@ -29,7 +28,7 @@ if (missing) {
   const twoHubs = async (t: Parameters<typeof startCluster>[0]) => {
     const {hubs} = await startCluster(t, pg, redis.url, {hubs: 2});
     const [a, b] = hubs as [(typeof hubs)[0], (typeof hubs)[0]];
-    const [bob] = (await operatorsOn(hubs, [['bob', b]])) as [Peer];
+    const [bob] = await operatorsOn(hubs, [['bob', b]]);
     const ask = async () => {
       const visitor = await a.visitor();
       visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hello'});
@@ -162,7 +161,7 @@ if (missing) {
   t.test('a transfer across hubs: offered on one, declined on another, offered again and taken', async (t) => {
     const {hubs} = await startCluster(t, pg, redis.url, {hubs: 3});
     const [a, b, c] = hubs as [(typeof hubs)[0], (typeof hubs)[0], (typeof hubs)[0]];
-    const [bob, carol] = (await operatorsOn(hubs, [['bob', b], ['carol', c]])) as [Peer, Peer];
+    const [bob, carol] = await operatorsOn(hubs, [['bob', b], ['carol', c]]);
     const visitor = await a.visitor();
     visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hello'});
     const chatId = (await visitor.waitType('chat.queued')).chatId as string;

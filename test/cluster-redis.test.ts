@@ -3,7 +3,6 @@ import {waitUntil} from './helpers/wait.js';
 import {noPostgres, testPostgres} from './helpers/postgres.js';
 import {noRedis, redisCommand, startRedis} from './helpers/redis.js';
 import {operatorsOn, startCluster} from './helpers/cluster.js';
-import type {Peer} from './helpers/peer.js';
 import {acceptedChat} from './helpers/hub.js';
 
 /* Redis lost and restarted empty under traffic: nothing acked is lost or doubled, presence comes back. */
@@ -21,7 +20,7 @@ if (missing) {
   const chatAcrossHubs = async (t: Parameters<typeof startCluster>[0]) => {
     const {hubs} = await startCluster(t, pg, redis.url, {hubs: 2});
     const [a, b] = hubs as [(typeof hubs)[0], (typeof hubs)[0]];
-    const [bob] = (await operatorsOn(hubs, [['bob', b]])) as [Peer];
+    const [bob] = await operatorsOn(hubs, [['bob', b]]);
     const visitor = await a.visitor();
     return {a, b, bob, visitor, chatId: await acceptedChat(visitor, bob)};
   };

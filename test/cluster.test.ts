@@ -19,7 +19,7 @@ if (missing) {
   t.test('a visitor on one hub, operators on two others: rung, one accepts, messages flow both ways, the page moves hubs', async (t) => {
     const {hubs} = await startCluster(t, pg, redis.url, {hubs: 3});
     const [a, b, c] = hubs as [typeof hubs[0], typeof hubs[0], typeof hubs[0]];
-    const [bob, carol] = (await operatorsOn(hubs, [['bob', b], ['carol', c]])) as [Peer, Peer];
+    const [bob, carol] = await operatorsOn(hubs, [['bob', b], ['carol', c]]);
     const visitor = await a.visitor();
     t.equal(visitor.of('welcome')[0]?.online, true, 'the visitor on A sees operators on-line (they are on B and C)');
     await waitUntil('the visitor listed on B', () => bob.of('visitor.update').length > 0);
@@ -69,7 +69,7 @@ if (missing) {
   t.test('two operators on two hubs accept the same request at the same moment, 100 times: exactly one owner each time', async (t) => {
     const {hubs} = await startCluster(t, pg, redis.url, {hubs: 3});
     const [a, b, c] = hubs as [typeof hubs[0], typeof hubs[0], typeof hubs[0]];
-    const [bob, carol] = (await operatorsOn(hubs, [['bob', b], ['carol', c]])) as [Peer, Peer];
+    const [bob, carol] = await operatorsOn(hubs, [['bob', b], ['carol', c]]);
     let bobWins = 0;
     for (let round = 0; round < 100; round++) {
       const visitor = await a.visitor();
@@ -98,7 +98,7 @@ if (missing) {
     const start = await c.hub.store.feedEnd();
     const follower = await follow(c.url, 'carol', tokens.carol!, {since: start});
     await follower.waitType('live');
-    const [bob] = (await operatorsOn(hubs, [['bob', b]])) as [Peer];
+    const [bob] = await operatorsOn(hubs, [['bob', b]]);
     // Two visitors on two hubs chatting at once: entries stored on A and B interleave.
     const v1 = await a.visitor();
     const v2 = await b.visitor();

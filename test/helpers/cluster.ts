@@ -62,12 +62,15 @@ export async function startCluster(
  * Operators signed in, each on its hub, once every hub of `hubs` knows them all on-line (so
  * that a request on any hub rings them): their peers, in the order given.
  */
-export async function operatorsOn(hubs: TestHub[], where: Array<[name: string, hub: TestHub]>): Promise<Peer[]> {
+export async function operatorsOn<const W extends ReadonlyArray<readonly [name: string, hub: TestHub]>>(
+  hubs: TestHub[],
+  where: W,
+): Promise<{[K in keyof W]: Peer}> {
   const peers: Peer[] = [];
   for (const [name, hub] of where) peers.push(await hub.operator(name));
   const names = where.map(([name]) => name);
   await waitUntil(`${names.join(' and ')} known on every hub`, () =>
     hubs.every((h) => names.every((name) => h.hub.sessions.onlineFor('example.com').includes(name))),
   );
-  return peers;
+  return peers as {[K in keyof W]: Peer};
 }
