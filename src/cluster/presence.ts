@@ -61,6 +61,7 @@ export class Presence {
       if (other === hubId) continue;
       if ((await this.redis.cmd.exists(beatKey(other))) === 1) {
         alive.add(other);
+        await this.refreshOperators(other);
         continue;
       }
       this.forget(other);
@@ -89,6 +90,19 @@ export class Presence {
       const parsed = presentVisitor.safeParse(JSON.parse(raw));
       if (parsed.success) this.visitors.set(id, {hub: other, summary: parsed.data});
     }
+    this.events.operatorsChanged();
+  }
+
+  /**
+   * Another hub's operators as Redis holds them. What it publishes can be missed (said before
+   * this hub listened) or overtaken (a reread's older answer handled after it): read at every
+   * beat, its operators are right here within one, and only a change is told.
+   */
+  private async refreshOperators(other: string): Promise<void> {
+    const names = new Set(await this.redis.cmd.smembers(opsKey(other)));
+    const known = this.operators.get(other);
+    if (known && known.size === names.size && [...names].every((n) => known.has(n))) return;
+    this.operators.set(other, names);
     this.events.operatorsChanged();
   }
 
