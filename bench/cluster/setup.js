@@ -77,7 +77,7 @@ export async function startSetup(name, opts, {template, operators, pg}) {
     const portOf = (i) => servers[i % servers.length].port;
     handle.clients = await startClients(opts, portOf, operators.map((op, i) => ({...op, port: portOf(i)})));
     result.clockSkewMs = await clockSkewMs(handle.clients);
-    const state = await setUp(name, servers, handle.clients, operators.length, opts.settleMs, acrossHubs(setup.hubs));
+    const state = await setUp(name, servers, handle.clients, operators.length, {settleMs: opts.settleMs, assign: acrossHubs(setup.hubs)});
     Object.assign(result, state);
     result.capacity = capacity(state.chats.chatting, operators.length);
     handle.common = {drainMs: opts.drainMs, quietMs: opts.quietMs, ready: state.ready, operators: operators.length};

@@ -22,6 +22,10 @@ export const count = (v) => (v === null || v === undefined ? '-' : Math.round(v)
 /** "server 80%", or each process of several: "hub1 60% hub2 55% postgres 30% redis 5%". */
 const cpuText = (by) => Object.entries(by).map(([name, share]) => `${name} ${Math.round(share * 100)}%`).join(' ');
 
+/** The disk probe's fdatasync latencies over the step (see disk-probe.js). */
+const diskText = (d) =>
+  !d ? '' : d.error ? `; disk probe failed: ${d.error}` : `; disk fdatasync p50 ${ms(d.p50)} p99 ${ms(d.p99)} max ${ms(d.max)} ms${d.stalls ? ` (${d.stalls} over 50 ms)` : ''}`;
+
 export function describeStep(s) {
   if (!s.offered) return `${count(s.rate)} msg/s not offered: ${s.why}`;
   const d = (x) => `p50 ${ms(x.p50)} p99 ${ms(x.p99)} max ${ms(x.max)} ms${x.missing ? ` (${count(x.missing)} lost)` : ''}`;
@@ -33,6 +37,7 @@ export function describeStep(s) {
     (s.otherCpu > 0.1 ? ` other processes ${Math.round(s.otherCpu * 100)}%` : '') +
     (s.stealCpu > 0.05 ? ` stolen ${Math.round(s.stealCpu * 100)}%` : '') +
     (s.waitedForQuietMs > 2000 ? ` (waited ${Math.round(s.waitedForQuietMs / 1000)} s for other work to calm down)` : '') +
+    diskText(s.disk) +
     (s.clients.loopDelayP99Ms > 10 ? `; client event loop late by up to ${ms(s.clients.loopDelayP99Ms)} ms (p99)` : '') +
     (s.clients.keptUp ? '' : `; CLIENTS BEHIND (${count(s.clients.notSent)} not sent, lag up to ${ms(s.clients.maxLagMs)} ms)`) +
     (errors ? `; errors: ${errors}` : '') +
@@ -64,11 +69,13 @@ function rows(r, opts) {
     ['p99 v->o at 1k msg/s (ms)', (x) => step(x, 'at1k', 'visitorToOperator', 'p99'), ms, '<= 10', under(10)],
     ['max v->o at 1k msg/s (ms)', (x) => step(x, 'at1k', 'visitorToOperator', 'max'), ms],
     ['p99 o->v at 1k msg/s (ms)', (x) => step(x, 'at1k', 'operatorToVisitor', 'p99'), ms],
+    ['disk: slowest fdatasync in that step (ms)', (x) => x.at1k?.disk?.max ?? null, ms],
     ['delivered at 1k (msg/s)', (x) => (x.at1k?.offered ? x.at1k.deliveredRate : null), count],
     ['p50 v->o at 10k msg/s (ms)', (x) => step(x, 'at10k', 'visitorToOperator', 'p50'), ms],
     ['p99 v->o at 10k msg/s (ms)', (x) => step(x, 'at10k', 'visitorToOperator', 'p99'), ms, '<= 50', under(50)],
     ['max v->o at 10k msg/s (ms)', (x) => step(x, 'at10k', 'visitorToOperator', 'max'), ms],
     ['p99 o->v at 10k msg/s (ms)', (x) => step(x, 'at10k', 'operatorToVisitor', 'p99'), ms],
+    ['disk: slowest fdatasync in that step (ms)', (x) => x.at10k?.disk?.max ?? null, ms],
     ['delivered at 10k (msg/s)', (x) => (x.at10k?.offered ? x.at10k.deliveredRate : null), count],
     [
       'max rate, p99 <= 50 ms (msg/s)',

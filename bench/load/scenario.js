@@ -37,7 +37,7 @@ export async function runScenario(kind, opts, {template, operators}) {
     result.clockSkewMs = await clockSkewMs(clients);
 
     // (c) is read during the setup, with every visitor connected and idle.
-    const state = await setUp(kind, server, clients, operators.length, opts.settleMs, undefined, opts.restMs);
+    const state = await setUp(kind, server, clients, operators.length, {settleMs: opts.settleMs, restMs: opts.restMs});
     Object.assign(result, state);
     result.capacity = capacity(state.chats.chatting, operators.length);
 

@@ -31,10 +31,11 @@ const roundRobin = (requested, operatorCount) => requested.flatMap((r) => r.chat
 
 /**
  * Resolves with what it saw and `ready`, the count of chatting visitors per visitor client.
- * `server` may be a list (several hubs); `assign(requested, operatorCount)` gives each chat's
- * operator as [operatorIndex, chatId] pairs.
+ * `server` may be a list (several hubs). Options: `settleMs` before the idle RSS is read;
+ * `assign(requested, operatorCount)` gives each chat's operator as [operatorIndex, chatId]
+ * pairs; `restMs` to read the RSS at rest too (none when 0).
  */
-export async function setUp(kind, server, clients, operatorCount, settleMs, assign = roundRobin, restMs = 0) {
+export async function setUp(kind, server, clients, operatorCount, {settleMs, assign = roundRobin, restMs = 0}) {
   const sum = (list, key) => list.reduce((s, x) => s + (key ? x[key] : x), 0);
   // One operator is on-line while visitors arrive and ask for chats (a request is queued only
   // when someone is on-line); the others come after. The hub tells every on-line operator

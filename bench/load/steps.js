@@ -6,7 +6,9 @@
 import {nowMs, sleep} from './clock.js';
 import {Histogram} from './histogram.js';
 import {clientPids} from './clients.js';
+import {startDiskProbe} from './disk-probe.js';
 import {cpuSeconds, machineCpu, waitForQuiet} from './machine.js';
+import {tempFolder} from './procs.js';
 
 export const VISITOR_MAX_RATE = 0.6;
 export const OPERATOR_MAX_RATE = 150;
@@ -14,6 +16,9 @@ export const OPERATOR_MAX_RATE = 150;
 const DISTURBED = 0.25;
 /** The figure that decides whether a rate is held. */
 export const P99_LIMIT_MS = 50;
+
+/** Where the disk probe writes: the file system of the servers' data folders (one per run). */
+let probeDir;
 
 /** The highest rate the topology can offer without breaking the hub's per-socket limits. */
 export function capacity(visitorsReady, operators) {
@@ -157,7 +162,12 @@ export async function runStep(clients, server, {rate, warmMs, measureMs, drainMs
   // The server's, this process's and the whole machine's CPU over exactly the measured window.
   const cpuAt = () => ({servers: cpuOfGroups(groupsOf(server)), machine: machineCpu(), parent: process.cpuUsage()});
   let cpuStart;
-  setTimeout(() => (cpuStart = cpuAt()), winStart - nowMs());
+  let probe;
+  probeDir ??= tempFolder('disk');
+  setTimeout(() => {
+    cpuStart = cpuAt();
+    probe = startDiskProbe(probeDir);
+  }, winStart - nowMs());
   const cpuEnd = new Promise((resolve) => setTimeout(() => resolve(cpuAt()), winEnd - nowMs()));
   const callMs = winEnd - nowMs() + 30_000;
   const paced = await Promise.all([
@@ -165,10 +175,12 @@ export async function runStep(clients, server, {rate, warmMs, measureMs, drainMs
     clients.operators.call('step', {...window, rate: split.operatorRate}, callMs),
   ]);
   const cpuStop = await cpuEnd;
+  const disk = await probe.stop();
   const drained = await drain(clients, drainMs);
   const collected = await Promise.all([...clients.visitors.map((c) => c.call('collect')), clients.operators.call('collect')]);
   const result = figures({rate, split, paced, collected, cpuStart, cpuStop, seconds: measureMs / 1000, drained});
   result.waitedForQuietMs = quiet.waitedMs;
+  result.disk = disk;
   return result;
 }
 

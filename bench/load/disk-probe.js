@@ -1,0 +1,57 @@
+// The disk's own latency beside each step: a bare append and fdatasync of 200 bytes every 20 ms,
+// on the file system that holds the servers' data folders, over the step's measured window.
+//
+// A message the hub acks has reached the disk first: every message waits for one fdatasync of
+// the journal (a group commit), and every message that arrives while it runs waits for it too.
+// One fdatasync of 150 ms in a 10-second window at 1,000 msg/s holds back some 150 messages,
+// more than 1% of them: the p99 is then the disk's, whatever the hub does. The relay writes
+// nothing, so beside its steps this shows the disk alone; beside the hub's, the disk under the
+// hub's own writes too. Fifty small syncs a second add little to what the hub asks of it.
+
+import {open} from 'node:fs/promises';
+import {join} from 'node:path';
+import {Histogram} from './histogram.js';
+import {nowMs, sleep} from './clock.js';
+
+const EVERY_MS = 20;
+const LINE = Buffer.from(`${'x'.repeat(199)}\n`);
+/** An fdatasync this slow holds back every message of the moment (the step's p99 limit). */
+const STALL_MS = 50;
+
+/**
+ * Starts probing into a file in `dir`; `stop()` resolves with the fdatasync latencies:
+ * {n, p50, p99, max, stalls} in ms, `stalls` the count over 50 ms. A probe whose file cannot be
+ * written stops with {error}: the figure is missing, not made up.
+ */
+export function startDiskProbe(dir) {
+  const hist = new Histogram();
+  let stopped = false;
+  let error;
+  let stalls = 0;
+  const done = (async () => {
+    const file = await open(join(dir, 'disk-probe.bin'), 'a');
+    try {
+      while (!stopped) {
+        const started = nowMs();
+        await file.write(LINE);
+        await file.datasync();
+        const ms = nowMs() - started;
+        hist.record(ms * 1000);
+        if (ms > STALL_MS) stalls += 1;
+        await sleep(Math.max(0, EVERY_MS - ms));
+      }
+    } finally {
+      await file.close();
+    }
+  })().catch((e) => {
+    error = e instanceof Error ? e.message : String(e);
+  });
+  return {
+    async stop() {
+      stopped = true;
+      await done;
+      if (error) return {error};
+      return {n: hist.n, p50: hist.percentileMs(50), p99: hist.percentileMs(99), max: hist.maxUs / 1000, stalls};
+    },
+  };
+}
