@@ -19,39 +19,32 @@ const LINE = Buffer.from(`${'x'.repeat(199)}\n`);
 const STALL_MS = 50;
 
 /**
- * Starts probing into a file in `dir`; `stop()` resolves with the fdatasync latencies:
- * {n, p50, p99, max, stalls} in ms, `stalls` the count over 50 ms. A probe whose file cannot be
- * written stops with {error}: the figure is missing, not made up.
+ * Probes from `fromMs` to `toMs` (clock.js time) into a file in `dir`. Resolves at the end with
+ * the fdatasync latencies: {n, p50, p99, max, stalls} in ms, `stalls` the count over 50 ms. A
+ * probe whose file cannot be written resolves with {error}: the figure is missing, not made up.
+ * It ends by itself, whatever happens to the step it runs beside.
  */
-export function startDiskProbe(dir) {
+export async function probeDisk(dir, fromMs, toMs) {
   const hist = new Histogram();
-  let stopped = false;
-  let error;
   let stalls = 0;
-  const done = (async () => {
+  await sleep(Math.max(0, fromMs - nowMs()));
+  try {
     const file = await open(join(dir, 'disk-probe.bin'), 'a');
     try {
-      while (!stopped) {
+      while (nowMs() < toMs) {
         const started = nowMs();
         await file.write(LINE);
         await file.datasync();
         const ms = nowMs() - started;
         hist.record(ms * 1000);
         if (ms > STALL_MS) stalls += 1;
-        await sleep(Math.max(0, EVERY_MS - ms));
+        await sleep(Math.max(0, Math.min(EVERY_MS - ms, toMs - nowMs())));
       }
     } finally {
       await file.close();
     }
-  })().catch((e) => {
-    error = e instanceof Error ? e.message : String(e);
-  });
-  return {
-    async stop() {
-      stopped = true;
-      await done;
-      if (error) return {error};
-      return {n: hist.n, p50: hist.percentileMs(50), p99: hist.percentileMs(99), max: hist.maxUs / 1000, stalls};
-    },
-  };
+  } catch (e) {
+    return {error: e instanceof Error ? e.message : String(e)};
+  }
+  return {n: hist.n, p50: hist.percentileMs(50), p99: hist.percentileMs(99), max: hist.maxUs / 1000, stalls};
 }

@@ -6,7 +6,7 @@
 import {nowMs, sleep} from './clock.js';
 import {Histogram} from './histogram.js';
 import {clientPids} from './clients.js';
-import {startDiskProbe} from './disk-probe.js';
+import {probeDisk} from './disk-probe.js';
 import {cpuSeconds, machineCpu, waitForQuiet} from './machine.js';
 import {tempFolder} from './procs.js';
 
@@ -162,12 +162,9 @@ export async function runStep(clients, server, {rate, warmMs, measureMs, drainMs
   // The server's, this process's and the whole machine's CPU over exactly the measured window.
   const cpuAt = () => ({servers: cpuOfGroups(groupsOf(server)), machine: machineCpu(), parent: process.cpuUsage()});
   let cpuStart;
-  let probe;
+  setTimeout(() => (cpuStart = cpuAt()), winStart - nowMs());
   probeDir ??= tempFolder('disk');
-  setTimeout(() => {
-    cpuStart = cpuAt();
-    probe = startDiskProbe(probeDir);
-  }, winStart - nowMs());
+  const disk = probeDisk(probeDir, winStart, winEnd);
   const cpuEnd = new Promise((resolve) => setTimeout(() => resolve(cpuAt()), winEnd - nowMs()));
   const callMs = winEnd - nowMs() + 30_000;
   const paced = await Promise.all([
@@ -175,12 +172,11 @@ export async function runStep(clients, server, {rate, warmMs, measureMs, drainMs
     clients.operators.call('step', {...window, rate: split.operatorRate}, callMs),
   ]);
   const cpuStop = await cpuEnd;
-  const disk = await probe.stop();
   const drained = await drain(clients, drainMs);
   const collected = await Promise.all([...clients.visitors.map((c) => c.call('collect')), clients.operators.call('collect')]);
   const result = figures({rate, split, paced, collected, cpuStart, cpuStop, seconds: measureMs / 1000, drained});
   result.waitedForQuietMs = quiet.waitedMs;
-  result.disk = disk;
+  result.disk = await disk;
   return result;
 }
 
