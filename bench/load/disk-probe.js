@@ -15,16 +15,15 @@ import {nowMs, sleep} from './clock.js';
 
 const EVERY_MS = 20;
 const LINE = Buffer.from(`${'x'.repeat(199)}\n`);
-/** An fdatasync this slow holds back every message of the moment (the step's p99 limit). */
-const STALL_MS = 50;
 
 /**
  * Probes from `fromMs` to `toMs` (clock.js time) into a file in `dir`. Resolves at the end with
- * the fdatasync latencies: {n, p50, p99, max, stalls} in ms, `stalls` the count over 50 ms. A
+ * the fdatasync latencies: {n, p50, p99, max} in ms, and `stalls`, the count over `stallMs` (the
+ * step's p99 limit: one such fdatasync holds back every message of its moment). A
  * probe whose file cannot be written resolves with {error}: the figure is missing, not made up.
  * It ends by itself, whatever happens to the step it runs beside.
  */
-export async function probeDisk(dir, fromMs, toMs) {
+export async function probeDisk(dir, fromMs, toMs, stallMs) {
   const hist = new Histogram();
   let stalls = 0;
   await sleep(Math.max(0, fromMs - nowMs()));
@@ -37,7 +36,7 @@ export async function probeDisk(dir, fromMs, toMs) {
         await file.datasync();
         const ms = nowMs() - started;
         hist.record(ms * 1000);
-        if (ms > STALL_MS) stalls += 1;
+        if (ms > stallMs) stalls += 1;
         await sleep(Math.max(0, Math.min(EVERY_MS - ms, toMs - nowMs())));
       }
     } finally {
@@ -46,5 +45,5 @@ export async function probeDisk(dir, fromMs, toMs) {
   } catch (e) {
     return {error: e instanceof Error ? e.message : String(e)};
   }
-  return {n: hist.n, p50: hist.percentileMs(50), p99: hist.percentileMs(99), max: hist.maxUs / 1000, stalls};
+  return {n: hist.n, p50: hist.percentileMs(50), p99: hist.percentileMs(99), max: hist.maxUs / 1000, stalls, stallMs};
 }

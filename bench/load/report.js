@@ -24,7 +24,7 @@ const cpuText = (by) => Object.entries(by).map(([name, share]) => `${name} ${Mat
 
 /** The disk probe's fdatasync latencies over the step (see disk-probe.js). */
 const diskText = (d) =>
-  !d ? '' : d.error ? `; disk probe failed: ${d.error}` : `; disk fdatasync p50 ${ms(d.p50)} p99 ${ms(d.p99)} max ${ms(d.max)} ms${d.stalls ? ` (${d.stalls} over 50 ms)` : ''}`;
+  !d ? '' : d.error ? `; disk probe failed: ${d.error}` : `; disk fdatasync p50 ${ms(d.p50)} p99 ${ms(d.p99)} max ${ms(d.max)} ms${d.stalls ? ` (${d.stalls} over ${d.stallMs} ms)` : ''}`;
 
 export function describeStep(s) {
   if (!s.offered) return `${count(s.rate)} msg/s not offered: ${s.why}`;

@@ -164,7 +164,7 @@ export async function runStep(clients, server, {rate, warmMs, measureMs, drainMs
   let cpuStart;
   setTimeout(() => (cpuStart = cpuAt()), winStart - nowMs());
   probeDir ??= tempFolder('disk');
-  const disk = probeDisk(probeDir, winStart, winEnd);
+  const disk = probeDisk(probeDir, winStart, winEnd, P99_LIMIT_MS);
   const cpuEnd = new Promise((resolve) => setTimeout(() => resolve(cpuAt()), winEnd - nowMs()));
   const callMs = winEnd - nowMs() + 30_000;
   const paced = await Promise.all([
