@@ -45,3 +45,47 @@ t.test('a checkpoint append that fails part-way: the retry cuts the torn line an
   }
   t.match(said.join('\n'), /c7\.log: cut off a torn last line/);
 });
+
+t.test('many logs at once: appended on the main thread a slice at a time, synced together; one that fails part-way is cut and appended once on the retry', async (t) => {
+  const dir = t.testdir();
+  mkdirSync(join(dir, 'chats'));
+  mkdirSync(join(dir, 'tmp'));
+  const appended: string[] = [];
+  let pooledWrites = 0;
+  let full = false;
+  const files: FileLayer = {
+    ...nodeFiles,
+    async write(fd, buffer, offset) {
+      pooledWrites += 1;
+      return nodeFiles.write(fd, buffer, offset);
+    },
+    // The disk fills in the middle of c70's append: a third of it is written, then ENOSPC.
+    appendNow(path, data) {
+      appended.push(path);
+      if (!full || !path.endsWith('c70.log')) return nodeFiles.appendNow(path, data);
+      nodeFiles.appendNow(path, data.subarray(0, Math.floor(data.length / 3)));
+      throw Object.assign(new Error('no space left on device'), {code: 'ENOSPC'});
+    },
+  };
+  const said: string[] = [];
+  let syncs = 0;
+  const ctx: ApplyContext = {dir, tmpDir: join(dir, 'tmp'), files, report: (line) => said.push(line), diskN: new Map(), concurrency: 2, writing: new Map(), syncFileSystem: async () => ++syncs > 0};
+  await applyRecords(ctx, lines(100, 1, 1));
+  t.equal(appended.length, 100, 'each log appended once, on the main thread');
+  t.equal(pooledWrites, 0, 'no write went through the thread pool');
+  t.equal(syncs, 1, 'one sync of the file system for all of them');
+
+  full = true;
+  const before = appended.length;
+  let appendsBeforeTurn: number | undefined;
+  setImmediate(() => (appendsBeforeTurn = appended.length - before));
+  await t.rejects(applyRecords(ctx, lines(100, 2, 3)), {code: 'ENOSPC'}, 'the checkpoint fails (it keeps the segment and retries)');
+  t.ok(appendsBeforeTurn! > 0 && appendsBeforeTurn! < 71, `the event loop turned between appends (after ${appendsBeforeTurn})`);
+  full = false;
+  await applyRecords(ctx, lines(100, 2, 3));
+  for (const i of [0, 69, 70, 71, 99]) {
+    const text = await readFile(join(dir, 'chats', `c${i}.log`), 'utf8');
+    t.same(text.split('\n').slice(0, -1).map((l) => (JSON.parse(l) as {n: number}).n), [1, 2, 3], `log ${i}: whole lines, each once`);
+  }
+  t.match(said.join('\n'), /c70\.log: cut off a torn last line/);
+});
