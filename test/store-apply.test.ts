@@ -46,7 +46,7 @@ t.test('a checkpoint append that fails part-way: the retry cuts the torn line an
   t.match(said.join('\n'), /c7\.log: cut off a torn last line/);
 });
 
-t.test('many logs at once: appended on the main thread a slice at a time, synced together; one that fails part-way is cut and appended once on the retry', async (t) => {
+t.test('many logs at once: new ones and long ones through the thread pool, short appends on the main thread a slice at a time, synced together; one that fails part-way is cut and appended once on the retry', async (t) => {
   const dir = t.testdir();
   mkdirSync(join(dir, 'chats'));
   mkdirSync(join(dir, 'tmp'));
@@ -70,16 +70,20 @@ t.test('many logs at once: appended on the main thread a slice at a time, synced
   const said: string[] = [];
   let syncs = 0;
   const ctx: ApplyContext = {dir, tmpDir: join(dir, 'tmp'), files, report: (line) => said.push(line), diskN: new Map(), concurrency: 2, writing: new Map(), syncFileSystem: async () => ++syncs > 0};
-  await applyRecords(ctx, lines(100, 1, 1));
-  t.equal(appended.length, 100, 'each log appended once, on the main thread');
-  t.equal(pooledWrites, 0, 'no write went through the thread pool');
+  const long = Array.from({length: 1200}, (_, k) => ({k: 'l' as const, f: 'chats/long.log', n: k + 1, text: JSON.stringify({n: k + 1})}));
+  await applyRecords(ctx, [...lines(100, 1, 1), ...long]);
+  t.equal(appended.length, 0, 'new logs are not made on the main thread');
+  t.equal(pooledWrites, 100 + 3, 'each new log one write through the thread pool, the long one three pieces');
   t.equal(syncs, 1, 'one sync of the file system for all of them');
+  const longText = await readFile(join(dir, 'chats', 'long.log'), 'utf8');
+  t.same(longText.split('\n').slice(0, -1).map((l) => (JSON.parse(l) as {n: number}).n), long.map((r) => r.n), 'the long log: every line once, in order');
 
   full = true;
-  const before = appended.length;
+  pooledWrites = 0;
   let appendsBeforeTurn: number | undefined;
-  setImmediate(() => (appendsBeforeTurn = appended.length - before));
+  setImmediate(() => (appendsBeforeTurn = appended.length));
   await t.rejects(applyRecords(ctx, lines(100, 2, 3)), {code: 'ENOSPC'}, 'the checkpoint fails (it keeps the segment and retries)');
+  t.equal(pooledWrites, 0, 'appends to logs on disk are made on the main thread');
   t.ok(appendsBeforeTurn! > 0 && appendsBeforeTurn! < 71, `the event loop turned between appends (after ${appendsBeforeTurn})`);
   full = false;
   await applyRecords(ctx, lines(100, 2, 3));

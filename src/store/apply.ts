@@ -47,8 +47,11 @@ export const SLICE = 2000;
 /** Above this many logs in one go, they are synced together (see applyRecords). */
 const SYNC_TOGETHER = 64;
 
-/** Appends made on the main thread between two turns of the event loop (see appendMany): some 0.3 ms. */
-const APPENDS_PER_TURN = 64;
+/** Appends made on the main thread between two turns of the event loop (see appendMany). */
+const APPENDS_PER_TURN = 32;
+
+/** Lines of a log written at once; a longer append to a log is made a piece at a time. */
+const LINES_PER_WRITE = 500;
 
 function ignoreMissing(error: NodeJS.ErrnoException): void {
   if (error.code !== 'ENOENT') throw error;
@@ -123,23 +126,26 @@ function lastNumber(tail: Buffer, size: number): number | undefined {
 
 type Line = {n: number; text: string};
 
-/** The text to append to a log whose last line on disk is `last`: the lines after it (none twice). */
-function freshText(lines: Line[], last: number): {text: string; n: number} | undefined {
-  const fresh = lines.filter((l) => l.n > last);
-  return fresh.length === 0 ? undefined : {text: fresh.map((l) => l.text + '\n').join(''), n: fresh.at(-1)!.n};
+/** The lines of a log after `last`, its last line on disk: none written twice. */
+const after = (lines: Line[], last: number): Line[] => lines.filter((l) => l.n > last);
+
+const textOf = (lines: Line[]): string => lines.map((l) => l.text + '\n').join('');
+
+/** Lines as text to append, LINES_PER_WRITE at a time (a busy minute gives the feed's log tens of thousands). */
+function* pieces(lines: Line[]): Generator<string> {
+  for (let i = 0; i < lines.length; i += LINES_PER_WRITE) yield textOf(lines.slice(i, i + LINES_PER_WRITE));
 }
 
-/** One log appended and made durable by itself, through the thread pool. */
-async function appendOne(ctx: ApplyContext, f: string, lines: Line[], dirs: Set<string>): Promise<void> {
+/** One log appended through the thread pool, and made durable by itself when `sync`. */
+async function appendPooled(ctx: ApplyContext, f: string, lines: Line[], last: number | undefined, dirs: Set<string>, sync: boolean): Promise<void> {
   const file = join(ctx.dir, f);
-  let last = ctx.diskN.get(f);
   if (last === undefined) {
     last = await lastOnDisk(ctx, file);
     if (last === 0) dirs.add(dirname(file));
   }
-  const fresh = freshText(lines, last);
-  if (!fresh) return;
-  const append = appendDurably(ctx.files, file, fresh.text);
+  const fresh = after(lines, last);
+  if (fresh.length === 0) return;
+  const append = appendDurably(ctx.files, file, pieces(fresh), sync);
   ctx.writing.set(f, append.catch(() => {}));
   try {
     await append;
@@ -151,37 +157,38 @@ async function appendOne(ctx: ApplyContext, f: string, lines: Line[], dirs: Set<
   } finally {
     ctx.writing.delete(f);
   }
-  remember(ctx.diskN, f, fresh.n);
+  remember(ctx.diskN, f, fresh.at(-1)!.n);
 }
 
 /**
- * Many logs, made durable together afterwards (see applyRecords). Ends not known yet are read
- * first, a few at a time through the thread pool; then every append is made on this thread
- * (FileLayer.appendNow), APPENDS_PER_TURN between two turns of the event loop, so the hub's
- * messages wait for at most that many. An append is whole within its turn: no reader of the
- * log can come in the middle of it, so it need not be marked as `writing`.
+ * Many logs, made durable together afterwards (see applyRecords). A short append to a log that
+ * is already on disk is made on this thread (FileLayer.appendNow): a few system calls into the
+ * page cache cost less than three round trips through the thread pool. They go APPENDS_PER_TURN
+ * between two turns of the event loop, so the hub's messages wait for at most that many; each
+ * is whole within its turn, so no reader of the log can come in the middle of it. A log whose
+ * end is not known yet (new logs among them: creating a file can wait on the file system's
+ * journal) and a long append (the feed's) go through the thread pool, as when there are few.
  */
 async function appendMany(ctx: ApplyContext, logs: Array<[string, Line[]]>, dirs: Set<string>): Promise<void> {
-  const lasts = logs.map(([f]) => ctx.diskN.get(f));
-  const unknown = lasts.flatMap((last, i) => (last === undefined ? [i] : []));
-  await runLimited(unknown, ctx.concurrency, async (i) => {
-    const file = join(ctx.dir, logs[i]![0]);
-    lasts[i] = await lastOnDisk(ctx, file);
-    if (lasts[i] === 0) dirs.add(dirname(file));
-  });
-  for (let i = 0; i < logs.length; i++) {
-    if (i > 0 && i % APPENDS_PER_TURN === 0) await nextTurn();
-    const [f, lines] = logs[i]!;
-    const fresh = freshText(lines, lasts[i]!);
-    if (!fresh) continue;
-    try {
-      ctx.files.appendNow(join(ctx.dir, f), Buffer.from(fresh.text));
-    } catch (error) {
-      ctx.diskN.delete(f); // as in appendOne: the retry reads the end again
-      throw error;
+  const pooled: Array<[string, Line[], number | undefined]> = [];
+  let now = 0;
+  for (const [f, lines] of logs) {
+    const last = ctx.diskN.get(f);
+    const fresh = last === undefined ? lines : after(lines, last);
+    if (last === undefined || fresh.length > LINES_PER_WRITE) pooled.push([f, lines, last]);
+    else if (fresh.length > 0) {
+      if (now > 0 && now % APPENDS_PER_TURN === 0) await nextTurn();
+      now += 1;
+      try {
+        ctx.files.appendNow(join(ctx.dir, f), Buffer.from(textOf(fresh)));
+      } catch (error) {
+        ctx.diskN.delete(f); // as in appendPooled: the retry reads the end again
+        throw error;
+      }
+      remember(ctx.diskN, f, fresh.at(-1)!.n);
     }
-    remember(ctx.diskN, f, fresh.n);
   }
+  await runLimited(pooled, ctx.concurrency, ([f, lines, last]) => appendPooled(ctx, f, lines, last, dirs, false));
 }
 
 /**
@@ -210,7 +217,7 @@ export async function applyRecords(ctx: ApplyContext, records: JournalRecord[]):
   // commit that the hub's own journal appends then queue behind.
   const together = logs.size > SYNC_TOGETHER;
   if (together) await appendMany(ctx, [...logs], dirs);
-  else await runLimited([...logs], ctx.concurrency, ([f, lines]) => appendOne(ctx, f, lines, dirs));
+  else await runLimited([...logs], ctx.concurrency, ([f, lines]) => appendPooled(ctx, f, lines, ctx.diskN.get(f), dirs, true));
   // Documents likewise: many are written to temp files, synced together, and only then renamed
   // into place (a rename must never point at data that is not on disk yet).
   const docsTogether = docs.size > SYNC_TOGETHER;

@@ -61,12 +61,16 @@ export async function writeAll(files: FileLayer, fd: number, buffer: Buffer): Pr
   }
 }
 
-/** Appends to a file (created if missing), and makes it durable. */
-export async function appendDurably(files: FileLayer, path: string, text: string): Promise<void> {
+/**
+ * Appends `pieces` to a file (created if missing) in turn, and makes it durable unless `sync` is
+ * false. Each piece is made only once the one before is written: a long append is never built
+ * whole on the main thread.
+ */
+export async function appendDurably(files: FileLayer, path: string, pieces: Iterable<string>, sync = true): Promise<void> {
   const fd = await files.open(path, 'a');
   try {
-    await writeAll(files, fd, Buffer.from(text));
-    await files.datasync(fd);
+    for (const piece of pieces) await writeAll(files, fd, Buffer.from(piece));
+    if (sync) await files.datasync(fd);
   } finally {
     await files.close(fd);
   }
