@@ -137,8 +137,9 @@ function* pieces(lines: Line[]): Generator<string> {
 }
 
 /** One log appended through the thread pool, and made durable by itself when `sync`. */
-async function appendPooled(ctx: ApplyContext, f: string, lines: Line[], last: number | undefined, dirs: Set<string>, sync: boolean): Promise<void> {
+async function appendPooled(ctx: ApplyContext, f: string, lines: Line[], dirs: Set<string>, sync: boolean): Promise<void> {
   const file = join(ctx.dir, f);
+  let last = ctx.diskN.get(f);
   if (last === undefined) {
     last = await lastOnDisk(ctx, file);
     if (last === 0) dirs.add(dirname(file));
@@ -170,12 +171,12 @@ async function appendPooled(ctx: ApplyContext, f: string, lines: Line[], last: n
  * journal) and a long append (the feed's) go through the thread pool, as when there are few.
  */
 async function appendMany(ctx: ApplyContext, logs: Array<[string, Line[]]>, dirs: Set<string>): Promise<void> {
-  const pooled: Array<[string, Line[], number | undefined]> = [];
+  const pooled: Array<[string, Line[]]> = [];
   let now = 0;
   for (const [f, lines] of logs) {
     const last = ctx.diskN.get(f);
     const fresh = last === undefined ? lines : after(lines, last);
-    if (last === undefined || fresh.length > LINES_PER_WRITE) pooled.push([f, lines, last]);
+    if (last === undefined || fresh.length > LINES_PER_WRITE) pooled.push([f, lines]);
     else if (fresh.length > 0) {
       if (now > 0 && now % APPENDS_PER_TURN === 0) await nextTurn();
       now += 1;
@@ -188,7 +189,7 @@ async function appendMany(ctx: ApplyContext, logs: Array<[string, Line[]]>, dirs
       remember(ctx.diskN, f, fresh.at(-1)!.n);
     }
   }
-  await runLimited(pooled, ctx.concurrency, ([f, lines, last]) => appendPooled(ctx, f, lines, last, dirs, false));
+  await runLimited(pooled, ctx.concurrency, ([f, lines]) => appendPooled(ctx, f, lines, dirs, false));
 }
 
 /**
@@ -217,7 +218,7 @@ export async function applyRecords(ctx: ApplyContext, records: JournalRecord[]):
   // commit that the hub's own journal appends then queue behind.
   const together = logs.size > SYNC_TOGETHER;
   if (together) await appendMany(ctx, [...logs], dirs);
-  else await runLimited([...logs], ctx.concurrency, ([f, lines]) => appendPooled(ctx, f, lines, ctx.diskN.get(f), dirs, true));
+  else await runLimited([...logs], ctx.concurrency, ([f, lines]) => appendPooled(ctx, f, lines, dirs, true));
   // Documents likewise: many are written to temp files, synced together, and only then renamed
   // into place (a rename must never point at data that is not on disk yet).
   const docsTogether = docs.size > SYNC_TOGETHER;
