@@ -179,10 +179,11 @@ t.test('a tail learnt by a reader never replaces one loaded, loading, or let go 
   const tails = new Tails(2);
   const mark = tails.mark();
   tails.learn('a.log', 5, mark);
-  t.same(tails.get('a.log'), {last: 5, committed: 5});
+  t.same(tails.get('a.log'), {last: 5, committed: 5, file: 'a.log'}, 'a learnt tail names its log');
   await tails.with('b.log', async () => ({last: 9, committed: 9}), (tail) => (tail.last += 1));
   tails.learn('b.log', 3, mark);
   t.equal(tails.get('b.log')!.last, 10, 'a loaded tail stays');
+  t.equal(tails.get('b.log')!.file, 'b.log', 'a loaded tail names its log');
   const before = tails.mark();
   tails.forget('a.log');
   tails.learn('c.log', 1, before);

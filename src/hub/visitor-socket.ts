@@ -165,9 +165,11 @@ const MAX_MESSAGES_PER_MINUTE = 40;
 
 function limitMessages(hub: Hub, live: LiveVisitor): void {
   const now = hub.now();
-  live.sent = (live.sent ?? []).filter((at) => now - at < 60_000);
-  if (live.sent.length >= MAX_MESSAGES_PER_MINUTE) throw new HubError('slow_down', 'too many messages: please wait a moment');
-  live.sent.push(now);
+  // Trimmed in place: a new array a message outlived the young generation and was promoted.
+  const sent = (live.sent ??= []);
+  while (sent.length > 0 && now - sent[0]! >= 60_000) sent.shift();
+  if (sent.length >= MAX_MESSAGES_PER_MINUTE) throw new HubError('slow_down', 'too many messages: please wait a moment');
+  sent.push(now);
 }
 
 async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: VisitorToHub, next: () => void): Promise<void> {

@@ -209,7 +209,9 @@ export async function applyRecords(ctx: ApplyContext, records: JournalRecord[]):
     else {
       let lines = logs.get(r.f);
       if (!lines) logs.set(r.f, (lines = []));
-      lines.push({n: r.n, text: r.text});
+      // The record itself, not a copy of its number and text: a busy segment's copies outlived
+      // the young generation while the checkpoint ran, and were promoted only to die.
+      lines.push(r);
     }
   }
   const dirs = new Set<string>();

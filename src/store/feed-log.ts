@@ -36,10 +36,14 @@ export class FeedLog {
     private readonly perFile = 100_000,
   ) {}
 
+  /** The last file named, kept: every entry held for it names it with this one string. */
+  private named = {start: 0, file: ''};
+
   /** The file holding a cursor. */
   fileOf(cursor: number): string {
     const start = Math.floor((cursor - 1) / this.perFile) * this.perFile + 1;
-    return `${FEED_DIR}/${String(start).padStart(12, '0')}.log`;
+    if (start !== this.named.start) this.named = {start, file: `${FEED_DIR}/${String(start).padStart(12, '0')}.log`};
+    return this.named.file;
   }
 
   private startOf(f: string): number {

@@ -7,6 +7,11 @@ export interface Tail {
   last: number;
   committed: number;
   ids?: Map<string, number>;
+  /**
+   * The log's name, set once the tail is loaded: every line held for the log (a busy segment
+   * holds 150,000) names it with this one string, not a copy of its own.
+   */
+  file?: string;
 }
 
 /**
@@ -33,6 +38,7 @@ export class Tails {
     let entry = this.loading.get(file);
     if (!entry) {
       const chain = load().then((t) => {
+        t.file = file;
         this.ready.set(file, t);
         this.evict();
         return t;
@@ -74,7 +80,7 @@ export class Tails {
   learn(file: string, last: number, since: number): void {
     // A tail let go while the reader read may have moved on from what it read.
     if (since !== this.letGo || this.ready.has(file) || this.loading.has(file)) return;
-    this.ready.set(file, {last, committed: last});
+    this.ready.set(file, {last, committed: last, file});
     this.evict();
   }
 
