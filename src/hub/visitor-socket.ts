@@ -165,7 +165,8 @@ const MAX_MESSAGES_PER_MINUTE = 40;
 
 function limitMessages(hub: Hub, live: LiveVisitor): void {
   const now = hub.now();
-  // Trimmed in place: a new array a message outlived the young generation and was promoted.
+  // Trimmed in place: a new array made for each message lived until the visitor's next one,
+  // long enough to be promoted to the old generation only to die there.
   const sent = (live.sent ??= []);
   while (sent.length > 0 && now - sent[0]! >= 60_000) sent.shift();
   if (sent.length >= MAX_MESSAGES_PER_MINUTE) throw new HubError('slow_down', 'too many messages: please wait a moment');
