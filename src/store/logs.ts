@@ -66,7 +66,7 @@ export class Logs {
       const seq = ++tail.last;
       if (event.id !== undefined) tail.ids!.set(event.id, seq);
       const stored: ChatEvent = extend(event, {seq});
-      const records: JournalRecord[] = [{k: 'l', f: tail.file ?? f, n: seq, text: JSON.stringify({n: seq, e: stored})}];
+      const records: JournalRecord[] = [{k: 'l', f: tail.file, n: seq, text: JSON.stringify({n: seq, e: stored})}];
       if (doc) records.unshift(doc);
       const entry = feed && this.feed.add(records, extend(feed, {at: stored.at, chatId, seq}), {event: stored});
       return this.host
@@ -129,7 +129,7 @@ export class Logs {
     return this.tails.with(f, load, (tail) => {
       const n = ++tail.last;
       const line = make(n);
-      const records: JournalRecord[] = [{k: 'l', f: tail.file ?? f, n, text: JSON.stringify(line)}];
+      const records: JournalRecord[] = [{k: 'l', f: tail.file, n, text: JSON.stringify(line)}];
       const entry = tag && this.feed.add(records, extend(tag, {visitorId, line: n}), {line});
       return this.host
         .write(records, () => {

@@ -7,27 +7,28 @@ export interface Tail {
   last: number;
   committed: number;
   ids?: Map<string, number>;
-  /**
-   * The log's name, set once the tail is loaded: every line held for the log (a busy segment
-   * holds 150,000) names it with this one string, not a copy of its own.
-   */
-  file?: string;
 }
+
+/**
+ * A tail as Tails hold it, with its log's name: every line held for the log (a busy segment
+ * holds 150,000) names it with this one string, not a copy of its own.
+ */
+export type HeldTail = Tail & {readonly file: string};
 
 /**
  * Tails by log file, loaded on first use. Appends asked for while a tail is still loading wait
  * in one chain, so they are numbered in the order they were asked for.
  */
 export class Tails {
-  private readonly ready = new Map<string, Tail>();
-  private readonly loading = new Map<string, {chain: Promise<Tail>; count: number}>();
+  private readonly ready = new Map<string, HeldTail>();
+  private readonly loading = new Map<string, {chain: Promise<HeldTail>; count: number}>();
   /** How many tails were let go (forgotten or evicted) so far. */
   private letGo = 0;
 
   constructor(private readonly max = 50_000) {}
 
   /** Runs `fn` with the file's tail, synchronously when it is loaded. */
-  with<R>(file: string, load: () => Promise<Tail>, fn: (tail: Tail) => R): Promise<Awaited<R>> {
+  with<R>(file: string, load: () => Promise<Tail>, fn: (tail: HeldTail) => R): Promise<Awaited<R>> {
     const tail = this.ready.get(file);
     if (tail && !this.loading.has(file)) {
       // Most recently used last, for eviction.
@@ -38,10 +39,10 @@ export class Tails {
     let entry = this.loading.get(file);
     if (!entry) {
       const chain = load().then((t) => {
-        t.file = file;
-        this.ready.set(file, t);
+        const held = Object.assign(t, {file});
+        this.ready.set(file, held);
         this.evict();
-        return t;
+        return held;
       });
       entry = {chain, count: 0};
       this.loading.set(file, entry);
@@ -88,7 +89,7 @@ export class Tails {
     return this.letGo;
   }
 
-  get(file: string): Tail | undefined {
+  get(file: string): HeldTail | undefined {
     return this.ready.get(file);
   }
 
