@@ -49,6 +49,8 @@ export interface EmbeddedOptions {
   feedFileEntries?: number;
   /** Read files synchronously: for a command that has the folder to itself (see read-layer.ts). */
   syncReads?: boolean;
+  /** How files are read, in place of the above (tests count what a read costs). */
+  reads?: ReadLayer;
 }
 
 /**
@@ -96,7 +98,7 @@ export class EmbeddedStore implements Store {
       indexReady: () => this.indexReady(),
       readDoc: (f, schema) => this.readDoc(f, schema),
     });
-    this.reads = options.syncReads ? syncReads : switchedReads(() => this.bulkReads > 0);
+    this.reads = options.reads ?? (options.syncReads ? syncReads : switchedReads(() => this.bulkReads > 0));
     this.reader = new LogReader(dir, this.pending, this.ctx.writing, this.report, this.reads);
     const feed = new FeedLog(dir, this.pending, this.reader, this.report, options.feedFileEntries);
     this.logs = new Logs(this.logHost(), this.reader, feed);

@@ -31,8 +31,10 @@ export class LogReader {
     const held = this.pending.linesAfter(f, after, schema);
     const lines: T[] = [];
     await this.idle(f);
-    if (after === 0) lines.push(...(await readLog(join(this.dir, f), schema, this.report, this.reads)).filter((l) => l.n < floor));
-    else {
+    if (after === 0) {
+      // One push a line: spread as arguments, a log of 130,000 lines overflowed the stack.
+      for (const l of await readLog(join(this.dir, f), schema, this.report, this.reads)) if (l.n < floor) lines.push(l);
+    } else {
       // From the end: a reader who missed a few events does not read a long chat from its start.
       const take = (l: T) => {
         if (l.n < floor) lines.push(l);

@@ -3,10 +3,10 @@ import type {ChatEvent, FeedEntry, PageView, Visit} from '../protocol/index.js';
 import type {ChatFeedTag, FeedFilter, FeedPage, FeedRecord, NewFeedEntry, VisitorFeedTag} from './feed.js';
 import type {FeedLog} from './feed-log.js';
 import type {JournalRecord} from './journal.js';
-import {chatLine, visitorLine, type VisitorLine} from './log-file.js';
+import {chatLine, visitorLine, type ChatLine, type VisitorLine} from './log-file.js';
 import {visitsFrom, type LogReader} from './log-reader.js';
 import type {Appended} from './store.js';
-import {Tails, type Tail} from './tails.js';
+import {remember, REMEMBERED_IDS, Tails, type Tail} from './tails.js';
 import type {ChatRecord, NewEvent, VisitStart} from './types.js';
 
 const safeId = /^[\w~-]{1,100}$/;
@@ -64,7 +64,7 @@ export class Logs {
       const seen = event.id === undefined ? undefined : tail.ids!.get(event.id);
       if (seen !== undefined) return this.host.flush().then(() => this.storedEvent(chatId, seen));
       const seq = ++tail.last;
-      if (event.id !== undefined) tail.ids!.set(event.id, seq);
+      if (event.id !== undefined) remember(tail.ids!, event.id, seq);
       const stored: ChatEvent = extend(event, {seq});
       const records: JournalRecord[] = [{k: 'l', f: tail.file, n: seq, text: JSON.stringify({n: seq, e: stored})}];
       if (doc) records.unshift(doc);
@@ -86,8 +86,17 @@ export class Logs {
     return {event, duplicate: true};
   }
 
+  /** From the log's end, back as far as the ids remembered: a few reads in a chat of any length. */
   private async loadChatTail(f: string): Promise<Tail> {
-    const lines = await this.reader.lines(f, chatLine);
+    const lines: ChatLine[] = [];
+    let withIds = 0;
+    await this.reader.newestFirst(f, chatLine, (l) => {
+      lines.push(l);
+      if (l.e.id !== undefined) withIds += 1;
+      return withIds < REMEMBERED_IDS;
+    });
+    // Oldest first, as they were stored: the first id remembered is the first forgotten.
+    lines.reverse();
     const ids = new Map<string, number>();
     for (const l of lines) if (l.e.id !== undefined) ids.set(l.e.id, l.n);
     const last = lines.at(-1)?.n ?? 0;

@@ -100,8 +100,9 @@ export interface Store {
   /**
    * Numbers and stores an event; with `chat`, the record is stored in the same write, and with
    * `feed`, an entry of the feed that refers to it (never one without the other). An event
-   * whose client `id` the chat already holds is not stored again: the stored one comes back.
-   * Events of one chat are numbered in the order of the calls.
+   * whose client `id` is among the chat's latest 1,000 (in PostgreSQL and in memory, any of its
+   * ids) is not stored again: the stored one comes back. Events of one chat are numbered in the
+   * order of the calls.
    */
   appendEvent(chatId: string, event: NewEvent, chat?: ChatRecord, feed?: ChatFeedTag): Promise<Appended>;
   /**

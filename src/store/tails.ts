@@ -1,12 +1,26 @@
 /**
  * The end of one log as the store knows it: the last number handed out, the last one durable,
- * and (chat logs) the client ids already stored. Numbers are handed out synchronously, in the
+ * and (chat logs) the latest client ids stored. Numbers are handed out synchronously, in the
  * order appends are asked for; a failed write takes back everything not durable.
  */
 export interface Tail {
   last: number;
   committed: number;
   ids?: Map<string, number>;
+}
+
+/**
+ * The client ids a chat's tail remembers: its latest this many. A resend comes moments after
+ * the ack it missed (a reconnect, a page load), not a thousand events later. Remembering every
+ * id made the first message of a long chat after a start read the whole log, and the tail of a
+ * chat that lasts for years grow with it.
+ */
+export const REMEMBERED_IDS = 1000;
+
+/** Remembers a client id as the newest, forgetting the oldest past REMEMBERED_IDS. */
+export function remember(ids: Map<string, number>, id: string, n: number): void {
+  ids.set(id, n);
+  if (ids.size > REMEMBERED_IDS) ids.delete(ids.keys().next().value!);
 }
 
 /**

@@ -1,4 +1,5 @@
 import {nodeFiles, type FileLayer} from '../../src/store/file-layer.js';
+import {asyncReads, type ReadLayer} from '../../src/store/read-layer.js';
 
 /** A real file layer that counts what is written to journal segments. */
 export function countingFiles(): {files: FileLayer; journalWrites: () => number; journalBytes: () => number} {
@@ -23,6 +24,34 @@ export function countingFiles(): {files: FileLayer; journalWrites: () => number;
           bytes += n;
         }
         return n;
+      },
+    },
+  };
+}
+
+/** The hub's way of reading files, counting the bytes read from files whose path ends with a suffix. */
+export function countingReads(): {reads: ReadLayer; bytesFrom: (suffix: string) => number} {
+  const paths = new Map<number, string>();
+  const bytes = new Map<string, number>();
+  return {
+    bytesFrom: (suffix) => [...bytes].filter(([path]) => path.endsWith(suffix)).reduce((sum, [, n]) => sum + n, 0),
+    reads: {
+      ...asyncReads,
+      async open(path) {
+        const fd = await asyncReads.open(path);
+        paths.set(fd, path);
+        return fd;
+      },
+      async read(fd, buffer, position) {
+        const n = await asyncReads.read(fd, buffer, position);
+        const path = paths.get(fd) ?? '';
+        bytes.set(path, (bytes.get(path) ?? 0) + n);
+        return n;
+      },
+      async readText(path) {
+        const text = await asyncReads.readText(path);
+        bytes.set(path, (bytes.get(path) ?? 0) + Buffer.byteLength(text));
+        return text;
       },
     },
   };
