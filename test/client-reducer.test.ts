@@ -94,6 +94,26 @@ t.test('background panes count unread and ring; switching clears the count', asy
   t.equal(s.active, 0, 'no such pane');
 });
 
+t.test('events that came together apply as one frame each would, with one alert', async (t) => {
+  let s = apply(start(), {t: 'chat.requested', chat: chat()}, {t: 'chat.assigned', chatId: 'c1', operator: 'alice'});
+  s = apply(s, {t: 'chat.requested', chat: chat({id: 'c2', visitorName: 'Walt'})}, {t: 'chat.assigned', chatId: 'c2', operator: 'alice'});
+  s = apply(s, {type: 'sending', chatId: 'c1', id: 'id-1', text: 'on its way'}, {t: 'ev', chatId: 'c1', e: ev(2)}, {type: 'pane', index: 1});
+  const before = s.alert.n;
+  const unread = s.panes[0]!.unread;
+  const mine = ev(6, {from: 'operator', name: 'Alice', id: 'id-1', text: 'on its way'});
+  const left = ev(7, {kind: 'left', from: 'system', name: 'system', text: 'Visitor has left the conversation'});
+  // Out of order, twice over, one already held, mine among them, in a background pane.
+  s = apply(s, {type: 'events', chatId: 'c1', events: [ev(4), ev(3), ev(4), ev(2), ev(5, {text: 'the last word'}), mine, left]});
+  const pane = s.panes[0]!;
+  t.same(pane.events.map((e) => e.seq), [2, 3, 4, 5, 6, 7]);
+  t.same([pane.lastSeq, pane.unread - unread, pane.pending.length, pane.closed], [7, 3, 0, 'Visitor has left the conversation'], 'three new messages of the visitor counted, mine not');
+  t.equal(s.alert.n, before + 1, 'one ring for all of them');
+  t.match(s.alert.text, /Vera: the last word/);
+  t.equal(apply(s, {type: 'events', chatId: 'c1', events: [ev(3), ev(7)]}), s, 'nothing new: nothing changes');
+  s = apply(s, {type: 'events', chatId: 'c1', events: [ev(1), ev(8)]});
+  t.same(s.panes[0]!.events.map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7, 8], 'an early one lands in its place');
+});
+
 t.test('visitor leaving, ending and my leave close the pane for input; re-joining reopens it', async (t) => {
   let s = apply(start(), {t: 'chat.requested', chat: chat()}, {t: 'chat.assigned', chatId: 'c1', operator: 'alice'});
   s = apply(s, {t: 'ev', chatId: 'c1', e: ev(2, {kind: 'left', from: 'system', name: 'system', text: 'Visitor has left the conversation'})});

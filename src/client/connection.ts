@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import {hubToOperator, parseFrame, PROTOCOL_VERSION, type HubToOperator, type OperatorToHub} from '../protocol/index.js';
+import {hubToOperator, parseFrame, PROTOCOL_VERSION, type ChatEvent, type HubToOperator, type OperatorToHub} from '../protocol/index.js';
 import type {Action} from './state.js';
 
 export interface ConnectionOptions {
@@ -63,6 +63,8 @@ export class Connection {
   private asked: Record<string, number> = {};
   /** The hub answered this socket's hello (messages go straight out only then). */
   private ready = false;
+  /** `ev` frames of one chat read in this turn, dispatched together (see flushEvents). */
+  private gathered: {chatId: string; events: ChatEvent[]} | undefined;
   readonly url: string;
 
   constructor(private readonly options: ConnectionOptions) {
@@ -122,6 +124,9 @@ export class Connection {
       const parsed = parseFrame(hubToOperator, data.toString());
       if (!parsed.ok) return;
       const frame = parsed.value;
+      if (frame.t === 'ev') return this.gather(frame.chatId, frame.e);
+      // Anything else comes after the events that came before it (an ack after its event).
+      this.flushEvents();
       if (frame.t === 'ack') this.outbox.delete(frame.id);
       // A refused message will never be acked: drop it rather than resend it forever.
       if (frame.t === 'error' && frame.ref) this.outbox.delete(frame.ref);
@@ -143,6 +148,28 @@ export class Connection {
       dispatch({type: 'conn', status: 'disconnected', error: failure, retryAt: Date.now() + delay});
       this.retryTimer = setTimeout(() => this.connect(), delay);
     });
+  }
+
+  private gather(chatId: string, e: ChatEvent): void {
+    if (this.gathered && this.gathered.chatId !== chatId) this.flushEvents();
+    if (!this.gathered) {
+      this.gathered = {chatId, events: []};
+      queueMicrotask(() => this.flushEvents());
+    }
+    this.gathered.events.push(e);
+  }
+
+  /**
+   * Dispatches the events gathered: every frame of what the socket read at once (a replay comes
+   * hundreds to a read) is parsed before this runs, and they go to the reducer as one action,
+   * which copies a pane's history once for all of them.
+   */
+  private flushEvents(): void {
+    const gathered = this.gathered;
+    if (!gathered) return;
+    this.gathered = undefined;
+    const {chatId, events} = gathered;
+    this.options.dispatch(events.length === 1 ? {type: 'hub', frame: {t: 'ev', chatId, e: events[0]!}} : {type: 'events', chatId, events});
   }
 
   /**

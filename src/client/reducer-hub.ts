@@ -1,5 +1,6 @@
 import type {ChatEvent, ChatSummary, HubToOperator} from '../protocol/index.js';
 import {chatTitle, opPeer} from './selectors.js';
+import {freshEvents, holds, withEvents} from './pane-events.js';
 import {applyPeopleFrame} from './reducer-people.js';
 import {clean} from '../lib/sanitize.js';
 import type {Pane, State} from './state.js';
@@ -67,7 +68,12 @@ function myDisplay(state: State): string {
   return state.me?.displayName ?? state.myName;
 }
 
-function applyEvent(state: State, chatId: string, e: ChatEvent): State {
+/**
+ * Events of one chat, in the order they came: one frame, or the frames of a replay that arrived
+ * together (the connection gathers them), which then cost one copy of the pane's history and
+ * one alert, not one each.
+ */
+export function applyEvents(state: State, chatId: string, incoming: readonly ChatEvent[]): State {
   let pane = state.panes.find((p) => p.chatId === chatId);
   if (!pane) {
     // Events for a chat without a pane: an operator chat someone opened with me, or a chat
@@ -77,32 +83,28 @@ function applyEvent(state: State, chatId: string, e: ChatEvent): State {
     state = openPane(state, chatId, false);
     pane = state.panes.find((p) => p.chatId === chatId)!;
   }
-  if (pane.events.some((x) => x.seq === e.seq)) return state;
+  const fresh = freshEvents(pane.events, incoming);
+  if (fresh.length === 0) return state;
   const index = state.panes.indexOf(pane);
-  const fromMe = e.from === 'operator' && (pane.pending.some((p) => p.id === e.id) || e.name === myDisplay(state));
-  const events = pane.events.at(-1) && pane.events.at(-1)!.seq > e.seq
-    ? [...pane.events, e].sort((a, b) => a.seq - b.seq)
-    : [...pane.events, e];
-  let closed = pane.closed;
-  if (e.kind === 'left' || e.kind === 'end' || e.kind === 'block') closed = e.text;
-  if (e.kind === 'leave' && e.name === myDisplay(state)) closed = 'You left this chat';
-  if (e.kind === 'join' && e.name === myDisplay(state)) closed = undefined;
   const seen = index === state.active && state.focus === 'pane';
-  const counts = e.kind === 'msg' && !fromMe;
-  const next: Pane = {
-    ...pane,
-    events,
-    lastSeq: Math.max(pane.lastSeq, e.seq),
-    pending: pane.pending.filter((p) => p.id !== e.id),
-    unread: counts && !seen ? pane.unread + 1 : pane.unread,
-    typing: e.from === 'visitor' ? undefined : pane.typing,
-    closed,
-  };
-  state = withPane(state, chatId, () => next);
-  if (counts && !seen && pane.lastSeq < e.seq) {
-    state = alert(state, clean(`${chatTitle(state, chatId)}: ${e.text}`), false);
+  const me = myDisplay(state);
+  let {closed, lastSeq, pending, unread, typing} = pane;
+  let alerted: ChatEvent | undefined;
+  for (const e of fresh) {
+    const fromMe = e.from === 'operator' && (pending.some((p) => p.id === e.id) || e.name === me);
+    if (e.kind === 'left' || e.kind === 'end' || e.kind === 'block') closed = e.text;
+    if (e.kind === 'leave' && e.name === me) closed = 'You left this chat';
+    if (e.kind === 'join' && e.name === me) closed = undefined;
+    const counts = e.kind === 'msg' && !fromMe && !seen;
+    if (counts) unread += 1;
+    if (counts && lastSeq < e.seq) alerted = e;
+    if (e.from === 'visitor') typing = undefined;
+    pending = pending.filter((p) => p.id !== e.id);
+    lastSeq = Math.max(lastSeq, e.seq);
   }
-  return state;
+  const next: Pane = {...pane, events: withEvents(pane.events, fresh), lastSeq, pending, unread, typing, closed};
+  state = withPane(state, chatId, () => next);
+  return alerted ? alert(state, clean(`${chatTitle(state, chatId)}: ${alerted.text}`), false) : state;
 }
 
 export function applyFrame(state: State, frame: HubToOperator): State {
@@ -150,12 +152,12 @@ export function applyFrame(state: State, frame: HubToOperator): State {
       return withPane(next, frame.chatId, (p) => ({...p, closed: undefined}));
     }
     case 'ev':
-      return applyEvent(state, frame.chatId, frame.e);
+      return applyEvents(state, frame.chatId, [frame.e]);
     case 'ack':
       // The event itself (fanned out to me) removes the pending line; an ack for a message
       // already shown only needs the pending copy gone.
       return withPane(state, frame.chatId, (p) =>
-        p.events.some((e) => e.seq === frame.seq) ? {...p, pending: p.pending.filter((x) => x.id !== frame.id)} : p,
+        holds(p.events, frame.seq) ? {...p, pending: p.pending.filter((x) => x.id !== frame.id)} : p,
       );
     case 'typing':
       return withPane(state, frame.chatId, (p) => ({...p, typing: frame.typing ? {preview: frame.preview} : undefined}));

@@ -1,4 +1,4 @@
-import {applyFrame, newPane} from './reducer-hub.js';
+import {applyEvents, applyFrame, newPane} from './reducer-hub.js';
 import {openHistory} from './reducer-people.js';
 import {listLength} from './selectors.js';
 import {FOCUS_ORDER, type Action, type Pane, type State} from './state.js';
@@ -39,6 +39,8 @@ export function reducer(state: State, action: Action): State {
   switch (action.type) {
     case 'hub':
       return applyFrame(state, action.frame);
+    case 'events':
+      return applyEvents(state, action.chatId, action.events);
     case 'conn':
       return {...state, conn: {status: action.status, error: action.error, retryAt: action.retryAt}};
     case 'resize':

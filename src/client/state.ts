@@ -166,6 +166,8 @@ export function initialState(hub: string, myName: string, settings: Settings = d
 
 export type Action =
   | {type: 'hub'; frame: HubToOperator}
+  /** `ev` frames of one chat that arrived together (a replay), applied as one. */
+  | {type: 'events'; chatId: string; events: ChatEvent[]}
   | {type: 'conn'; status: ConnStatus; error?: string; retryAt?: number}
   | {type: 'resize'; cols: number; rows: number}
   | {type: 'tick'; now: number}

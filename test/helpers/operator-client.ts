@@ -79,6 +79,8 @@ export class OperatorClient {
 
   private dispatch(action: Action): void {
     if (action.type === 'conn') this.connected = action.status === 'connected';
+    // Events that came together are dispatched as one action: each is a frame the hub sent.
+    if (action.type === 'events') for (const e of action.events) this.dispatch({type: 'hub', frame: {t: 'ev', chatId: action.chatId, e}});
     if (action.type !== 'hub') return;
     const f = action.frame;
     this.frames.push(f);
