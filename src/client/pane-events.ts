@@ -39,7 +39,7 @@ export function withEvents(held: readonly ChatEvent[], fresh: readonly ChatEvent
   return held.concat(fresh);
 }
 
-/** The held event numbered `seq`, if any. */
+/** Whether the event numbered `seq` is held. */
 export function holds(held: readonly ChatEvent[], seq: number): boolean {
   return held[indexOf(held, seq)]?.seq === seq;
 }
