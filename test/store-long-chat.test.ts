@@ -2,6 +2,7 @@ import {writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import t from 'tap';
 import {EmbeddedStore} from '../src/store/embedded-store.js';
+import {asyncReads, type ReadLayer} from '../src/store/read-layer.js';
 import {REMEMBERED_IDS} from '../src/store/tails.js';
 import type {ChatRecord, NewEvent} from '../src/store/types.js';
 import {countingReads} from './helpers/files.js';
@@ -52,12 +53,31 @@ t.test('a chat of 150,000 events takes its next message after a start, reading o
   await store.close();
 });
 
-t.test('a chat of 150,000 events is read whole (a transcript) after a start', async (t) => {
+t.test('a chat of 150,000 events is read whole (a transcript) after a start, the hub serving on meanwhile', async (t) => {
   const dir = t.testdir();
   await longChat(dir);
-  const store = new EmbeddedStore(dir, {journal: true, log: () => {}});
+  // What else the hub has to do gets its turns while the lines are parsed, not only once all are.
+  let turns = 0;
+  let parsing = 0;
+  const reads: ReadLayer = {
+    ...asyncReads,
+    async readText(path) {
+      const text = await asyncReads.readText(path);
+      if (path.endsWith(`${chat.id}.log`)) parsing = turns;
+      return text;
+    },
+  };
+  const store = new EmbeddedStore(dir, {journal: true, reads, log: () => {}});
   await store.open();
+  let reading = true;
+  const other = () => {
+    turns += 1;
+    if (reading) setImmediate(other);
+  };
+  setImmediate(other);
   const events = await store.events(chat.id);
+  reading = false;
+  t.ok(turns - parsing >= EVENTS / 2000, `the event loop turned ${turns - parsing} times while the lines were parsed`);
   t.equal(events.length, EVENTS);
   t.same([events[0]?.seq, events.at(-1)?.seq], [1, EVENTS]);
   await store.close();
