@@ -2,7 +2,6 @@ import {writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import t from 'tap';
 import {EmbeddedStore} from '../src/store/embedded-store.js';
-import {asyncReads, type ReadLayer} from '../src/store/read-layer.js';
 import {REMEMBERED_IDS} from '../src/store/tails.js';
 import type {ChatRecord, NewEvent} from '../src/store/types.js';
 import {countingReads} from './helpers/files.js';
@@ -59,14 +58,9 @@ t.test('a chat of 150,000 events is read whole (a transcript) after a start, the
   // What else the hub has to do gets its turns while the lines are parsed, not only once all are.
   let turns = 0;
   let parsing = 0;
-  const reads: ReadLayer = {
-    ...asyncReads,
-    async readText(path) {
-      const text = await asyncReads.readText(path);
-      if (path.endsWith(`${chat.id}.log`)) parsing = turns;
-      return text;
-    },
-  };
+  const {reads} = countingReads((path) => {
+    if (path.endsWith(`${chat.id}.log`)) parsing = turns;
+  });
   const store = new EmbeddedStore(dir, {journal: true, reads, log: () => {}});
   await store.open();
   let reading = true;

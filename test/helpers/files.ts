@@ -29,10 +29,17 @@ export function countingFiles(): {files: FileLayer; journalWrites: () => number;
   };
 }
 
-/** The hub's way of reading files, counting the bytes read from files whose path ends with a suffix. */
-export function countingReads(): {reads: ReadLayer; bytesFrom: (suffix: string) => number} {
+/**
+ * The hub's way of reading files, counting the bytes read from files whose path ends with a
+ * suffix; `onRead` hears of each read once it has come back.
+ */
+export function countingReads(onRead: (path: string) => void = () => {}): {reads: ReadLayer; bytesFrom: (suffix: string) => number} {
   const paths = new Map<number, string>();
   const bytes = new Map<string, number>();
+  const count = (path: string, n: number) => {
+    bytes.set(path, (bytes.get(path) ?? 0) + n);
+    onRead(path);
+  };
   return {
     bytesFrom: (suffix) => [...bytes].filter(([path]) => path.endsWith(suffix)).reduce((sum, [, n]) => sum + n, 0),
     reads: {
@@ -44,13 +51,12 @@ export function countingReads(): {reads: ReadLayer; bytesFrom: (suffix: string) 
       },
       async read(fd, buffer, position) {
         const n = await asyncReads.read(fd, buffer, position);
-        const path = paths.get(fd) ?? '';
-        bytes.set(path, (bytes.get(path) ?? 0) + n);
+        count(paths.get(fd) ?? '', n);
         return n;
       },
       async readText(path) {
         const text = await asyncReads.readText(path);
-        bytes.set(path, (bytes.get(path) ?? 0) + Buffer.byteLength(text));
+        count(path, Buffer.byteLength(text));
         return text;
       },
     },
