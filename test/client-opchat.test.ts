@@ -77,3 +77,26 @@ t.test('status by key: other operators see it, and an away operator is not rung'
   await alice.waitForText('alice on-line');
   await bob.waitForText('● alice (alice) on-line');
 });
+
+t.test('an operator chat opened long after it began shows its last lines', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const bob = await hub.operator('bob');
+  t.teardown(() => bob.close());
+  // Written while alice's client was not running: her pane opens on line 151.
+  let last = '';
+  for (let i = 1; i <= 150; i++) {
+    last = bob.nextId();
+    bob.send({t: 'op.msg', id: last, to: 'alice', text: `line ${i}.`});
+  }
+  await bob.waitType('ack', (f) => f.id === last);
+  const alice = await client(t, hub, 'alice');
+  await alice.waitForText('● bob (bob) on-line');
+  bob.send({t: 'op.msg', id: bob.nextId(), to: 'alice', text: 'line 151.'});
+  await alice.waitForText(' 1 @bob (1) ');
+  alice.write(keys.alt('1'));
+  await alice.waitForText('bob: line 151.');
+  await alice.waitForText('bob: line 150.');
+  t.match(alice.screen(), /bob: line 140\./, 'the lines before it, fetched when the pane opened');
+  t.match(alice.screen(), / 1 @bob /, 'they counted as no unread lines');
+});

@@ -2,6 +2,7 @@ import t from 'tap';
 import type {ChatEvent, ChatSummary, HubToOperator} from '../src/protocol/index.js';
 import {reducer, initialState, paneHeight, type Action, type State} from '../src/client/reducer.js';
 import {ago, chatRows, chatTitle, listLength, opPeer, visitorRows} from '../src/client/selectors.js';
+import {historyToAsk, OP_HISTORY, paneStart, resumeSeq} from '../src/client/pane-events.js';
 
 const NOW = 1_000_000;
 const chat = (over: Partial<ChatSummary> = {}): ChatSummary => ({
@@ -147,6 +148,34 @@ t.test('operator chats open a background pane on the first message and ring', as
   s = apply(s, {type: 'sending', chatId: 'op~alice~carol', id: 'x1', text: 'hi carol', peer: 'carol'});
   t.equal(s.panes.length, 2);
   t.equal(s.panes[1]!.peer, 'carol');
+});
+
+t.test('an operator chat opened years into it: its last lines come as its past, not as news', async (t) => {
+  const bob = (seq: number, text = `b${seq}`) => ev(seq, {from: 'operator', name: 'Bob', text});
+  let s = apply(start(), {t: 'ev', chatId: 'op~alice~bob', e: bob(5000, 'are you there?')});
+  const opened = s.panes[0]!;
+  t.equal(opened.firstSeen, 5000);
+  t.equal(paneStart(opened), 5000 - 1 - OP_HISTORY, 'the pane starts OP_HISTORY lines before its first');
+  t.same(historyToAsk([], s.panes), [{chatId: 'op~alice~bob', after: 4899}], 'and asks the hub for them once');
+  t.same([opened.unread, s.alert.n], [1, 1]);
+  const past = Array.from({length: OP_HISTORY}, (_, i) => bob(4900 + i));
+  const before = s.panes;
+  s = apply(s, {type: 'events', chatId: 'op~alice~bob', events: past}, {t: 'ev', chatId: 'op~alice~bob', e: bob(5001)});
+  const pane = s.panes[0]!;
+  t.same([pane.events[0]!.seq, pane.events.at(-1)!.seq, pane.events.length], [4900, 5001, 102], 'the past in its place, in order');
+  t.same([pane.unread, s.alert.n], [2, 2], 'the past neither counts as unread nor rings; the next line does');
+  t.same(historyToAsk(before, s.panes), [], 'asked once');
+  t.equal(resumeSeq(pane.events, paneStart(pane)), 5001, 'a reconnect asks only for what came after');
+  t.equal(resumeSeq(pane.events.filter((e) => e.seq !== 4950), paneStart(pane)), 4949, 'a hole in the past is asked for again');
+  t.equal(resumeSeq([], paneStart(pane)), 4899, 'before its past came: from where it starts');
+
+  s = apply(start(), {t: 'ev', chatId: 'op~alice~bob', e: bob(1)});
+  t.equal(s.panes[0]!.firstSeen, undefined, 'a chat that begins here has no past');
+  t.same(historyToAsk([], s.panes), []);
+  s = apply(start(), {t: 'ev', chatId: 'op~alice~bob', e: bob(40)});
+  t.same(historyToAsk([], s.panes), [{chatId: 'op~alice~bob', after: 0}], 'a short past is all of it');
+  s = apply(start(), {t: 'chat.requested', chat: chat()}, {t: 'chat.assigned', chatId: 'c1', operator: 'alice'}, {t: 'ev', chatId: 'c1', e: ev(9)});
+  t.same([s.panes[0]!.firstSeen, paneStart(s.panes[0]!)], [undefined, 0], 'a visitor chat is held from its start');
 });
 
 t.test('ready rebuilds the lists, reopens my chats, rings for waiting ones', async (t) => {

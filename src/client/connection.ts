@@ -24,21 +24,6 @@ export function operatorSocketUrl(hub: string): string {
   return url.toString();
 }
 
-/**
- * The seq to say in hello for a chat whose events (in seq order) a client holds: the last of the
- * unbroken run from 1. An operator is sent every event of the chats it follows, so a hole is an
- * event a dropped socket lost while later ones arrived (a live event can overtake a replay), and
- * the hub must replay from there; the highest seq held would skip the hole for good.
- */
-export function resumeSeq(events: ReadonlyArray<{seq: number}>): number {
-  let seq = 0;
-  for (const e of events) {
-    if (e.seq > seq + 1) break;
-    seq = Math.max(seq, e.seq);
-  }
-  return seq;
-}
-
 /** Frames that carry a client-made id and are acked: resent with the same id after a reconnect. */
 type Queued = Extract<OperatorToHub, {id: string}>;
 

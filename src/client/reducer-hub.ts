@@ -88,21 +88,26 @@ export function applyEvents(state: State, chatId: string, incoming: readonly Cha
   const index = state.panes.indexOf(pane);
   const seen = index === state.active && state.focus === 'pane';
   const me = myDisplay(state);
-  let {closed, lastSeq, pending, unread, typing} = pane;
+  let {closed, firstSeen, lastSeq, pending, unread, typing} = pane;
+  if (pane.kind === 'op' && pane.events.length === 0) {
+    const first = fresh.reduce((low, e) => Math.min(low, e.seq), Infinity);
+    if (first > 1) firstSeen = first;
+  }
   let alerted: ChatEvent | undefined;
   for (const e of fresh) {
     const fromMe = e.from === 'operator' && (pending.some((p) => p.id === e.id) || e.name === me);
     if (e.kind === 'left' || e.kind === 'end' || e.kind === 'block') closed = e.text;
     if (e.kind === 'leave' && e.name === me) closed = 'You left this chat';
     if (e.kind === 'join' && e.name === me) closed = undefined;
-    const counts = e.kind === 'msg' && !fromMe && !seen;
+    const past = firstSeen !== undefined && e.seq < firstSeen;
+    const counts = e.kind === 'msg' && !fromMe && !seen && !past;
     if (counts) unread += 1;
     if (counts && lastSeq < e.seq) alerted = e;
     if (e.from === 'visitor') typing = undefined;
     pending = pending.filter((p) => p.id !== e.id);
     lastSeq = Math.max(lastSeq, e.seq);
   }
-  const next: Pane = {...pane, events: withEvents(pane.events, fresh), lastSeq, pending, unread, typing, closed};
+  const next: Pane = {...pane, events: withEvents(pane.events, fresh), firstSeen, lastSeq, pending, unread, typing, closed};
   state = withPane(state, chatId, () => next);
   return alerted ? alert(state, clean(`${chatTitle(state, chatId)}: ${alerted.text}`), false) : state;
 }

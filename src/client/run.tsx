@@ -3,7 +3,8 @@ import {homedir} from 'node:os';
 import {render} from 'ink';
 import {App} from './app.js';
 import {saveConfig, loadConfig} from './config.js';
-import {Connection, resumeSeq} from './connection.js';
+import {Connection} from './connection.js';
+import {historyToAsk, paneStart, resumeSeq} from './pane-events.js';
 import type {Effects} from './commands.js';
 import {notificationText} from '../lib/sanitize.js';
 import {initialState, type Settings} from './state.js';
@@ -34,10 +35,12 @@ export async function runClient(options: ClientOptions): Promise<void> {
     operator: options.operator,
     token: options.token,
     dispatch: (action) => {
+      const before = store.getState().panes;
       store.dispatch(action);
+      for (const ask of historyToAsk(before, store.getState().panes)) connection.send({t: 'chat.sync', chatId: ask.chatId, after: ask.after});
       if (action.type === 'hub') void tasks.onFrame(action.frame);
     },
-    lastSeq: () => Object.fromEntries(store.getState().panes.map((p) => [p.chatId, resumeSeq(p.events)])),
+    lastSeq: () => Object.fromEntries(store.getState().panes.map((p) => [p.chatId, resumeSeq(p.events, paneStart(p))])),
   });
   // Save, e-mail, copy: files, the clipboard and the mail program, outside the reducer.
   const tasks = new Tasks({

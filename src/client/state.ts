@@ -42,6 +42,12 @@ export interface Pane {
   peer?: string;
   /** Events in seq order, each seq once (replays after a reconnect are dropped). */
   events: ChatEvent[];
+  /**
+   * An operator chat pane opened part-way through the chat (a line from a colleague, years into
+   * it): the first line it was given. The `OP_HISTORY` lines before it are fetched as its past,
+   * not news; older ones are never asked for.
+   */
+  firstSeen?: number;
   lastSeq: number;
   pending: Pending[];
   unread: number;

@@ -1,5 +1,6 @@
 import {randomUUID} from 'node:crypto';
-import {Connection, resumeSeq} from '../../src/client/connection.js';
+import {Connection} from '../../src/client/connection.js';
+import {resumeSeq} from '../../src/client/pane-events.js';
 import type {Action} from '../../src/client/state.js';
 import type {ChatEvent, HubToOperator} from '../../src/protocol/index.js';
 import {canonical} from './canonical.js';
