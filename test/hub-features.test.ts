@@ -89,3 +89,19 @@ t.test('operator-to-operator messages and canned responses', async (t) => {
   bob.send({t: 'canned.remove', id: list[1].id});
   t.match(await bob.waitType('error', (f) => f.code === 'unknown_canned'), {code: 'unknown_canned'});
 });
+
+t.test('a user agent is read as far as its first 500 characters', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const chrome = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36';
+  const long = await hub.visitor({headers: {'user-agent': `${chrome} ${'x'.repeat(16_000)}`}});
+  const longId = long.of('welcome')[0]!.visitorId;
+  t.match((await alice.waitType('visitor.update', (f) => f.visitor.id === longId)).visitor, {browser: 'Chrome 120', os: 'Linux'});
+  alice.send({t: 'visitor.details', visitorId: longId});
+  t.equal((await alice.waitType('visitor.details')).visit.userAgent, `${chrome} ${'x'.repeat(500 - chrome.length - 1)}`, 'kept as read');
+  // The parser never sees what lies further: a 16 KB header cost it 8 ms a visit.
+  const late = await hub.visitor({headers: {'user-agent': `${'x'.repeat(500)} ${chrome}`}});
+  const lateId = late.of('welcome')[0]!.visitorId;
+  t.match((await alice.waitType('visitor.update', (f) => f.visitor.id === lateId)).visitor, {browser: 'unknown', os: 'unknown'});
+});
