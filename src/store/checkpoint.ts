@@ -13,6 +13,8 @@ import type {Pending} from './pending.js';
  */
 export class Checkpoint {
   private running: Promise<void> | undefined;
+  /** Set while a removal rewrites files (see exclusive). */
+  private held: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private laterTimer: NodeJS.Timeout | undefined;
@@ -58,6 +60,9 @@ export class Checkpoint {
   }
 
   run(): Promise<void> {
+    // A removal is rewriting files: the segments wait (durable in the journal, served from
+    // memory) and are applied once it is done.
+    if (this.held) return this.held.then(() => this.run());
     this.running ??= this.apply().finally(() => {
       this.running = undefined;
       if (this.journal.finished.length > 0 && !this.retryTimer && !this.error) void this.run();
@@ -65,7 +70,25 @@ export class Checkpoint {
     return this.running;
   }
 
-  /** Applies everything now (shutdown); rejects if that fails. */
+  /**
+   * Runs `fn` with no checkpoint running: it waits for the run under way and holds new ones
+   * until `fn` is done. A removal reads a log, works for many turns of the event loop, then puts
+   * its copy in place: a line appended meanwhile would be lost, its segment deleted.
+   */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.held) await this.held;
+    let done!: () => void;
+    this.held = new Promise<void>((resolve) => (done = resolve));
+    try {
+      while (this.running) await this.running;
+      return await fn();
+    } finally {
+      this.held = undefined;
+      done();
+    }
+  }
+
+  /** Applies everything now (shutdown); rejects if that fails. Not from inside exclusive(). */
   async finish(): Promise<void> {
     clearTimeout(this.idleTimer);
     clearTimeout(this.retryTimer);

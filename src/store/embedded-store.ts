@@ -347,8 +347,10 @@ export class EmbeddedStore implements Store {
       tmpDir: this.ctx.tmpDir,
       index: this.index,
       tails: this.logs.tails,
+      diskN: this.ctx.diskN,
       forgetChat: (id) => this.listing.remove(id),
       report: this.report,
+      reads: this.reads,
       drain: async () => {
         await this.indexReady();
         await this.flush();
@@ -356,6 +358,7 @@ export class EmbeddedStore implements Store {
         await this.journal.seal();
         await this.checkpoint!.finish();
       },
+      exclusive: (fn) => (this.checkpoint ? this.checkpoint.exclusive(fn) : fn()),
     };
   }
 

@@ -5,6 +5,7 @@ import {syncDir, writeDurably} from './durable-file.js';
 import {readLog, visitorLine, type Report, type VisitorLine} from './log-file.js';
 import {visitsFrom} from './log-reader.js';
 import type {OpenIndex} from './open-index.js';
+import type {ReadLayer} from './read-layer.js';
 import type {Erased, Pruned} from './store.js';
 import type {Tails} from './tails.js';
 import {chatRecord, visitorRecord, type ChatRecord, type VisitorRecord} from './types.js';
@@ -23,18 +24,33 @@ export interface RemovalParts {
   tmpDir: string;
   index: OpenIndex;
   tails: Tails;
+  /** The last line number known to be on disk per log (ApplyContext.diskN). */
+  diskN: Map<string, number>;
   /** Takes a chat out of what the store keeps in memory about it beyond the index (its listing). */
   forgetChat(id: string): void;
   report: Report;
+  /** How the store reads its files. */
+  reads: ReadLayer;
   /** Makes every change so far durable and applies the journal to the files. */
   drain(): Promise<void>;
+  /** Runs `fn` while no checkpoint writes to the files (Checkpoint.exclusive). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * What is known of a log's end, once it is removed or rewritten: a visitor who comes back
+ * starts the log again at line 1, which the checkpoint would skip as already written.
+ */
+function forget(parts: RemovalParts, f: string): void {
+  parts.tails.forget(f);
+  parts.diskN.delete(f);
 }
 
 async function remove(parts: RemovalParts, f: string): Promise<void> {
   await unlink(join(parts.dir, f)).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
   });
-  parts.tails.forget(f);
+  forget(parts, f);
 }
 
 async function removeChat(parts: RemovalParts, id: string): Promise<void> {
@@ -50,13 +66,18 @@ async function readChat(parts: RemovalParts, id: string): Promise<ChatRecord | n
 
 export async function eraseVisitor(parts: RemovalParts, id: string): Promise<Erased> {
   await parts.drain();
+  // The hub goes on meanwhile: what it writes waits in the journal until the files are done.
+  return parts.exclusive(() => erase(parts, id));
+}
+
+async function erase(parts: RemovalParts, id: string): Promise<Erased> {
   const visitor = await readJSON(join(parts.dir, `visitors/${id}.json`), visitorRecord).catch(() => null);
   const chats = new Set(visitor?.chats ?? []);
   for (const chatId of await listChatIds(parts.dir)) {
     if (chats.has(chatId)) continue;
     if ((await readChat(parts, chatId))?.visitorId === id) chats.add(chatId);
   }
-  const lines = await readLog(join(parts.dir, `visitors/${id}.log`), visitorLine, parts.report).catch(() => [] as VisitorLine[]);
+  const lines = await readLog(join(parts.dir, `visitors/${id}.log`), visitorLine, parts.report, parts.reads).catch(() => [] as VisitorLine[]);
   for (const chatId of chats) await removeChat(parts, chatId);
   await scrubFeed(parts, (r) => r.visitorId === id || (r.chatId !== undefined && chats.has(r.chatId)) || JSON.stringify(r).includes(id));
   await remove(parts, `visitors/${id}.json`);
@@ -69,6 +90,10 @@ export async function eraseVisitor(parts: RemovalParts, id: string): Promise<Era
 
 export async function prune(parts: RemovalParts, cutoff: (site: string) => number | undefined): Promise<Pruned> {
   await parts.drain();
+  return parts.exclusive(() => pruneFiles(parts, cutoff));
+}
+
+async function pruneFiles(parts: RemovalParts, cutoff: (site: string) => number | undefined): Promise<Pruned> {
   const gone = new Set<string>();
   for (const id of await listChatIds(parts.dir)) {
     const chat = await readChat(parts, id);
@@ -100,7 +125,7 @@ export async function prune(parts: RemovalParts, cutoff: (site: string) => numbe
 /** Rewrites a visitor's log without the visits that ended before `before`; drops a visitor left with nothing. */
 async function pruneVisits(parts: RemovalParts, visitor: VisitorRecord, before: number, goneChats: Set<string>): Promise<number> {
   const f = `visitors/${visitor.id}.log`;
-  const lines = await readLog(join(parts.dir, f), visitorLine, parts.report).catch(() => [] as VisitorLine[]);
+  const lines = await readLog(join(parts.dir, f), visitorLine, parts.report, parts.reads).catch(() => [] as VisitorLine[]);
   const visits = visitsFrom([...lines].reverse(), Infinity);
   const old = new Set(visits.filter((v) => v.end < before).map((v) => v.id));
   const chats = visitor.chats.filter((c) => !goneChats.has(c));
@@ -113,7 +138,7 @@ async function pruneVisits(parts: RemovalParts, visitor: VisitorRecord, before: 
     // The lines kept keep their numbers, so an append replayed later is still recognised.
     const kept = lines.filter((l) => !old.has('visit' in l ? l.visit.id : l.page.v));
     await writeDurably(join(parts.dir, f), kept.map((l) => JSON.stringify(l) + '\n').join(''), parts.tmpDir);
-    parts.tails.forget(f);
+    forget(parts, f);
   }
   if (chats.length !== visitor.chats.length) {
     await writeDurably(join(parts.dir, `visitors/${visitor.id}.json`), JSON.stringify({...visitor, chats}), parts.tmpDir);
@@ -132,7 +157,7 @@ export async function scrubFeed(parts: RemovalParts, gone: (record: FeedRecord) 
   let removed = 0;
   for (const [i, name] of names.entries()) {
     const file = join(dir, name);
-    const lines = await readLog(file, feedLine, parts.report).catch(() => [] as FeedLine[]);
+    const lines = await readLog(file, feedLine, parts.report, parts.reads).catch(() => [] as FeedLine[]);
     let changed = false;
     const kept = lines.map((l) => {
       if (l.e.type === 'removed' || !gone(l.e as FeedRecord)) return l;
@@ -141,7 +166,7 @@ export async function scrubFeed(parts: RemovalParts, gone: (record: FeedRecord) 
       return {n: l.n, e: {type: 'removed', at: l.e.at}};
     });
     if (!changed) continue;
-    parts.tails.forget(`${FEED_DIR}/${name}`);
+    forget(parts, `${FEED_DIR}/${name}`);
     if (i < names.length - 1 && kept.every((l) => l.e.type === 'removed')) await unlink(file);
     else await writeDurably(file, kept.map((l) => JSON.stringify(l) + '\n').join(''), parts.tmpDir);
   }
