@@ -93,3 +93,54 @@ t.test('many logs at once: new ones and long ones through the thread pool, short
   }
   t.match(said.join('\n'), /c70\.log: cut off a torn last line/);
 });
+
+t.test('after a failed fdatasync the retry syncs the log and its new folder again, though it finds the lines written', async (t) => {
+  const dir = t.testdir();
+  mkdirSync(join(dir, 'tmp'));
+  mkdirSync(join(dir, 'chats'));
+  // The lines reach the page cache, then the log's fdatasync fails once (EIO): Linux may have
+  // marked those pages clean, so reading them back proves nothing about the disk.
+  let failSync = true;
+  const fds = new Map<number, string>();
+  const synced: string[] = [];
+  const files: FileLayer = {
+    ...nodeFiles,
+    async open(path, flags, mode) {
+      const fd = await nodeFiles.open(path, flags, mode);
+      fds.set(fd, path);
+      return fd;
+    },
+    async datasync(fd) {
+      const path = fds.get(fd)!;
+      if (path.endsWith('c0.log') && failSync) {
+        failSync = false;
+        throw Object.assign(new Error('i/o error, fdatasync'), {code: 'EIO'});
+      }
+      synced.push(path);
+      return nodeFiles.datasync(fd);
+    },
+  };
+  const dirsSynced: string[] = [];
+  const ctx: ApplyContext = {
+    dir,
+    tmpDir: join(dir, 'tmp'),
+    files,
+    report: () => {},
+    diskN: new Map(),
+    concurrency: 2,
+    writing: new Map(),
+    syncFileSystem: async () => false,
+    syncDir: async (d) => void dirsSynced.push(d),
+  };
+  await t.rejects(applyRecords(ctx, lines(1, 1, 2)), {code: 'EIO'});
+  t.same(dirsSynced, [], 'the failed run synced no folder');
+  await applyRecords(ctx, lines(1, 1, 2));
+  t.same(synced.map((p) => p.slice(dir.length)), ['/chats/c0.log'], 'the retry synced the log it wrote nothing to');
+  t.same(dirsSynced, [join(dir, 'chats')], 'and the folder of the log the failed run created');
+  const text = await readFile(join(dir, 'chats', 'c0.log'), 'utf8');
+  t.same(text.split('\n').slice(0, -1).map((l) => (JSON.parse(l) as {n: number}).n), [1, 2], 'each line once');
+  synced.length = 0;
+  dirsSynced.length = 0;
+  await applyRecords(ctx, lines(1, 1, 2));
+  t.same([synced, dirsSynced], [[], []], 'once that succeeded, a replay of the same lines syncs nothing more');
+});

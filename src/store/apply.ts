@@ -39,6 +39,16 @@ export interface ApplyContext {
    * possible, and the caller syncs file by file instead.
    */
   syncFileSystem: () => Promise<boolean>;
+  /**
+   * Logs a failed apply had in hand, and folders of logs it created: the retry syncs them even
+   * if it finds nothing to write. After a failed fdatasync the lines read back from the page
+   * cache, but Linux may have marked those pages clean without writing them: finding them is no
+   * proof they are on disk, and the journal segment holding them must stay until a sync
+   * succeeds. Made on the first failure.
+   */
+  unsynced?: {logs: Set<string>; dirs: Set<string>};
+  /** How a folder is synced (syncDir; tests watch it). */
+  syncDir?: (dir: string) => Promise<void>;
 }
 
 /** Records handled between two turns of the event loop. */
@@ -198,8 +208,20 @@ async function appendMany(ctx: ApplyContext, logs: Array<[string, Line[]]>, dirs
  * Resolves once every file and every folder entry is on disk.
  */
 export async function applyRecords(ctx: ApplyContext, records: JournalRecord[]): Promise<void> {
-  const docs = new Map<string, string>();
   const logs = new Map<string, Line[]>();
+  const dirs = new Set<string>();
+  try {
+    await applyTo(ctx, records, logs, dirs);
+  } catch (error) {
+    ctx.unsynced ??= {logs: new Set(), dirs: new Set()};
+    for (const f of logs.keys()) ctx.unsynced.logs.add(f);
+    for (const d of dirs) ctx.unsynced.dirs.add(d);
+    throw error;
+  }
+}
+
+async function applyTo(ctx: ApplyContext, records: JournalRecord[], logs: Map<string, Line[]>, dirs: Set<string>): Promise<void> {
+  const docs = new Map<string, string>();
   for (let i = 0; i < records.length; i++) {
     // A segment of a busy minute holds tens of thousands: sorted a slice at a time, so the
     // hub's messages never wait behind the whole of it.
@@ -214,7 +236,6 @@ export async function applyRecords(ctx: ApplyContext, records: JournalRecord[]):
       lines.push(r);
     }
   }
-  const dirs = new Set<string>();
   // Many logs at once are appended without a sync each, then made durable together with one
   // sync of the file system: thousands of fdatasyncs would each force a file-system journal
   // commit that the hub's own journal appends then queue behind.
@@ -237,5 +258,15 @@ export async function applyRecords(ctx: ApplyContext, records: JournalRecord[]):
     await renameInto(tmp, file);
     dirs.add(dirname(file));
   });
-  for (const d of dirs) await syncDir(d);
+  // What a failed run left unsure is synced again, found written or not (see unsynced).
+  const unsure = ctx.unsynced && {logs: [...ctx.unsynced.logs], dirs: [...ctx.unsynced.dirs]};
+  if (unsure) {
+    await runLimited(unsure.logs, ctx.concurrency, (f) => syncFile(ctx.files, join(ctx.dir, f)).catch(ignoreMissing));
+    for (const d of unsure.dirs) dirs.add(d);
+  }
+  for (const d of dirs) await (ctx.syncDir ?? syncDir)(d);
+  if (unsure) {
+    for (const f of unsure.logs) ctx.unsynced!.logs.delete(f);
+    for (const d of unsure.dirs) ctx.unsynced!.dirs.delete(d);
+  }
 }
