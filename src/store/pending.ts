@@ -35,11 +35,18 @@ export class Pending {
       if (between && ++done % slice === 0) await between();
     };
     const applied = new Map<string, number>();
+    // A document's file holds the last text written to it: a held text is let go only if it is
+    // that one. Compared with each record, a document set to A then B in these records (the file
+    // ends at B) lost a later A held from the next segment, and reads went back to B.
+    const lastText = new Map<string, string>();
     for (const r of records) {
       await step();
-      if (r.k === 'd') {
-        if (this.docs.get(r.f) === r.text) this.docs.delete(r.f);
-      } else applied.set(r.f, Math.max(applied.get(r.f) ?? 0, r.n));
+      if (r.k === 'd') lastText.set(r.f, r.text);
+      else applied.set(r.f, Math.max(applied.get(r.f) ?? 0, r.n));
+    }
+    for (const [f, text] of lastText) {
+      await step();
+      if (this.docs.get(f) === text) this.docs.delete(f);
     }
     for (const [f, n] of applied) {
       await step();
