@@ -1,4 +1,4 @@
-import {cp, readFile, readdir, rm, stat} from 'node:fs/promises';
+import {cp, readFile, readdir, rm, stat, writeFile} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
 import {join} from 'node:path';
 import t from 'tap';
@@ -82,4 +82,18 @@ t.test('a hub on the converted folder serves the old chat: the operator and the 
   vera.close();
   alice.close();
   await hub.close();
+});
+
+t.test('a damaged format.json stops the store naming the file, and is left as it was', async (t) => {
+  for (const body of ['', '{"version":2', '{}', 'null', '{"version":"2"}']) {
+    const dir = t.testdir();
+    const first = new EmbeddedStore(dir, {journal: true, log: () => {}});
+    await first.open();
+    await first.putVisitor({id: 'v1', site: 'example.com', tokenHash: 'h', firstSeen: 1, chats: []});
+    await first.close();
+    await writeFile(join(dir, 'format.json'), body);
+    const again = new EmbeddedStore(dir, {journal: true, log: () => {}});
+    await t.rejects(again.open(), {name: 'DamagedError', message: `${join(dir, 'format.json')} is damaged`}, JSON.stringify(body));
+    t.equal(await readFile(join(dir, 'format.json'), 'utf8'), body, 'not overwritten');
+  }
 });

@@ -1,13 +1,16 @@
-import {cp, readFile, readdir, stat, unlink, writeFile} from 'node:fs/promises';
+import {cp, readFile, readdir, stat, unlink} from 'node:fs/promises';
 import {join} from 'node:path';
 import type {ChatEvent, Visit} from '../protocol/index.js';
 import type {ApplyContext} from './apply.js';
-import {syncDir, writeDurably} from './durable-file.js';
+import {z} from 'zod';
+import {readJSON, syncDir, writeDurably} from './durable-file.js';
 import type {Report} from './log-file.js';
 import type {ChatRecord, VisitorRecord} from './types.js';
 
 /** The data folder's format; 1 (no file) kept each chat's and visitor's whole history in one document. */
 export const FORMAT_VERSION = 2;
+
+const formatDoc = z.object({version: z.number().int().positive()});
 
 type V1Chat = ChatRecord & {events?: ChatEvent[]; ids?: unknown};
 type V1Visitor = VisitorRecord & {visits?: Visit[]; lastSeen?: unknown};
@@ -29,7 +32,9 @@ async function readOld<T>(file: string): Promise<T> {
  */
 /** The format a data folder was written in (1 when it says nothing: the first one, or a new folder). */
 export async function readFormat(dir: string): Promise<number> {
-  return readFile(join(dir, 'format.json'), 'utf8').then((t) => (JSON.parse(t) as {version: number}).version, () => 1);
+  // Checked as every other document: a damaged one stops the hub naming the file (an empty or
+  // shapeless one must not pass for a folder of format 1 and be converted again).
+  return (await readJSON(join(dir, 'format.json'), formatDoc))?.version ?? 1;
 }
 
 export async function migrate(dir: string, ctx: ApplyContext, report: Report): Promise<{chats: number; visitors: number}> {
@@ -80,7 +85,9 @@ export async function migrate(dir: string, ctx: ApplyContext, report: Report): P
   await syncDir(visitors);
   // Rebuilt from the converted chats at the next step of opening.
   await unlink(join(dir, 'open-chats.json')).catch(() => {});
-  await writeFile(formatFile, JSON.stringify({version: FORMAT_VERSION}) + '\n', {mode: 0o600});
+  // Durable before the folder is used in the new format: lost in a power cut, the next start
+  // would take the converted folder for an old one.
+  await writeDurably(formatFile, JSON.stringify({version: FORMAT_VERSION}) + '\n', ctx.tmpDir);
   await syncDir(dir);
   if (converted.chats + converted.visitors > 0) report(`converted ${converted.chats} chats and ${converted.visitors} visitors`);
   return converted;
