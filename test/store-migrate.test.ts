@@ -1,4 +1,5 @@
 import {cp, readFile, readdir, rm, stat, writeFile} from 'node:fs/promises';
+import {execFileSync} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {join} from 'node:path';
 import t from 'tap';
@@ -96,4 +97,23 @@ t.test('a damaged format.json stops the store naming the file, and is left as it
     await t.rejects(again.open(), {name: 'DamagedError', message: `${join(dir, 'format.json')} is damaged`}, JSON.stringify(body));
     t.equal(await readFile(join(dir, 'format.json'), 'utf8'), body, 'not overwritten');
   }
+});
+
+t.test('a backup copy cut short is not taken for the backup: the next start copies the folder again', async (t) => {
+  const dir = await copy(t);
+  t.teardown(() => rm(`${dir}.v1-backup.partial`, {recursive: true, force: true}));
+  // A FIFO in the folder makes the copy fail part-way, as a crash in the middle of it would.
+  execFileSync('mkfifo', [join(dir, 'a-fifo')]);
+  await t.rejects(new EmbeddedStore(dir, {journal: true, log: () => {}}).open());
+  t.notOk(await stat(`${dir}.v1-backup`).catch(() => undefined), 'no backup yet: the copy did not finish');
+  t.notOk(await stat(join(dir, 'format.json')).catch(() => undefined), 'nothing converted');
+  await rm(join(dir, 'a-fifo'));
+  const store = new EmbeddedStore(dir, {journal: true, log: () => {}});
+  await store.open();
+  await store.close();
+  const backup = `${dir}.v1-backup`;
+  const kept = new Set(await readdir(backup, {recursive: true}));
+  t.same((await readdir(fixture, {recursive: true})).filter((f) => !kept.has(f)), [], 'the backup holds every file of the folder as it was');
+  t.equal(JSON.parse(await readFile(join(backup, 'chats', `${ENDED}.json`), 'utf8')).events.length, 4);
+  t.notOk(await stat(`${backup}.partial`).catch(() => undefined), 'the cut-short copy is gone');
 });

@@ -1,4 +1,4 @@
-import {cp, readFile, readdir, stat, unlink} from 'node:fs/promises';
+import {cp, readFile, readdir, rename, rm, stat, unlink} from 'node:fs/promises';
 import {join} from 'node:path';
 import type {ChatEvent, Visit} from '../protocol/index.js';
 import type {ApplyContext} from './apply.js';
@@ -49,7 +49,12 @@ export async function migrate(dir: string, ctx: ApplyContext, report: Report): P
   if (chatNames.length + visitorNames.length > 0) {
     const backup = `${dir}.v1-backup`;
     if (!(await stat(backup).catch(() => undefined))) {
-      await cp(dir, backup, {recursive: true, filter: (src) => !/(^|\/)(tmp|hub\.lock)$/.test(src)});
+      // Copied under another name and renamed once whole: a copy cut short by a crash is never
+      // taken for the backup; the next start removes it and copies again.
+      const partial = `${backup}.partial`;
+      await rm(partial, {recursive: true, force: true});
+      await cp(dir, partial, {recursive: true, filter: (src) => !/(^|\/)(tmp|hub\.lock)$/.test(src)});
+      await rename(partial, backup);
       report(`converting ${dir} to format ${FORMAT_VERSION}; the folder as it was is kept in ${backup}`);
     }
   }
