@@ -49,6 +49,55 @@ function decodeRecord(line: string): JournalRecord {
   throw new Error('not a journal record');
 }
 
+/**
+ * A group begins with a line saying how many records follow. A write cut short (a crash in the
+ * middle of a write of several pages, or between two writes of one group) can end the file at a
+ * line boundary inside a group; without the count, its first records would be replayed without
+ * the rest (an event without its feed line). Segments of the earlier form have no such lines:
+ * each record stands alone there.
+ */
+const groupHeader = (count: number): string => `{"g":${count}}\n`;
+const header = /^\{"g":([1-9]\d{0,8})\}$/;
+
+/** The records of one segment's text, without an unfinished last group (see groupHeader). */
+function readSegment(file: string, text: string, log?: (line: string) => void): JournalRecord[] {
+  const lines = text.split('\n');
+  // What follows the last newline: empty, or part of a line whose write never finished.
+  const torn = lines.pop()!;
+  const records: JournalRecord[] = [];
+  const restIsEmpty = (from: number) => torn === '' && lines.slice(from).every((l) => l === '');
+  for (let i = 0; i < lines.length; ) {
+    const line = lines[i]!;
+    if (line === '') {
+      i += 1;
+      continue;
+    }
+    const m = header.exec(line);
+    const count = m ? Number(m[1]) : 1;
+    const first = m ? i + 1 : i;
+    const end = first + count;
+    if (end > lines.length) {
+      // The file ends inside this group: it was never acknowledged.
+      log?.(`${file}: dropped an unfinished last group of ${count} records (a write that was never acknowledged)`);
+      return records;
+    }
+    const group: JournalRecord[] = [];
+    for (let k = first; k < end; k++) {
+      try {
+        group.push(decodeRecord(lines[k]!));
+      } catch (error) {
+        if (!restIsEmpty(end)) throw new DamagedError(file, `line ${k + 1}: ${(error as Error).message}`);
+        log?.(`${file}: dropped a bad last ${m ? 'group' : 'line'} (a write that was never acknowledged)`);
+        return records;
+      }
+    }
+    records.push(...group);
+    i = end;
+  }
+  if (torn !== '') log?.(`${file}: dropped a torn last line (a write that was never acknowledged)`);
+  return records;
+}
+
 export interface JournalOptions {
   files: FileLayer;
   /** A segment is finished once it holds this many bytes, or once it is this old. */
@@ -85,9 +134,9 @@ export class Journal {
   }
 
   /**
-   * The records of segments a crash left behind, oldest first. A torn last line is a group whose
-   * fdatasync never finished, so it was never acknowledged: dropped. A bad line before the end is
-   * damage: stop, naming the file.
+   * The records of segments a crash left behind, oldest first. An unfinished last group (cut
+   * anywhere, even between two of its lines) is one whose fdatasync never finished, so it was
+   * never acknowledged: dropped whole. A bad line before the end is damage: stop, naming the file.
    */
   async leftovers(): Promise<Segment[]> {
     const numbers = (await readdir(this.dir))
@@ -98,18 +147,7 @@ export class Journal {
     const segments: Segment[] = [];
     for (const n of numbers) {
       const file = join(this.dir, `journal-${n}.wal`);
-      const lines = (await readFile(file, 'utf8')).split('\n');
-      const records: JournalRecord[] = [];
-      lines.forEach((line, i) => {
-        if (line === '') return;
-        try {
-          records.push(decodeRecord(line));
-        } catch (error) {
-          if (lines.slice(i + 1).some((l) => l !== '')) throw new DamagedError(file, `line ${i + 1}: ${(error as Error).message}`);
-          this.options.log?.(`${file}: dropped a torn last line (a write that was never acknowledged)`);
-        }
-      });
-      segments.push({n, records});
+      segments.push({n, records: readSegment(file, await readFile(file, 'utf8'), this.options.log)});
     }
     this.last = Math.max(0, ...numbers);
     return segments;
@@ -117,7 +155,7 @@ export class Journal {
 
   /** Appends one group and resolves once it is on disk; a failure keeps nothing of the group. */
   append(records: JournalRecord[]): Promise<void> {
-    const body = Buffer.from(records.map(encodeRecord).join(''));
+    const body = Buffer.from(groupHeader(records.length) + records.map(encodeRecord).join(''));
     const run = this.queue.then(() => this.write(records, body));
     this.queue = run.catch(() => {});
     return run;
