@@ -91,7 +91,8 @@ function readSegment(file: string, text: string, log?: (line: string) => void): 
         return records;
       }
     }
-    records.push(...group);
+    // One push a record: a group may hold thousands (spread as arguments, enough overflow the stack).
+    for (const r of group) records.push(r);
     i = end;
   }
   if (torn !== '') log?.(`${file}: dropped a torn last line (a write that was never acknowledged)`);
