@@ -30,6 +30,9 @@ export function attachOperator(hub: Hub, ws: WebSocket, operator: string, creden
       return;
     }
     if (frame.t === 'hello') {
+      // Served once: a second one queued behind a slow first would join the socket again,
+      // possibly after it closed (see below).
+      if (greeted) throw new HubError('hello_twice', 'already said hello');
       if (frame.v !== PROTOCOL_VERSION) {
         conn.send({t: 'error', code: 'version', message: `protocol ${PROTOCOL_VERSION} required`});
         conn.close(CloseCode.badVersion, 'protocol version');
@@ -37,11 +40,10 @@ export function attachOperator(hub: Hub, ws: WebSocket, operator: string, creden
       }
       greeted = true;
       const turn = listsTurn(hub);
-      if (turn) {
-        await turn;
-        // Gone while it waited: never joined, so nothing to undo.
-        if (conn.ws.readyState !== conn.ws.OPEN) return;
-      }
+      if (turn) await turn;
+      // Gone already (while it waited, or before its frame came up): the close handler has run,
+      // so joining now would count a dead socket as connected for good. Never joined, nothing to undo.
+      if (conn.ws.readyState !== conn.ws.OPEN) return;
       join(hub, conn);
       sendSnapshot(hub, conn, operator);
       for (const [chatId, after] of Object.entries(frame.lastSeq ?? {})) {

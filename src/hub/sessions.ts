@@ -128,8 +128,10 @@ export class Sessions {
   }
 
   monitors(name: string, site: string): boolean {
-    const sites = this.operators.get(name)?.sites ?? [];
-    return sites.length === 0 || sites.includes(site);
+    // No sites means every site, for an account; an operator removed has none and watches nothing.
+    const op = this.operators.get(name);
+    if (!op) return false;
+    return op.sites.length === 0 || op.sites.includes(site);
   }
 
   /** Operators who would answer a request on this site right now. */
