@@ -9,8 +9,24 @@ import type {OpenChat} from './model.js';
 
 export const LEFT_TEXT = 'Visitor has left the conversation';
 
+/**
+ * Blocks waiting for the disk, by chat. A block is stored before its chat is closed; whatever
+ * would end the chat or pass it on meanwhile (an end, another block, the visitor leaving) waits
+ * for it and then finds the chat ended, so a chat is never ended twice nor a visitor blocked
+ * twice for one chat.
+ */
+const blocking = new WeakMap<OpenChat, Promise<unknown>>();
+
+/** Waits for a block of this chat that is being stored, if any (its failure is its sender's). */
+export async function afterBlock(hub: Hub, chatId: string): Promise<void> {
+  const open = hub.chats.open.get(chatId);
+  const pending = open && blocking.get(open);
+  if (pending) await pending.catch(() => {});
+}
+
 /** The owner steps out: the chat waits again and every other on-line operator is rung. */
 export async function leaveChat(hub: Hub, operator: string, chatId: string, why = 'left the chat'): Promise<void> {
+  await afterBlock(hub, chatId);
   const open = await owned(hub, operator, chatId);
   const display = hub.sessions.displayName(operator);
   const e = await hub.chats.change(
@@ -29,22 +45,36 @@ export async function leaveChat(hub: Hub, operator: string, chatId: string, why 
 }
 
 export async function endChat(hub: Hub, operator: string, chatId: string): Promise<void> {
+  await afterBlock(hub, chatId);
   const open = await owned(hub, operator, chatId);
   const display = hub.sessions.displayName(operator);
   await close(hub, open, {kind: 'end', from: 'system', name: display, text: 'The operator has ended the chat'}, 'ended', operator);
 }
 
 export async function blockChat(hub: Hub, operator: string, chatId: string): Promise<number> {
+  await afterBlock(hub, chatId);
   const open = await owned(hub, operator, chatId);
+  // Another block began while this one looked the chat up: that one closes it.
+  if (blocking.has(open)) throw new HubError('chat_ended', 'this chat is being closed');
   const chat = open.chat;
   const live = hub.sessions.visitors.get(chat.visitorId!);
-  const until = await addBlock(hub, {site: chat.site, visitorId: chat.visitorId!, ip: live?.ip ?? '', by: operator, chatId});
-  await close(hub, open, {kind: 'block', from: 'system', name: operator, text: 'The chat has been closed'}, 'blocked', operator, until);
-  return until;
+  const done = (async () => {
+    const until = await addBlock(hub, {site: chat.site, visitorId: chat.visitorId!, ip: live?.ip ?? '', by: operator, chatId});
+    // `close` checks the chat again once the block is stored (refusing with chat_ended).
+    await close(hub, open, {kind: 'block', from: 'system', name: operator, text: 'The chat has been closed'}, 'blocked', operator, until);
+    return until;
+  })();
+  blocking.set(open, done);
+  try {
+    return await done;
+  } finally {
+    blocking.delete(open);
+  }
 }
 
 /** The visitor closed the chat, or stayed away longer than the grace period. */
 export async function visitorLeft(hub: Hub, chatId: string): Promise<void> {
+  await afterBlock(hub, chatId);
   const open = hub.chats.open.get(chatId);
   if (!open || open.chat.state === 'ended') return;
   try {

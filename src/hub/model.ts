@@ -137,6 +137,9 @@ export class ChatModel {
     still: (chat: ChatRecord) => void,
   ): Promise<ChatEvent> {
     if (!this.shared || !this.store.changeChat) {
+      // Checked again here, where nothing can come between the check and the change: the
+      // caller's check was made before it waited for something (the disk, a lookup).
+      still(open.chat);
       const before = structuredClone(open.chat);
       mutate(open.chat);
       try {

@@ -1,6 +1,7 @@
 import {HubError} from './errors.js';
 import type {Hub} from './hub.js';
 import type {OpenChat} from './model.js';
+import {afterBlock} from './chat-end.js';
 import {mustOwn, owned} from './chats.js';
 import {ring, summaryOf} from './ring.js';
 
@@ -20,6 +21,7 @@ class OfferOver extends Error {}
  * puts it back to waiting for everyone.
  */
 export async function transferChat(hub: Hub, me: string, chatId: string, to: string, note?: string): Promise<void> {
+  await afterBlock(hub, chatId);
   const open = await owned(hub, me, chatId);
   const s = hub.sessions;
   if (to === me) throw new HubError('not_possible', 'the chat is yours already');
