@@ -83,6 +83,19 @@ t.test('failed logins are refused per address with 429 and backoff, logged once 
   t.match(logged[0], /from 203\.0\.113\.9 \(operators named: alice\)/);
 });
 
+t.test('behind a trusted proxy, failed admin API logins count by the forwarded address', async (t) => {
+  const hub = await startTestHub({trustProxy: true});
+  t.teardown(() => hub.close());
+  const {token} = await adminCall(hub, 'operators.add', {name: 'root', admin: true});
+  const status = async (bearer: string, from: string) =>
+    (await fetch(`${hub.url}/api/admin/status`, {method: 'POST', headers: {authorization: `Bearer ${bearer}`, 'x-forwarded-for': from}})).status;
+  const wrong = 'cac_aaaaaaaaaaaa_' + 'b'.repeat(43);
+  const tries = [];
+  for (let i = 0; i < 6; i++) tries.push(await status(wrong, '203.0.113.9'));
+  t.equal(tries.at(-1), 429, 'the guessing address is refused');
+  t.equal(await status(token, '198.51.100.7'), 200, 'an admin from another address still gets in');
+});
+
 t.test('a flood of wrong-token upgrades does not hold up visitors: acks stay quick', async (t) => {
   const hub = await startTestHub({trustProxy: true});
   t.teardown(() => hub.close());

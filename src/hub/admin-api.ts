@@ -7,6 +7,7 @@ import {authenticateOperator, type AuthResult} from './operator-auth.js';
 import {isReadOp, type AdminErrorBody, type ErrorCode} from '../protocol/index.js';
 import {DamagedError, NotStoredError} from '../store/store.js';
 import {hubContext} from './admin-context.js';
+import {clientIp} from './client-ip.js';
 import {ReadAhead} from './read-ahead.js';
 import type {Hub} from './hub.js';
 
@@ -38,10 +39,11 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /** Who is asking: the CLI on this machine (the key in api.json), or an admin operator's token. */
-async function authorised(hub: Hub, req: IncomingMessage, key: string): Promise<AuthResult | true> {
+async function authorised(hub: Hub, req: IncomingMessage, key: string, trustProxy: boolean): Promise<AuthResult | true> {
   const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
   if (token && sameSecret(token, key)) return true;
-  return authenticateOperator(hub, req.headers, req.socket.remoteAddress ?? '');
+  // Failures count per address as on the sockets: behind a proxy, by the forwarded one.
+  return authenticateOperator(hub, req.headers, clientIp(req, trustProxy));
 }
 
 async function body(req: IncomingMessage): Promise<unknown> {
@@ -74,6 +76,7 @@ export class AdminApi {
     private hub: Hub,
     private key: string,
     private url: () => string,
+    private trustProxy = false,
   ) {}
 
   async serve(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
@@ -83,7 +86,7 @@ export class AdminApi {
       res.writeHead(405, {Allow: 'POST'}).end('method not allowed\n');
       return;
     }
-    const who = await authorised(this.hub, req, this.key);
+    const who = await authorised(this.hub, req, this.key, this.trustProxy);
     if (who !== true && !who.ok && who.status === 429) {
       res.setHeader('Retry-After', String(who.retryAfterS ?? 1));
       return fail(res, 'unauthorized', 'too many failed attempts: wait and try again', 429);

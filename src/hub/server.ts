@@ -6,6 +6,7 @@ import {MAX_FRAME_BYTES, parseEventsSearch, PROTOCOL_VERSION} from '../protocol/
 import {newApiKey, removeApiFile, writeApiFile} from '../admin/api-file.js';
 import {VERSION} from '../lib/version.js';
 import {AdminApi} from './admin-api.js';
+import {clientIp} from './client-ip.js';
 import {armAfterRestart} from './chat-end.js';
 import {startRetention} from './retention.js';
 import {CloseCode, socketOf} from './conn.js';
@@ -38,12 +39,6 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = req.headers['x-forwarded-for'];
-  if (trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0]!.trim();
-  return req.socket.remoteAddress ?? '';
-}
-
 function refuse(socket: Duplex, status: number, reason: string, body = reason, retryAfterS?: number): void {
   const retry = retryAfterS === undefined ? '' : `Retry-After: ${retryAfterS}\r\n`;
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n${retry}Content-Type: text/plain\r\n\r\n${body}\n`);
@@ -66,7 +61,7 @@ export async function startHub(options: ServerOptions): Promise<RunningHub> {
   const stopHeartbeat = startHeartbeat(wss, options.heartbeatMs ?? 30_000);
   const key = newApiKey();
   let localUrl = '';
-  const admin = new AdminApi(hub, key, () => localUrl);
+  const admin = new AdminApi(hub, key, () => localUrl, trustProxy);
   const server = createServer((req, res) => {
     serveHttp(hub, req, res, admin).catch((error: unknown) => {
       hub.log(`http ${req.url}: ${String(error)}`);
