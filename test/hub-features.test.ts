@@ -59,6 +59,27 @@ t.test('typing: the operator sees a preview only where the site allows it', asyn
   }
 });
 
+t.test('a change to a site reaches its visitors already on-line: preview turned off, site removed', async (t) => {
+  const hub = await startTestHub({sites: ['example.com', 'other.example']});
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const visitor = await hub.visitor();
+  const chatId = await acceptedChat(visitor, alice);
+  await adminCall(hub, 'sites.set', {domain: 'example.com', preview: false});
+  visitor.send({t: 'typing', typing: true, preview: 'typed after the preview was turned off'});
+  const typing = await alice.waitType('typing', (f) => f.chatId === chatId);
+  t.equal(typing.preview, undefined, 'no preview once the site says so');
+  // Its limits too: the record held is the new one.
+  await adminCall(hub, 'sites.set', {domain: 'example.com', limits: {'pages-per-minute': 2}});
+  for (let i = 0; i < 3; i++) visitor.send({t: 'page', url: `https://example.com/p${i}`, title: `P${i}`});
+  t.ok(await visitor.waitType('error', (f) => f.code === 'slow_down'), 'the new page limit holds for it');
+
+  const other = await hub.visitor({site: 'other.example'});
+  await adminCall(hub, 'sites.remove', {domain: 'example.com'});
+  t.ok(await visitor.waitClosed(), "a removed site's visitors are let go");
+  t.notOk(other.closed, 'those of other sites stay');
+});
+
 t.test('operator-to-operator messages and canned responses', async (t) => {
   const hub = await startTestHub();
   t.teardown(() => hub.close());

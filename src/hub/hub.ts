@@ -196,6 +196,16 @@ export class Hub {
     const before = s.operators;
     s.setOperators(ops);
     s.sites = sites;
+    // Visitors on-line hold their site's record (its preview setting, its limits): they take the
+    // new one now, not at their next connect; those of a site removed are let go.
+    for (const live of s.visitors.values()) {
+      const site = sites.find((x) => x.domain === live.site.domain);
+      if (site) live.site = site;
+      for (const conn of live.conns) {
+        if (site) conn.site = site;
+        else conn.close(CloseCode.revoked, 'site removed');
+      }
+    }
     s.announceAvailability();
     // Every socket whose credentials no longer hold closes, whether it said hello or not.
     for (const conn of s.allOperatorConns) {
