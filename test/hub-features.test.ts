@@ -1,6 +1,7 @@
 import t from 'tap';
 import {opChatId} from '../src/protocol/index.js';
 import {acceptedChat, adminCall, startTestHub} from './helpers/hub.js';
+import {waitUntil} from './helpers/wait.js';
 
 t.test('visitors are tracked page by page and operators can read visits and chat history', async (t) => {
   const hub = await startTestHub();
@@ -125,4 +126,20 @@ t.test('a user agent is read as far as its first 500 characters', async (t) => {
   const late = await hub.visitor({headers: {'user-agent': `${'x'.repeat(500)} ${chrome}`}});
   const lateId = late.of('welcome')[0]!.visitorId;
   t.match((await alice.waitType('visitor.update', (f) => f.visitor.id === lateId)).visitor, {browser: 'unknown', os: 'unknown'});
+});
+
+t.test('/healthz counts the operators connected now, not those seen since the start', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const operators = async () => ((await (await fetch(`${hub.url}/healthz`)).json()) as {operators: number}).operators;
+  const alice = await hub.operator('alice');
+  const bob = await hub.operator('bob');
+  t.equal(await operators(), 2);
+  alice.close();
+  await alice.waitClosed();
+  await waitUntil('alice to be gone', () => !hub.hub.sessions.isConnected('alice'));
+  t.equal(await operators(), 1, 'alice gone');
+  bob.close();
+  await waitUntil('bob to be gone', () => !hub.hub.sessions.isConnected('bob'));
+  t.equal(await operators(), 0, 'nobody');
 });

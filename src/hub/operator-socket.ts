@@ -61,6 +61,8 @@ export function attachOperator(hub: Hub, ws: WebSocket, operator: string, creden
     const conns = hub.sessions.operatorConns.get(operator);
     if (!conns?.delete(conn)) return;
     if (conns.size > 0) return;
+    // Gone with its last socket: the map holds who is connected now (/healthz counts it).
+    hub.sessions.operatorConns.delete(operator);
     hub.sessions.onLocalOperators?.();
     if (!hub.stopped) hub.note({type: 'operator.status', at: hub.now(), operator, status: hub.sessions.statusOf(operator), connected: false});
     hub.sessions.toOperators({t: 'operator.update', operator: hub.sessions.operatorSummary(operator)}, undefined, operator);
