@@ -113,6 +113,31 @@ t.test('limits: offline messages per visitor, blocked visitors, messages per min
   t.match(await again.waitType('error'), {code: 'blocked'}, 'a blocked address cannot leave messages either');
 });
 
+t.test("a left message resent after a lost ack is answered as stored, even at the cap; another visitor's id is not taken for it", async (t) => {
+  const hub = await startTestHub({sites: ['example.com', 'other.example']});
+  t.teardown(() => hub.close());
+  const visitor = await hub.visitor();
+  const ids = Array.from({length: 10}, () => visitor.nextId());
+  for (const [i, id] of ids.entries()) visitor.send({t: 'offline.message', id, text: `note ${i}`});
+  await visitor.waitFor(() => visitor.of('offline.stored').length === 10);
+  visitor.send({t: 'offline.message', id: ids[9]!, text: 'note 9'});
+  await visitor.waitFor(() => visitor.of('offline.stored').length === 11 || visitor.of('error').length > 0);
+  t.same(visitor.of('error'), [], 'the tenth, resent, is not refused as one too many');
+  t.equal(hub.hub.globals.messages.messages.length, 10, 'and not stored twice');
+
+  // A visitor of another site sending an id already stored for someone else.
+  const stranger = await hub.visitor({site: 'other.example'});
+  stranger.send({t: 'offline.message', id: ids[0]!, text: 'from someone else'});
+  const answer = await stranger.waitFor((f) => f.t === 'offline.stored' || f.t === 'error');
+  t.equal(answer.t, 'error', 'not told it is stored');
+  t.equal(answer.code, 'invalid');
+  t.equal(hub.hub.globals.messages.messages.filter((m) => m.id === ids[0]).length, 1, 'the first message is left as it was');
+  const own = stranger.nextId();
+  stranger.send({t: 'offline.message', id: own, text: 'from someone else'});
+  await stranger.waitType('offline.stored', (f) => f.id === own);
+  t.ok(hub.hub.globals.messages.messages.some((m) => m.site === 'other.example'), 'with an id of its own it is stored');
+});
+
 t.test('a left message waiting for its budget (Redis, with several hubs) goes into the messages as they are by then', async (t) => {
   const hub = await startTestHub();
   t.teardown(() => hub.close());

@@ -13,7 +13,8 @@ import type {LiveVisitor, VisitorConn} from './sessions.js';
 import {newSecret, randomId, sameHash, sha256} from '../lib/secrets.js';
 import {recordPage, resumeVisit} from './visits.js';
 import {serveFrames} from './frames.js';
-import {closeSocket, limitOf, openSocket, spend, spendPage} from './abuse.js';
+import {closeSocket, openSocket, spend, spendPage} from './abuse.js';
+import {leaveMessage} from './offline-messages.js';
 import {passTyping} from './typing.js';
 
 /** Wires one visitor tab's socket (site and Origin were checked in the upgrade) to the model. */
@@ -158,8 +159,6 @@ async function known(hub: Hub, visitorId: string, token: string, site: SiteRecor
   return record;
 }
 
-/** Messages one visitor may leave while nobody is on-line (the site's own cap is a limit). */
-const MAX_OFFLINE_PER_VISITOR = 10;
 /** Chat messages a visitor may send a minute: people type far slower; scripts do not. */
 const MAX_MESSAGES_PER_MINUTE = 40;
 
@@ -229,48 +228,9 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
       hub.sessions.toOperators({t: 'visitor.update', visitor: hub.sessions.visitorSummary(live)}, site);
       return;
     }
-    case 'offline.message': {
-      limitMessages(hub, live);
-      if (activeBlock(hub, site, visitor.id, conn.ip)) throw new HubError('blocked', 'messages cannot be left right now');
-      const room = () => {
-        const messages = hub.globals.messages.messages;
-        const mine = messages.filter((m) => m.visitorId === visitor.id).length;
-        if (mine >= MAX_OFFLINE_PER_VISITOR) throw new HubError('too_many', 'you have already left us several messages; we will be in touch');
-        // Each site keeps its own number waiting: one site's flood never refuses another's visitors.
-        if (messages.filter((m) => m.site === site).length >= limitOf(live.site, 'messages-kept')) {
-          throw new HubError('full', 'messages cannot be left right now; please try later');
-        }
-      };
-      room();
-      if (!hub.globals.messages.messages.some((m) => m.id === frame.id)) {
-        await spend(hub, live.site, conn.ip, 'messages-per-hour', 'messages');
-        // Spending may have waited (for Redis, with several hubs): the messages are looked at
-        // again as they are now, and the one added goes into the record held now.
-        room();
-      }
-      const db = hub.globals.messages;
-      const message = {
-        id: frame.id,
-        site,
-        visitorId: visitor.id,
-        name: frame.name ?? visitor.name,
-        email: frame.email ?? visitor.email,
-        text: frame.text,
-        at: hub.now(),
-      };
-      if (!db.messages.some((m) => m.id === frame.id)) {
-        db.messages.push(message);
-        try {
-          await hub.putGlobal('messages', db);
-        } catch {
-          db.messages = db.messages.filter((m) => m !== message);
-          throw new HubError('not_stored', 'the hub could not store that; send it again');
-        }
-        hub.sessions.toOperators({t: 'offline.message', message}, site);
-      }
-      conn.send({t: 'offline.stored', id: frame.id});
+    case 'offline.message':
+      await leaveMessage(hub, conn, live, frame, () => limitMessages(hub, live));
       return;
-    }
     case 'invite.dismiss':
       dismissInvite(hub, live);
       return;

@@ -15,7 +15,10 @@ export const errorCode = z.enum([
   'hello_twice',
   /** A visitor's hello names another site than the one its socket was opened for. */
   'site',
-  /** The frame is not JSON or does not match the protocol; the message names the first problem. */
+  /**
+   * The frame is not JSON or does not match the protocol (the message names the first problem),
+   * or it carries an id another visitor's left message has (ids are the clients' own, random).
+   */
   'invalid',
   /** A binary frame: frames are JSON text. */
   'binary',
