@@ -143,3 +143,25 @@ t.test('/healthz counts the operators connected now, not those seen since the st
   await waitUntil('bob to be gone', () => !hub.hub.sessions.isConnected('bob'));
   t.equal(await operators(), 0, 'nobody');
 });
+
+t.test('a name and email sent with a chat request are stored when nobody is on-line and when a chat is open', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const stored = async (id: string) => {
+    await hub.hub.store.flush();
+    return hub.hub.store.visitor(id);
+  };
+  const lone = await hub.visitor();
+  lone.send({t: 'chat.request', id: lone.nextId(), name: 'Ann Lee', email: 'ann@example.com', text: 'hi'});
+  await lone.waitType('chat.offline');
+  t.match(await stored(lone.of('welcome')[0]!.visitorId), {name: 'Ann Lee', email: 'ann@example.com'}, 'nobody on-line');
+
+  const alice = await hub.operator('alice');
+  const visitor = await hub.visitor();
+  const chatId = await acceptedChat(visitor, alice);
+  const id = visitor.nextId();
+  visitor.send({t: 'chat.request', id, name: 'Bo', email: 'bo@example.com', text: 'me again'});
+  await visitor.waitType('ack', (f) => f.id === id);
+  t.match(await stored(visitor.of('welcome')[0]!.visitorId), {name: 'Bo', email: 'bo@example.com'}, 'a chat open');
+  t.match((await hub.hub.store.chat(chatId))?.chat, {visitorName: 'Bo', visitorEmail: 'bo@example.com'}, 'and its chat');
+});

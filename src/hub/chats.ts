@@ -6,6 +6,7 @@ import type {Hub} from './hub.js';
 import {answerInvite} from './invite.js';
 import {newVisitorChat} from './new-chat.js';
 import {ring, updated} from './ring.js';
+import {takeNames} from './visitor-names.js';
 import {resolveLink} from './links.js';
 import type {OpenChat} from './model.js';
 import type {LiveVisitor} from './sessions.js';
@@ -23,8 +24,8 @@ export async function requestChat(
   const visitor = live.record;
   const block = activeBlock(hub, live.site.domain, visitor.id, live.ip);
   if (block) return {t: 'refused', until: block.until};
-  if (req.name) visitor.name = req.name;
-  if (req.email) visitor.email = req.email;
+  // Stored whatever comes of the request (nobody on-line, a chat open already), not only with a new chat.
+  await takeNames(hub, live, req);
   let asked = visitor.chatId;
   let open = asked ? await hub.chats.get(asked) : undefined;
   // Another tab's request may have opened a chat while this one was loading the old one.

@@ -1,7 +1,7 @@
 import type {WebSocket} from 'ws';
 import {PROTOCOL_VERSION, visitorToHub, type HubToVisitor, type VisitorToHub} from '../protocol/index.js';
 import {DamagedError} from '../store/store.js';
-import {putNames, type SiteRecord, type VisitorRecord} from '../store/types.js';
+import type {SiteRecord, VisitorRecord} from '../store/types.js';
 import {activeBlock} from './blocks.js';
 import {visitorLeft} from './chat-end.js';
 import {dismissInvite} from './invite.js';
@@ -16,6 +16,7 @@ import {serveFrames} from './frames.js';
 import {closeSocket, openSocket, spend, spendPage} from './abuse.js';
 import {leaveMessage} from './offline-messages.js';
 import {passTyping} from './typing.js';
+import {takeNames} from './visitor-names.js';
 
 /** Wires one visitor tab's socket (site and Origin were checked in the upgrade) to the model. */
 export function attachVisitor(hub: Hub, ws: WebSocket, site: SiteRecord, ip: string, userAgent: string): void {
@@ -212,19 +213,7 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
       return;
     }
     case 'identify': {
-      if (frame.name) visitor.name = frame.name;
-      if (frame.email) visitor.email = frame.email;
-      const open = visitor.chatId ? hub.chats.open.get(visitor.chatId) : undefined;
-      const writes = [hub.store.putVisitor(visitor)];
-      const names = {visitorName: visitor.name, visitorEmail: visitor.email};
-      if (open) {
-        putNames(open.chat, names);
-        // Sharing the store, this copy's owner or state may be older than the stored ones.
-        writes.push(hub.store.nameChat ? hub.store.nameChat(open.chat.id, names) : hub.store.putChat(open.chat));
-      }
-      await Promise.all(writes);
-      // Other hubs sharing the store keep a copy of the chat's record: the name goes there too.
-      if (open) hub.sessions.relay?.({t: 'names', chatId: open.chat.id, ...names});
+      await takeNames(hub, live, frame);
       hub.sessions.toOperators({t: 'visitor.update', visitor: hub.sessions.visitorSummary(live)}, site);
       return;
     }
