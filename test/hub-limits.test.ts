@@ -143,3 +143,33 @@ t.test('origins: exact scheme, host and port by default; *://HOST is the explici
   t.ok((await hub.visitor({origin: 'https://example.com:4444'})).of('welcome')[0], 'the wildcard allows any port');
   await t.rejects(adminCall(hub, 'sites.set', {domain: 'example.com', origins: ['https://example.com/path']}), /HTTP 400/);
 });
+
+t.test('identify: the same name again costs nothing; changes have a budget per visitor', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const v = await hub.visitor();
+  const id = v.of('welcome')[0]!.visitorId;
+  await alice.waitType('visitor.update', (f) => f.visitor.id === id);
+  // Whatever either sent before has been handled, and alice's list updates have gone out (any
+  // other frame sends them first).
+  const settled = async () => {
+    for (const peer of [v, alice]) {
+      const from = peer.frames.length;
+      peer.send({t: 'ping'});
+      await peer.waitType('pong', () => true, from);
+    }
+  };
+  const updates = () => alice.of('visitor.update').filter((f) => f.visitor.id === id).length;
+  await settled();
+  const before = updates();
+  for (let i = 0; i < 20; i++) v.send({t: 'identify', name: 'Vera', email: 'vera@example.com'});
+  await settled();
+  t.equal(updates() - before, 1, 'twenty identical frames: one update to operators');
+  t.same(v.of('error'), [], 'none refused');
+
+  for (let i = 0; i < 15; i++) v.send({t: 'identify', name: `Vera ${i}`});
+  await settled();
+  t.equal(v.of('error').filter((f) => f.code === 'slow_down').length, 6, 'ten changes a minute, the first one included');
+  t.equal(updates() - before, 10, 'those refused reach no operator');
+});

@@ -123,6 +123,16 @@ export async function spendPage(hub: Hub, site: SiteRecord, visitorId: string): 
   }
 }
 
+/** Name and email changes of one visitor a minute: each is written and sent to every operator of its site. */
+const IDENTIFY_PER_MINUTE = 10;
+
+/** A change of name or email counts against the visitor's own budget. */
+export async function spendIdentify(hub: Hub, visitorId: string): Promise<void> {
+  if (!(await hub.rates.take(`identify|${visitorId}`, IDENTIFY_PER_MINUTE, MINUTE))) {
+    throw new HubError('slow_down', 'too many changes of name or email: please wait a moment');
+  }
+}
+
 /** Called for every refused frame: a socket that keeps being refused is closed. */
 export function refusedFrame(hub: Hub, conn: Conn<never>): void {
   if (hub.budgets.refused(conn)) conn.close(CloseCode.flood, 'too many refused frames');

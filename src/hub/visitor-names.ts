@@ -8,13 +8,23 @@ import type {LiveVisitor} from './sessions.js';
  * told. A value not given keeps the one known. Says whether anything changed: when nothing did,
  * nothing is written and operators need not hear of it.
  */
-export async function takeNames(hub: Hub, live: LiveVisitor, given: {name?: string; email?: string}): Promise<boolean> {
+export async function takeNames(
+  hub: Hub,
+  live: LiveVisitor,
+  given: {name?: string; email?: string},
+  /** Spends a budget for a change (throwing when spent); nothing is spent when nothing changes. */
+  charge?: () => Promise<void>,
+): Promise<boolean> {
   const visitor = live.record;
-  const name = given.name ? given.name : visitor.name;
-  const email = given.email ? given.email : visitor.email;
-  if (name === visitor.name && email === visitor.email) return false;
-  visitor.name = name;
-  visitor.email = email;
+  const same = () => (given.name || visitor.name) === visitor.name && (given.email || visitor.email) === visitor.email;
+  if (same()) return false;
+  if (charge) {
+    await charge();
+    // Another tab may have made the same change while this one was charged.
+    if (same()) return false;
+  }
+  if (given.name) visitor.name = given.name;
+  if (given.email) visitor.email = given.email;
   const open = visitor.chatId ? hub.chats.open.get(visitor.chatId) : undefined;
   const writes = [hub.store.putVisitor(visitor)];
   const names = {visitorName: visitor.name, visitorEmail: visitor.email};

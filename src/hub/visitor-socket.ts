@@ -13,7 +13,7 @@ import type {LiveVisitor, VisitorConn} from './sessions.js';
 import {newSecret, randomId, sameHash, sha256} from '../lib/secrets.js';
 import {recordPage, resumeVisit} from './visits.js';
 import {serveFrames} from './frames.js';
-import {closeSocket, openSocket, spend, spendPage} from './abuse.js';
+import {closeSocket, openSocket, spend, spendIdentify, spendPage} from './abuse.js';
 import {leaveMessage} from './offline-messages.js';
 import {passTyping} from './typing.js';
 import {takeNames} from './visitor-names.js';
@@ -213,7 +213,9 @@ async function handle(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: Vis
       return;
     }
     case 'identify': {
-      await takeNames(hub, live, frame);
+      // A page may call identify on every load: only a change costs (a write, an update to
+      // every operator of the site), and changes have a budget per visitor.
+      if (!(await takeNames(hub, live, frame, () => spendIdentify(hub, visitor.id)))) return;
       hub.sessions.toOperators({t: 'visitor.update', visitor: hub.sessions.visitorSummary(live)}, site);
       return;
     }
