@@ -15,6 +15,17 @@ t.test('operators and sites from the command line', async (t) => {
   const stored = await readFile(join(data, 'operators.json'), 'utf8');
   t.notMatch(stored, token, 'the token itself is not stored');
 
+  // Without --json: the token alone on stdout (the data), the words around it on stderr.
+  const bob = await runCac(['operators', 'add', 'bob', '--data', data]);
+  t.equal(bob.code, 0, bob.out);
+  t.match(bob.stdout, /^cac_[a-z0-9]{12}_[\w-]{43}\n$/, 'stdout is the token');
+  t.match(bob.stderr, /added operator bob[\s\S]*cac login --operator bob/, 'stderr says what was done and what next');
+  const reset = await runCac(['operators', 'reset-token', 'bob', '--data', data]);
+  t.match(reset.stdout, /^cac_[a-z0-9]{12}_[\w-]{43}\n$/, 'so for a new token');
+  t.not(reset.stdout, bob.stdout, 'a new one');
+  t.match(reset.stderr, /new login token for bob/);
+  t.equal((await runCac(['operators', 'remove', 'bob', '--data', data])).code, 0);
+
   const dup = await runCac(['operators', 'add', 'alice', '--data', data]);
   t.equal(dup.code, 1);
   t.match(dup.out, /operator alice already exists/);

@@ -17,9 +17,10 @@ export function operatorsCommand(): Command {
         const {operator, token} = await callAdmin(opts, 'operators.add', {name, admin: opts.admin, displayName: opts.displayName, sites: opts.site});
         if (opts.json) printJson({name: operator.name, role: operator.role, token});
         else {
-          process.stdout.write(`added ${operator.role} ${operator.name}\n`);
-          process.stdout.write(`login token (shown only now): ${token}\n`);
-          process.stdout.write(`log in with: cac login --operator ${operator.name}\n`);
+          // The token is the data (TOKEN=$(cac operators add bob) keeps it); the rest is for a person.
+          process.stderr.write(`added ${operator.role} ${operator.name}; login token (shown only now):\n`);
+          process.stdout.write(`${token}\n`);
+          process.stderr.write(`log in with: cac login --operator ${operator.name}\n`);
         }
       }),
     );
@@ -65,7 +66,10 @@ export function operatorsCommand(): Command {
       run(async () => {
         const {token} = await callAdmin(opts, 'operators.resetToken', {name});
         if (opts.json) printJson({name, token});
-        else process.stdout.write(`new login token for ${name} (shown only now): ${token}\n`);
+        else {
+          process.stderr.write(`new login token for ${name} (shown only now):\n`);
+          process.stdout.write(`${token}\n`);
+        }
       }),
     );
   return cmd;
