@@ -1,4 +1,5 @@
 import t from 'tap';
+import {MAX_CANNED_OWN, MAX_CANNED_TEAM} from '../src/protocol/index.js';
 import {adminCall, startTestHub} from './helpers/hub.js';
 import type {Peer} from './helpers/peer.js';
 
@@ -172,4 +173,28 @@ t.test('identify: the same name again costs nothing; changes have a budget per v
   await settled();
   t.equal(v.of('error').filter((f) => f.code === 'slow_down').length, 6, 'ten changes a minute, the first one included');
   t.equal(updates() - before, 10, 'those refused reach no operator');
+});
+
+t.test('canned responses: as many as an operator may keep of its own, and the team; then too_many', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const add = async (count: number, team: boolean) => {
+    const before = alice.of('canned.list').length;
+    for (let i = 0; i < count; i++) alice.send({t: 'canned.add', shortcut: `${team ? 't' : 'o'}${i}`, text: 'Hello', team});
+    await alice.waitFor(() => alice.of('canned.list').length === before + count);
+  };
+  await add(MAX_CANNED_OWN, false);
+  alice.send({t: 'canned.add', shortcut: 'one-more', text: 'Hello'});
+  t.match(await alice.waitType('error'), {code: 'too_many'}, 'her own are full');
+  await add(MAX_CANNED_TEAM, true);
+  t.equal(alice.of('canned.list').at(-1)!.canned.length, MAX_CANNED_OWN + MAX_CANNED_TEAM, 'the team has its own room');
+  alice.send({t: 'canned.add', shortcut: 'one-more', text: 'Hello', team: true});
+  await alice.waitFor(() => alice.of('error').length === 2);
+  t.match(alice.of('error')[1], {code: 'too_many'}, 'then the team is full');
+  const bob = await hub.operator('bob');
+  bob.send({t: 'canned.add', shortcut: 'mine', text: 'Hi'});
+  t.equal((await bob.waitType('canned.list')).canned.length, MAX_CANNED_TEAM + 1, "another operator's own are not counted against him");
+  await t.rejects(adminCall(hub, 'canned.add', {shortcut: 'cli', text: 'Hello'}), /too_many/, 'from the command line too');
+  t.equal(alice.of('canned.list').at(-1)!.canned.length, MAX_CANNED_OWN + MAX_CANNED_TEAM, 'nothing was added');
 });

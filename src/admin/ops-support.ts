@@ -1,7 +1,7 @@
 import {isIP} from 'node:net';
 import {nextLocalMidnight} from '../lib/midnight.js';
 import {randomId} from '../lib/secrets.js';
-import type {Canned} from '../protocol/index.js';
+import {cannedFull, type Canned} from '../protocol/index.js';
 import type {AdminContext} from './context.js';
 import {OpError} from './error.js';
 import type {Handlers} from './handlers.js';
@@ -66,6 +66,8 @@ export const supportOps = {
     if (doc.canned.some((c) => c.shortcut === input.shortcut && c.owner === input.operator)) {
       throw new OpError('exists', `#${input.shortcut} exists already ${input.operator ? `for ${input.operator}` : 'for the team'}`);
     }
+    const full = cannedFull(doc.canned, input.operator);
+    if (full) throw new OpError('too_many', full);
     const item: Canned = {id: randomId(), owner: input.operator, by: input.operator ?? 'admin', shortcut: input.shortcut, text: input.text};
     if (!item.owner) delete item.owner;
     await ctx.putGlobal('canned', {canned: [...doc.canned, item]});

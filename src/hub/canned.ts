@@ -1,4 +1,4 @@
-import type {Canned} from '../protocol/index.js';
+import {cannedFull, type Canned} from '../protocol/index.js';
 import {randomId} from '../lib/secrets.js';
 import {HubError} from './errors.js';
 import type {Hub} from './hub.js';
@@ -33,7 +33,10 @@ async function save(hub: Hub, before: Canned[]): Promise<void> {
 export async function addCanned(hub: Hub, me: string, shortcut: string, text: string, team: boolean): Promise<void> {
   const doc = hub.globals.canned;
   const before = doc.canned;
-  doc.canned = [...before, {id: randomId(), owner: team ? undefined : me, by: me, shortcut, text}];
+  const owner = team ? undefined : me;
+  const full = cannedFull(before, owner);
+  if (full) throw new HubError('too_many', full);
+  doc.canned = [...before, {id: randomId(), owner, by: me, shortcut, text}];
   await save(hub, before);
 }
 

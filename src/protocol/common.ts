@@ -111,6 +111,20 @@ export const canned = z.object({
 });
 export type Canned = z.infer<typeof canned>;
 
+/**
+ * Canned responses one operator may keep of its own, and the team's together: every change
+ * sends the whole list to every operator, so it must stay a list a person would use.
+ */
+export const MAX_CANNED_OWN = 100;
+export const MAX_CANNED_TEAM = 200;
+
+/** Why one more canned response of `owner` (none: the team's) cannot be kept, or undefined. */
+export function cannedFull(list: Canned[], owner: string | undefined): string | undefined {
+  const max = owner ? MAX_CANNED_OWN : MAX_CANNED_TEAM;
+  if (list.filter((c) => c.owner === owner).length < max) return undefined;
+  return `${owner ? `${owner} has` : 'the team has'} ${max} canned responses, as many as are kept: remove some first`;
+}
+
 /** A chat without its events: small, and rewritten only when the chat itself changes. */
 export const chatRecord = z.object({
   id: z.string(),

@@ -40,7 +40,10 @@ export const errorCode = z.enum([
   'no_chat',
   /** A blocked visitor tried to leave a message. */
   'blocked',
-  /** A visitor has already left as many offline messages as one visitor may. */
+  /**
+   * A visitor has already left as many offline messages as one visitor may; or an operator (or
+   * the team) has as many canned responses as are kept.
+   */
   'too_many',
   /** The hub holds as many offline messages as it keeps; none can be left until some go. */
   'full',
