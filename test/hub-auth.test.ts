@@ -144,3 +144,13 @@ t.test('a flood of wrong-token upgrades does not hold up visitors: acks stay qui
   // A generous bound for a loaded 2-core machine; before, one such flood held acks for over 10 s.
   t.ok(p99 < 2000, `p99 ack ${p99} ms over ${acks.length} messages during the flood (bound 2 s; aim 50 ms, measured by npm run bench)`);
 });
+
+t.test('failed logins from new addresses of one IPv6 /64 count together', async (t) => {
+  const hub = await startTestHub({trustProxy: true});
+  t.teardown(() => hub.close());
+  const statuses: number[] = [];
+  for (let i = 1; i <= 8; i++) statuses.push((await upgrade(hub.url, as('alice', `wrong-${i}`, `2001:db8:5:6::${i.toString(16)}`))).status);
+  t.same(statuses.slice(0, 4), [401, 401, 401, 401]);
+  t.ok(statuses.slice(4).every((s) => s === 429), `then the /64 is refused (${statuses.join(' ')})`);
+  t.equal((await upgrade(hub.url, as('alice', hub.tokens.alice!, '2001:db8:5:7::1'))).status, 101, 'the next /64 logs in');
+});

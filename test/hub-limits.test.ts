@@ -198,3 +198,14 @@ t.test('canned responses: as many as an operator may keep of its own, and the te
   await t.rejects(adminCall(hub, 'canned.add', {shortcut: 'cli', text: 'Hello'}), /too_many/, 'from the command line too');
   t.equal(alice.of('canned.list').at(-1)!.canned.length, MAX_CANNED_OWN + MAX_CANNED_TEAM, 'nothing was added');
 });
+
+t.test('an IPv6 address counts by its /64: an abuser taking new addresses in it gets no more sockets', async (t) => {
+  const hub = await startTestHub({trustProxy: true});
+  t.teardown(() => hub.close());
+  await adminCall(hub, 'sites.set', {domain: 'example.com', limits: {'sockets-per-address': 3}});
+  for (let i = 1; i <= 3; i++) await hub.visitor({headers: {'x-forwarded-for': `2001:db8:1:2::${i}`}});
+  const fourth = await hub.visitor({headers: {'x-forwarded-for': '2001:db8:1:2:ffff:ffff:ffff:ffff'}, hello: null});
+  t.equal((await fourth.waitClosed()).code, 4003, 'a fourth address of the same /64 is closed');
+  const next = await hub.visitor({headers: {'x-forwarded-for': '2001:db8:1:3::1'}});
+  t.ok(next.of('welcome')[0], 'the next /64 is another address');
+});

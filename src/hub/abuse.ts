@@ -1,11 +1,12 @@
 import type {LimitName, SiteRecord} from '../store/types.js';
+import {addressKey} from './address-key.js';
 import {CloseCode, type Conn} from './conn.js';
 import {HubError} from './errors.js';
 import type {Hub} from './hub.js';
 
 /*
  * What one address (or one visitor) may make the hub do, per site: every budget is counted per
- * site and address, so an abuser uses up only their own share on one site and never another
+ * site and address (an IPv6 address by its /64, see address-key.ts), so an abuser uses up only their own share on one site and never another
  * site's. A site may set its own numbers (`cac sites set --limit NAME=N`). Going over is answered
  * with an error frame; a socket that keeps going over is closed.
  *
@@ -111,7 +112,7 @@ const MINUTE = 60_000;
 /** Throws `slow_down` when the address has spent this budget on this site. */
 export async function spend(hub: Hub, site: SiteRecord, ip: string, name: 'identities-per-minute' | 'requests-per-minute' | 'messages-per-hour', what: string): Promise<void> {
   const window = name === 'messages-per-hour' ? 60 * MINUTE : MINUTE;
-  if (!(await hub.rates.take(`${name}|${site.domain}|${ip}`, limitOf(site, name), window))) {
+  if (!(await hub.rates.take(`${name}|${site.domain}|${addressKey(ip)}`, limitOf(site, name), window))) {
     throw new HubError('slow_down', `too many ${what} from your address: please wait a moment`);
   }
 }
@@ -140,7 +141,7 @@ export function refusedFrame(hub: Hub, conn: Conn<never>): void {
 
 /** A visitor socket opened (true) or refused (false: the address has too many open on this site). */
 export function openSocket(hub: Hub, site: SiteRecord, ip: string): boolean {
-  const key = `${site.domain}|${ip}`;
+  const key = `${site.domain}|${addressKey(ip)}`;
   const open = hub.budgets.sockets.get(key) ?? 0;
   if (open >= limitOf(site, 'sockets-per-address')) return false;
   hub.budgets.sockets.set(key, open + 1);
@@ -148,7 +149,7 @@ export function openSocket(hub: Hub, site: SiteRecord, ip: string): boolean {
 }
 
 export function closeSocket(hub: Hub, site: SiteRecord, ip: string): void {
-  const key = `${site.domain}|${ip}`;
+  const key = `${site.domain}|${addressKey(ip)}`;
   const open = (hub.budgets.sockets.get(key) ?? 1) - 1;
   if (open <= 0) hub.budgets.sockets.delete(key);
   else hub.budgets.sockets.set(key, open);

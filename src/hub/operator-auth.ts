@@ -2,6 +2,7 @@ import type {IncomingHttpHeaders} from 'node:http';
 import {sha256, sameHash, verifyToken} from '../lib/secrets.js';
 import {parseToken, secretMatches} from '../lib/tokens.js';
 import type {OperatorRecord} from '../store/types.js';
+import {addressKey} from './address-key.js';
 import type {Hub} from './hub.js';
 
 export type AuthResult =
@@ -24,11 +25,12 @@ function bearer(headers: IncomingHttpHeaders): string {
  * Checks an operator's credentials (`Authorization: Bearer TOKEN`, and `X-Cac-Operator: NAME`,
  * which a token of the current form does not need but must agree with). A token of the current
  * form costs one SHA-256; an older one is checked with its scrypt hash once, then stored in the
- * current way. An address (or, for the older tokens, an operator name) that keeps failing is
- * refused with 429 before anything is hashed.
+ * current way. An address (an IPv6 one by its /64) or, for the older tokens, an operator name
+ * that keeps failing is refused with 429 before anything is hashed.
  */
-export async function authenticateOperator(hub: Hub, headers: IncomingHttpHeaders, ip: string): Promise<AuthResult> {
+export async function authenticateOperator(hub: Hub, headers: IncomingHttpHeaders, from: string): Promise<AuthResult> {
   const limits = hub.authLimits;
+  const ip = addressKey(from);
   const wait = await limits.blockedFor(`ip:${ip}`);
   if (wait > 0) return {ok: false, status: 429, reason: 'Too Many Requests', retryAfterS: Math.ceil(wait / 1000)};
   const token = bearer(headers);
