@@ -198,8 +198,9 @@ export class Hub {
     s.sites = sites;
     // Visitors on-line hold their site's record (its preview setting, its limits): they take the
     // new one now, not at their next connect; those of a site removed are let go.
+    const byDomain = new Map(sites.map((x) => [x.domain, x]));
     for (const live of s.visitors.values()) {
-      const site = sites.find((x) => x.domain === live.site.domain);
+      const site = byDomain.get(live.site.domain);
       if (site) live.site = site;
       for (const conn of live.conns) {
         if (site) conn.site = site;
