@@ -5,6 +5,7 @@ import t from 'tap';
 import {applyRecords, type ApplyContext} from '../src/store/apply.js';
 import {nodeFiles, type FileLayer} from '../src/store/file-layer.js';
 import type {JournalRecord} from '../src/store/journal.js';
+import {filesByPath} from './helpers/files.js';
 
 /** Lines `from`..`to` of logs c0..c(count-1). */
 const lines = (count: number, from: number, to: number): JournalRecord[] =>
@@ -18,20 +19,13 @@ t.test('a checkpoint append that fails part-way: the retry cuts the torn line an
   mkdirSync(join(dir, 'tmp'));
   // The disk fills in the middle of c7's append: part of it is written, then ENOSPC.
   let full = false;
-  const fds = new Map<number, string>();
-  const files: FileLayer = {
-    ...nodeFiles,
-    async open(path, flags, mode) {
-      const fd = await nodeFiles.open(path, flags, mode);
-      fds.set(fd, path);
-      return fd;
-    },
+  const files = filesByPath((pathOf) => ({
     async write(fd, buffer, offset) {
-      if (!full || !fds.get(fd)?.endsWith('c7.log')) return nodeFiles.write(fd, buffer, offset);
+      if (!full || !pathOf(fd).endsWith('c7.log')) return nodeFiles.write(fd, buffer, offset);
       if (offset > 0) throw Object.assign(new Error('no space left on device'), {code: 'ENOSPC'});
       return nodeFiles.write(fd, buffer.subarray(0, Math.floor(buffer.length / 3)), 0);
     },
-  };
+  }));
   const said: string[] = [];
   const ctx: ApplyContext = {dir, tmpDir: join(dir, 'tmp'), files, report: (line) => said.push(line), diskN: new Map(), concurrency: 2, writing: new Map(), syncFileSystem: async () => false};
   await applyRecords(ctx, lines(10, 1, 1));
@@ -101,17 +95,10 @@ t.test('after a failed fdatasync the retry syncs the log and its new folder agai
   // The lines reach the page cache, then the log's fdatasync fails once (EIO): Linux may have
   // marked those pages clean, so reading them back proves nothing about the disk.
   let failSync = true;
-  const fds = new Map<number, string>();
   const synced: string[] = [];
-  const files: FileLayer = {
-    ...nodeFiles,
-    async open(path, flags, mode) {
-      const fd = await nodeFiles.open(path, flags, mode);
-      fds.set(fd, path);
-      return fd;
-    },
+  const files = filesByPath((pathOf) => ({
     async datasync(fd) {
-      const path = fds.get(fd)!;
+      const path = pathOf(fd);
       if (path.endsWith('c0.log') && failSync) {
         failSync = false;
         throw Object.assign(new Error('i/o error, fdatasync'), {code: 'EIO'});
@@ -119,7 +106,7 @@ t.test('after a failed fdatasync the retry syncs the log and its new folder agai
       synced.push(path);
       return nodeFiles.datasync(fd);
     },
-  };
+  }));
   const dirsSynced: string[] = [];
   const ctx: ApplyContext = {
     dir,

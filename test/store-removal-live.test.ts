@@ -3,6 +3,7 @@ import {EmbeddedStore} from '../src/store/embedded-store.js';
 import {nodeFiles, type FileLayer} from '../src/store/file-layer.js';
 import {asyncReads, type ReadLayer} from '../src/store/read-layer.js';
 import type {VisitStart} from '../src/store/types.js';
+import {filesByPath} from './helpers/files.js';
 
 /*
  * Erasure and retention while the hub goes on writing: nothing acknowledged meanwhile may be
@@ -15,23 +16,16 @@ const visit = (id: string, start: number): VisitStart => ({id, start, ip: '198.5
 
 /** A file layer telling when the checkpoint writes to a file whose path ends with `suffix`. */
 function watchedFiles(suffix: string, wrote: () => void): FileLayer {
-  const paths = new Map<number, string>();
-  return {
-    ...nodeFiles,
-    async open(path, flags, mode) {
-      const fd = await nodeFiles.open(path, flags, mode);
-      paths.set(fd, path);
-      return fd;
-    },
+  return filesByPath((pathOf) => ({
     async write(fd, buffer, offset) {
-      if (paths.get(fd)?.endsWith(suffix)) wrote();
+      if (pathOf(fd).endsWith(suffix)) wrote();
       return nodeFiles.write(fd, buffer, offset);
     },
     appendNow(path, data) {
       if (path.endsWith(suffix)) wrote();
       nodeFiles.appendNow(path, data);
     },
-  };
+  }));
 }
 
 /** Reads as the hub does; once armed, `during` runs after the next read of a file ending with `suffix`. */

@@ -1,6 +1,23 @@
 import {nodeFiles, type FileLayer} from '../../src/store/file-layer.js';
 import {asyncReads, type ReadLayer} from '../../src/store/read-layer.js';
 
+/**
+ * The real file layer with `over`'s calls in place of its own, which are told the path behind a
+ * descriptor: for a test that fails or watches the writes of one file.
+ */
+export function filesByPath(over: (pathOf: (fd: number) => string) => Partial<FileLayer>): FileLayer {
+  const paths = new Map<number, string>();
+  return {
+    ...nodeFiles,
+    async open(path, flags, mode) {
+      const fd = await nodeFiles.open(path, flags, mode);
+      paths.set(fd, path);
+      return fd;
+    },
+    ...over((fd) => paths.get(fd) ?? ''),
+  };
+}
+
 /** A real file layer that counts what is written to journal segments. */
 export function countingFiles(): {files: FileLayer; journalWrites: () => number; journalBytes: () => number} {
   const wal = new Set<number>();
