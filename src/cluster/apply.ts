@@ -33,7 +33,7 @@ export class Applier {
   constructor(
     private readonly hub: Hub,
     private readonly presence: Presence,
-    private readonly hello: (from: string) => void,
+    private readonly hello: (from: string, catchUp: boolean) => void,
   ) {
     const log = (line: string) => hub.log(`cluster: ${line}`);
     this.sequencer = new Sequencer({
@@ -87,7 +87,7 @@ export class Applier {
         this.reload(m.what).catch((error: unknown) => this.hub.log(`reload ${m.what}: ${String(error)}`));
         return;
       case 'hello':
-        this.hello(m.from);
+        this.hello(m.from, m.catchUp === true);
         return;
       case 'feed':
         this.feed.push('feed', m.entry);

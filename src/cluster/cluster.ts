@@ -27,8 +27,16 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
   const log = (line: string) => hub.log(`cluster: ${line}`);
   const redis = connectRedis(options.redisUrl, log);
   const beatMs = options.beatMs ?? 1000;
+  // Something this hub stored may not have reached the others (a publication failed): its next
+  // hello asks every hub to read from the store what it missed, since nothing else would tell
+  // them (a gap is only noticed when a later event of the same chat arrives).
+  let untold = false;
   const publish = (message: ClusterOut) => {
-    redis.cmd.publish(CHANNEL, JSON.stringify({...message, from: hubId})).catch(() => {});
+    redis.cmd.publish(CHANNEL, JSON.stringify({...message, from: hubId})).catch(() => (untold = true));
+  };
+  const helloCatchingUp = () => {
+    untold = false;
+    publish({t: 'hello', catchUp: true});
   };
   const localOperators = () => [...hub.sessions.operatorConns].filter(([, conns]) => conns.size > 0).map(([name]) => name);
   const presence = new Presence(redis, {hubId, beatMs, deadAfterMs: options.deadAfterMs ?? 5 * beatMs}, {
@@ -48,10 +56,26 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
     publish({t: 'operators', names});
   };
   // A hub that (re)joined wrote what it holds into Redis: read it, and say what this one holds.
-  const applier = new Applier(hub, presence, (from) => {
+  const applier = new Applier(hub, presence, (from, catchUp) => {
     presence.reread(from).catch((error: unknown) => log(`presence of ${from}: ${String(error)}`));
     announceOperators();
+    if (catchUp) catchUpFromStore();
   });
+  // One catch-up at a time; hellos that come meanwhile make it run once more after.
+  let catching: Promise<void> | undefined;
+  let catchAgain = false;
+  const catchUpFromStore = () => {
+    if (catching) return void (catchAgain = true);
+    catching = resync(hub, applier)
+      .catch((error: unknown) => log(`catching up from the store: ${String(error)}`))
+      .finally(() => {
+        catching = undefined;
+        if (catchAgain) {
+          catchAgain = false;
+          catchUpFromStore();
+        }
+      });
+  };
 
   const deadlines = new SharedDeadlines(redis, hub.now, (d) => hub.fireDeadline(d), log);
   hub.deadlines = deadlines;
@@ -117,7 +141,8 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
     await presence.rebuild();
     deadlines.restore();
     for (const live of hub.sessions.visitors.values()) if (live.conns.size > 0) presence.setVisitor(hub.sessions.visitorSummary(live));
-    publish({t: 'hello'});
+    // What was stored here while Redis was away never went out: the others read it.
+    helloCatchingUp();
   };
   const recover = () => {
     if (!lost || !redis.up()) return;
@@ -146,6 +171,8 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
   deadlines.start();
   const beat = setInterval(() => {
     if (!redis.up()) return;
+    // A publication failed while Redis stayed up (no recovery will say so).
+    if (untold && !lost) helloCatchingUp();
     presence
       .beat()
       .then((missing) => {

@@ -63,8 +63,12 @@ export const clusterMessage = z.discriminatedUnion('t', [
   z.object({t: z.literal('reload'), from: hubId, what: z.enum(['accounts', 'blocks', 'canned', 'messages', 'status'])}),
   /** An entry of the feed stored, for the followers of every hub. */
   z.object({t: z.literal('feed'), from: hubId, entry: feedEntry}),
-  /** A hub (re)joined: everyone says again who is connected to them. */
-  z.object({t: z.literal('hello'), from: hubId}),
+  /**
+   * A hub (re)joined: everyone says again who is connected to them. `catchUp`: it was cut off
+   * from Redis (or a publication failed), so some of what it stored never went out: everyone
+   * reads from the store what they missed.
+   */
+  z.object({t: z.literal('hello'), from: hubId, catchUp: z.boolean().optional()}),
 ]);
 export type ClusterMessage = z.infer<typeof clusterMessage>;
 /** A message before the sending hub signs it. */

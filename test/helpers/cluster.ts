@@ -21,6 +21,8 @@ export interface ClusterOptions {
   limits?: Partial<Record<LimitName, number>>;
   /** Take the visitor's address from X-Forwarded-For, as behind a proxy. */
   trustProxy?: boolean;
+  /** The Redis URL of the i-th hub, when not `redisUrl` (one reaching it through a proxy). */
+  redisUrlFor?: (i: number) => string | undefined;
 }
 
 export async function startCluster(
@@ -43,7 +45,7 @@ export async function startCluster(
     const hub = await startTestHub({
       dir,
       store: new PgStore(pg.url, {schema, log: () => {}}),
-      redis: redisUrl,
+      redis: options.redisUrlFor?.(i) ?? redisUrl,
       clusterBeatMs: 200,
       geoip: false,
       trustProxy: options.trustProxy,

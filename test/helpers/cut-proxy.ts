@@ -6,17 +6,22 @@ export interface CutProxy {
   readonly live: number;
   /** Cuts every connection through it at once, as a network that drops: returns how many. */
   cut(): number;
+  /** Cuts every connection and refuses new ones until `open()`, as a network that stays down. */
+  shut(): void;
+  open(): void;
   close(): Promise<void>;
 }
 
 /**
- * A TCP pass-through to a hub on 127.0.0.1:`target` that can cut its connections: both ends are
- * destroyed on the spot, so whatever was in flight either way is lost and each side learns of it
- * only from its own socket, as when a network goes away.
+ * A TCP pass-through to a server on 127.0.0.1:`target` (a hub, Redis) that can cut its
+ * connections: both ends are destroyed on the spot, so whatever was in flight either way is lost
+ * and each side learns of it only from its own socket, as when a network goes away.
  */
 export async function cutProxy(target: number): Promise<CutProxy> {
   const pairs = new Set<[Socket, Socket]>();
+  let refusing = false;
   const server = createServer((client) => {
+    if (refusing) return client.resetAndDestroy();
     const upstream = connect(target, '127.0.0.1');
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
@@ -33,20 +38,28 @@ export async function cutProxy(target: number): Promise<CutProxy> {
     upstream.pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const cut = () => {
+    const n = pairs.size;
+    for (const [a, b] of [...pairs]) {
+      // A reset rather than a close: nothing more is read or written on either side.
+      a.resetAndDestroy();
+      b.resetAndDestroy();
+    }
+    pairs.clear();
+    return n;
+  };
   return {
     port: (server.address() as AddressInfo).port,
     get live() {
       return pairs.size;
     },
-    cut() {
-      const n = pairs.size;
-      for (const [a, b] of [...pairs]) {
-        // A reset rather than a close: nothing more is read or written on either side.
-        a.resetAndDestroy();
-        b.resetAndDestroy();
-      }
-      pairs.clear();
-      return n;
+    cut,
+    shut() {
+      refusing = true;
+      cut();
+    },
+    open() {
+      refusing = false;
     },
     async close() {
       for (const [a, b] of pairs) {

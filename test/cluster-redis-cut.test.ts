@@ -1,0 +1,65 @@
+import t from 'tap';
+import {waitUntil} from './helpers/wait.js';
+import {noPostgres, testPostgres} from './helpers/postgres.js';
+import {noRedis, startRedis} from './helpers/redis.js';
+import {operatorsOn, startCluster} from './helpers/cluster.js';
+import {cutProxy} from './helpers/cut-proxy.js';
+import {consecutive, entriesOf, follow} from './helpers/events.js';
+import {acceptedChat} from './helpers/hub.js';
+
+/*
+ * One hub alone loses Redis for a moment (Redis itself stays up for the others): what it stores
+ * meanwhile must still reach the other hubs' sockets when it is back, although no later event
+ * of the same chat comes to reveal the gap.
+ */
+
+const missing = noPostgres() || noRedis();
+if (missing) {
+  t.test('a hub cut off from Redis alone', {skip: missing}, () => {});
+} else {
+  const pg = await testPostgres();
+  t.teardown(() => pg.stop());
+  const redis = await startRedis(t);
+
+  t.test('what a hub stores while it alone is cut off from Redis reaches the other hubs when it is back', async (t) => {
+    const gate = await cutProxy(redis.port);
+    t.teardown(() => gate.close());
+    // Hub A reaches Redis through the gate, hub B directly.
+    const {hubs, tokens} = await startCluster(t, pg, redis.url, {hubs: 2, redisUrlFor: (i) => (i === 0 ? `redis://127.0.0.1:${gate.port}` : undefined)});
+    const [a, b] = hubs as [(typeof hubs)[0], (typeof hubs)[0]];
+    const [bob] = await operatorsOn(hubs, [['bob', b]]);
+    const follower = await follow(b.url, 'carol', tokens.carol!, {since: await b.hub.store.feedEnd()});
+    await follower.waitType('live');
+    const visitor = await a.visitor();
+    const chatId = await acceptedChat(visitor, bob);
+    const id1 = visitor.nextId();
+    visitor.send({t: 'msg', id: id1, text: 'before'});
+    await visitor.waitType('ack', (f) => f.id === id1);
+    await bob.waitFor((f) => f.t === 'ev' && f.chatId === chatId && f.e.text === 'before');
+
+    gate.shut();
+    await waitUntil('hub A unhealthy', async () => (await fetch(`${a.url}/healthz`)).status === 503);
+    const id2 = visitor.nextId();
+    visitor.send({t: 'msg', id: id2, text: 'during'});
+    const ack = await visitor.waitType('ack', (f) => f.id === id2);
+    // The visitor then leaves: the chat ends, and nothing of it will ever be stored again.
+    visitor.send({t: 'chat.leave'});
+    await visitor.waitFor((f) => f.t === 'ev' && f.chatId === chatId && f.e.seq > ack.seq);
+    const feedEnd = await a.hub.store.feedEnd();
+    t.equal(b.hub.chats.open.get(chatId)?.lastSeq, ack.seq - 1, 'meanwhile hub B heard nothing of it (the test is real)');
+
+    gate.open();
+    await waitUntil('bob has the message stored while hub A was cut off', () =>
+      bob.of('ev').some((f) => f.chatId === chatId && f.e.text === 'during'),
+    );
+    await waitUntil('bob has the visitor leaving, which ended the chat', () => bob.of('ev').some((f) => f.chatId === chatId && f.e.kind === 'left'));
+    const first = (seq: number) => bob.of('ev').findIndex((f) => f.chatId === chatId && f.e.seq === seq);
+    t.ok(first(ack.seq) < first(ack.seq + 1), 'the message before the leaving, in seq order');
+    t.notOk(b.hub.chats.open.has(chatId), "hub B's copy of the chat is ended, as stored");
+    await waitUntil('the follower on hub B has the feed up to its end', () => entriesOf(follower).at(-1)?.cursor === feedEnd);
+    t.ok(consecutive(entriesOf(follower), entriesOf(follower)[0]!.cursor), 'feed entries with no gap and none twice');
+    visitor.close();
+    bob.close();
+    follower.close();
+  });
+}
