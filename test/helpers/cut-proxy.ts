@@ -2,13 +2,18 @@ import {connect, createServer, type AddressInfo, type Socket} from 'node:net';
 
 export interface CutProxy {
   port: number;
-  /** Connections passing through now. */
+  /** Connections held now (silent ones included). */
   readonly live: number;
   /** Cuts every connection through it at once, as a network that drops: returns how many. */
   cut(): number;
   /** Cuts every connection and refuses new ones until `open()`, as a network that stays down. */
   shut(): void;
   open(): void;
+  /**
+   * The connections passing through now go silent: what either side sends is swallowed and
+   * nothing is closed, as when a NAT entry is lost; new connections pass. Returns how many.
+   */
+  silence(): number;
   close(): Promise<void>;
 }
 
@@ -20,6 +25,7 @@ export interface CutProxy {
 export async function cutProxy(target: number): Promise<CutProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let refusing = false;
+  const silent = new WeakSet<[Socket, Socket]>();
   const server = createServer((client) => {
     if (refusing) return client.resetAndDestroy();
     const upstream = connect(target, '127.0.0.1');
@@ -57,6 +63,20 @@ export async function cutProxy(target: number): Promise<CutProxy> {
     shut() {
       refusing = true;
       cut();
+    },
+    silence() {
+      let n = 0;
+      for (const pair of pairs) {
+        if (silent.has(pair)) continue;
+        silent.add(pair);
+        n++;
+        const [a, b] = pair;
+        a.unpipe(b);
+        b.unpipe(a);
+        // Read and dropped, so that neither side is ever held back by a full buffer either.
+        for (const s of pair) s.on('data', () => {});
+      }
+      return n;
     },
     open() {
       refusing = false;

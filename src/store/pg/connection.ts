@@ -1,3 +1,4 @@
+import {connect as connectTcp, type Socket} from 'node:net';
 import postgres from 'postgres';
 import type {Report} from '../log-file.js';
 
@@ -13,13 +14,22 @@ export interface PgOptions {
   max?: number;
   /** Seconds to wait for a connection (default 10). */
   connectTimeoutS?: number;
+  /**
+   * Milliseconds a write transaction may take (default 10,000): past that its connection is
+   * destroyed and its writes answered not stored, since a connection that went silent (a lost
+   * NAT entry, a failed-over address) would otherwise hold every later write behind it.
+   */
+  writeTimeoutMs?: number;
   log?: Report;
 }
 
 const schemaName = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** The pool for a `postgres://` URL, its tables looked up in the schema given. */
-export function connect(url: string, options: PgOptions = {}): Pool {
+/**
+ * The pool for a `postgres://` URL, its tables looked up in the schema given. Its connections
+ * have TCP keep-alive (the driver's, after 60 s idle), so a peer that vanished is noticed.
+ */
+export function connect(url: string, options: PgOptions = {}, extra: postgres.Options<{}> = {}): Pool {
   const schema = options.schema ?? 'public';
   if (!schemaName.test(schema)) throw new Error(`bad schema name ${JSON.stringify(schema)}`);
   const report = options.log ?? (() => {});
@@ -27,13 +37,75 @@ export function connect(url: string, options: PgOptions = {}): Pool {
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutS ?? 10,
     idle_timeout: 60,
+    keep_alive: 60,
     onnotice: (notice) => {
       // CREATE ... IF NOT EXISTS says "already exists, skipping" at every start: not news.
       if (notice.code !== '42P06' && notice.code !== '42P07') report(`postgres: ${notice.message}`);
     },
-    connection: {application_name: 'cac', search_path: schema},
+    ...extra,
+    connection: {application_name: 'cac', search_path: schema, ...extra.connection},
   });
 }
+
+/** A pool of one connection that can be dropped at will and made anew: the writer's. */
+export interface WriterPool {
+  readonly pool: Pool;
+  /**
+   * Destroys the connection's socket (what runs on it fails at once) and makes a new pool for
+   * what follows: the driver keeps some state of a connection that failed mid-query (an error
+   * answered to its next query after a reconnect), so the old one is not used again.
+   */
+  renew(): void;
+  end(): Promise<void>;
+}
+
+/**
+ * The writer's own connection (it runs one transaction at a time). The socket is made here so
+ * that it can be destroyed: ending a connection through the driver waits for the server's
+ * answer, which never comes from a connection gone silent. The server ends a transaction left
+ * idle as long as a write may take, so one whose client was cut off does not keep its row
+ * locks (and every later write waiting on them) until the server's TCP gives up on it.
+ */
+export function connectWriter(url: string, options: PgOptions = {}): WriterPool {
+  let socket: Socket | undefined;
+  let next = 0;
+  const open = ({host, port, path}: {host: string[]; port: number[]; path?: string | false}): Socket => {
+    const i = next++ % host.length;
+    socket = path ? connectTcp(path) : connectTcp(port[i] ?? port[0] ?? 5432, host[i]);
+    return socket;
+  };
+  const make = () => {
+    const extra: postgres.Options<{}> = {connection: {idle_in_transaction_session_timeout: options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS}};
+    // The driver's types leave out its documented `socket` option (a function making the socket).
+    Object.assign(extra, {socket: open});
+    return connect(url, {...options, max: 1}, extra);
+  };
+  let pool = make();
+  return {
+    get pool() {
+      return pool;
+    },
+    renew() {
+      socket?.destroy();
+      socket = undefined;
+      pool.end({timeout: 0}).catch(() => {});
+      pool = make();
+    },
+    end: () => pool.end({timeout: 5}),
+  };
+}
+
+/**
+ * Whether a failed transaction lost its connection (rather than had a statement refused): the
+ * connection failed, or the server ended the session (class 08 connection exception, 57
+ * operator intervention, such as a server shutting down).
+ */
+export function connectionLost(error: unknown): boolean {
+  if (!(error instanceof postgres.PostgresError)) return true;
+  return error.code.startsWith('08') || error.code.startsWith('57');
+}
+
+export const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
 
 /**
  * A document for a \`json\` column, as a query parameter: the driver sends it through

@@ -5,7 +5,7 @@ import type {Appended, ChatGuard, ChatPage, ChatQuery, Changed, Erased, Pruned, 
 import {NotStoredError} from '../store.js';
 import type {ChatNames, ChatRecord, GlobalName, Globals, NewEvent, StoredChat, VisitStart, VisitorRecord} from '../types.js';
 import * as chats from './chats.js';
-import {connect, describeUrl, type PgOptions, type Pool} from './connection.js';
+import {connect, connectWriter, DEFAULT_WRITE_TIMEOUT_MS, describeUrl, type PgOptions, type Pool, type WriterPool} from './connection.js';
 import * as feed from './feed.js';
 import {readGlobal, putGlobal} from './globals.js';
 import {migrate, type Migrated} from './migrations.js';
@@ -23,6 +23,8 @@ import {Writer, type WriteOptions, type WriteTx} from './writer.js';
 export class PgStore implements Store {
   private pool: Pool | undefined;
   private writer: Writer | undefined;
+  /** The writer's own connection (one transaction at a time; see Writer). */
+  private writerPool: WriterPool | undefined;
   private readonly schema: string;
   private readonly report: Report;
   private readonly listeners: Array<(entry: FeedEntry) => void> = [];
@@ -52,14 +54,17 @@ export class PgStore implements Store {
       throw new Error(`cannot open ${this.where}: ${error instanceof Error ? error.message : String(error)}`, {cause: error});
     }
     this.pool = pool;
-    this.writer = new Writer(pool, (entries) => this.tell(entries));
+    this.writerPool = connectWriter(this.url, {...this.options, log: this.report});
+    this.writer = new Writer(this.writerPool, (entries) => this.tell(entries), this.options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS);
   }
 
   async close(): Promise<void> {
     if (!this.pool) return;
+    // Writes in flight end within their time limit; queries on a silent connection are cut.
     await this.flush();
-    await this.pool.end({timeout: 5});
+    await Promise.all([this.pool.end({timeout: 5}), this.writerPool?.end()]);
     this.pool = undefined;
+    this.writerPool = undefined;
     this.writer = undefined;
   }
 

@@ -2,7 +2,7 @@ import {nextTurn} from '../../lib/next-turn.js';
 import type {FeedEntry} from '../../protocol/index.js';
 import {entryOf, type FeedRecord, type Referred} from '../feed.js';
 import {NotStoredError} from '../store.js';
-import {fromServer, type Pool, type Tx} from './connection.js';
+import {connectionLost, fromServer, type Tx, type WriterPool} from './connection.js';
 
 /** What a write runs with: its transaction, and the feed numbered in it. */
 export interface WriteTx {
@@ -66,8 +66,9 @@ export class Writer {
   private running: Promise<void> | undefined;
 
   constructor(
-    private readonly pool: Pool,
+    private readonly connection: WriterPool,
     private readonly committed: (entries: FeedEntry[]) => void,
+    private readonly timeoutMs: number,
   ) {}
 
   add<T>(run: (w: WriteTx) => Promise<T>, options: WriteOptions = {}): Promise<T> {
@@ -90,19 +91,49 @@ export class Writer {
       } catch (error) {
         // A statement the server refused spoils its whole transaction: each write of the group
         // is tried again alone, so one bad write fails only its own caller. A lost connection
-        // fails them all (nothing was stored; callers may send again).
-        if (jobs.length > 1 && fromServer(error)) {
-          for (const job of jobs) await this.commit([job]).catch((alone: unknown) => job.reject(new NotStoredError(alone)));
-        } else for (const job of jobs) job.reject(new NotStoredError(error));
+        // (or one gone silent past the time limit) fails them all, nothing being stored
+        // (callers may send again), and is not used again.
+        const failed = (job: Job, failure: unknown) => {
+          if (connectionLost(failure)) this.connection.renew();
+          job.reject(new NotStoredError(failure));
+        };
+        if (jobs.length > 1 && fromServer(error) && !connectionLost(error)) {
+          for (const job of jobs) await this.commit([job]).catch((alone: unknown) => failed(job, alone));
+        } else {
+          if (connectionLost(error)) this.connection.renew();
+          for (const job of jobs) job.reject(new NotStoredError(error));
+        }
       }
     }
     this.running = undefined;
   }
 
+  /**
+   * Runs the group's transaction, for `timeoutMs` at the most: a connection gone silent answers
+   * nothing and closes never, and every later write waits behind this one. Past the limit the
+   * group fails (not stored) and its connection is dropped. If its commit did reach the server,
+   * a resend is still stored once: its client id is known.
+   */
   private async commit(jobs: Job[]): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const overdue = new Promise<never>((_, reject) => {
+      // Not an answer of the server: the connection is taken for lost, and dropped (see drain).
+      timer = setTimeout(() => reject(new Error(`the write transaction took more than ${this.timeoutMs} ms: its connection was dropped`)), this.timeoutMs);
+    });
+    const running = this.transaction(jobs);
+    // Settled later (or never) if the limit wins: nothing more to do with it then.
+    running.catch(() => {});
+    try {
+      await Promise.race([running, overdue]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async transaction(jobs: Job[]): Promise<void> {
     let outcomes: Outcome[] = [];
     let numbered: FeedEntry[] = [];
-    await this.pool.begin(async (tx) => {
+    await this.connection.pool.begin(async (tx) => {
       outcomes = [];
       // A write's entries, numbered at the end of the transaction (see below), in the order of
       // the writes that made them (answers of pipelined writes may be handled out of order).

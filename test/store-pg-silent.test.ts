@@ -1,0 +1,75 @@
+import t from 'tap';
+import {addOperator} from '../src/accounts/operators.js';
+import {addSite, updateSite} from '../src/accounts/sites.js';
+import {PgStore} from '../src/store/pg/pg-store.js';
+import {cutProxy} from './helpers/cut-proxy.js';
+import {acceptedChat, NO_LIMITS, startTestHub} from './helpers/hub.js';
+import {noPostgres, testPostgres} from './helpers/postgres.js';
+
+/*
+ * The hub's connections to PostgreSQL go silent (a lost NAT entry, a failed-over address):
+ * nothing answers and nothing closes. A write must still be answered within its time limit, the
+ * hub carry on through new connections, and close in bounded time.
+ */
+
+const missing = noPostgres();
+if (missing) {
+  t.test('PostgreSQL connections gone silent', {skip: missing}, () => {});
+} else {
+  const pg = await testPostgres();
+  t.teardown(() => pg.stop());
+
+  t.test('a write on a connection gone silent is refused within its time limit, and sent again is stored once', async (t) => {
+    const dir = t.testdir();
+    const schema = pg.schemaFor(dir);
+    const seed = new PgStore(pg.url, {schema, log: () => {}});
+    await seed.open();
+    await addSite(seed, 'example.com', {timezone: 'Europe/London'});
+    await updateSite(seed, 'example.com', {limits: NO_LIMITS});
+    const bobToken = (await addOperator(seed, 'bob')).token;
+    await seed.close();
+    const proxy = await cutProxy(Number(new URL(pg.url).port));
+    t.teardown(() => proxy.close());
+    const url = new URL(pg.url);
+    url.port = String(proxy.port);
+    const writeTimeoutMs = 2000;
+    const hub = await startTestHub({dir, store: new PgStore(url.toString(), {schema, writeTimeoutMs, log: () => {}}), geoip: false});
+    hub.tokens.bob = bobToken;
+    let closed = false;
+    t.teardown(() => !closed && hub.close());
+    const bob = await hub.operator('bob');
+    const visitor = await hub.visitor();
+    const chatId = await acceptedChat(visitor, bob);
+
+    // Several connections open in the pool, so that none is left that was not silenced.
+    await Promise.all(Array.from({length: 20}, () => hub.hub.store.events(chatId)));
+    t.ok(proxy.silence() > 1, 'the connections open now went silent');
+    const id = visitor.nextId();
+    const sentAt = Date.now();
+    visitor.send({t: 'msg', id, text: 'into the silence'});
+    const refused = await visitor.waitFor((f) => (f.t === 'ack' && f.id === id) || (f.t === 'error' && f.ref === id), 20_000);
+    t.match(refused, {t: 'error', code: 'not_stored'}, 'refused, not left unanswered');
+    t.ok(Date.now() - sentAt < writeTimeoutMs + 10_000, `within seconds of the limit (${Date.now() - sentAt} ms)`);
+
+    // The widget sends it again: the writer is on a new connection by then.
+    visitor.send({t: 'msg', id, text: 'into the silence'});
+    const ack = await visitor.waitType('ack', (f) => f.id === id, 0);
+    await bob.waitFor((f) => f.t === 'ev' && f.chatId === chatId && f.e.seq === ack.seq);
+    // Read on a connection of its own: the hub's readers may be among the silent ones.
+    const reader = new PgStore(pg.url, {schema, log: () => {}});
+    await reader.open();
+    const stored = (await reader.events(chatId)).filter((e) => e.text === 'into the silence');
+    await reader.close();
+    t.equal(stored.length, 1, 'stored once');
+
+    // Silent again, a write in flight: closing still ends.
+    proxy.silence();
+    visitor.send({t: 'msg', id: visitor.nextId(), text: 'at closing time'});
+    const closing = Date.now();
+    visitor.close();
+    bob.close();
+    const timer = new Promise((resolve) => setTimeout(resolve, 30_000, 'still closing after 30 s'));
+    t.equal(await Promise.race([hub.close().then(() => 'closed'), timer]), 'closed', `the hub closed (${Date.now() - closing} ms)`);
+    closed = true;
+  });
+}
