@@ -77,7 +77,7 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
       });
   };
 
-  const deadlines = new SharedDeadlines(redis, hub.now, (d) => hub.fireDeadline(d), log);
+  const deadlines = new SharedDeadlines(redis, hub.now, (d) => hub.fireDeadline(d), log, (key, at) => publish({t: 'fired', key, at}));
   hub.deadlines = deadlines;
   // An address's budgets and failed sign-ins count on every hub alike.
   const limits = new LimitAsker(redis, hub.now, hubId, log);
@@ -126,6 +126,7 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
     }
     if (!parsed.success) return log(`a message on the bus does not fit the protocol: ${parsed.error.issues[0]?.message}`);
     if (parsed.data.from === hubId) return;
+    if (parsed.data.t === 'fired') return deadlines.firedElsewhere(parsed.data.key, parsed.data.at);
     try {
       applier.apply(parsed.data as ClusterMessage);
     } catch (error) {

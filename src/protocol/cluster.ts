@@ -59,6 +59,8 @@ export const clusterMessage = z.discriminatedUnion('t', [
   z.object({t: z.literal('operators'), from: hubId, names: z.array(operatorName)}),
   /** A visitor has a socket on hub `from` now: others let go of their copy. */
   z.object({t: z.literal('here'), from: hubId, visitorId: z.string()}),
+  /** A shared deadline (its key, due `at`) was fired: the hub that set it forgets it. */
+  z.object({t: z.literal('fired'), from: hubId, key: z.string(), at: z.number()}),
   /** A shared record changed: read it again from the store. */
   z.object({t: z.literal('reload'), from: hubId, what: z.enum(['accounts', 'blocks', 'canned', 'messages', 'status'])}),
   /** An entry of the feed stored, for the followers of every hub. */
