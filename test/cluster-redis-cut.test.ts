@@ -8,9 +8,10 @@ import {consecutive, entriesOf, follow} from './helpers/events.js';
 import {acceptedChat} from './helpers/hub.js';
 
 /*
- * One hub alone loses Redis for a moment (Redis itself stays up for the others): what it stores
- * meanwhile must still reach the other hubs' sockets when it is back, although no later event
- * of the same chat comes to reveal the gap.
+ * One hub alone loses Redis (Redis itself stays up for the others). For a moment: what it
+ * stores meanwhile must still reach the other hubs' sockets when it is back, although no later
+ * event of the same chat comes to reveal the gap. For good: it is taken for dead, and its
+ * visitors, once their grace period ran out, are listed by no hub.
  */
 
 const missing = noPostgres() || noRedis();
@@ -61,5 +62,28 @@ if (missing) {
     visitor.close();
     bob.close();
     follower.close();
+  });
+
+  t.test("a hub cut off for good: once its visitor's grace period ran out, no hub lists the visitor", async (t) => {
+    const gate = await cutProxy(redis.port);
+    t.teardown(() => gate.close());
+    const {hubs} = await startCluster(t, pg, redis.url, {hubs: 3, redisUrlFor: (i) => (i === 2 ? `redis://127.0.0.1:${gate.port}` : undefined)});
+    const [a, b, c] = hubs as [(typeof hubs)[0], (typeof hubs)[0], (typeof hubs)[0]];
+    const visitor = await c.visitor();
+    const visitorId = visitor.of('welcome')[0]!.visitorId as string;
+    const listed = (hub: typeof a) => hub.hub.cluster!.remoteVisitors().some((v) => v.id === visitorId);
+    await waitUntil('hubs A and B list the visitor on hub C', () => listed(a) && listed(b));
+
+    // Hub C falls silent: taken for dead, its visitor gets a grace period (2 s) on A or B.
+    gate.shut();
+    const left = async () => (await a.hub.store.feed(0, 5000)).entries.some((e) => e.type === 'visitor.left' && 'visitorId' in e && e.visitorId === visitorId);
+    await waitUntil('the visitor has left', left);
+    await waitUntil('neither hub A nor hub B lists the visitor', () => !listed(a) && !listed(b));
+    for (const [name, hub] of [['A', a], ['B', b]] as const) {
+      const carol = await hub.operator('carol');
+      t.notOk(carol.of('ready')[0]!.visitors.some((v: {id: string}) => v.id === visitorId), `an operator signing in on hub ${name} is not shown the visitor`);
+      carol.close();
+    }
+    visitor.close();
   });
 }

@@ -110,7 +110,12 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
     // The visitors served here, where the other hubs' lists read them.
     const f = message.frame;
     if (f.t === 'visitor.update' && hub.sessions.visitors.get(f.visitor.id)?.conns.size) presence.setVisitor(f.visitor);
-    else if (f.t === 'visitor.gone') presence.dropVisitor(f.visitorId);
+    else if (f.t === 'visitor.gone') {
+      presence.dropVisitor(f.visitorId);
+      // Gone from this hub's list of other hubs' visitors too: fired here for a dead hub's
+      // visitor, the frame reaches every other hub but not this one.
+      presence.visitors.delete(f.visitorId);
+    }
   };
 
   // Every hub hears its own publications too: they end as `publish` ends them, and are let go
