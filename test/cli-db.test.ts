@@ -107,6 +107,35 @@ t.test('cac db', {skip: noPg}, async (t) => {
     t.match(full.stderr, /full is not empty: export into a new folder/);
   });
 
+  t.test('an import cut short is refused by hubs and started again by the next import', async (t) => {
+    const dir = t.testdir({folder: {}});
+    const folder = join(dir, 'folder');
+    const source = new EmbeddedStore(folder, {journal: true, log: () => {}});
+    await source.open();
+    await fill(source);
+    await source.close();
+    const before = await contents(new EmbeddedStore(folder));
+    const url = await pg!.database();
+    t.equal((await runCac(['db', 'import', folder, '--database', url])).code, 0);
+    // Where a kill in the middle leaves it: the mark still there, part of the records in.
+    const partial = new PgStore(url, {log: () => {}});
+    await partial.open();
+    const {visitors} = await partial.listVisitors();
+    await partial.eraseVisitor(visitors[0]!.id);
+    await partial.markImport({from: folder, at: Date.parse('2026-12-01T06:00:00Z')});
+    await partial.close();
+
+    const hub = await runCac(['hub', '--port', String(await freePort()), '--database', url]);
+    t.equal(hub.code, 1, 'a hub will not serve half an import');
+    t.match(hub.stderr, /an import into postgres:\/\/\S+ from .*folder \(begun 2026-12-01T06:00:00\.000Z\) did not finish: run cac db import again/);
+    await t.rejects(new PgStore(url, {log: () => {}}).open(), /did not finish/, 'nor will the other commands on the database');
+
+    const again = await runCac(['db', 'import', folder, '--database', url]);
+    t.equal(again.code, 0, again.out);
+    t.match(again.stderr, /an import from .*folder \(begun 2026-12-01T06:00:00\.000Z\) did not finish: emptying postgres:\/\/\S+ and starting again/);
+    t.same(await contents(new PgStore(url, {log: () => {}})), before, 'the database holds the folder once, whole');
+  });
+
   t.test('1,000 chats imported: the CLI exports the same transcripts from the database as from the folder', async (t) => {
     const dir = t.testdir({});
     const folder = join(dir, 'folder');

@@ -16,9 +16,9 @@ function needUrl(options: {database?: string}): string {
   return url;
 }
 
-async function openPg(url: string) {
+async function openPg(url: string, importing = false) {
   const {PgStore} = await import('../store/pg/pg-store.js');
-  const store = new PgStore(url);
+  const store = new PgStore(url, {importing});
   await store.open();
   return store;
 }
@@ -44,7 +44,7 @@ function progress(): {show(c: Copied): void; done(): void} {
 
 /** Copies between the data folder `dir` (locked meanwhile: no hub may run on it) and PostgreSQL. */
 async function copy(dir: string, url: string, direction: 'import' | 'export', json: boolean): Promise<void> {
-  const [{copyStore}, {EmbeddedStore}, {lockDataDir}] = await Promise.all([import('../store/copy.js'), import('../store/embedded-store.js'), import('../store/lock.js')]);
+  const [{copyStore, isEmpty}, {EmbeddedStore}, {lockDataDir}] = await Promise.all([import('../store/copy.js'), import('../store/embedded-store.js'), import('../store/lock.js')]);
   if (direction === 'import' && !existsSync(dir)) throw new UsageError(`${dir}: no such data folder`);
   if (direction === 'export') {
     if ((await readdir(dir).catch(() => [])).length > 0) throw new UsageError(`${dir} is not empty: export into a new folder`);
@@ -57,11 +57,26 @@ async function copy(dir: string, url: string, direction: 'import' | 'export', js
     const folder = new EmbeddedStore(dir, {journal: true});
     await folder.open();
     opened.push(folder);
-    const pg = await openPg(url);
+    const pg = await openPg(url, direction === 'import');
     opened.push(pg);
     const [from, to] = direction === 'import' ? [folder, pg] : [pg, folder];
+    if (direction === 'import') {
+      // Marked while it copies: cut short, it is started again, never served half done.
+      const unfinished = await pg.importUnderway();
+      if (unfinished) {
+        process.stderr.write(`an import from ${unfinished.from} (begun ${new Date(unfinished.at).toISOString()}) did not finish: emptying ${pg.where} and starting again\n`);
+        await pg.emptyForImport();
+      } else if (!(await isEmpty(pg))) {
+        throw new UsageError(`the database already holds data: import into an empty one`);
+      }
+      await pg.markImport({from: resolve(dir), at: Date.now()});
+    }
     // The data folder lists chats by reading every one: all at once, not a page at a time.
     const copied = await copyStore(from, to, {pageSize: direction === 'import' ? Infinity : 1000, progress: shown.show});
+    if (direction === 'import') {
+      await pg.flush();
+      await pg.markImport(undefined);
+    }
     shown.done();
     if (json) printJson(copied);
     process.stderr.write(`${direction === 'import' ? `imported ${dir} into ${pg.where}` : `exported ${pg.where} to ${dir}`}: ${summary(copied)}\n`);

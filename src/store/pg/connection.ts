@@ -20,6 +20,8 @@ export interface PgOptions {
    * NAT entry, a failed-over address) would otherwise hold every later write behind it.
    */
   writeTimeoutMs?: number;
+  /** Opened by `cac db import`: an import left unfinished does not stop it (see import-mark.ts). */
+  importing?: boolean;
   log?: Report;
 }
 

@@ -8,6 +8,7 @@ import * as chats from './chats.js';
 import {connect, connectWriter, DEFAULT_WRITE_TIMEOUT_MS, describeUrl, type PgOptions, type Pool, type WriterPool} from './connection.js';
 import * as feed from './feed.js';
 import {readGlobal, putGlobal} from './globals.js';
+import {emptyForImport, importUnderway, markImport, unfinishedImport, type ImportUnderway} from './import-mark.js';
 import {migrate, type Migrated} from './migrations.js';
 import * as removal from './removal.js';
 import * as visitors from './visitors.js';
@@ -49,6 +50,8 @@ export class PgStore implements Store {
     const pool = connect(this.url, {...this.options, log: this.report});
     try {
       this.migrated = await migrate(pool, this.schema);
+      const unfinished = this.options.importing ? undefined : await importUnderway(pool);
+      if (unfinished) throw new Error(unfinishedImport(this.where, unfinished));
     } catch (error) {
       await pool.end({timeout: 1});
       throw new Error(`cannot open ${this.where}: ${error instanceof Error ? error.message : String(error)}`, {cause: error});
@@ -74,6 +77,22 @@ export class PgStore implements Store {
 
   async ping(): Promise<void> {
     await this.db`SELECT 1`;
+  }
+
+  /** An import into this database that did not finish (see import-mark.ts). */
+  importUnderway(): Promise<ImportUnderway | undefined> {
+    return importUnderway(this.db);
+  }
+
+  /** Marks an import under way, or with none clears the mark. */
+  markImport(mark: ImportUnderway | undefined): Promise<void> {
+    return markImport(this.db, mark);
+  }
+
+  /** Empties every table for an import to start again (its mark kept). */
+  async emptyForImport(): Promise<void> {
+    await emptyForImport(this.db);
+    this.cache.clear();
   }
 
   private get db(): Pool {

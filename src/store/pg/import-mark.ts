@@ -1,0 +1,49 @@
+import {json, type Db, type Pool} from './connection.js';
+
+/*
+ * An import into the database (`cac db import`) copies a data folder over many transactions. Cut
+ * short (killed, the machine lost), it leaves part of the folder behind, which a hub would serve
+ * as if whole. So the import marks the database before it copies and clears the mark once done:
+ * a store that finds the mark will not open for a hub, and the next import empties the database
+ * and starts again.
+ */
+
+/** The row of `globals` that holds the mark (not one of the records an import copies). */
+const MARK = 'import-underway';
+
+export interface ImportUnderway {
+  /** The data folder being imported. */
+  from: string;
+  /** When the import began (ms since the epoch). */
+  at: number;
+}
+
+export async function importUnderway(db: Db): Promise<ImportUnderway | undefined> {
+  const [row] = await db`SELECT doc FROM globals WHERE name = ${MARK}`;
+  return row ? (row.doc as ImportUnderway) : undefined;
+}
+
+/** Sets the mark, or with none clears it. */
+export async function markImport(db: Db, mark: ImportUnderway | undefined): Promise<void> {
+  if (!mark) {
+    await db`DELETE FROM globals WHERE name = ${MARK}`;
+    return;
+  }
+  await db`
+    INSERT INTO globals (name, doc) VALUES (${MARK}, ${json(mark)})
+    ON CONFLICT (name) DO UPDATE SET doc = excluded.doc`;
+}
+
+/** Every record gone, the mark kept (the import that follows is still under way until done). */
+export async function emptyForImport(pool: Pool): Promise<void> {
+  await pool.begin(async (tx) => {
+    await tx`TRUNCATE events, visitor_lines, feed, chats, visitors`;
+    await tx`DELETE FROM globals WHERE name <> ${MARK}`;
+    await tx`UPDATE feed_end SET last = 0`;
+  });
+}
+
+/** What a hub is told when the mark is there. */
+export function unfinishedImport(where: string, mark: ImportUnderway): string {
+  return `an import into ${where} from ${mark.from} (begun ${new Date(mark.at).toISOString()}) did not finish: run cac db import again before anything uses the database`;
+}
