@@ -2,6 +2,8 @@ import t from 'tap';
 import {MAX_CANNED_OWN, MAX_CANNED_TEAM} from '../src/protocol/index.js';
 import {adminCall, startTestHub} from './helpers/hub.js';
 import type {Peer} from './helpers/peer.js';
+import {ManualTimers} from './helpers/manual-timers.js';
+import {HELLO_WITHIN_MS} from '../src/hub/visitor-socket.js';
 
 /*
  * What one address may make the hub do, per site: each limit is shown to hold, and shown not to
@@ -208,4 +210,22 @@ t.test('an IPv6 address counts by its /64: an abuser taking new addresses in it 
   t.equal((await fourth.waitClosed()).code, 4003, 'a fourth address of the same /64 is closed');
   const next = await hub.visitor({headers: {'x-forwarded-for': '2001:db8:1:3::1'}});
   t.ok(next.of('welcome')[0], 'the next /64 is another address');
+});
+
+t.test('a visitor socket that never says hello is closed after 30 s, freeing its place', async (t) => {
+  const timers = new ManualTimers();
+  const hub = await startTestHub({timers, now: timers.now});
+  t.teardown(() => hub.close());
+  await adminCall(hub, 'sites.set', {domain: 'example.com', limits: {'sockets-per-address': 2}});
+  const silent = await hub.visitor({hello: null});
+  const talking = await hub.visitor();
+  timers.advance(HELLO_WITHIN_MS - 1);
+  t.same(await hub.visitor({hello: null}).then((v) => v.waitClosed()), {code: 4003, reason: 'too many sockets from this address'}, 'the silent one still holds its place');
+  timers.advance(1);
+  t.same(await silent.waitClosed(), {code: 4002, reason: 'no hello'});
+  talking.send({t: 'page', url: 'https://example.com/next', title: 'Next'});
+  talking.send({t: 'ping'});
+  await talking.waitType('pong');
+  t.ok(talking.ws.readyState === talking.ws.OPEN, 'one that said hello stays');
+  t.ok((await hub.visitor()).of('welcome')[0], 'the place is free again');
 });

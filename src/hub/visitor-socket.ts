@@ -18,6 +18,9 @@ import {leaveMessage} from './offline-messages.js';
 import {passTyping} from './typing.js';
 import {takeNames} from './visitor-names.js';
 
+/** How long a visitor socket may stay open without saying hello. */
+export const HELLO_WITHIN_MS = 30_000;
+
 /** Wires one visitor tab's socket (site and Origin were checked in the upgrade) to the model. */
 export function attachVisitor(hub: Hub, ws: WebSocket, site: SiteRecord, ip: string, userAgent: string): void {
   const conn = new Conn(ws, ip, userAgent) as VisitorConn;
@@ -29,10 +32,14 @@ export function attachVisitor(hub: Hub, ws: WebSocket, site: SiteRecord, ip: str
     conn.close(CloseCode.flood, 'too many sockets from this address');
     return;
   }
+  // A tab says hello as soon as it connects: a socket that stays silent only holds a file and one
+  // of its address's places (sockets-per-address), so it is closed.
+  const silent = hub.later(HELLO_WITHIN_MS, () => conn.close(CloseCode.junk, 'no hello'));
 
   serveFrames(hub, conn, visitorToHub, async (frame, next) => {
     if (frame.t === 'hello') {
       if (greeting || live) throw new HubError('hello_twice', 'already said hello');
+      hub.cancel(silent);
       greeting = true;
       live = await hello(hub, conn, site, frame).finally(() => (greeting = false));
       // The tab may have gone while hello was being stored: it must still count as gone.
@@ -45,6 +52,7 @@ export function attachVisitor(hub: Hub, ws: WebSocket, site: SiteRecord, ip: str
 
   ws.on('close', () => {
     closed = true;
+    hub.cancel(silent);
     closeSocket(hub, site, ip);
     if (live) drop(hub, conn, live);
   });
