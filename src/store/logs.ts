@@ -5,7 +5,7 @@ import type {FeedLog} from './feed-log.js';
 import type {JournalRecord} from './journal.js';
 import {chatLine, visitorLine, type ChatLine, type VisitorLine} from './log-file.js';
 import {visitsFrom, type LogReader} from './log-reader.js';
-import type {Appended} from './store.js';
+import {NotStoredError, type Appended} from './store.js';
 import {remember, REMEMBERED_IDS, Tails, type Tail} from './tails.js';
 import type {ChatRecord, NewEvent, VisitStart} from './types.js';
 
@@ -82,7 +82,9 @@ export class Logs {
 
   private async storedEvent(chatId: string, seq: number): Promise<Appended> {
     const [event] = await this.events(chatId, seq - 1, 1);
-    if (!event) throw new Error(`event ${seq} of chat ${chatId} is missing`);
+    // A resend that came while its first try was being written, and that write failed: neither
+    // is stored (the sender tries again, and the id, forgotten with the failed group, is new).
+    if (!event) throw new NotStoredError(new Error(`event ${seq} of chat ${chatId} was not stored`));
     return {event, duplicate: true};
   }
 
