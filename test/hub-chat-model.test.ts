@@ -1,6 +1,7 @@
 import t from 'tap';
 import {ChatModel} from '../src/hub/model.js';
 import {MemoryStore} from '../src/store/memory-store.js';
+import {NotStoredError} from '../src/store/store.js';
 import type {ChatRecord} from '../src/store/types.js';
 
 /*
@@ -62,4 +63,30 @@ t.test('a chat that ends as it is changed here is not held: history is read when
   await model.change(read, (c) => void (c.state = 'ended'), {kind: 'end', from: 'system', name: 'system', text: 'ended'}, undefined, () => {});
   t.notOk(model.open.has('c1'), 'not held');
   t.equal((await store.chat('c1'))!.chat.state, 'ended', 'stored');
+});
+
+/** A store that refuses the events whose text is `refuse`, a moment after it is asked. */
+class RefusingStore extends MemoryStore {
+  refuse: string | undefined;
+  override async appendEvent(...args: Parameters<MemoryStore['appendEvent']>): ReturnType<MemoryStore['appendEvent']> {
+    if (args[1].text !== this.refuse) return super.appendEvent(...args);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    throw new NotStoredError(new Error('no space left on device'));
+  }
+}
+
+t.test('on one hub, a change asked for while another of the same chat is being written waits for it, so a refusal undoes only itself', async (t) => {
+  const store = new RefusingStore();
+  await store.putChat(waiting('c1'));
+  const model = new ChatModel(store, () => 1000, () => {});
+  const open = (await model.get('c1'))!;
+  await model.claim(open, 'alice', take('alice'), join('alice'), {type: 'chat.accepted', operator: 'alice'});
+  store.refuse = 'bob joined the chat';
+  const add = (operator: string) => (c: ChatRecord) => void c.operators.push(operator);
+  const refused = model.change(open, add('bob'), join('bob'), undefined, () => {});
+  const stored = model.change(open, add('carol'), join('carol'), undefined, () => {});
+  await t.rejects(refused, {code: 'not_stored'});
+  t.equal((await stored).text, 'carol joined the chat');
+  t.same(open.chat.operators, ['alice', 'carol'], 'the refused change is undone, the other kept');
+  t.same((await store.chat('c1'))!.chat, open.chat, 'what the hub holds is what is stored');
 });

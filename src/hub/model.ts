@@ -36,6 +36,8 @@ async function orNotStored<T>(writing: Promise<T>): Promise<T> {
  */
 export class ChatModel {
   readonly open = new Map<string, OpenChat>();
+  /** The change of a chat being written now, on this hub alone (see change). */
+  private readonly changing = new WeakMap<OpenChat, Promise<unknown>>();
   /**
    * Told of every event stored (not of a resend), with the record as it stands and whether the
    * event changed it: how other hubs sharing the store hear of it. Called before the caller fans
@@ -137,16 +139,15 @@ export class ChatModel {
     still: (chat: ChatRecord) => void,
   ): Promise<ChatEvent> {
     if (!this.shared || !this.store.changeChat) {
-      // Checked again here, where nothing can come between the check and the change: the
-      // caller's check was made before it waited for something (the disk, a lookup).
-      still(open.chat);
-      const before = structuredClone(open.chat);
-      mutate(open.chat);
+      // One change of a chat at a time: made on top of one still being written, it would be
+      // stored with it, and put back as it was before the one below it, were that one refused.
+      const prior = this.changing.get(open);
+      const run = prior ? prior.catch(() => {}).then(() => this.changeHere(open, mutate, event, feed, still)) : this.changeHere(open, mutate, event, feed, still);
+      this.changing.set(open, run);
       try {
-        return await this.append(open, event, feed, true);
-      } catch (error) {
-        this.replace(open, before, 0);
-        throw error;
+        return await run;
+      } finally {
+        if (this.changing.get(open) === run) this.changing.delete(open);
       }
     }
     for (let tries = 1; ; tries++) {
@@ -159,6 +160,27 @@ export class ChatModel {
       await this.refresh(open);
       if (tries === CHANGE_TRIES) throw new HubError('not_stored', 'the chat kept changing on other hubs; send it again');
       still(open.chat);
+    }
+  }
+
+  /** A change on this hub alone: made at once (the caller's checks hold until it is). */
+  private async changeHere(
+    open: OpenChat,
+    mutate: (chat: ChatRecord) => void,
+    event: Omit<NewEvent, 'at'>,
+    feed: ChatTag | undefined,
+    still: (chat: ChatRecord) => void,
+  ): Promise<ChatEvent> {
+    // Checked again here, where nothing can come between the check and the change: the
+    // caller's check was made before it waited for something (the disk, a lookup).
+    still(open.chat);
+    const before = structuredClone(open.chat);
+    mutate(open.chat);
+    try {
+      return await this.append(open, event, feed, true);
+    } catch (error) {
+      this.replace(open, before, 0);
+      throw error;
     }
   }
 
