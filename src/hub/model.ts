@@ -164,13 +164,7 @@ export class ChatModel {
   }
 
   /** A change on this hub alone: made at once (the caller's checks hold until it is). */
-  private async changeHere(
-    open: OpenChat,
-    mutate: (chat: ChatRecord) => void,
-    event: Omit<NewEvent, 'at'>,
-    feed: ChatTag | undefined,
-    still: (chat: ChatRecord) => void,
-  ): Promise<ChatEvent> {
+  private async changeHere(...[open, mutate, event, feed, still]: Parameters<ChatModel['change']>): Promise<ChatEvent> {
     // Checked again here, where nothing can come between the check and the change: the
     // caller's check was made before it waited for something (the disk, a lookup).
     still(open.chat);
