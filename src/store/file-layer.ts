@@ -1,4 +1,4 @@
-import {close, closeSync, fdatasync, ftruncate, open, openSync, write, writeSync} from 'node:fs';
+import {close, closeSync, fdatasync, ftruncate, open, openSync, unlink, write, writeSync} from 'node:fs';
 
 /**
  * The few file operations the journal and the logs append with, behind an interface so that a
@@ -20,6 +20,8 @@ export interface FileLayer {
    * several times that, and wake pool threads that take the hub's cores from it.
    */
   appendNow(path: string, data: Buffer): void;
+  /** Deletes a file; one already gone is no error. */
+  remove(path: string): Promise<void>;
 }
 
 const done =
@@ -49,6 +51,8 @@ export const nodeFiles: FileLayer = {
       closeSync(fd);
     }
   },
+  remove: (path) =>
+    new Promise((resolve, reject) => unlink(path, (error) => (error && error.code !== 'ENOENT' ? reject(error) : resolve()))),
 };
 
 /** Writes all of `buffer`; a write that makes no progress is a failure, never a silent loss. */

@@ -1,4 +1,4 @@
-import {readFile, readdir, unlink} from 'node:fs/promises';
+import {readFile, readdir} from 'node:fs/promises';
 import {join} from 'node:path';
 import {syncDir} from './durable-file.js';
 import {writeAll, type FileLayer} from './file-layer.js';
@@ -220,10 +220,18 @@ export class Journal {
     return (this.current?.records.length ?? 0) > 0;
   }
 
-  /** Deletes segments whose records are all in their own files now. */
+  /**
+   * Deletes segments whose records are all in their own files now, oldest first. One that
+   * cannot be deleted stops it there (the checkpoint fails and tries again): a segment left
+   * behind a newer one deleted would be replayed at the next start over what came after it,
+   * putting older records back.
+   */
   async remove(numbers: number[]): Promise<void> {
-    for (const n of numbers) await unlink(join(this.dir, `journal-${n}.wal`)).catch(() => {});
-    if (numbers.length > 0) await syncDir(this.dir);
+    try {
+      for (const n of [...numbers].sort((a, b) => a - b)) await this.options.files.remove(join(this.dir, `journal-${n}.wal`));
+    } finally {
+      if (numbers.length > 0) await syncDir(this.dir);
+    }
   }
 
   async close(): Promise<void> {
