@@ -112,9 +112,12 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
     if (f.t === 'visitor.update' && hub.sessions.visitors.get(f.visitor.id)?.conns.size) presence.setVisitor(f.visitor);
     else if (f.t === 'visitor.gone') {
       presence.dropVisitor(f.visitorId);
-      // Gone from this hub's list of other hubs' visitors too: fired here for a dead hub's
-      // visitor, the frame reaches every other hub but not this one.
-      presence.visitors.delete(f.visitorId);
+      // Gone from this hub's list of other hubs' visitors too when it was a dead hub's: fired
+      // here, the frame reaches every other hub but not this one. A live hub's visitor stays
+      // (its hub says when it leaves): right after Redis came back, this hub may not know yet
+      // that the visitor is still there.
+      const known = presence.visitors.get(f.visitorId);
+      if (known && !known.summary.online) presence.visitors.delete(f.visitorId);
     }
   };
 
