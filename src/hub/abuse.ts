@@ -6,9 +6,10 @@ import type {Hub} from './hub.js';
 
 /*
  * What one address (or one visitor) may make the hub do, per site: every budget is counted per
- * site and address (an IPv6 address by its /64, see address-key.ts), so an abuser uses up only their own share on one site and never another
- * site's. A site may set its own numbers (`cac sites set --limit NAME=N`). Going over is answered
- * with an error frame; a socket that keeps going over is closed.
+ * site and address (an IPv6 address by its /64, see address-key.ts), so an abuser uses up only
+ * their own share on one site and never another site's. A site may set its own numbers (`cac
+ * sites set --limit NAME=N`). Going over is answered with an error frame; a socket that keeps
+ * going over is closed.
  *
  * Budgets over time are counted by `hub.rates`: here, or, when several hubs serve a site, in
  * Redis for all of them (src/cluster/shared-limits.ts), so that an address spreading its attempts

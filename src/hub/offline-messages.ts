@@ -27,12 +27,14 @@ function alreadyLeft(hub: Hub, visitorId: string, id: string): boolean {
 export async function leaveMessage(hub: Hub, conn: VisitorConn, live: LiveVisitor, frame: OfflineMessage, limit: () => void): Promise<void> {
   const visitor = live.record;
   const site = live.site.domain;
+  const answeredResend = () => {
+    if (!alreadyLeft(hub, visitor.id, frame.id)) return false;
+    conn.send({t: 'offline.stored', id: frame.id});
+    return true;
+  };
   // A resend after a lost ack is answered before any limit: it stores nothing, and the limits
   // may have been reached by the very message it resends.
-  if (alreadyLeft(hub, visitor.id, frame.id)) {
-    conn.send({t: 'offline.stored', id: frame.id});
-    return;
-  }
+  if (answeredResend()) return;
   limit();
   if (activeBlock(hub, site, visitor.id, conn.ip)) throw new HubError('blocked', 'messages cannot be left right now');
   const room = () => {
@@ -48,10 +50,7 @@ export async function leaveMessage(hub: Hub, conn: VisitorConn, live: LiveVisito
   await spend(hub, live.site, conn.ip, 'messages-per-hour', 'messages');
   // Spending may have waited (for Redis, with several hubs): the messages are looked at again as
   // they are now, and the one added goes into the record held now.
-  if (alreadyLeft(hub, visitor.id, frame.id)) {
-    conn.send({t: 'offline.stored', id: frame.id});
-    return;
-  }
+  if (answeredResend()) return;
   room();
   const db = hub.globals.messages;
   const message = {

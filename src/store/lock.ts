@@ -74,19 +74,19 @@ async function moveStale(file: string, stale: string): Promise<void> {
 export async function lockDataDir(dir: string, options: {cli?: boolean; waitMs?: number} = {}): Promise<() => Promise<void>> {
   const file = join(dir, LOCK_FILE);
   const deadline = Date.now() + (options.waitMs ?? 10_000);
+  const text = ownText(options.cli);
   for (let attempt = 0; ; attempt++) {
     try {
       // Written whole under another name, then linked into place: whoever finds the lock file
       // finds it with its holder in it (an empty one would look abandoned and be taken over).
       const mine = `${file}.${process.pid}`;
-      await writeFile(mine, ownText(options.cli), {mode: 0o600});
+      await writeFile(mine, text, {mode: 0o600});
       try {
         await link(mine, file);
       } finally {
         await unlink(mine).catch(() => {});
       }
       held.add(file);
-      const text = ownText(options.cli);
       return async () => {
         held.delete(file);
         // Only our own lock: one that is not (taken over after a wrong judgement) stays.

@@ -12,8 +12,13 @@ export async function readGlobal<K extends GlobalName>(db: Db, name: K): Promise
   return parsed.data;
 }
 
-export async function putGlobal<K extends GlobalName>(db: Db, name: K, value: Globals[K]): Promise<void> {
+export function putGlobal<K extends GlobalName>(db: Db, name: K, value: Globals[K]): Promise<void> {
+  return putRow(db, name, value);
+}
+
+/** Writes the `globals` row `name` (a global record, or a mark of the store's own). */
+export async function putRow(db: Db, name: string, doc: unknown): Promise<void> {
   await db`
-    INSERT INTO globals (name, doc) VALUES (${name}, ${json(value)})
+    INSERT INTO globals (name, doc) VALUES (${name}, ${json(doc)})
     ON CONFLICT (name) DO UPDATE SET doc = excluded.doc`;
 }

@@ -1,4 +1,5 @@
-import {json, type Db, type Pool} from './connection.js';
+import type {Db, Pool} from './connection.js';
+import {putRow} from './globals.js';
 
 /*
  * An import into the database (`cac db import`) copies a data folder over many transactions. Cut
@@ -29,9 +30,7 @@ export async function markImport(db: Db, mark: ImportUnderway | undefined): Prom
     await db`DELETE FROM globals WHERE name = ${MARK}`;
     return;
   }
-  await db`
-    INSERT INTO globals (name, doc) VALUES (${MARK}, ${json(mark)})
-    ON CONFLICT (name) DO UPDATE SET doc = excluded.doc`;
+  await putRow(db, MARK, mark);
 }
 
 /** Every record gone, the mark kept (the import that follows is still under way until done). */
