@@ -13,7 +13,6 @@ import {spawnChild, stopChild} from './procs.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const relayScript = fileURLToPath(new URL('./relay.js', import.meta.url));
 export const HOST = '127.0.0.1';
-export const HUB_NODE_FLAGS = ['--max-semi-space-size=32'];
 
 /** Exits with a word to whoever runs `bench` when the hub has not been built: it runs from dist/. */
 export function requireBuild(bench) {
@@ -39,9 +38,9 @@ export function freePort() {
 function commandFor(kind, {port, dir, log, database, redis}) {
   if (kind === 'hub') {
     const store = database ? ['--database', database, ...(redis ? ['--redis', redis] : [])] : ['--data', dir];
-    // The node flags `npm start` and deploy/ give the hub (README, "Running the hub"), and
-    // CAC_BENCH_HUB_FLAGS: more, to look inside a run (--cpu-prof --cpu-prof-dir=DIR).
-    const flags = [...HUB_NODE_FLAGS, ...(process.env.CAC_BENCH_HUB_FLAGS ?? '').split(' ').filter(Boolean)];
+    // No node flags, as `npm start` and deploy/ run it (README, "Running the hub"), unless
+    // CAC_BENCH_HUB_FLAGS gives some, to look inside a run (--cpu-prof --cpu-prof-dir=DIR).
+    const flags = (process.env.CAC_BENCH_HUB_FLAGS ?? '').split(' ').filter(Boolean);
     return ['node', [...flags, 'bin/cac.js', 'hub', ...store, '--port', String(port), '--host', HOST, '--log', log]];
   }
   return ['node', [relayScript, '--port', String(port), '--host', HOST]];
