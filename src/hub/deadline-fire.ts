@@ -3,10 +3,16 @@ import {releaseOperator, visitorLeft} from './chat-end.js';
 import type {Hub} from './hub.js';
 import {offerExpired} from './transfer.js';
 
-/** What a deadline does when it comes, on whichever hub fires it. */
-export function fireDeadline(hub: Hub, d: Deadline): void {
+/**
+ * What a deadline does when it comes, on whichever hub fires it. Rejects (after saying why) when
+ * it could not be done, so that shared deadlines are fired again by another hub.
+ */
+export function fireDeadline(hub: Hub, d: Deadline): Promise<void> {
   const done = d.kind === 'visitor' ? visitorGone(hub, d.visitorId, d.site) : d.kind === 'operator' ? operatorGone(hub, d.operator) : offerExpired(hub, d.chatId);
-  done.catch((error: unknown) => hub.log(`${d.kind} deadline: ${String(error)}`));
+  return done.catch((error: unknown) => {
+    hub.log(`${d.kind} deadline: ${String(error)}`);
+    throw error;
+  });
 }
 
 /**

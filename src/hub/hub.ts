@@ -116,7 +116,8 @@ export class Hub {
     this.budgets = new Budgets(this.now);
     this.rates = localRates(this.budgets);
     this.followers = new Followers(this, options.followerLimits);
-    this.deadlines = new LocalDeadlines(this, (d) => this.fireDeadline(d));
+    // Said in the log when it fails; one hub alone has nobody to pass it to.
+    this.deadlines = new LocalDeadlines(this, (d) => void this.fireDeadline(d).catch(() => {}));
     this.store.onFeed((entry) => this.onFeed(entry));
   }
 
@@ -238,8 +239,10 @@ export class Hub {
     this.sessions.setOperators(db.operators);
   }
 
-  fireDeadline(d: Deadline): void {
-    if (!this.stopped) fireDeadline(this, d);
+  /** Resolves once the deadline's work is done; rejects when it failed or this hub is stopping. */
+  fireDeadline(d: Deadline): Promise<void> {
+    if (this.stopped) return Promise.reject(new Error('the hub is stopping'));
+    return fireDeadline(this, d);
   }
 
   /** Runs `fn` after `ms` unless the hub stops first. */
