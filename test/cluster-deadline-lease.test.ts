@@ -1,13 +1,15 @@
 import t from 'tap';
 import {connectRedis, whenUp, type RedisLink} from '../src/cluster/redis.js';
+import {DeadlineScripts} from '../src/cluster/deadline-scripts.js';
 import {SharedDeadlines} from '../src/cluster/shared-deadlines.js';
 import type {Deadline} from '../src/protocol/cluster.js';
 import {noRedis, redisCommand, startRedis} from './helpers/redis.js';
 import {waitUntil} from './helpers/wait.js';
 
 /*
- * A deadline taken by a hub that dies before it has fired it (or whose firing fails) is fired
- * by another hub once the taker's lease has run out; one fired to the end is never fired again.
+ * A deadline taken by a hub that dies before it has fired it is fired by another hub once the
+ * taker's lease has run out; one whose firing fails is fired again; one fired to the end, or
+ * still being fired past its lease on a live hub, is not.
  */
 
 const missing = noRedis();
@@ -25,13 +27,14 @@ if (missing) {
     const lines: string[] = [];
     const b = new SharedDeadlines(link, Date.now, fire, (line) => lines.push(line), () => {}, 50, LEASE_MS);
     t.teardown(() => b.stop());
-    return {board: b, lines};
+    return {board: b, lines, link};
   };
   const inRedis = async () => ({
     due: (await redisCommand(redis.port, 'ZRANGE', 'cac:deadlines', '0', '-1')) as string[],
     taken: (await redisCommand(redis.port, 'ZRANGE', 'cac:deadlines-taken', '0', '-1')) as string[],
     data: (await redisCommand(redis.port, 'HKEYS', 'cac:deadline-data')) as string[],
   });
+  const empty = async () => JSON.stringify(await inRedis()) === JSON.stringify({due: [], taken: [], data: []});
 
   t.beforeEach(async () => {
     await redisCommand(redis.port, 'FLUSHALL');
@@ -56,29 +59,114 @@ if (missing) {
     b.board.start();
     await waitUntil('hub B fired it', () => fired.length === 1, 10);
     t.same(fired, [d], 'hub B fired the deadline hub A took');
-    t.match(b.lines.join('\n'), /visitor:v1: its hub did not finish firing it, due again/, 'and said why');
-    await waitUntil('nothing left in Redis', async () => JSON.stringify(await inRedis()) === JSON.stringify({due: [], taken: [], data: []}));
+    t.match(b.lines.join('\n'), /visitor:v1: the hub that took it did not finish firing it, due again/, 'and said why');
+    await waitUntil('nothing left in Redis', empty);
     // Two leases more: it stays done.
     await new Promise((r) => setTimeout(r, 2 * LEASE_MS));
     t.equal(fired.length, 1, 'fired once by hub B');
   });
 
-  t.test('a firing that fails is fired again; one that succeeds is not', async (t) => {
+  t.test('a firing that fails is fired again, even when it cancelled its deadline first; one that succeeds is not', async (t) => {
     const d: Deadline = {kind: 'offer', chatId: 'c1'};
     const e: Deadline = {kind: 'operator', operator: 'bob'};
     const tries: string[] = [];
     const a = await board(t, async (x) => {
       tries.push(x.kind);
-      // The store was down at the first try of the offer's expiry.
-      if (x.kind === 'offer' && tries.filter((k) => k === 'offer').length === 1) throw new Error('store down');
+      if (x.kind !== 'offer' || tries.filter((k) => k === 'offer').length > 1) return;
+      // As settling a transfer does: the deadline cancelled, then the change refused (the store away).
+      a.board.cancel(x);
+      throw new Error('store down');
     });
     a.board.set(d, Date.now());
     a.board.set(e, Date.now());
     a.board.start();
     await waitUntil('the offer tried twice', () => tries.filter((k) => k === 'offer').length === 2, 10);
-    await waitUntil('nothing left in Redis', async () => JSON.stringify(await inRedis()) === JSON.stringify({due: [], taken: [], data: []}));
+    t.match(a.lines.join('\n'), /offer:c1: not done, tried again in 2 s/, 'said when it would be tried again');
+    await waitUntil('nothing left in Redis', empty);
     await new Promise((r) => setTimeout(r, 2 * LEASE_MS));
-    t.same(tries.sort(), ['offer', 'offer', 'operator'], 'the failed one again after its lease, the other once');
+    t.same(tries.sort(), ['offer', 'offer', 'operator'], 'the failed one again, the other once');
+  });
+
+  t.test('a firing that outlasts its lease on a live hub is not fired again; a late word from it leaves a newer taking alone', async (t) => {
+    const d: Deadline = {kind: 'operator', operator: 'carol'};
+    let finishA: () => void = () => {};
+    let firedA = 0;
+    const a = await board(t, () => {
+      firedA++;
+      return new Promise<void>((resolve) => (finishA = resolve));
+    });
+    let firedB = 0;
+    const b = await board(t, async () => void firedB++);
+    a.board.set(d, Date.now());
+    a.board.start();
+    await waitUntil('hub A took it', () => firedA === 1);
+    b.board.start();
+    // Three leases long: hub A renews its lease while it fires.
+    await new Promise((r) => setTimeout(r, 3 * LEASE_MS));
+    t.equal(firedB, 0, 'hub B did not take it meanwhile');
+    finishA();
+    await waitUntil('done', empty);
+    t.equal(firedA + firedB, 1, 'fired once in all');
+
+    // A word of done from a taking that no longer holds the deadline changes nothing.
+    const scripts = new DeadlineScripts(a.link);
+    const e: Deadline = {kind: 'offer', chatId: 'c9'};
+    b.board.stop();
+    a.board.stop();
+    await redisCommand(redis.port, 'ZADD', 'cac:deadlines', '1', 'offer:c9');
+    await redisCommand(redis.port, 'HSET', 'cac:deadline-data', 'offer:c9', JSON.stringify(e));
+    t.ok(await scripts.take('offer:c9', Date.now(), Date.now() + 60_000, 'new'), 'taken by a newer taking');
+    await scripts.done('offer:c9', 'old');
+    t.same(await inRedis(), {due: [], taken: ['offer:c9'], data: ['offer:c9']}, 'still taken, what it is kept');
+    await scripts.giveBack('offer:c9', 'old', 1);
+    t.same((await inRedis()).taken, ['offer:c9'], 'nor is it given back by the older one');
+    t.equal(await scripts.take('offer:c9', Date.now(), Date.now() + 60_000, 'other'), undefined, 'nor taken twice');
+    await redisCommand(redis.port, 'ZADD', 'cac:deadlines', String(Date.now() + 60_000), 'offer:c8');
+    t.equal(await scripts.take('offer:c8', Date.now(), Date.now() + 60_000, 'x'), undefined, 'one due later (set again since it was listed) is not taken');
+  });
+
+  t.test('Redis restarted empty while a hub fires a deadline: written back, it is fired again when that firing fails', async (t) => {
+    const d: Deadline = {kind: 'offer', chatId: 'c5'};
+    let fail: (e: Error) => void = () => {};
+    const a = await board(t, () => new Promise<void>((_, reject) => (fail = reject)));
+    a.board.set(d, Date.now());
+    a.board.start();
+    await waitUntil('taken', async () => (await inRedis()).taken.includes('offer:c5'));
+    await redis.restart();
+    await waitUntil('hub A reaches Redis again', () => a.link.up());
+    t.same(await inRedis(), {due: [], taken: [], data: []}, 'Redis came back empty');
+    a.board.restore(); // as the cluster does when Redis is back
+    await waitUntil('written back as taken', async () => (await inRedis()).taken.includes('offer:c5'));
+    fail(new Error('store down'));
+    const fired: Deadline[] = [];
+    const b = await board(t, async (x) => void fired.push(x));
+    a.board.stop();
+    b.board.start();
+    await waitUntil('hub B fired it', () => fired.length === 1, 10);
+    t.same(fired, [d], 'fired again, on hub B');
+  });
+
+  t.test('after Redis comes back with its data, the hub that set a deadline does not set it again while another hub fires it', async (t) => {
+    const d: Deadline = {kind: 'visitor', visitorId: 'v7', site: 'example.com'};
+    let fired = 0;
+    let finish: () => void = () => {};
+    const setter = await board(t, async () => {});
+    const firer = await board(t, () => {
+      fired++;
+      return new Promise<void>((resolve) => (finish = resolve));
+    });
+    setter.board.set(d, Date.now());
+    firer.board.start();
+    await waitUntil('taken by the other hub', () => fired === 1);
+    // The setter missed the other hub's word that it fired it (its link to the bus was down).
+    setter.board.restore();
+    await new Promise((r) => setTimeout(r, 300));
+    t.same(await inRedis(), {due: [], taken: ['visitor:v7'], data: ['visitor:v7']}, 'not due again');
+    finish();
+    await waitUntil('done', empty);
+    setter.board.start();
+    await new Promise((r) => setTimeout(r, 2 * LEASE_MS));
+    t.equal(fired, 1, 'fired once');
   });
 
   t.test('set again while being fired: the new deadline stays due; cancelled while taken: not fired again', async (t) => {
@@ -103,10 +191,11 @@ if (missing) {
     a.board.set(v3, Date.now());
     await waitUntil('v3 taken', () => fired === 2);
     a.board.stop();
-    a.board.cancel(v3);
-    await waitUntil('cancelled', async () => !(await inRedis()).taken.includes('visitor:v3'));
+    // The visitor came back through hub B while hub A was firing its leaving, and hub A died.
     let again = 0;
     const b = await board(t, async () => void again++);
+    b.board.cancel(v3);
+    await waitUntil('cancelled', async () => !(await inRedis()).taken.includes('visitor:v3'));
     b.board.start();
     await new Promise((r) => setTimeout(r, 3 * LEASE_MS));
     t.equal(again, 0, 'no hub fires the cancelled one when the lease runs out');

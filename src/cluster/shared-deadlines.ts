@@ -1,54 +1,61 @@
+import {randomBytes} from 'node:crypto';
 import {deadline as deadlineSchema, deadlineKey, type Deadline, type DeadlineRef} from '../protocol/cluster.js';
 import type {DeadlineBoard} from '../hub/deadlines.js';
+import {DATA, DeadlineScripts, DUE, OWNER, TAKEN} from './deadline-scripts.js';
 import type {RedisLink} from './redis.js';
 
-const DUE = 'cac:deadlines';
-const DATA = 'cac:deadline-data';
-/** Deadlines a hub has taken and not finished firing, by when it must have finished. */
-const TAKEN = 'cac:deadlines-taken';
+/** A failed firing is tried again after this, doubling each time up to a minute. */
+const RETRY_MS = 2000;
+const MAX_RETRY_MS = 60_000;
 
-// Taking moves the name from due to taken in one step, and leaves what it is in place until the
-// firing is done: a hub that dies in between (or loses Redis) loses nothing.
-const TAKE = `if redis.call('zrem', KEYS[1], ARGV[1]) == 0 then return false end
-redis.call('zadd', KEYS[3], ARGV[2], ARGV[1])
-return redis.call('hget', KEYS[2], ARGV[1]) or ''`;
-// Done: what it is goes, unless the deadline was set again meanwhile (due again, for a new grace).
-const DONE = `redis.call('zrem', KEYS[3], ARGV[1])
-if not redis.call('zscore', KEYS[1], ARGV[1]) then redis.call('hdel', KEYS[2], ARGV[1]) end`;
-// Taken by a hub that did not finish in time (it died): due again now, unless cancelled or set again.
-const AGAIN = `if redis.call('zrem', KEYS[3], ARGV[1]) == 1 and redis.call('hexists', KEYS[2], ARGV[1]) == 1
-  and not redis.call('zscore', KEYS[1], ARGV[1]) then redis.call('zadd', KEYS[1], ARGV[2], ARGV[1]) end`;
+/** A deadline this hub is firing: its taking's token, and what it is (to write back if Redis comes back empty). */
+interface Firing {
+  d: Deadline;
+  token: string;
+  renewedAt: number;
+}
 
 /**
  * Deadlines every hub can see: a sorted set of names by time, and what each is. Every hub
- * looks for due ones a few times a second; whoever removes one from the set fires it, so it
- * fires once, and still fires when the hub that set it has died. A hub remembers the ones it
- * set, to set them again when Redis comes back empty (restarted without its data); the hub
- * that fires one says so (`fired`), so that the one that set it forgets it and does not set it
- * again then, for it to fire a second time.
+ * looks for due ones a few times a second; whoever takes one fires it, so it fires once, and
+ * still fires when the hub that set it has died. A hub remembers the ones it set, to set them
+ * again when Redis comes back empty (restarted without its data); the hub that fires one says
+ * so (`fired`), so that the one that set it forgets it and does not set it again then, for it
+ * to fire a second time.
  *
- * A hub that takes a deadline has `leaseMs` to fire it; one that dies first (or cannot say it
- * is done) has it fired again by another hub after that. So a deadline fires at least once: a
- * hub killed in the middle of firing may have done part of it already.
+ * Taking one leaves what it is in Redis, under a lease the taker renews while it fires: when
+ * the firing is done it goes; when the firing fails (the store away) or its hub is stopping, it
+ * is due again a little later; when the taker dies, its lease runs out (`leaseMs`) and another
+ * hub takes it. So a deadline is not lost to a hub dying, and is fired again after a firing that
+ * failed or died partway (whose first steps, a visitor's leaving noted, may then come twice).
  */
 export class SharedDeadlines implements DeadlineBoard {
   private readonly mine = new Map<string, {d: Deadline; at: number}>();
+  private readonly scripts: DeadlineScripts;
   private timer?: NodeJS.Timeout;
   private polling = false;
-  /** Fired here, not yet known in Redis to be done (it was away when they were). */
-  private readonly unfinished = new Set<string>();
+  /** Names this hub's takings by; each taking adds a number. */
+  private readonly id = randomBytes(4).toString('hex');
+  private takings = 0;
+  private readonly firing = new Map<string, Firing>();
+  /** Fired here, not yet recorded in Redis as done (it was away then): by name, the taking's token. */
+  private readonly unfinished = new Map<string, string>();
+  /** Failed firings here, by name: how many, for the wait before the next try. */
+  private readonly failures = new Map<string, number>();
 
   constructor(
     private readonly redis: RedisLink,
     private readonly now: () => number,
-    /** Resolves once the deadline's work is done; rejects when it was not (fired again elsewhere later). */
+    /** Resolves once the deadline's work is done; rejects when it was not (it is tried again). */
     private readonly fire: (d: Deadline) => Promise<void>,
     private readonly log: (line: string) => void,
     /** Tells every hub that this one fired the deadline (due `at`). */
     private readonly told: (key: string, at: number) => void,
     private readonly pollMs = 250,
-    private readonly leaseMs = 30_000,
-  ) {}
+    private readonly leaseMs = 10_000,
+  ) {
+    this.scripts = new DeadlineScripts(redis);
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.poll(), this.pollMs);
@@ -68,7 +75,11 @@ export class SharedDeadlines implements DeadlineBoard {
   cancel(d: DeadlineRef): void {
     const key = deadlineKey(d);
     this.mine.delete(key);
-    this.redis.cmd.multi().zrem(DUE, key).zrem(TAKEN, key).hdel(DATA, key).exec().catch(() => this.log(`deadline ${key} not cancelled in redis`));
+    const tx = this.redis.cmd.multi().zrem(DUE, key);
+    // One being fired here is left to its firing (which may itself cancel it, as settling a
+    // transfer does): should the firing fail, it is tried again, and finds what has changed.
+    if (!this.firing.has(key)) tx.zrem(TAKEN, key).hdel(OWNER, key).hdel(DATA, key);
+    tx.exec().catch(() => this.log(`deadline ${key} not cancelled in redis`));
   }
 
   has(d: DeadlineRef): boolean {
@@ -83,9 +94,20 @@ export class SharedDeadlines implements DeadlineBoard {
     if (this.mine.get(key)?.at === at) this.mine.delete(key);
   }
 
-  /** After Redis came back: the deadlines this hub set and nobody fired, set again. */
+  /** After Redis came back: the deadlines this hub set and nobody fired, and those it is firing, written again. */
   restore(): void {
-    for (const [key, {d, at}] of this.mine) this.write(key, d, at);
+    for (const [key, {d, at}] of this.mine) {
+      this.scripts.restore(key, at, JSON.stringify(d)).catch(() => this.log(`deadline ${key} kept here until redis is back`));
+    }
+    for (const [key, f] of this.firing) {
+      this.redis.cmd
+        .multi()
+        .hset(DATA, key, JSON.stringify(f.d))
+        .zadd(TAKEN, this.now() + this.leaseMs, key)
+        .hset(OWNER, key, f.token)
+        .exec()
+        .catch(() => this.log(`deadline ${key} being fired: not written again in redis`));
+    }
   }
 
   private write(key: string, d: Deadline, at: number): void {
@@ -101,31 +123,19 @@ export class SharedDeadlines implements DeadlineBoard {
     if (this.polling || !this.redis.up()) return;
     this.polling = true;
     try {
-      for (const key of this.unfinished) await this.finish(key);
       const now = this.now();
-      for (const key of await this.redis.cmd.zrangebyscore(TAKEN, '-inf', now, 'LIMIT', 0, 100)) {
-        await this.redis.cmd.eval(AGAIN, 3, DUE, DATA, TAKEN, key, now);
-        this.log(`deadline ${key}: its hub did not finish firing it, due again`);
+      for (const [key, token] of this.unfinished) await this.finish(key, token);
+      for (const [key, f] of this.firing) {
+        if (now - f.renewedAt < this.leaseMs / 3) continue;
+        f.renewedAt = now;
+        await this.scripts.renew(key, f.token, now + this.leaseMs);
       }
-      const due = await this.redis.cmd.zrangebyscore(DUE, '-inf', now, 'WITHSCORES', 'LIMIT', 0, 100);
-      for (let i = 0; i + 1 < due.length; i += 2) {
-        const key = due[i]!;
-        // Only one hub takes it.
-        const raw = (await this.redis.cmd.eval(TAKE, 3, DUE, DATA, TAKEN, key, this.now() + this.leaseMs)) as string | null;
-        if (raw === null) continue;
-        this.mine.delete(key);
-        this.told(key, Number(due[i + 1]));
-        const parsed = raw ? deadlineSchema.safeParse(JSON.parse(raw)) : undefined;
-        if (!parsed?.success) {
-          this.log(`deadline ${key}: unreadable in redis, dropped`);
-          await this.finish(key);
-          continue;
-        }
-        // Not done (it failed, or this hub is stopping): left taken, another hub fires it later.
-        this.fire(parsed.data).then(
-          () => this.finish(key),
-          () => {},
-        );
+      for (const key of await this.redis.cmd.zrangebyscore(TAKEN, '-inf', now, 'LIMIT', 0, 100)) {
+        if (await this.scripts.expire(key, now)) this.log(`deadline ${key}: the hub that took it did not finish firing it, due again`);
+      }
+      for (const key of await this.redis.cmd.zrangebyscore(DUE, '-inf', now, 'LIMIT', 0, 100)) {
+        // Set again while this hub fires it: taken once that firing is over.
+        if (!this.firing.has(key)) await this.take(key);
       }
       // What this hub set long ago and was fired elsewhere, unheard (told while the bus was
       // away from this hub): forget it.
@@ -137,14 +147,60 @@ export class SharedDeadlines implements DeadlineBoard {
     }
   }
 
-  /** Says in Redis that a deadline taken here has been fired; kept to say again if Redis is away. */
-  private async finish(key: string): Promise<void> {
-    this.unfinished.add(key);
+  /** Takes a due deadline, unless another hub did, and fires it. */
+  private async take(key: string): Promise<void> {
+    const token = `${this.id}:${++this.takings}`;
+    const taken = await this.scripts.take(key, this.now(), this.now() + this.leaseMs, token);
+    if (!taken) return;
+    if (this.mine.get(key)?.at === taken.due) this.mine.delete(key);
+    this.told(key, taken.due);
+    let d: Deadline | undefined;
     try {
-      await this.redis.cmd.eval(DONE, 3, DUE, DATA, TAKEN, key);
+      const parsed = deadlineSchema.safeParse(JSON.parse(taken.raw));
+      if (parsed.success) d = parsed.data;
+    } catch {
+      // Not JSON: as unreadable as the wrong shape.
+    }
+    if (!d) {
+      this.log(`deadline ${key}: unreadable in redis, dropped`);
+      return this.finish(key, token);
+    }
+    this.firing.set(key, {d, token, renewedAt: this.now()});
+    this.fire(d).then(
+      () => {
+        this.firing.delete(key);
+        this.failures.delete(key);
+        return this.finish(key, token);
+      },
+      () => {
+        this.firing.delete(key);
+        return this.giveBack(key, token);
+      },
+    );
+  }
+
+  /** Records in Redis that a deadline taken here has been fired; kept to record again if Redis is away. */
+  private async finish(key: string, token: string): Promise<void> {
+    this.unfinished.set(key, token);
+    try {
+      await this.scripts.done(key, token);
       this.unfinished.delete(key);
     } catch {
-      // Said at the next look.
+      // Recorded at the next look.
+    }
+  }
+
+  /** A firing that failed: due again after a wait that doubles with each failure here. */
+  private async giveBack(key: string, token: string): Promise<void> {
+    const failed = (this.failures.get(key) ?? 0) + 1;
+    if (this.failures.size > 10_000) this.failures.clear();
+    this.failures.set(key, failed);
+    const waitMs = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** (failed - 1));
+    try {
+      await this.scripts.giveBack(key, token, this.now() + waitMs);
+      this.log(`deadline ${key}: not done, tried again in ${waitMs / 1000} s`);
+    } catch {
+      this.log(`deadline ${key}: not done; redis away, so tried again when its lease runs out`);
     }
   }
 }
