@@ -29,6 +29,16 @@ if (missing) {
     t.teardown(() => b.stop());
     return {board: b, lines, link};
   };
+  /** A hub whose firings wait until `release()` (never, for one that dies in the middle); `fired()` counts them. */
+  const heldBoard = async (t: {teardown(fn: () => unknown): void}) => {
+    let fired = 0;
+    let release: () => void = () => {};
+    const held = await board(t, () => {
+      fired++;
+      return new Promise<void>((resolve) => (release = resolve));
+    });
+    return {...held, fired: () => fired, release: () => release()};
+  };
   const inRedis = async () => ({
     due: (await redisCommand(redis.port, 'ZRANGE', 'cac:deadlines', '0', '-1')) as string[],
     taken: (await redisCommand(redis.port, 'ZRANGE', 'cac:deadlines-taken', '0', '-1')) as string[],
@@ -42,15 +52,11 @@ if (missing) {
 
   t.test('a hub killed after taking a deadline: another hub fires it when the lease runs out', async (t) => {
     const d: Deadline = {kind: 'visitor', visitorId: 'v1', site: 'example.com'};
-    let taken = 0;
     // Hub A takes it and never finishes: the process died in the middle of the work.
-    const a = await board(t, () => {
-      taken++;
-      return new Promise(() => {});
-    });
+    const a = await heldBoard(t);
     a.board.set(d, Date.now());
     a.board.start();
-    await waitUntil('hub A took the deadline', () => taken === 1);
+    await waitUntil('hub A took the deadline', () => a.fired() === 1);
     a.board.stop();
     t.same(await inRedis(), {due: [], taken: ['visitor:v1'], data: ['visitor:v1']}, 'taken, and what it is still in Redis');
 
@@ -89,24 +95,19 @@ if (missing) {
 
   t.test('a firing that outlasts its lease on a live hub is not fired again; a late word from it leaves a newer taking alone', async (t) => {
     const d: Deadline = {kind: 'operator', operator: 'carol'};
-    let finishA: () => void = () => {};
-    let firedA = 0;
-    const a = await board(t, () => {
-      firedA++;
-      return new Promise<void>((resolve) => (finishA = resolve));
-    });
+    const a = await heldBoard(t);
     let firedB = 0;
     const b = await board(t, async () => void firedB++);
     a.board.set(d, Date.now());
     a.board.start();
-    await waitUntil('hub A took it', () => firedA === 1);
+    await waitUntil('hub A took it', () => a.fired() === 1);
     b.board.start();
     // Three leases long: hub A renews its lease while it fires.
     await new Promise((r) => setTimeout(r, 3 * LEASE_MS));
     t.equal(firedB, 0, 'hub B did not take it meanwhile');
-    finishA();
+    a.release();
     await waitUntil('done', empty);
-    t.equal(firedA + firedB, 1, 'fired once in all');
+    t.equal(a.fired() + firedB, 1, 'fired once in all');
 
     // A word of done from a taking that no longer holds the deadline changes nothing.
     const scripts = new DeadlineScripts(a.link);
@@ -148,48 +149,38 @@ if (missing) {
 
   t.test('after Redis comes back with its data, the hub that set a deadline does not set it again while another hub fires it', async (t) => {
     const d: Deadline = {kind: 'visitor', visitorId: 'v7', site: 'example.com'};
-    let fired = 0;
-    let finish: () => void = () => {};
     const setter = await board(t, async () => {});
-    const firer = await board(t, () => {
-      fired++;
-      return new Promise<void>((resolve) => (finish = resolve));
-    });
+    const firer = await heldBoard(t);
     setter.board.set(d, Date.now());
     firer.board.start();
-    await waitUntil('taken by the other hub', () => fired === 1);
+    await waitUntil('taken by the other hub', () => firer.fired() === 1);
     // The setter missed the other hub's word that it fired it (its link to the bus was down).
     setter.board.restore();
     await new Promise((r) => setTimeout(r, 300));
     t.same(await inRedis(), {due: [], taken: ['visitor:v7'], data: ['visitor:v7']}, 'not due again');
-    finish();
+    firer.release();
     await waitUntil('done', empty);
     setter.board.start();
     await new Promise((r) => setTimeout(r, 2 * LEASE_MS));
-    t.equal(fired, 1, 'fired once');
+    t.equal(firer.fired(), 1, 'fired once');
   });
 
   t.test('set again while being fired: the new deadline stays due; cancelled while taken: not fired again', async (t) => {
     const d: Deadline = {kind: 'visitor', visitorId: 'v2', site: 'example.com'};
-    let release: () => void = () => {};
-    let fired = 0;
-    const a = await board(t, () => {
-      fired++;
-      return new Promise<void>((resolve) => (release = resolve));
-    });
+    const a = await heldBoard(t);
     a.board.set(d, Date.now());
     a.board.start();
-    await waitUntil('taken', () => fired === 1);
+    await waitUntil('taken', () => a.fired() === 1);
     // A new grace period for the same visitor (a new socket came and went) while the old one fires.
     const later = Date.now() + 60_000;
     a.board.set(d, later);
-    release();
+    a.release();
     await waitUntil('the first firing done', async () => (await inRedis()).taken.length === 0);
     t.same(await inRedis(), {due: ['visitor:v2'], taken: [], data: ['visitor:v2']}, 'the new deadline and what it is are kept');
 
     const v3: Deadline = {kind: 'visitor', visitorId: 'v3', site: 'example.com'};
     a.board.set(v3, Date.now());
-    await waitUntil('v3 taken', () => fired === 2);
+    await waitUntil('v3 taken', () => a.fired() === 2);
     a.board.stop();
     // The visitor came back through hub B while hub A was firing its leaving, and hub A died.
     let again = 0;

@@ -77,9 +77,9 @@ export class DeadlineScripts {
     await this.run(DONE, key, token);
   }
 
-  /** False when this taking no longer holds it (a lease that ran out, a cancel). */
-  async renew(key: string, token: string, until: number): Promise<boolean> {
-    return (await this.run(RENEW, key, token, until)) === 1;
+  /** Nothing happens when this taking no longer holds it (a lease that ran out, a cancel). */
+  async renew(key: string, token: string, until: number): Promise<void> {
+    await this.run(RENEW, key, token, until);
   }
 
   async giveBack(key: string, token: string, dueAt: number): Promise<void> {
