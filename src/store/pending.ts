@@ -1,4 +1,5 @@
 import type {ZodType} from 'zod';
+import {flatten} from '../lib/flatten.js';
 import {quickParse} from '../lib/quick-parse.js';
 import type {JournalRecord} from './journal.js';
 
@@ -13,6 +14,7 @@ export class Pending {
   /** Records a group the journal has made durable. */
   hold(records: JournalRecord[]): void {
     for (const r of records) {
+      flatten(r.text); // held until the checkpoint: see flatten
       if (r.k === 'd') this.docs.set(r.f, r.text);
       else {
         let lines = this.lines.get(r.f);
