@@ -172,6 +172,50 @@ t.test('a visitor who drops and returns within the grace period has not left; on
   t.equal(chat!.chat.state, 'ended');
 });
 
+t.test('a visitor gone while the store fails: the chat ends once it is back, and the leaving is told once', async (t) => {
+  const timers = new ManualTimers();
+  const hub = await startTestHub({timers, now: timers.now, visitorGraceMs: 60_000});
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const visitor = await hub.visitor();
+  const {visitorId} = visitor.of('welcome')[0]!;
+  const chatId = await acceptedChat(visitor, alice);
+  const store = hub.hub.store;
+  const appendEvent = store.appendEvent.bind(store);
+  let refused = 0;
+  store.appendEvent = async (...args) => {
+    if (args[1].kind === 'left' && refused++ === 0) throw Object.assign(new Error('no space left on device'), {code: 'ENOSPC'});
+    return appendEvent(...args);
+  };
+  const leftEntries = async () => (await store.feed(0, 1000)).entries.filter((e) => e.type === 'visitor.left' && e.visitorId === visitorId);
+  const settled = async () => {
+    const pongs = alice.of('pong').length;
+    alice.send({t: 'ping'});
+    await alice.waitFor(() => alice.of('pong').length > pongs);
+    await store.flush();
+  };
+
+  visitor.close();
+  await until(() => hub.hub.sessions.visitors.get(visitorId)?.conns.size === 0 && hub.hub.deadlines.has({kind: 'visitor', visitorId}));
+  timers.advance(60_000);
+  await until(() => refused === 1 && hub.hub.deadlines.has({kind: 'visitor', visitorId}));
+  await settled();
+  t.equal((await store.chat(chatId))!.chat.state, 'active', 'the chat could not be ended');
+  t.notOk(alice.frames.some((f) => f.t === 'visitor.gone'), 'nothing said of the leaving yet');
+  t.same(await leftEntries(), []);
+
+  timers.advance(2000);
+  await alice.waitType('ev', (f) => f.e.kind === 'left');
+  await alice.waitType('visitor.gone', (f) => f.visitorId === visitorId);
+  await settled();
+  t.equal(refused, 2, 'tried again 2 s later');
+  t.equal((await store.chat(chatId))!.chat.state, 'ended');
+  t.equal(alice.of('visitor.gone').filter((f) => f.visitorId === visitorId).length, 1);
+  t.equal(alice.of('ev').filter((f) => f.e.kind === 'left').length, 1);
+  t.equal((await leftEntries()).length, 1, 'visitor.left is in the feed once');
+  t.notOk(hub.hub.deadlines.has({kind: 'visitor', visitorId}), 'nothing more to try');
+});
+
 t.test('a visitor closing the chat is shown to the operator at once', async (t) => {
   const {hub, alice, visitor, chatId} = await chatting(t);
   visitor.send({t: 'chat.leave'});

@@ -1,12 +1,8 @@
 import {randomBytes} from 'node:crypto';
 import {deadline as deadlineSchema, deadlineKey, type Deadline, type DeadlineRef} from '../protocol/cluster.js';
-import type {DeadlineBoard} from '../hub/deadlines.js';
+import {retryDelayMs, type DeadlineBoard} from '../hub/deadlines.js';
 import {DATA, DeadlineScripts, DUE, OWNER, TAKEN} from './deadline-scripts.js';
 import type {RedisLink} from './redis.js';
-
-/** A failed firing is tried again after this, doubling each time up to a minute. */
-const RETRY_MS = 2000;
-const MAX_RETRY_MS = 60_000;
 
 /** A deadline this hub is firing: its taking's token, and what it is (to write back if Redis comes back empty). */
 interface Firing {
@@ -195,7 +191,7 @@ export class SharedDeadlines implements DeadlineBoard {
     const failed = (this.failures.get(key) ?? 0) + 1;
     if (this.failures.size > 10_000) this.failures.clear();
     this.failures.set(key, failed);
-    const waitMs = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** (failed - 1));
+    const waitMs = retryDelayMs(failed);
     try {
       await this.scripts.giveBack(key, token, this.now() + waitMs);
       this.log(`deadline ${key}: not done, tried again in ${waitMs / 1000} s`);

@@ -17,18 +17,23 @@ export function fireDeadline(hub: Hub, d: Deadline): Promise<void> {
 
 /**
  * No socket of the visitor came back within the grace period (navigating, reconnecting, a hub
- * that died): they have left, and so has their chat.
+ * that died): they have left, and so has their chat. The chat is ended first: should that fail
+ * (the store away), the deadline is fired again later and nothing has been said yet, so
+ * operators and the feed hear of the leaving once.
  */
 async function visitorGone(hub: Hub, visitorId: string, site: string): Promise<void> {
-  const live = hub.sessions.visitors.get(visitorId);
-  if (live && live.conns.size > 0) return;
+  const back = () => (hub.sessions.visitors.get(visitorId)?.conns.size ?? 0) > 0;
+  if (back()) return;
   // With several hubs, its new page may be on another one.
   if (await hub.cluster?.visitorElsewhere(visitorId)) return;
-  hub.note({type: 'visitor.left', at: hub.now(), site, visitorId});
-  if (live) hub.sessions.visitors.delete(visitorId);
-  hub.sessions.toOperators({t: 'visitor.gone', visitorId}, site);
+  const live = hub.sessions.visitors.get(visitorId);
   const chatId = live?.record.chatId ?? (await hub.store.visitor(visitorId).catch(() => undefined))?.chatId;
   if (chatId) await visitorLeft(hub, chatId);
+  // Back while the chat was being ended: on the site still, with the chat over.
+  if (back()) return;
+  hub.note({type: 'visitor.left', at: hub.now(), site, visitorId});
+  hub.sessions.visitors.delete(visitorId);
+  hub.sessions.toOperators({t: 'visitor.gone', visitorId}, site);
 }
 
 /** The operator's sockets have all been gone past the grace period: free its visitors. */

@@ -14,29 +14,58 @@ export interface DeadlineBoard {
   has(d: DeadlineRef): boolean;
 }
 
+/**
+ * How long after its `failures`th failed firing a deadline is tried again: 2 s, doubling up to
+ * a minute. A firing fails when the store does (a full disk, a database away): the visitor's
+ * chat must still end once it is back.
+ */
+export function retryDelayMs(failures: number): number {
+  return Math.min(60_000, 2000 * 2 ** (failures - 1));
+}
+
 interface Clock {
   now(): number;
   later(ms: number, fn: () => void): unknown;
   cancel(handle: unknown): void;
+  /** Once set, nothing is fired or tried again. */
+  readonly stopped: boolean;
 }
 
-/** One hub: deadlines on its own (injected) timers. */
+/** One hub: deadlines on its own (injected) timers; a failed firing is tried again. */
 export class LocalDeadlines implements DeadlineBoard {
   private readonly handles = new Map<string, unknown>();
+  /** Failed firings so far of the deadlines being tried again. */
+  private readonly failures = new Map<string, number>();
 
   constructor(
     private readonly clock: Clock,
-    private readonly fire: (d: Deadline) => void,
+    private readonly fire: (d: Deadline) => Promise<void>,
   ) {}
 
   set(d: Deadline, at: number): void {
     const key = deadlineKey(d);
+    this.failures.delete(key);
+    this.schedule(key, d, at);
+  }
+
+  private schedule(key: string, d: Deadline, at: number): void {
     this.clock.cancel(this.handles.get(key));
     const handle = this.clock.later(Math.max(0, at - this.clock.now()), () => {
       this.handles.delete(key);
-      this.fire(d);
+      this.fire(d).then(
+        () => this.failures.delete(key),
+        () => this.failed(key, d),
+      );
     });
     this.handles.set(key, handle);
+  }
+
+  /** Tried again later, unless it was set again or cancelled meanwhile, or the hub is stopping. */
+  private failed(key: string, d: Deadline): void {
+    if (this.clock.stopped || this.handles.has(key)) return;
+    const failures = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, failures);
+    this.schedule(key, d, this.clock.now() + retryDelayMs(failures));
   }
 
   has(d: DeadlineRef): boolean {
@@ -47,5 +76,6 @@ export class LocalDeadlines implements DeadlineBoard {
     const key = deadlineKey(d);
     this.clock.cancel(this.handles.get(key));
     this.handles.delete(key);
+    this.failures.delete(key);
   }
 }

@@ -117,7 +117,7 @@ export class Hub {
     this.rates = localRates(this.budgets);
     this.followers = new Followers(this, options.followerLimits);
     // Said in the log when it fails; one hub alone has nobody to pass it to.
-    this.deadlines = new LocalDeadlines(this, (d) => void this.fireDeadline(d).catch(() => {}));
+    this.deadlines = new LocalDeadlines(this, (d) => this.fireDeadline(d));
     this.store.onFeed((entry) => this.onFeed(entry));
   }
 
