@@ -1,7 +1,9 @@
 import t from 'tap';
 import {waitUntil} from './helpers/wait.js';
 import {noPostgres, testPostgres} from './helpers/postgres.js';
-import {noRedis, startRedis} from './helpers/redis.js';
+import {noRedis, redisCommand, startRedis} from './helpers/redis.js';
+import {DATA} from '../src/cluster/deadline-scripts.js';
+import {deadlineKey} from '../src/protocol/cluster.js';
 import {operatorsOn, startCluster} from './helpers/cluster.js';
 import {cutProxy} from './helpers/cut-proxy.js';
 import {consecutive, entriesOf, follow} from './helpers/events.js';
@@ -88,5 +90,59 @@ if (missing) {
       carol.close();
     }
     visitor.close();
+  });
+
+  t.test('Redis back empty: a visitor still on a hub that is not back yet is not taken for gone', async (t) => {
+    const gates = [await cutProxy(redis.port), await cutProxy(redis.port)] as const;
+    t.teardown(() => Promise.all(gates.map((g) => g.close())));
+    // A beat a second, as hubs run by default: a hub is taken for dead after 5 s of silence.
+    const {hubs} = await startCluster(t, pg, redis.url, {hubs: 2, beatMs: 1000, redisUrlFor: (i) => `redis://127.0.0.1:${gates[i]!.port}`});
+    const [a, b] = hubs as [(typeof hubs)[0], (typeof hubs)[0]];
+    const [bob] = await operatorsOn(hubs, [['bob', a]]);
+    // The visitor chats in a tab served by hub A and has a second tab open, served by hub B.
+    const first = await a.visitor();
+    const {visitorId, resumeToken} = first.of('welcome')[0]!;
+    await first.waitFor((f) => (f.t === 'welcome' || f.t === 'online') && f.online === true);
+    const chatId = await acceptedChat(first, bob);
+    const second = await b.visitor({hello: {visitorId, resumeToken, page: {url: 'https://example.com/help', title: 'Help'}}});
+    t.equal(second.of('welcome')[0]!.chat?.id, chatId, 'the second tab is in the chat too');
+    const healthy = async (hub: typeof a) => (await fetch(`${hub.url}/healthz`)).status === 200;
+
+    // Redis goes away for both hubs and loses its memory.
+    for (const gate of gates) gate.shut();
+    await waitUntil('both hubs unhealthy', async () => !(await healthy(a)) && !(await healthy(b)));
+    await redisCommand(redis.port, 'FLUSHALL');
+    // Meanwhile the first tab closes: hub A starts a grace period (2 s), which runs out.
+    first.close();
+    await waitUntil("hub A's grace period for the visitor", () => a.hub.deadlines.has({kind: 'visitor', visitorId}));
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+
+    // Hub A is back first and writes its deadline, overdue, into Redis; hub B a second later.
+    gates[0].open();
+    await waitUntil('hub A healthy', () => healthy(a));
+    await waitUntil("hub A's deadline written back and taken", () => !a.hub.deadlines.has({kind: 'visitor', visitorId}));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    gates[1].open();
+    await waitUntil('hub B healthy', () => healthy(b));
+    const key = deadlineKey({kind: 'visitor', visitorId});
+    await waitUntil('the deadline done with', async () => (await redisCommand(redis.port, 'HEXISTS', DATA, key)) === 0, 30);
+
+    const store = a.hub.store;
+    t.equal((await store.chat(chatId))!.chat.state, 'active', 'the chat goes on');
+    t.notOk(bob.frames.some((f) => f.t === 'visitor.gone' && f.visitorId === visitorId), 'bob is not told the visitor left');
+    t.notOk(bob.frames.some((f) => f.t === 'ev' && f.chatId === chatId && f.e.kind === 'left'));
+    t.notOk(second.frames.some((f) => f.t === 'chat.closed' || (f.t === 'ev' && f.e.kind === 'left')), 'the visitor is not told the chat is over');
+    const left = (await store.feed(0, 5000)).entries.filter((e) => e.type === 'visitor.left' && 'visitorId' in e && e.visitorId === visitorId);
+    t.same(left, [], 'no visitor.left in the feed');
+    // The chat still works across the hubs.
+    const id = second.nextId();
+    second.send({t: 'msg', id, text: 'still here'});
+    await second.waitType('ack', (f) => f.id === id);
+    await bob.waitFor((f) => f.t === 'ev' && f.chatId === chatId && f.e.text === 'still here');
+    // Gone from both hubs now: the visitor leaves, once.
+    second.close();
+    await bob.waitFor((f) => f.t === 'ev' && f.chatId === chatId && f.e.kind === 'left', 30_000);
+    await waitUntil('visitor.left in the feed', async () => (await store.feed(0, 5000)).entries.some((e) => e.type === 'visitor.left' && 'visitorId' in e && e.visitorId === visitorId));
+    bob.close();
   });
 }

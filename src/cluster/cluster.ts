@@ -198,6 +198,7 @@ export async function startCluster(hub: Hub, options: ClusterOptions): Promise<C
     id: hubId,
     remoteVisitors: () => [...presence.visitors.values()].filter((v) => !hub.sessions.visitors.has(v.summary.id)).map((v) => v.summary),
     visitorElsewhere: (id) => (redis.up() ? presence.visitorElsewhere(id) : Promise.resolve(false)),
+    presenceSettled: () => (redis.up() ? presence.settled() : Promise.resolve(true)),
     visitorHere: (id) => publish({t: 'here', visitorId: id}),
     visitorDropped: (id) => presence.dropVisitor(id),
     health: () => (redis.up() ? 'ok' : 'down'),

@@ -1,8 +1,12 @@
 import {presentVisitor, type Deadline} from '../protocol/cluster.js';
 import type {VisitorSummary} from '../protocol/index.js';
-import type {RedisLink} from './redis.js';
+import {RECONNECT_MAX_MS, type RedisLink} from './redis.js';
 
 const HUBS = 'cac:hubs';
+/** Kept as long as Redis keeps its memory: missing, Redis is new or came back empty. */
+const EPOCH = 'cac:epoch';
+/** Set, for a while, when Redis was found new or empty (see settleIfEmpty). */
+const SETTLING = 'cac:presence-settling';
 const beatKey = (hub: string) => `cac:hub:${hub}`;
 const opsKey = (hub: string) => `cac:ops:${hub}`;
 const visitorsKey = (hub: string) => `cac:visitors:${hub}`;
@@ -75,6 +79,7 @@ export class Presence {
 
   /** Reads every other hub's operators and visitors again (at start, and after Redis was lost). */
   async rebuild(): Promise<void> {
+    await this.settleIfEmpty();
     const hubs = (await this.redis.cmd.smembers(HUBS)).filter((h) => h !== this.options.hubId);
     this.operators.clear();
     this.visitors.clear();
@@ -121,6 +126,23 @@ export class Presence {
 
   dropVisitor(id: string): void {
     this.redis.cmd.hdel(visitorsKey(this.options.hubId), id).catch(() => {});
+  }
+
+  /**
+   * Redis new or back empty holds nobody's presence: each live hub writes its own again once it
+   * has reconnected (within RECONNECT_MAX_MS) and beaten (a hub silent for deadAfterMs is dead
+   * anyway). Until then a visitor or operator on a hub not back yet would look gone, and its
+   * deadline, written back by the hub that set it, would end a chat being held: so for that
+   * long, presence is not settled.
+   */
+  private async settleIfEmpty(): Promise<void> {
+    if ((await this.redis.cmd.set(EPOCH, '1', 'NX')) !== 'OK') return;
+    await this.redis.cmd.set(SETTLING, '1', 'PX', this.options.deadAfterMs + RECONNECT_MAX_MS);
+  }
+
+  /** Whether every live hub has had time to write its presence since Redis was last found empty. */
+  async settled(): Promise<boolean> {
+    return (await this.redis.cmd.exists(SETTLING)) === 0;
   }
 
   /** Whether a visitor has a socket on another live hub now (asked when its grace runs out). */

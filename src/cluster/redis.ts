@@ -13,8 +13,11 @@ export interface RedisLink {
   close(): Promise<void>;
 }
 
+/** The longest wait between two tries to reconnect: a live hub is back within this of Redis. */
+export const RECONNECT_MAX_MS = 1000;
+
 export function connectRedis(url: string, log: (line: string) => void): RedisLink {
-  const retryStrategy = (times: number) => Math.min(100 * times, 1000);
+  const retryStrategy = (times: number) => Math.min(100 * times, RECONNECT_MAX_MS);
   // Commands of one turn (a group's events, their feed entries, presence) go out in one write.
   const cmd = new Redis(url, {enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy, connectionName: 'cac-hub', enableAutoPipelining: true});
   // Only SUBSCRIBE goes through this one: let it wait for the connection. No ready check: some

@@ -8,11 +8,18 @@ import {offerExpired} from './transfer.js';
  * it could not be done, so that shared deadlines are fired again by another hub.
  */
 export function fireDeadline(hub: Hub, d: Deadline): Promise<void> {
-  const done = d.kind === 'visitor' ? visitorGone(hub, d.visitorId, d.site) : d.kind === 'operator' ? operatorGone(hub, d.operator) : offerExpired(hub, d.chatId);
-  return done.catch((error: unknown) => {
+  return act(hub, d).catch((error: unknown) => {
     hub.log(`${d.kind} deadline: ${String(error)}`);
     throw error;
   });
+}
+
+async function act(hub: Hub, d: Deadline): Promise<void> {
+  if (d.kind === 'offer') return offerExpired(hub, d.chatId);
+  // Whether someone is gone is read from presence: right after Redis came back empty, another
+  // hub may hold them without having said so yet. Then this fails, to be tried again shortly.
+  if (hub.cluster && !(await hub.cluster.presenceSettled())) throw new Error('not yet: the hubs are writing their presence into Redis again');
+  return d.kind === 'visitor' ? visitorGone(hub, d.visitorId, d.site) : operatorGone(hub, d.operator);
 }
 
 /**

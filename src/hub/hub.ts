@@ -28,6 +28,8 @@ export interface ClusterView {
   remoteVisitors(): VisitorSummary[];
   /** Whether the visitor has a socket on another hub now. */
   visitorElsewhere(id: string): Promise<boolean>;
+  /** False for a few seconds after Redis came back empty: not every hub has said whom it holds. */
+  presenceSettled(): Promise<boolean>;
   /** A visitor's socket opened here: other hubs let go of their copy. */
   visitorHere(id: string): void;
   /** A visitor's last socket here closed (its grace period is on the shared deadlines). */

@@ -23,6 +23,8 @@ export interface ClusterOptions {
   trustProxy?: boolean;
   /** The Redis URL of the i-th hub, when not `redisUrl` (one reaching it through a proxy). */
   redisUrlFor?: (i: number) => string | undefined;
+  /** The hubs' heartbeat (200 ms by default here; a hub is taken for dead after five missed). */
+  beatMs?: number;
 }
 
 export async function startCluster(
@@ -46,7 +48,7 @@ export async function startCluster(
       dir,
       store: new PgStore(pg.url, {schema, log: () => {}}),
       redis: options.redisUrlFor?.(i) ?? redisUrl,
-      clusterBeatMs: 200,
+      clusterBeatMs: options.beatMs ?? 200,
       geoip: false,
       trustProxy: options.trustProxy,
       log: process.env.CAC_TEST_LOG ? (line) => process.stderr.write(`hub${i}: ${line}\n`) : undefined,
