@@ -72,4 +72,57 @@ if (missing) {
     t.equal(await Promise.race([hub.close().then(() => 'closed'), timer]), 'closed', `the hub closed (${Date.now() - closing} ms)`);
     closed = true;
   });
+
+  t.test('reads on connections gone silent fail within their time limit; the hub is healthy again on new ones', async (t) => {
+    const dir = t.testdir();
+    const schema = pg.schemaFor(dir);
+    const seed = new PgStore(pg.url, {schema, log: () => {}});
+    await seed.open();
+    await addSite(seed, 'example.com', {timezone: 'Europe/London'});
+    await updateSite(seed, 'example.com', {limits: NO_LIMITS});
+    const bobToken = (await addOperator(seed, 'bob')).token;
+    await seed.close();
+    const proxy = await cutProxy(Number(new URL(pg.url).port));
+    t.teardown(() => proxy.close());
+    const url = new URL(pg.url);
+    url.port = String(proxy.port);
+    const readTimeoutMs = 2000;
+    const lines: string[] = [];
+    const store = new PgStore(url.toString(), {schema, readTimeoutMs, writeTimeoutMs: 2000, log: (line) => lines.push(line)});
+    const hub = await startTestHub({dir, store, geoip: false});
+    hub.tokens.bob = bobToken;
+    t.teardown(() => hub.close());
+    const status = async () => (await fetch(`${hub.url}/healthz`)).status;
+    const bob = await hub.operator('bob');
+    const visitor = await hub.visitor();
+    const chatId = await acceptedChat(visitor, bob);
+    const end = await store.feedEnd();
+
+    // Several connections open in the pool, then all of them silent.
+    await Promise.all(Array.from({length: 20}, () => store.events(chatId)));
+    t.ok(proxy.silence() > 1, 'the connections open now went silent');
+    const asked = Date.now();
+    const reads = await Promise.allSettled(Array.from({length: 5}, () => store.feedEnd()));
+    const waited = Date.now() - asked;
+    t.same(
+      reads.map((r) => r.status),
+      Array(5).fill('rejected'),
+      'each read fails rather than waits for the kernel to give up on the connection',
+    );
+    t.ok(waited < readTimeoutMs + 5000, `within seconds of the limit (${waited} ms)`);
+    t.match(lines.join('\n'), /no answer in 2 s/, 'the hub log says why');
+
+    // New connections pass: reads are answered again, and the hub says it is healthy.
+    t.equal(await store.feedEnd(), end, 'the next read is answered');
+    t.equal(await status(), 200, '/healthz answers 200');
+    // The writer's own connection went silent too: a message is refused once, then stored.
+    const id = visitor.nextId();
+    visitor.send({t: 'msg', id, text: 'after the silence'});
+    const answer = await visitor.waitFor((f) => (f.t === 'ack' && f.id === id) || (f.t === 'error' && f.ref === id), 20_000);
+    if (answer.t === 'error') visitor.send({t: 'msg', id, text: 'after the silence'});
+    await visitor.waitType('ack', (f) => f.id === id);
+    await bob.waitFor((f) => f.t === 'ev' && f.chatId === chatId && f.e.text === 'after the silence');
+    visitor.close();
+    bob.close();
+  });
 }

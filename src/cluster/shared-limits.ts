@@ -1,6 +1,7 @@
 import type {Budgets, Rates} from '../hub/abuse.js';
 import {AUTH_RULES, type AuthGuard} from '../hub/auth-limits.js';
 import type {RedisLink} from './redis.js';
+import {within} from '../lib/within.js';
 
 /*
  * The limits on what one address may do, counted in Redis for every hub serving the site: behind
@@ -74,15 +75,9 @@ export class LimitAsker {
       if (this.now() - this.failedAt < RETRY_MS) return undefined;
       this.failedAt = this.now();
     }
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), ANSWER_MS);
-      timer.unref();
-    });
     try {
-      const answer = await Promise.race([run(), late]);
-      if (answer === undefined) this.failed(new Error(`no answer in ${ANSWER_MS} ms`));
-      else if (this.failedAt !== undefined) {
+      const answer = await within(run(), ANSWER_MS, () => new Error(`no answer in ${ANSWER_MS} ms`));
+      if (this.failedAt !== undefined) {
         this.failedAt = undefined;
         this.log('limits: counted in redis again');
       }
@@ -90,8 +85,6 @@ export class LimitAsker {
     } catch (error) {
       this.failed(error);
       return undefined;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -18,6 +18,7 @@ import {LocalDeadlines, type DeadlineBoard} from './deadlines.js';
 import {ChatModel} from './model.js';
 import {Sessions} from './sessions.js';
 import {realTimers, type Timers} from './timers.js';
+import {within} from '../lib/within.js';
 
 export type {LiveVisitor, OperatorConn, VisitorConn} from './sessions.js';
 
@@ -146,14 +147,10 @@ export class Hub {
 
   /** Whether the store and Redis (with several hubs) answer: what /healthz reports. */
   async health(): Promise<{ok: boolean; store: 'ok' | 'down'; redis?: 'ok' | 'down'}> {
-    const ping = this.store.ping?.() ?? Promise.resolve();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer')), 2000)));
-    const store = await Promise.race([ping, late]).then(
+    const store = await within(this.store.ping?.() ?? Promise.resolve(), 2000, () => new Error('no answer')).then(
       () => 'ok' as const,
       () => 'down' as const,
     );
-    clearTimeout(timer);
     const redis = this.cluster?.health();
     return {ok: store === 'ok' && redis !== 'down', store, ...(redis && {redis})};
   }

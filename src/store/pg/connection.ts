@@ -1,5 +1,6 @@
 import {connect as connectTcp, type Socket} from 'node:net';
 import postgres from 'postgres';
+import {within} from '../../lib/within.js';
 import type {Report} from '../log-file.js';
 
 /** A connection pool, or a transaction on one of its connections: what queries run on. */
@@ -20,6 +21,11 @@ export interface PgOptions {
    * NAT entry, a failed-over address) would otherwise hold every later write behind it.
    */
   writeTimeoutMs?: number;
+  /**
+   * Milliseconds a read may wait for its answer (default 30,000): past that it fails and the
+   * pool's connections are dropped for new ones (see ReadPool).
+   */
+  readTimeoutMs?: number;
   /** Opened by `cac db import`: an import left unfinished does not stop it (see import-mark.ts). */
   importing?: boolean;
   log?: Report;
@@ -69,18 +75,10 @@ export interface WriterPool {
  * locks (and every later write waiting on them) until the server's TCP gives up on it.
  */
 export function connectWriter(url: string, options: PgOptions = {}): WriterPool {
-  let socket: Socket | undefined;
-  let next = 0;
-  const open = ({host, port, path}: {host: string[]; port: number[]; path?: string | false}): Socket => {
-    const i = next++ % host.length;
-    socket = path ? connectTcp(path) : connectTcp(port[i] ?? port[0] ?? 5432, host[i]);
-    return socket;
-  };
+  let sockets = new Sockets();
   const make = () => {
     const extra: postgres.Options<{}> = {connection: {idle_in_transaction_session_timeout: options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS}};
-    // The driver's types leave out its documented `socket` option (a function making the socket).
-    Object.assign(extra, {socket: open});
-    return connect(url, {...options, max: 1}, extra);
+    return connect(url, {...options, max: 1}, sockets.options(extra));
   };
   let pool = make();
   return {
@@ -88,13 +86,114 @@ export function connectWriter(url: string, options: PgOptions = {}): WriterPool 
       return pool;
     },
     renew() {
-      socket?.destroy();
-      socket = undefined;
+      sockets.destroy();
+      sockets = new Sockets();
       pool.end({timeout: 0}).catch(() => {});
       pool = make();
     },
     end: () => pool.end({timeout: 5}),
   };
+}
+
+/**
+ * The sockets of one pool, made here so that they can be destroyed: ending a connection through
+ * the driver waits for the server's answer, which never comes from a connection gone silent.
+ */
+class Sockets {
+  private readonly open = new Set<Socket>();
+  private next = 0;
+
+  /** `extra` with the driver's `socket` option (a function making each connection's socket). */
+  options(extra: postgres.Options<{}> = {}): postgres.Options<{}> {
+    const make = ({host, port, path}: {host: string[]; port: number[]; path?: string | false}): Socket => {
+      const i = this.next++ % host.length;
+      const socket = path ? connectTcp(path) : connectTcp(port[i] ?? port[0] ?? 5432, host[i]);
+      this.open.add(socket);
+      socket.once('close', () => this.open.delete(socket));
+      return socket;
+    };
+    // The driver's types leave out its documented `socket` option.
+    return Object.assign({...extra}, {socket: make});
+  }
+
+  destroy(): void {
+    for (const socket of this.open) socket.destroy();
+    this.open.clear();
+  }
+}
+
+export const DEFAULT_READ_TIMEOUT_MS = 30_000;
+
+/**
+ * The pool reads go to, each answered within a time limit or failed. A connection gone silent
+ * (a lost NAT entry, a failed-over address) answers nothing and closes never: the kernel's
+ * keep-alive gives up on it some 11 minutes later, and every query the pool queued behind it
+ * would wait as long, the hub's health check too. Past the limit the read fails and the pool is
+ * made anew, its sockets destroyed: what else waited on them fails at once, and what comes next
+ * gets new connections. Only single statements (`db\`...\``) are timed: what runs in a
+ * transaction or on `raw` (migrations at start) may rightly take long.
+ */
+export class ReadPool {
+  private sockets = new Sockets();
+  private pool: Pool;
+  readonly db: Pool;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly url: string,
+    private readonly options: PgOptions = {},
+  ) {
+    this.timeoutMs = options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
+    this.pool = this.make();
+    const call = (...args: unknown[]): unknown => {
+      const pool = this.pool;
+      const query = (pool as unknown as (...a: unknown[]) => unknown)(...args);
+      // A tagged template is a statement (called otherwise, the pool makes a fragment).
+      if (Array.isArray(args[0]) && 'raw' in args[0]) this.time(query as PromiseLike<unknown>, pool);
+      return query;
+    };
+    this.db = new Proxy(call, {
+      get: (_target, name) => {
+        const value: unknown = Reflect.get(this.pool, name);
+        return typeof value === 'function' ? value.bind(this.pool) : value;
+      },
+    }) as unknown as Pool;
+  }
+
+  /** The pool as it is now, with no limit (for the migrations a start runs). */
+  get raw(): Pool {
+    return this.pool;
+  }
+
+  end(timeoutS: number): Promise<void> {
+    return this.pool.end({timeout: timeoutS});
+  }
+
+  private make(): Pool {
+    return connect(this.url, this.options, this.sockets.options());
+  }
+
+  /** Makes the query's answer, once asked for (awaited), come within the limit or fail. */
+  private time(query: PromiseLike<unknown>, pool: Pool): void {
+    const then = query.then.bind(query);
+    Object.assign(query, {
+      then: (ok?: (value: unknown) => unknown, fail?: (error: unknown) => unknown) =>
+        within(then(), this.timeoutMs, () => {
+          this.renew(pool);
+          return new Error(`PostgreSQL gave no answer in ${this.timeoutMs / 1000} s: its connections were dropped for new ones`);
+        }).then(ok, fail),
+    });
+  }
+
+  private renew(pool: Pool): void {
+    if (pool !== this.pool) return;
+    this.options.log?.(`postgres: a read had no answer in ${this.timeoutMs / 1000} s: its connections were dropped for new ones`);
+    const sockets = this.sockets;
+    this.sockets = new Sockets();
+    this.pool = this.make();
+    sockets.destroy();
+    pool.end({timeout: 0}).catch(() => {});
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import type {Appended, ChatGuard, ChatPage, ChatQuery, Changed, Erased, Pruned, 
 import {NotStoredError} from '../store.js';
 import type {ChatNames, ChatRecord, GlobalName, Globals, NewEvent, StoredChat, VisitStart, VisitorRecord} from '../types.js';
 import * as chats from './chats.js';
-import {connect, connectWriter, DEFAULT_WRITE_TIMEOUT_MS, describeUrl, type PgOptions, type Pool, type WriterPool} from './connection.js';
+import {connectWriter, DEFAULT_WRITE_TIMEOUT_MS, describeUrl, ReadPool, type PgOptions, type Pool, type WriterPool} from './connection.js';
 import * as feed from './feed.js';
 import {readGlobal, putGlobal} from './globals.js';
 import {emptyForImport, importUnderway, markImport, unfinishedImport, type ImportUnderway} from './import-mark.js';
@@ -22,7 +22,7 @@ import {Writer, type WriteOptions, type WriteTx} from './writer.js';
  * this process's own writes (other hubs' come later, with LISTEN/NOTIFY).
  */
 export class PgStore implements Store {
-  private pool: Pool | undefined;
+  private pool: ReadPool | undefined;
   private writer: Writer | undefined;
   /** The writer's own connection (one transaction at a time; see Writer). */
   private writerPool: WriterPool | undefined;
@@ -47,13 +47,13 @@ export class PgStore implements Store {
   }
 
   async open(): Promise<void> {
-    const pool = connect(this.url, {...this.options, log: this.report});
+    const pool = new ReadPool(this.url, {...this.options, log: this.report});
     try {
-      this.migrated = await migrate(pool, this.schema);
-      const unfinished = this.options.importing ? undefined : await importUnderway(pool);
+      this.migrated = await migrate(pool.raw, this.schema);
+      const unfinished = this.options.importing ? undefined : await importUnderway(pool.db);
       if (unfinished) throw new Error(unfinishedImport(this.where, unfinished));
     } catch (error) {
-      await pool.end({timeout: 1});
+      await pool.end(1);
       throw new Error(`cannot open ${this.where}: ${error instanceof Error ? error.message : String(error)}`, {cause: error});
     }
     this.pool = pool;
@@ -65,7 +65,7 @@ export class PgStore implements Store {
     if (!this.pool) return;
     // Writes in flight end within their time limit; queries on a silent connection are cut.
     await this.flush();
-    await Promise.all([this.pool.end({timeout: 5}), this.writerPool?.end()]);
+    await Promise.all([this.pool.end(5), this.writerPool?.end()]);
     this.pool = undefined;
     this.writerPool = undefined;
     this.writer = undefined;
@@ -97,7 +97,7 @@ export class PgStore implements Store {
 
   private get db(): Pool {
     if (!this.pool) throw new Error('the store is not open');
-    return this.pool;
+    return this.pool.db;
   }
 
   /** A write, in the next group (asked for now: writes are grouped in the order asked). */

@@ -1,4 +1,5 @@
 import {nextTurn} from '../../lib/next-turn.js';
+import {within} from '../../lib/within.js';
 import type {FeedEntry} from '../../protocol/index.js';
 import {entryOf, type FeedRecord, type Referred} from '../feed.js';
 import {NotStoredError} from '../store.js';
@@ -115,19 +116,8 @@ export class Writer {
    * a resend is still stored once: its client id is known.
    */
   private async commit(jobs: Job[]): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const overdue = new Promise<never>((_, reject) => {
-      // Not an answer of the server: the connection is taken for lost, and dropped (see drain).
-      timer = setTimeout(() => reject(new Error(`the write transaction took more than ${this.timeoutMs} ms: its connection was dropped`)), this.timeoutMs);
-    });
-    const running = this.transaction(jobs);
-    // Settled later (or never) if the limit wins: nothing more to do with it then.
-    running.catch(() => {});
-    try {
-      await Promise.race([running, overdue]);
-    } finally {
-      clearTimeout(timer);
-    }
+    // Not an answer of the server: the connection is taken for lost, and dropped (see drain).
+    await within(this.transaction(jobs), this.timeoutMs, () => new Error(`the write transaction took more than ${this.timeoutMs} ms: its connection was dropped`));
   }
 
   private async transaction(jobs: Job[]): Promise<void> {
