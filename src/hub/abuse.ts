@@ -41,7 +41,8 @@ export function limitOf(site: SiteRecord, name: LimitName): number {
 
 /** Refusals a socket may collect in a minute before it is closed. */
 const REFUSALS_BEFORE_CLOSE = 10;
-const MAX_KEYS = 100_000;
+/** Keys counted at most; past that, those unused longest are let go (see Budgets.sweep). */
+export const MAX_KEYS = 100_000;
 
 /**
  * The hits of one key, oldest first (the hub's clock does not go back); those before `head` have
@@ -52,6 +53,8 @@ const MAX_KEYS = 100_000;
 interface Window {
   times: number[];
   head: number;
+  /** How far back its hits count (the budget's window). */
+  windowMs: number;
 }
 
 /** Where budgets over time are counted: `take` is Budgets.take, answered later. */
@@ -77,10 +80,15 @@ export class Budgets {
   take(key: string, limit: number, windowMs: number): boolean {
     const now = this.now();
     let window = this.hits.get(key);
-    if (!window) {
+    if (window) {
+      // Last in the map's order: the keys unused longest come first, for sweep to let go.
+      this.hits.delete(key);
+    } else {
       if (this.hits.size >= MAX_KEYS) this.sweep(now);
-      this.hits.set(key, (window = {times: [], head: 0}));
+      window = {times: [], head: 0, windowMs};
     }
+    this.hits.set(key, window);
+    window.windowMs = windowMs;
     const {times} = window;
     while (window.head < times.length && now - times[window.head]! >= windowMs) window.head++;
     if (window.head > 64 && window.head * 2 > times.length) {
@@ -101,10 +109,18 @@ export class Budgets {
     return list.length > REFUSALS_BEFORE_CLOSE;
   }
 
+  /**
+   * Lets go of the keys whose hits have all left their window (they count nothing), then, while
+   * more than nine in ten places are still taken, of the keys unused longest. Letting go of all
+   * of them, as this once did, gave every address its whole budget back whenever a busy hour
+   * (a key per visitor's page views) or an abuser with many addresses filled the table.
+   */
   private sweep(now: number): void {
-    // Windows are an hour at most: a key whose newest hit is older is spent.
-    for (const [key, {times}] of this.hits) if (times.length === 0 || now - times.at(-1)! >= 3_600_000) this.hits.delete(key);
-    if (this.hits.size >= MAX_KEYS) this.hits.clear();
+    for (const [key, w] of this.hits) if (w.times.length === w.head || now - w.times.at(-1)! >= w.windowMs) this.hits.delete(key);
+    for (const key of this.hits.keys()) {
+      if (this.hits.size <= MAX_KEYS * 0.9) break;
+      this.hits.delete(key);
+    }
   }
 }
 

@@ -64,11 +64,13 @@ export class AuthLimits implements AuthGuard {
   private count(key: string): void {
     const now = this.now();
     let s = this.keys.get(key);
+    // Last in the map's order (set again below): the keys unused longest come first, for sweep.
+    if (s) this.keys.delete(key);
     if (!s || now - s.last > FORGET_MS) {
       if (this.keys.size >= MAX_KEYS) this.sweep(now);
       s = {recent: [], until: 0, strikes: 0, last: now};
-      this.keys.set(key, s);
     }
+    this.keys.set(key, s);
     s.last = now;
     s.recent = s.recent.filter((at) => now - at < WINDOW_MS);
     s.recent.push(now);
@@ -79,8 +81,16 @@ export class AuthLimits implements AuthGuard {
     }
   }
 
+  /**
+   * Lets go of the keys forgotten, then of those unused longest until a tenth of the places are
+   * free: freeing one place at a time made every new address past the limit walk all of them.
+   */
   private sweep(now: number): void {
-    for (const [key, s] of this.keys) if (now - s.last > FORGET_MS || this.keys.size >= MAX_KEYS) this.keys.delete(key);
+    for (const [key, s] of this.keys) if (now - s.last > FORGET_MS) this.keys.delete(key);
+    for (const key of this.keys.keys()) {
+      if (this.keys.size <= MAX_KEYS * 0.9) break;
+      this.keys.delete(key);
+    }
   }
 
   /** One log line per address per minute, however many attempts it makes. */
