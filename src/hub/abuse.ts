@@ -3,6 +3,7 @@ import {addressKey} from './address-key.js';
 import {CloseCode, type Conn} from './conn.js';
 import {HubError} from './errors.js';
 import type {Hub} from './hub.js';
+import {trimOldest} from '../lib/trim-oldest.js';
 
 /*
  * What one address (or one visitor) may make the hub do, per site: every budget is counted per
@@ -117,10 +118,7 @@ export class Budgets {
    */
   private sweep(now: number): void {
     for (const [key, w] of this.hits) if (w.times.length === w.head || now - w.times.at(-1)! >= w.windowMs) this.hits.delete(key);
-    for (const key of this.hits.keys()) {
-      if (this.hits.size <= MAX_KEYS * 0.9) break;
-      this.hits.delete(key);
-    }
+    trimOldest(this.hits, MAX_KEYS * 0.9);
   }
 }
 

@@ -1,3 +1,5 @@
+import {trimOldest} from '../lib/trim-oldest.js';
+
 /*
  * Failed logins, counted per address and per operator name. A few a second are let through
  * (a typo, a client retrying); past that the key is refused outright for a while that doubles
@@ -87,10 +89,7 @@ export class AuthLimits implements AuthGuard {
    */
   private sweep(now: number): void {
     for (const [key, s] of this.keys) if (now - s.last > FORGET_MS) this.keys.delete(key);
-    for (const key of this.keys.keys()) {
-      if (this.keys.size <= MAX_KEYS * 0.9) break;
-      this.keys.delete(key);
-    }
+    trimOldest(this.keys, MAX_KEYS * 0.9);
   }
 
   /** One log line per address per minute, however many attempts it makes. */

@@ -119,7 +119,7 @@ export class Hub {
     this.budgets = new Budgets(this.now);
     this.rates = localRates(this.budgets);
     this.followers = new Followers(this, options.followerLimits);
-    // Said in the log when it fails; one hub alone has nobody to pass it to.
+    // Said in the log when it fails, and tried again (see LocalDeadlines).
     this.deadlines = new LocalDeadlines(this, (d) => this.fireDeadline(d));
     this.store.onFeed((entry) => this.onFeed(entry));
   }
