@@ -1,6 +1,7 @@
 import t from 'tap';
 import {ManualTimers, until} from './helpers/manual-timers.js';
-import {acceptedChat, chatting, startTestHub} from './helpers/hub.js';
+import {acceptedChat, chatting, startTestHub, type TestHub} from './helpers/hub.js';
+import type {Peer} from './helpers/peer.js';
 
 t.test('a chat request rings both operators, the first accept wins, messages flow in seq order', async (t) => {
   const hub = await startTestHub();
@@ -131,6 +132,14 @@ t.test('a peer reconnecting with lastSeq gets exactly what it missed', async (t)
   t.equal(thief.of('ev').length, 0);
 });
 
+/** A round trip through an operator's socket, then the store flushed: whatever the hub was doing before it is done. */
+async function roundTrip(hub: TestHub, operator: Peer): Promise<void> {
+  const pongs = operator.of('pong').length;
+  operator.send({t: 'ping'});
+  await operator.waitFor(() => operator.of('pong').length > pongs);
+  await hub.hub.store.flush();
+}
+
 t.test('a visitor who drops and returns within the grace period has not left; one who stays away has (no sleeping)', async (t) => {
   const timers = new ManualTimers();
   const hub = await startTestHub({timers, now: timers.now, visitorGraceMs: 60_000});
@@ -140,13 +149,7 @@ t.test('a visitor who drops and returns within the grace period has not left; on
   const welcome = visitor.of('welcome')[0]!;
   const chatId = await acceptedChat(visitor, alice);
   const live = () => hub.hub.sessions.visitors.get(welcome.visitorId);
-  const settled = async () => {
-    // A round trip through alice's socket: whatever the hub was doing before it is done.
-    const pongs = alice.of('pong').length;
-    alice.send({t: 'ping'});
-    await alice.waitFor(() => alice.of('pong').length > pongs);
-    await hub.hub.store.flush();
-  };
+  const settled = () => roundTrip(hub, alice);
 
   visitor.close();
   await until(() => live()?.conns.size === 0 && timers.waiting > 0);
@@ -188,12 +191,7 @@ t.test('a visitor gone while the store fails: the chat ends once it is back, and
     return appendEvent(...args);
   };
   const leftEntries = async () => (await store.feed(0, 1000)).entries.filter((e) => e.type === 'visitor.left' && e.visitorId === visitorId);
-  const settled = async () => {
-    const pongs = alice.of('pong').length;
-    alice.send({t: 'ping'});
-    await alice.waitFor(() => alice.of('pong').length > pongs);
-    await store.flush();
-  };
+  const settled = () => roundTrip(hub, alice);
 
   visitor.close();
   await until(() => hub.hub.sessions.visitors.get(visitorId)?.conns.size === 0 && hub.hub.deadlines.has({kind: 'visitor', visitorId}));

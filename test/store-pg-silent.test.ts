@@ -19,7 +19,8 @@ if (missing) {
   const pg = await testPostgres();
   t.teardown(() => pg.stop());
 
-  t.test('a write on a connection gone silent is refused within its time limit, and sent again is stored once', async (t) => {
+  /** A schema with the site and bob, and a proxy to the server that can silence its connections. */
+  const behindProxy = async (t: {teardown(fn: () => unknown): void; testdir(): string}) => {
     const dir = t.testdir();
     const schema = pg.schemaFor(dir);
     const seed = new PgStore(pg.url, {schema, log: () => {}});
@@ -32,6 +33,11 @@ if (missing) {
     t.teardown(() => proxy.close());
     const url = new URL(pg.url);
     url.port = String(proxy.port);
+    return {dir, schema, bobToken, proxy, url};
+  };
+
+  t.test('a write on a connection gone silent is refused within its time limit, and sent again is stored once', async (t) => {
+    const {dir, schema, bobToken, proxy, url} = await behindProxy(t);
     const writeTimeoutMs = 2000;
     const hub = await startTestHub({dir, store: new PgStore(url.toString(), {schema, writeTimeoutMs, log: () => {}}), geoip: false});
     hub.tokens.bob = bobToken;
@@ -74,18 +80,7 @@ if (missing) {
   });
 
   t.test('reads on connections gone silent fail within their time limit; the hub is healthy again on new ones', async (t) => {
-    const dir = t.testdir();
-    const schema = pg.schemaFor(dir);
-    const seed = new PgStore(pg.url, {schema, log: () => {}});
-    await seed.open();
-    await addSite(seed, 'example.com', {timezone: 'Europe/London'});
-    await updateSite(seed, 'example.com', {limits: NO_LIMITS});
-    const bobToken = (await addOperator(seed, 'bob')).token;
-    await seed.close();
-    const proxy = await cutProxy(Number(new URL(pg.url).port));
-    t.teardown(() => proxy.close());
-    const url = new URL(pg.url);
-    url.port = String(proxy.port);
+    const {dir, schema, bobToken, proxy, url} = await behindProxy(t);
     const readTimeoutMs = 2000;
     const lines: string[] = [];
     const store = new PgStore(url.toString(), {schema, readTimeoutMs, writeTimeoutMs: 2000, log: (line) => lines.push(line)});
