@@ -89,7 +89,6 @@ export class Budgets {
       window = {times: [], head: 0, windowMs};
     }
     this.hits.set(key, window);
-    window.windowMs = windowMs;
     const {times} = window;
     while (window.head < times.length && now - times[window.head]! >= windowMs) window.head++;
     if (window.head > 64 && window.head * 2 > times.length) {

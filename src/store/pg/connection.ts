@@ -55,71 +55,59 @@ export function connect(url: string, options: PgOptions = {}, extra: postgres.Op
   });
 }
 
-/** A pool of one connection that can be dropped at will and made anew: the writer's. */
-export interface WriterPool {
-  readonly pool: Pool;
-  /**
-   * Destroys the connection's socket (what runs on it fails at once) and makes a new pool for
-   * what follows: the driver keeps some state of a connection that failed mid-query (an error
-   * answered to its next query after a reconnect), so the old one is not used again.
-   */
-  renew(): void;
-  end(): Promise<void>;
-}
-
 /**
- * The writer's own connection (it runs one transaction at a time). The socket is made here so
- * that it can be destroyed: ending a connection through the driver waits for the server's
- * answer, which never comes from a connection gone silent. The server ends a transaction left
- * idle as long as a write may take, so one whose client was cut off does not keep its row
- * locks (and every later write waiting on them) until the server's TCP gives up on it.
+ * A pool whose connections can be dropped at will, the pool made anew for what follows. Its
+ * sockets are made here so that they can be destroyed: ending a connection through the driver
+ * waits for the server's answer, which never comes from a connection gone silent. The old pool
+ * is not used again: the driver keeps some state of a connection that failed mid-query (an
+ * error answered to its next query after a reconnect).
  */
-export function connectWriter(url: string, options: PgOptions = {}): WriterPool {
-  let sockets = new Sockets();
-  const make = () => {
-    const extra: postgres.Options<{}> = {connection: {idle_in_transaction_session_timeout: options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS}};
-    return connect(url, {...options, max: 1}, sockets.options(extra));
-  };
-  let pool = make();
-  return {
-    get pool() {
-      return pool;
-    },
-    renew() {
-      sockets.destroy();
-      sockets = new Sockets();
-      pool.end({timeout: 0}).catch(() => {});
-      pool = make();
-    },
-    end: () => pool.end({timeout: 5}),
-  };
-}
-
-/**
- * The sockets of one pool, made here so that they can be destroyed: ending a connection through
- * the driver waits for the server's answer, which never comes from a connection gone silent.
- */
-class Sockets {
-  private readonly open = new Set<Socket>();
+export class RenewablePool {
+  private readonly sockets = new Set<Socket>();
   private next = 0;
+  pool: Pool;
 
-  /** `extra` with the driver's `socket` option (a function making each connection's socket). */
-  options(extra: postgres.Options<{}> = {}): postgres.Options<{}> {
-    const make = ({host, port, path}: {host: string[]; port: number[]; path?: string | false}): Socket => {
+  constructor(
+    private readonly url: string,
+    private readonly options: PgOptions,
+    private readonly extra: postgres.Options<{}> = {},
+  ) {
+    this.pool = this.make();
+  }
+
+  /** Destroys every socket (what runs on them fails at once) and makes a new pool. */
+  renew(): void {
+    const old = this.pool;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    this.pool = this.make();
+    old.end({timeout: 0}).catch(() => {});
+  }
+
+  end(timeoutS = 5): Promise<void> {
+    return this.pool.end({timeout: timeoutS});
+  }
+
+  private make(): Pool {
+    const socket = ({host, port, path}: {host: string[]; port: number[]; path?: string | false}): Socket => {
       const i = this.next++ % host.length;
-      const socket = path ? connectTcp(path) : connectTcp(port[i] ?? port[0] ?? 5432, host[i]);
-      this.open.add(socket);
-      socket.once('close', () => this.open.delete(socket));
-      return socket;
+      const made = path ? connectTcp(path) : connectTcp(port[i] ?? port[0] ?? 5432, host[i]);
+      this.sockets.add(made);
+      made.once('close', () => this.sockets.delete(made));
+      return made;
     };
-    // The driver's types leave out its documented `socket` option.
-    return Object.assign({...extra}, {socket: make});
+    // The driver's types leave out its documented `socket` option (a function making each socket).
+    return connect(this.url, this.options, Object.assign({...this.extra}, {socket}));
   }
+}
 
-  destroy(): void {
-    for (const socket of this.open) socket.destroy();
-    this.open.clear();
-  }
+/**
+ * The writer's own connection (it runs one transaction at a time). The server ends a
+ * transaction left idle as long as a write may take, so one whose client was cut off does not
+ * keep its row locks (and every later write waiting on them) until the server's TCP gives up.
+ */
+export function connectWriter(url: string, options: PgOptions = {}): RenewablePool {
+  return new RenewablePool(url, {...options, max: 1}, {connection: {idle_in_transaction_session_timeout: options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS}});
 }
 
 export const DEFAULT_READ_TIMEOUT_MS = 30_000;
@@ -129,24 +117,20 @@ export const DEFAULT_READ_TIMEOUT_MS = 30_000;
  * (a lost NAT entry, a failed-over address) answers nothing and closes never: the kernel's
  * keep-alive gives up on it some 11 minutes later, and every query the pool queued behind it
  * would wait as long, the hub's health check too. Past the limit the read fails and the pool is
- * made anew, its sockets destroyed: what else waited on them fails at once, and what comes next
- * gets new connections. Only single statements (`db\`...\``) are timed: what runs in a
- * transaction or on `raw` (migrations at start) may rightly take long.
+ * renewed: what else waited on its connections fails at once, and what comes next gets new
+ * ones. Only single statements (`db\`...\``) are timed: what runs in a transaction or on `raw`
+ * (migrations at start) may rightly take long.
  */
 export class ReadPool {
-  private sockets = new Sockets();
-  private pool: Pool;
+  private readonly connections: RenewablePool;
   readonly db: Pool;
   private readonly timeoutMs: number;
 
-  constructor(
-    private readonly url: string,
-    private readonly options: PgOptions = {},
-  ) {
+  constructor(url: string, private readonly options: PgOptions = {}) {
     this.timeoutMs = options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
-    this.pool = this.make();
+    this.connections = new RenewablePool(url, options);
     const call = (...args: unknown[]): unknown => {
-      const pool = this.pool;
+      const pool = this.raw;
       const query = (pool as unknown as (...a: unknown[]) => unknown)(...args);
       // A tagged template is a statement (called otherwise, the pool makes a fragment).
       if (Array.isArray(args[0]) && 'raw' in args[0]) this.time(query as PromiseLike<unknown>, pool);
@@ -154,23 +138,19 @@ export class ReadPool {
     };
     this.db = new Proxy(call, {
       get: (_target, name) => {
-        const value: unknown = Reflect.get(this.pool, name);
-        return typeof value === 'function' ? value.bind(this.pool) : value;
+        const value: unknown = Reflect.get(this.raw, name);
+        return typeof value === 'function' ? value.bind(this.raw) : value;
       },
     }) as unknown as Pool;
   }
 
   /** The pool as it is now, with no limit (for the migrations a start runs). */
   get raw(): Pool {
-    return this.pool;
+    return this.connections.pool;
   }
 
   end(timeoutS: number): Promise<void> {
-    return this.pool.end({timeout: timeoutS});
-  }
-
-  private make(): Pool {
-    return connect(this.url, this.options, this.sockets.options());
+    return this.connections.end(timeoutS);
   }
 
   /** Makes the query's answer, once asked for (awaited), come within the limit or fail. */
@@ -179,20 +159,15 @@ export class ReadPool {
     Object.assign(query, {
       then: (ok?: (value: unknown) => unknown, fail?: (error: unknown) => unknown) =>
         within(then(), this.timeoutMs, () => {
-          this.renew(pool);
-          return new Error(`PostgreSQL gave no answer in ${this.timeoutMs / 1000} s: its connections were dropped for new ones`);
+          const why = `a read had no answer in ${this.timeoutMs / 1000} s from PostgreSQL: its connections were dropped for new ones`;
+          // Once for the pool: the reads queued with this one fail with it.
+          if (pool === this.raw) {
+            this.options.log?.(`postgres: ${why}`);
+            this.connections.renew();
+          }
+          return new Error(why);
         }).then(ok, fail),
     });
-  }
-
-  private renew(pool: Pool): void {
-    if (pool !== this.pool) return;
-    this.options.log?.(`postgres: a read had no answer in ${this.timeoutMs / 1000} s: its connections were dropped for new ones`);
-    const sockets = this.sockets;
-    this.sockets = new Sockets();
-    this.pool = this.make();
-    sockets.destroy();
-    pool.end({timeout: 0}).catch(() => {});
   }
 }
 

@@ -5,7 +5,7 @@ import type {Appended, ChatGuard, ChatPage, ChatQuery, Changed, Erased, Pruned, 
 import {NotStoredError} from '../store.js';
 import type {ChatNames, ChatRecord, GlobalName, Globals, NewEvent, StoredChat, VisitStart, VisitorRecord} from '../types.js';
 import * as chats from './chats.js';
-import {connectWriter, DEFAULT_WRITE_TIMEOUT_MS, describeUrl, ReadPool, type PgOptions, type Pool, type WriterPool} from './connection.js';
+import {connectWriter, DEFAULT_WRITE_TIMEOUT_MS, describeUrl, ReadPool, type PgOptions, type Pool, type RenewablePool} from './connection.js';
 import * as feed from './feed.js';
 import {readGlobal, putGlobal} from './globals.js';
 import {emptyForImport, importUnderway, markImport, unfinishedImport, type ImportUnderway} from './import-mark.js';
@@ -25,7 +25,7 @@ export class PgStore implements Store {
   private pool: ReadPool | undefined;
   private writer: Writer | undefined;
   /** The writer's own connection (one transaction at a time; see Writer). */
-  private writerPool: WriterPool | undefined;
+  private writerPool: RenewablePool | undefined;
   private readonly schema: string;
   private readonly report: Report;
   private readonly listeners: Array<(entry: FeedEntry) => void> = [];

@@ -3,7 +3,7 @@ import {within} from '../../lib/within.js';
 import type {FeedEntry} from '../../protocol/index.js';
 import {entryOf, type FeedRecord, type Referred} from '../feed.js';
 import {NotStoredError} from '../store.js';
-import {connectionLost, fromServer, type Tx, type WriterPool} from './connection.js';
+import {connectionLost, fromServer, type Tx, type RenewablePool} from './connection.js';
 
 /** What a write runs with: its transaction, and the feed numbered in it. */
 export interface WriteTx {
@@ -67,7 +67,7 @@ export class Writer {
   private running: Promise<void> | undefined;
 
   constructor(
-    private readonly connection: WriterPool,
+    private readonly connection: RenewablePool,
     private readonly committed: (entries: FeedEntry[]) => void,
     private readonly timeoutMs: number,
   ) {}
