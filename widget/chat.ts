@@ -143,6 +143,19 @@ export class Chat {
     return this.blocked ? 'blocked' : this.online ? 'form' : 'offline';
   }
 
+  /**
+   * To the chat form or leave-a-message, as things are now. Whatever the visitor had typed
+   * follows into the other form: when operators come and go, and when the hub's welcome (saying
+   * whether anyone is on-line) comes after the visitor started typing.
+   */
+  private toIdle(): void {
+    const formOf = (mode: Mode) => (mode === 'form' ? this.v.request : mode === 'offline' ? this.v.offline : undefined);
+    const from = formOf(this.mode);
+    this.mode = this.idle();
+    const to = formOf(this.mode);
+    if (from && to && from !== to && !to.text.value) to.text.value = from.text.value;
+  }
+
   private frame(f: HubToVisitor): void {
     if (f.t !== 'error' && f.t !== 'link.open' && f.t !== 'pong') this.notice = '';
     switch (f.t) {
@@ -182,13 +195,7 @@ export class Chat {
       case 'online':
         this.online = f.online === true;
         // Only a visitor not yet in a chat sees the difference: the form or leave-a-message.
-        if (this.mode === 'form' || this.mode === 'offline') {
-          const from = this.mode === 'form' ? this.v.request : this.v.offline;
-          this.mode = this.idle();
-          const to = this.mode === 'form' ? this.v.request : this.v.offline;
-          // Whatever the visitor had typed follows it into the other form.
-          if (from !== to && !to.text.value) to.text.value = from.text.value;
-        }
+        if (this.mode === 'form' || this.mode === 'offline') this.toIdle();
         break;
       case 'invite':
         // Only a visitor who is not already chatting or writing to us sees it.
@@ -233,7 +240,7 @@ export class Chat {
     } else if (this.mode === 'chat' && this.chatId) {
       this.mode = 'ended';
       this.note = 'The chat has ended.';
-    } else if (this.mode !== 'ended' && this.mode !== 'sent') this.mode = this.idle();
+    } else if (this.mode !== 'ended' && this.mode !== 'sent') this.toIdle();
     for (const out of outbox()) {
       if (out.t !== 'offline.message' && !this.transcript.has(out.id)) this.transcript.addPending(out.id, out.text);
       this.socket.send(out);
