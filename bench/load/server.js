@@ -2,7 +2,7 @@
 // hub through its command line, the relay as a plain script. Both serve GET /healthz, which is
 // how "serving" is detected.
 
-import {existsSync, readFileSync} from 'node:fs';
+import {closeSync, existsSync, openSync, readFileSync} from 'node:fs';
 import {request} from 'node:http';
 import {createServer} from 'node:net';
 import {join} from 'node:path';
@@ -67,7 +67,11 @@ function healthy(port) {
 export async function startServer(kind, {port, dir, log, database, redis, timeoutMs = 120_000}) {
   const [command, args] = commandFor(kind, {port, dir, log, database, redis});
   const spawnedAt = nowMs();
-  const child = spawnChild(command, args, {cwd: root});
+  // CAC_BENCH_HUB_STDOUT=FILE keeps what a hub prints to stdout (with --trace-gc among the flags).
+  const keep = kind === 'hub' && process.env.CAC_BENCH_HUB_STDOUT;
+  const out = keep ? openSync(keep, 'a') : undefined;
+  const child = spawnChild(command, args, {cwd: root, ...(out === undefined ? {} : {stdio: ['ignore', out, 'pipe']})});
+  if (out !== undefined) closeSync(out);
   let stderr = '';
   child.stderr.on('data', (chunk) => {
     stderr = (stderr + chunk).slice(-4000);

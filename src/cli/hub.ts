@@ -1,6 +1,7 @@
 import {appendFileSync} from 'node:fs';
 import {Command} from 'commander';
 import type {RunningHub} from '../hub/server.js';
+import {HEAP_RULE, keepHeap} from '../lib/heap-policy.js';
 import {addDatabaseOption, addDataOption, databaseUrl, dataDir, redisUrl, run, UsageError} from './common.js';
 import {example} from './help.js';
 
@@ -58,10 +59,13 @@ export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
     // Lets end-to-end tests of a hub in another process cross a local midnight.
     now: process.env.CAC_CLOCK_OFFSET_MS ? () => Date.now() + Number(process.env.CAC_CLOCK_OFFSET_MS) : undefined,
   });
+  // This process owns its heap: collections are kept away from steady traffic (src/lib/heap-policy.ts).
+  const heap = keepHeap(1000, HEAP_RULE, log);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    heap.stop();
     log(`${signal}: stopping`);
     running.close().then(
       () => process.exit(0),
