@@ -5,7 +5,6 @@ import {HeapPolicy} from '../src/lib/heap-policy.js';
 
 const MB = 1024 * 1024;
 const rule = {growthPercent: 100, steadyBelow: 0.8, quietGrowthBytes: 48 * MB, quietBelow: 0.1, quietReadings: 2};
-const collects = (p: HeapPolicy, bytes: number, busy: number) => p.read(bytes, busy).collect;
 
 t.test('steady load: the old generation may grow 100% past what is alive; a heavy one: V8 decides', async (t) => {
   const p = new HeapPolicy(rule);
@@ -15,42 +14,54 @@ t.test('steady load: the old generation may grow 100% past what is alive; a heav
   t.equal(p.read(100 * MB, 0.3).growthPercent, 100, 'and back');
 });
 
+/** Feeds readings [old-generation MB, busy share, collect now?, what it shows] and checks each answer. */
+function walk(t: {equal(found: unknown, wanted: unknown, why: string): unknown}, policy: HeapPolicy, readings: Array<[number, number, boolean, string]>): void {
+  for (const [mb, busy, collect, why] of readings) t.equal(policy.read(mb * MB, busy).collect, collect, why);
+}
+
 t.test('collects once the old generation grew and the loop has been quiet for two readings', async (t) => {
-  const c = new HeapPolicy(rule);
-  t.notOk(collects(c, 100 * MB, 0.01), 'the first reading is the lowest');
-  t.notOk(collects(c, 160 * MB, 0.9), 'grown, but busy');
-  t.notOk(collects(c, 170 * MB, 0.05), 'quiet once');
-  t.ok(collects(c, 170 * MB, 0.05), 'quiet twice, grown 70 MB');
+  walk(t, new HeapPolicy(rule), [
+    [100, 0.01, false, 'the first reading is the lowest'],
+    [160, 0.9, false, 'grown, but busy'],
+    [170, 0.05, false, 'quiet once'],
+    [170, 0.05, true, 'quiet twice, grown 70 MB'],
+  ]);
 });
 
 t.test("growth counts from the lowest reading, which V8's own collections lower", async (t) => {
-  const c = new HeapPolicy(rule);
-  c.read(100 * MB, 0.01);
-  c.read(200 * MB, 0.5);
-  c.read(120 * MB, 0.01);
-  t.notOk(collects(c, 140 * MB, 0.01), 'quiet, but only 40 MB above 100');
-  t.ok(collects(c, 150 * MB, 0.01), '50 MB above it');
+  walk(t, new HeapPolicy(rule), [
+    [100, 0.01, false, 'the lowest'],
+    [200, 0.5, false, 'grown, busy'],
+    [120, 0.01, false, 'V8 collected'],
+    [140, 0.01, false, 'quiet, but only 40 MB above 100'],
+    [150, 0.01, true, '50 MB above it'],
+  ]);
 });
 
 t.test('busy between quiet readings starts the count again', async (t) => {
-  const c = new HeapPolicy(rule);
-  c.read(100 * MB, 0.5);
-  t.notOk(collects(c, 200 * MB, 0.05), 'quiet once');
-  t.notOk(collects(c, 200 * MB, 0.2), 'a busy second');
-  t.notOk(collects(c, 200 * MB, 0.05), 'quiet once again');
-  t.ok(collects(c, 200 * MB, 0.05), 'twice');
+  walk(t, new HeapPolicy(rule), [
+    [100, 0.5, false, 'the lowest, busy'],
+    [200, 0.05, false, 'quiet once'],
+    [200, 0.2, false, 'a busy second'],
+    [200, 0.05, false, 'quiet once again'],
+    [200, 0.05, true, 'twice'],
+  ]);
 });
 
 t.test('after a collection: its result is the lowest, and it waits for new growth and new quiet', async (t) => {
-  const c = new HeapPolicy(rule);
-  c.read(100 * MB, 0);
-  c.read(200 * MB, 0);
-  t.ok(collects(c, 200 * MB, 0), 'grown and quiet');
-  c.collected(110 * MB);
-  t.notOk(collects(c, 150 * MB, 0), 'quiet, 40 MB grown');
-  t.notOk(collects(c, 170 * MB, 0.5), '60 MB grown, busy');
-  t.notOk(collects(c, 170 * MB, 0), 'quiet once since');
-  t.ok(collects(c, 170 * MB, 0), 'twice');
+  const policy = new HeapPolicy(rule);
+  walk(t, policy, [
+    [100, 0.5, false, 'the lowest, busy'],
+    [200, 0, false, 'quiet once'],
+    [200, 0, true, 'quiet twice, grown 100 MB'],
+  ]);
+  policy.collected(110 * MB);
+  walk(t, policy, [
+    [150, 0, false, 'quiet, 40 MB grown'],
+    [170, 0.5, false, '60 MB grown, busy'],
+    [170, 0, false, 'quiet once since'],
+    [170, 0, true, 'twice'],
+  ]);
 });
 
 // A process with no V8 flag, as `cac hub` runs: garbage that outlived the young generation, then
