@@ -1,10 +1,12 @@
 import t from 'tap';
 import {addOperator} from '../src/accounts/operators.js';
 import {addSite, updateSite} from '../src/accounts/sites.js';
+import {RenewablePool} from '../src/store/pg/connection.js';
 import {PgStore} from '../src/store/pg/pg-store.js';
 import {cutProxy} from './helpers/cut-proxy.js';
 import {acceptedChat, NO_LIMITS, startTestHub} from './helpers/hub.js';
 import {noPostgres, testPostgres} from './helpers/postgres.js';
+import {waitUntil} from './helpers/wait.js';
 
 /*
  * The hub's connections to PostgreSQL go silent (a lost NAT entry, a failed-over address):
@@ -119,5 +121,21 @@ if (missing) {
     await bob.waitFor((f) => f.t === 'ev' && f.chatId === chatId && f.e.text === 'after the silence');
     visitor.close();
     bob.close();
+  });
+
+  t.test('a pool that was ended is never made anew: a store that closed does not connect again', async (t) => {
+    const proxy = await cutProxy(Number(new URL(pg.url).port));
+    t.teardown(() => proxy.close());
+    const url = new URL(pg.url);
+    url.port = String(proxy.port);
+    const pool = new RenewablePool(url.toString(), {});
+    t.same(await pool.pool`select 1 as one`, [{one: 1}], 'the pool answers while open');
+    const ended = pool.pool;
+    await pool.end(1);
+    // What the writer does when a group fails with its connection gone, as when the store closes.
+    pool.renew();
+    t.equal(pool.pool, ended, 'no new pool was made');
+    await t.rejects(pool.pool`select 1`, {code: 'CONNECTION_ENDED'}, 'a query after the end is refused, not run on a new connection');
+    await waitUntil('no connection through the proxy', () => proxy.live === 0);
   });
 }

@@ -75,8 +75,13 @@ export class RenewablePool {
     this.pool = this.make();
   }
 
+  /** Once ended, the pool is never made anew: a store being closed does not connect again. */
+  private ended = false;
+
   /** Destroys every socket (what runs on them fails at once) and makes a new pool. */
   renew(): void {
+    // A write or read failing because the store is closing (its pool ended) is no lost connection.
+    if (this.ended) return;
     const old = this.pool;
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
@@ -85,6 +90,7 @@ export class RenewablePool {
   }
 
   end(timeoutS = 5): Promise<void> {
+    this.ended = true;
     return this.pool.end({timeout: timeoutS});
   }
 
