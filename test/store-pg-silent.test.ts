@@ -21,6 +21,15 @@ if (missing) {
   const pg = await testPostgres();
   t.teardown(() => pg.stop());
 
+  /** A proxy to the server that can silence its connections, and the server's URL through it. */
+  const proxied = async (t: {teardown(fn: () => unknown): void}) => {
+    const proxy = await cutProxy(Number(new URL(pg.url).port));
+    t.teardown(() => proxy.close());
+    const url = new URL(pg.url);
+    url.port = String(proxy.port);
+    return {proxy, url};
+  };
+
   /** A schema with the site and bob, and a proxy to the server that can silence its connections. */
   const behindProxy = async (t: {teardown(fn: () => unknown): void; testdir(): string}) => {
     const dir = t.testdir();
@@ -31,11 +40,7 @@ if (missing) {
     await updateSite(seed, 'example.com', {limits: NO_LIMITS});
     const bobToken = (await addOperator(seed, 'bob')).token;
     await seed.close();
-    const proxy = await cutProxy(Number(new URL(pg.url).port));
-    t.teardown(() => proxy.close());
-    const url = new URL(pg.url);
-    url.port = String(proxy.port);
-    return {dir, schema, bobToken, proxy, url};
+    return {dir, schema, bobToken, ...(await proxied(t))};
   };
 
   t.test('a write on a connection gone silent is refused within its time limit, and sent again is stored once', async (t) => {
@@ -124,10 +129,7 @@ if (missing) {
   });
 
   t.test('a pool that was ended is never made anew: a store that closed does not connect again', async (t) => {
-    const proxy = await cutProxy(Number(new URL(pg.url).port));
-    t.teardown(() => proxy.close());
-    const url = new URL(pg.url);
-    url.port = String(proxy.port);
+    const {proxy, url} = await proxied(t);
     const pool = new RenewablePool(url.toString(), {});
     t.same(await pool.pool`select 1 as one`, [{one: 1}], 'the pool answers while open');
     const ended = pool.pool;
