@@ -104,7 +104,13 @@ t.test('canned menu: filter, insert with placeholders, add the current text, #sh
   h.type('team');
   h.do({c: 'enter'});
   t.same(h.sent.at(-1), {t: 'canned.add', shortcut: 'hx', text: 'Hello Vera, Alice of example.com here x', team: true});
-  t.match(h.state.notice, /added #hx for the team/);
+  t.match(h.state.notice, /^adding #hx for the team/, 'sent, not yet stored');
+  // Stored: the hub lists it (another operator's new one is no news of ours).
+  const hx = {id: 'k9', by: 'alice', shortcut: 'hx', text: 'Hello Vera, Alice of example.com here x'};
+  h.hub({t: 'canned.list', canned: [...h.state.canned, {id: 'k8', by: 'bob', shortcut: 'b', text: 'b'}]});
+  t.match(h.state.notice, /^adding #hx/, 'a list without it says nothing of it');
+  h.hub({t: 'canned.list', canned: [...h.state.canned, hx]});
+  t.equal(h.state.notice, 'added #hx for the team', 'once listed by the hub, it was added');
 
   h.fx.dispatch({type: 'draft', text: ''});
   h.do({c: 'canned', filter: ''}, {c: 'up'}, {c: 'enter'});

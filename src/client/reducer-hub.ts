@@ -175,8 +175,15 @@ export function applyFrame(state: State, frame: HubToOperator): State {
     }
     case 'message.done':
       return {...state, messages: state.messages.filter((m) => m.id !== frame.id)};
-    case 'canned.list':
-      return {...state, canned: frame.canned};
+    case 'canned.list': {
+      // The hub lists the responses again once a change is stored: one that this operator
+      // added is there for good now, which is when the operator hears it was added.
+      const known = new Set(state.canned.map((c) => c.id));
+      const added = frame.canned.filter((c) => !known.has(c.id) && c.by === state.myName);
+      if (added.length === 0) return {...state, canned: frame.canned};
+      const said = added.map((c) => `#${c.shortcut} ${c.owner ? 'for you' : 'for the team'}`).join(', ');
+      return {...state, canned: frame.canned, notice: clean(`added ${said}`)};
+    }
     case 'visitor.details': {
       const id = frame.visitor.id;
       const visitors = id in state.visitors ? {...state.visitors, [id]: frame.visitor} : state.visitors;

@@ -145,7 +145,8 @@ function answer(state: State, step: AskStep, text: string, fx: ToolEffects): voi
     case 'cannedTeam': {
       const team = /^t/i.test(text);
       send(fx, {t: 'canned.add', shortcut: step.shortcut, text: step.text, team});
-      return notice(fx, `added #${step.shortcut} ${team ? 'for the team' : 'for you'}`);
+      // "added" only once the hub has stored it and lists it (reducer-hub.ts, canned.list).
+      return notice(fx, `adding #${step.shortcut} ${team ? 'for the team' : 'for you'}...`);
     }
   }
 }
