@@ -78,6 +78,9 @@ t.test('pushed links', {skip}, async (t) => {
     await a.page.getByRole('heading', {level: 1}).click();
     alice.send({t: 'link.send', id: alice.nextId(), chatId, url: 'order.htm'});
     await a.page.waitForURL(/order\.htm$/);
+    // The first tab's new page has its widget back before the second tab is turned to: headless,
+    // every page has focus, so a widget starting later would claim it over the second tab.
+    await a.page.getByRole('log', {name: 'Messages'}).getByRole('link', {name: `${hub.origin}/demo/order.htm`}).waitFor();
 
     await b.page.getByRole('heading', {level: 1}).click();
     alice.send({t: 'link.send', id: alice.nextId(), chatId, url: 'index.html'});
