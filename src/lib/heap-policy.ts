@@ -12,7 +12,7 @@ import {runInNewContext} from 'node:vm';
 //   in at once) is collected only when the heap reaches its limit or V8's memory reducer gets to
 //   it, seconds later, often once traffic is back.
 
-/** The policy; `cac hub` uses the defaults, tests make their own. */
+/** The policy; `cac hub` uses HEAP_RULE, tests make their own. */
 export interface HeapRule {
   /** The old generation may grow this many percent past what a collection left alive... */
   growthPercent: number;
@@ -41,7 +41,7 @@ export class HeapPolicy {
   private lowest = Infinity;
   private quiet = 0;
 
-  constructor(private readonly rule: HeapRule = HEAP_RULE) {}
+  constructor(private readonly rule: HeapRule) {}
 
   /** One reading: old-generation bytes in use, and the event loop's busy share since the last. */
   read(oldBytes: number, busy: number): HeapDecision {
@@ -90,7 +90,7 @@ export interface HeapKeeper {
  * Reads the heap and the event loop every `everyMs` and applies the policy. For a process that
  * owns its heap (`cac hub`), not for a hub started inside another program.
  */
-export function keepHeap(everyMs = 1000, rule: HeapRule = HEAP_RULE, log?: (line: string) => void): HeapKeeper {
+export function keepHeap(everyMs: number, rule: HeapRule, log?: (line: string) => void): HeapKeeper {
   const policy = new HeapPolicy(rule);
   let collect: (() => void) | undefined;
   let growth = -1;
