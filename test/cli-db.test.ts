@@ -1,5 +1,6 @@
 import {mkdir, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
+import postgres from 'postgres';
 import t from 'tap';
 import {waitUntil} from './helpers/wait.js';
 import {hubToOperator, hubToVisitor, PROTOCOL_VERSION} from '../src/protocol/index.js';
@@ -134,6 +135,52 @@ t.test('cac db', {skip: noPg}, async (t) => {
     t.equal(again.code, 0, again.out);
     t.match(again.stderr, /an import from .*folder \(begun 2026-12-01T06:00:00\.000Z\) did not finish: emptying postgres:\/\/\S+ and starting again/);
     t.same(await contents(new PgStore(url, {log: () => {}})), before, 'the database holds the folder once, whole');
+  });
+
+  t.test('one import at a time: a second one, from another folder, is refused and changes nothing', async (t) => {
+    const dir = t.testdir({folder: {}});
+    const folder = join(dir, 'folder');
+    const source = new EmbeddedStore(folder, {journal: true, log: () => {}});
+    await source.open();
+    await fill(source);
+    await source.close();
+    const before = await contents(new EmbeddedStore(folder));
+    const url = await pg!.database();
+    const other = await pg!.database();
+
+    // Held as an import holds it while it copies.
+    const release = await new PgStore(url, {log: () => {}}).lockImport();
+    t.ok(release, 'the lock is taken');
+    t.equal(await new PgStore(url, {log: () => {}}).lockImport(), undefined, 'and cannot be taken twice');
+    const elsewhere = await new PgStore(other, {log: () => {}}).lockImport();
+    t.ok(elsewhere, 'another database has its own');
+    await elsewhere!();
+
+    const refused = await runCac(['db', 'import', folder, '--database', url]);
+    t.equal(refused.code, 1, refused.out);
+    t.match(refused.stderr, /another import into postgres:\/\/cac@127\.0\.0\.1:\d+\/\w+ is under way: wait for it to finish \(nothing was changed\)/);
+    const untouched = new PgStore(url, {log: () => {}});
+    await untouched.open();
+    t.equal(await untouched.importUnderway(), undefined, 'no mark of its own');
+    t.same((await untouched.listVisitors()).visitors, [], 'nothing copied');
+    await untouched.close();
+
+    await release!();
+    const after = await runCac(['db', 'import', folder, '--database', url]);
+    t.equal(after.code, 0, after.out);
+    t.same(await contents(new PgStore(url, {log: () => {}})), before, 'once it is free, the import runs whole');
+
+    // An import that is killed loses its connection, and the lock with it.
+    const held = await new PgStore(other, {log: () => {}}).lockImport();
+    t.ok(held);
+    const admin = postgres(other, {max: 1, onnotice: () => {}});
+    t.teardown(() => admin.end({timeout: 1}));
+    const killed = await admin`SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = current_database()`;
+    t.equal(killed.length, 1, 'the holder is found and killed');
+    let retaken: (() => Promise<void>) | undefined;
+    await waitUntil('the lock of a killed import to be free', async () => (retaken = await new PgStore(other, {log: () => {}}).lockImport()) !== undefined);
+    await retaken!();
+    await held!().catch(() => {});
   });
 
   t.test('1,000 chats imported: the CLI exports the same transcripts from the database as from the folder', async (t) => {

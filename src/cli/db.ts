@@ -52,6 +52,7 @@ async function copy(dir: string, url: string, direction: 'import' | 'export', js
   }
   const unlock = await lockDataDir(dir, {cli: true});
   const opened: Store[] = [];
+  let unlockImport: (() => Promise<void>) | undefined;
   const shown = progress();
   try {
     const folder = new EmbeddedStore(dir, {journal: true});
@@ -61,6 +62,8 @@ async function copy(dir: string, url: string, direction: 'import' | 'export', js
     opened.push(pg);
     const [from, to] = direction === 'import' ? [folder, pg] : [pg, folder];
     if (direction === 'import') {
+      unlockImport = await pg.lockImport();
+      if (!unlockImport) throw new Error(`another import into ${pg.where} is under way: wait for it to finish (nothing was changed)`);
       // Marked while it copies: cut short, it is started again, never served half done.
       const unfinished = await pg.importUnderway();
       if (unfinished) {
@@ -86,6 +89,7 @@ async function copy(dir: string, url: string, direction: 'import' | 'export', js
     throw error;
   } finally {
     for (const store of opened.reverse()) await store.close();
+    await unlockImport?.();
     await unlock();
   }
 }

@@ -1,4 +1,4 @@
-import type {Db, Pool} from './connection.js';
+import {connect, type Db, type PgOptions, type Pool} from './connection.js';
 import {putRow} from './globals.js';
 
 /*
@@ -40,6 +40,28 @@ export async function emptyForImport(pool: Pool): Promise<void> {
     await tx`DELETE FROM globals WHERE name <> ${MARK}`;
     await tx`UPDATE feed_end SET last = 0`;
   });
+}
+
+/** The first key of the advisory lock an import holds (any number, the same in every cac: "cac"). */
+const IMPORT_LOCK = 0x636163;
+
+/**
+ * Takes the import lock of one schema of a database, for as long as the import runs. Two imports
+ * at once would each copy over the other, and the second would take the first one's mark for an
+ * import cut short and empty the database under it. A session lock on a connection of its own
+ * (never idle-closed): an import that is killed loses its connection, and the lock with it.
+ * Resolves to the function that releases it, or to undefined when another import holds it.
+ */
+export async function lockImport(url: string, options: PgOptions): Promise<(() => Promise<void>) | undefined> {
+  const sql = connect(url, options, {max: 1, idle_timeout: 0});
+  let locked = false;
+  try {
+    const [row] = await sql`SELECT pg_try_advisory_lock(${IMPORT_LOCK}, hashtext(${options.schema ?? 'public'})) AS locked`;
+    locked = row?.locked === true;
+  } finally {
+    if (!locked) await sql.end({timeout: 5});
+  }
+  return locked ? () => sql.end({timeout: 5}) : undefined;
 }
 
 /** What a hub is told when the mark is there. */

@@ -8,7 +8,7 @@ import * as chats from './chats.js';
 import {connectWriter, DEFAULT_WRITE_TIMEOUT_MS, describeUrl, ReadPool, type PgOptions, type Pool, type RenewablePool} from './connection.js';
 import * as feed from './feed.js';
 import {readGlobal, putGlobal} from './globals.js';
-import {emptyForImport, importUnderway, markImport, unfinishedImport, type ImportUnderway} from './import-mark.js';
+import {emptyForImport, importUnderway, lockImport, markImport, unfinishedImport, type ImportUnderway} from './import-mark.js';
 import {migrate, type Migrated} from './migrations.js';
 import * as removal from './removal.js';
 import * as visitors from './visitors.js';
@@ -82,6 +82,11 @@ export class PgStore implements Store {
   /** An import into this database that did not finish (see import-mark.ts). */
   importUnderway(): Promise<ImportUnderway | undefined> {
     return importUnderway(this.db);
+  }
+
+  /** Takes the lock an import holds while it runs (see lockImport): its release, or undefined when another import has it. */
+  lockImport(): Promise<(() => Promise<void>) | undefined> {
+    return lockImport(this.url, {...this.options, schema: this.schema, log: this.report});
   }
 
   /** Marks an import under way, or with none clears the mark. */
