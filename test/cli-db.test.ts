@@ -1,5 +1,5 @@
 import {mkdir, writeFile} from 'node:fs/promises';
-import {join} from 'node:path';
+import {dirname, join} from 'node:path';
 import postgres from 'postgres';
 import t from 'tap';
 import {waitUntil} from './helpers/wait.js';
@@ -31,6 +31,16 @@ async function contents(store: Store): Promise<Record<string, unknown>> {
   }
 }
 
+/** A data folder filled with `fill`, in a test folder of its own: where it is, what it holds, and fill's tokens. */
+async function filledFolder(t: {testdir(fixture: {folder: {}}): string}): Promise<{folder: string; before: Record<string, unknown>; tokens: Awaited<ReturnType<typeof fill>>}> {
+  const folder = join(t.testdir({folder: {}}), 'folder');
+  const source = new EmbeddedStore(folder, {journal: true, log: () => {}});
+  await source.open();
+  const tokens = await fill(source);
+  await source.close();
+  return {folder, before: await contents(new EmbeddedStore(folder)), tokens};
+}
+
 t.test('cac db', {skip: noPg}, async (t) => {
   t.test('migrate creates the schema once; without a database it says which is wanted', async (t) => {
     const url = await pg!.database();
@@ -47,20 +57,16 @@ t.test('cac db', {skip: noPg}, async (t) => {
   });
 
   t.test('a data folder imported, served by a hub on the database, and exported back', async (t) => {
-    const dir = t.testdir({folder: {}});
-    const source = new EmbeddedStore(join(dir, 'folder'), {journal: true, log: () => {}});
-    await source.open();
-    const tokens = await fill(source);
-    await source.close();
-    const before = await contents(new EmbeddedStore(join(dir, 'folder')));
+    const {folder, before, tokens} = await filledFolder(t);
+    const dir = dirname(folder);
     const url = await pg!.database();
 
-    const imported = await runCac(['db', 'import', join(dir, 'folder'), '--database', url, '--json']);
+    const imported = await runCac(['db', 'import', folder, '--database', url, '--json']);
     t.equal(imported.code, 0, imported.out);
     t.same(JSON.parse(imported.stdout), {globals: 6, visitors: 3, visits: 6, pages: 18, chats: 4, events: 11, feed: before.feedEnd});
     t.match(imported.stderr, /imported .*folder into postgres:\/\/cac@127\.0\.0\.1:\d+\/\w+: 6 global records, 3 visitors \(6 visits, 18 pages\), 4 chats \(11 events\), \d+ feed entries/);
     t.same(await contents(new PgStore(url, {log: () => {}})), before, 'the database holds what the folder did');
-    const twice = await runCac(['db', 'import', join(dir, 'folder'), '--database', url]);
+    const twice = await runCac(['db', 'import', folder, '--database', url]);
     t.same([twice.code, twice.stderr.trim()], [2, 'cac: the database already holds data: import into an empty one']);
     const missing = await runCac(['db', 'import', join(dir, 'nothing'), '--database', url]);
     t.equal(missing.code, 2);
@@ -109,13 +115,7 @@ t.test('cac db', {skip: noPg}, async (t) => {
   });
 
   t.test('an import cut short is refused by hubs and started again by the next import', async (t) => {
-    const dir = t.testdir({folder: {}});
-    const folder = join(dir, 'folder');
-    const source = new EmbeddedStore(folder, {journal: true, log: () => {}});
-    await source.open();
-    await fill(source);
-    await source.close();
-    const before = await contents(new EmbeddedStore(folder));
+    const {folder, before} = await filledFolder(t);
     const url = await pg!.database();
     t.equal((await runCac(['db', 'import', folder, '--database', url])).code, 0);
     // Where a kill in the middle leaves it: the mark still there, part of the records in.
@@ -138,13 +138,7 @@ t.test('cac db', {skip: noPg}, async (t) => {
   });
 
   t.test('one import at a time: a second one, from another folder, is refused and changes nothing', async (t) => {
-    const dir = t.testdir({folder: {}});
-    const folder = join(dir, 'folder');
-    const source = new EmbeddedStore(folder, {journal: true, log: () => {}});
-    await source.open();
-    await fill(source);
-    await source.close();
-    const before = await contents(new EmbeddedStore(folder));
+    const {folder, before} = await filledFolder(t);
     const url = await pg!.database();
     const other = await pg!.database();
 
