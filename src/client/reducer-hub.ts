@@ -1,5 +1,5 @@
 import type {ChatEvent, ChatSummary, HubToOperator} from '../protocol/index.js';
-import {chatTitle, opPeer} from './selectors.js';
+import {cannedFor, chatTitle, opPeer} from './selectors.js';
 import {freshEvents, holds, withEvents} from './pane-events.js';
 import {applyPeopleFrame} from './reducer-people.js';
 import {clean} from '../lib/sanitize.js';
@@ -181,7 +181,7 @@ export function applyFrame(state: State, frame: HubToOperator): State {
       const known = new Set(state.canned.map((c) => c.id));
       const added = frame.canned.filter((c) => !known.has(c.id) && c.by === state.myName);
       if (added.length === 0) return {...state, canned: frame.canned};
-      const said = added.map((c) => `#${c.shortcut} ${c.owner ? 'for you' : 'for the team'}`).join(', ');
+      const said = added.map((c) => `#${c.shortcut} ${cannedFor(Boolean(c.owner))}`).join(', ');
       return {...state, canned: frame.canned, notice: clean(`added ${said}`)};
     }
     case 'visitor.details': {

@@ -103,3 +103,8 @@ export function historyTitle(pane: Pane): string {
   const names = [...new Set(joined.length > 0 ? joined : [pane.history?.owner ?? '?'])];
   return `${shortDate(pane.history?.at ?? 0).replace(/ \d\d:\d\d$/, '')} ${names.join(',')}`;
 }
+
+/** Whom a canned response is for, as its operator is told ("adding ..." when sent, "added ..." once stored). */
+export function cannedFor(personal: boolean): string {
+  return personal ? 'for you' : 'for the team';
+}

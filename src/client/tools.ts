@@ -1,7 +1,7 @@
 import type {Canned, OperatorToHub} from '../protocol/index.js';
 import {edit, line, type Edit, type Line} from './line-edit.js';
 import {OPTIONS} from './options.js';
-import {activePane, chatTitle} from './selectors.js';
+import {activePane, cannedFor, chatTitle} from './selectors.js';
 import type {Action, AskStep, Overlay, SaveFormat, State} from './state.js';
 import type {Task} from './tasks.js';
 
@@ -146,7 +146,7 @@ function answer(state: State, step: AskStep, text: string, fx: ToolEffects): voi
       const team = /^t/i.test(text);
       send(fx, {t: 'canned.add', shortcut: step.shortcut, text: step.text, team});
       // "added" only once the hub has stored it and lists it (reducer-hub.ts, canned.list).
-      return notice(fx, `adding #${step.shortcut} ${team ? 'for the team' : 'for you'}...`);
+      return notice(fx, `adding #${step.shortcut} ${cannedFor(!team)}...`);
     }
   }
 }
