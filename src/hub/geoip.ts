@@ -1,5 +1,8 @@
 import {createRequire} from 'node:module';
 import {BlockList, isIP} from 'node:net';
+import type {Response} from 'maxmind';
+import {countryNames} from './country-names.js';
+import {openPaged} from './mmdb-pages.js';
 
 /** Where an address is, as an operator reads it: "Lyon, France", "United States", "local network". */
 export type Locate = (ip: string) => string | undefined;
@@ -10,14 +13,6 @@ for (const [net, bits] of [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 
   local.addSubnet(net, bits, 'ipv4');
 }
 for (const [net, bits] of [['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) local.addSubnet(net, bits, 'ipv6');
-
-/** Country names in English: made on first use, as ICU's tables take tens of ms to load. */
-let regions: Intl.DisplayNames | undefined;
-
-function regionName(code: string): string | undefined {
-  regions ??= new Intl.DisplayNames(['en'], {type: 'region'});
-  return regions.of(code);
-}
 
 interface GeoRecord {
   country_code?: string;
@@ -39,35 +34,58 @@ export function describe(record: GeoRecord | null): string | undefined {
   const code = record.country?.iso_code ?? record.country_code;
   let country = record.country?.names?.en;
   if (!country && code) {
-    try {
-      country = regionName(code.toUpperCase());
-    } catch {
-      country = code;
-    }
+    const upper = code.toUpperCase();
+    country = Object.hasOwn(countryNames, upper) ? countryNames[upper] : code;
   }
   const city = record.city?.names?.en;
   return [city, country].filter(Boolean).join(', ') || undefined;
 }
 
+/** A location database, open: `locate` reads it, `close` lets its file go. */
+export interface Locator {
+  locate: Locate;
+  close(): void;
+}
+
+/** The reader's cache of decoded records: a country database has a few hundred, a city one more. */
+function recordCache(max = 10_000) {
+  const map = new Map<string | number, unknown>();
+  return {
+    get: (offset: string | number) => map.get(offset),
+    set(offset: string | number, value: unknown) {
+      if (map.size >= max) map.delete(map.keys().next().value!);
+      map.set(offset, value);
+    },
+  };
+}
+
 /**
  * Opens an MMDB database (a country one by default, or a city one such as GeoLite2-City) with
- * the maintained `maxmind` reader, loaded only when a hub starts. Once it resolves, locating
- * costs no more start-up work (the country names are loaded too).
+ * the maintained `maxmind` reader, loaded only when a hub starts. The file is read a page at a
+ * time (mmdb-pages.ts), not whole: a hub holds the pages its visitors' lookups walk. Once it
+ * resolves, locating costs no more start-up work.
  */
-export async function openLocate(file = defaultDatabase()): Promise<Locate> {
+export async function openLocate(file = defaultDatabase()): Promise<Locator> {
   const maxmind = (await import('maxmind')).default;
-  // The reader's types know MaxMind's own layouts; these databases share the fields read here.
-  const reader = await maxmind.open(file);
-  regionName('US');
-  return (raw) => {
+  const paged = openPaged(file);
+  let reader: InstanceType<typeof maxmind.Reader<Response>>;
+  try {
+    reader = new maxmind.Reader<Response>(paged.buffer, {cache: recordCache()});
+  } catch (error) {
+    paged.close();
+    throw new Error(`${file} is not an MMDB database (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const locate: Locate = (raw) => {
     const ip = plain(raw);
     const family = isIP(ip);
     if (family === 0) return undefined;
     if (local.check(ip, family === 4 ? 'ipv4' : 'ipv6')) return 'local network';
     try {
+      // The reader's types know MaxMind's own layouts; these databases share the fields read here.
       return describe(reader.get(ip) as GeoRecord | null);
     } catch {
       return undefined;
     }
   };
+  return {locate, close: () => paged.close()};
 }

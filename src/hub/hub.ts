@@ -97,6 +97,8 @@ export class Hub {
   locate: Locate = () => undefined;
   /** Set while the location database is opening: a visit recorded meanwhile waits for it. */
   locating: Promise<void> | undefined;
+  /** Lets the location database's file go, at stop. */
+  private closeLocate = () => {};
   /** The global records the hub consults on every request, read at start (the store's copies). */
   globals: Pick<Globals, 'blocks' | 'canned' | 'messages' | 'status'> = {
     blocks: {blocks: []},
@@ -179,7 +181,11 @@ export class Hub {
       // Every visit is still located: recordPage waits for `locating`.
       if (this.options.geoip !== false) {
         this.locating = openLocate(this.options.geoip).then(
-          (locate) => void (this.locate = locate),
+          (locator) => {
+            if (this.stopped) return locator.close();
+            this.locate = locator.locate;
+            this.closeLocate = locator.close;
+          },
           (error: unknown) => this.log(`location database not loaded: ${String(error)}`),
         ).finally(() => (this.locating = undefined));
       }
@@ -267,5 +273,6 @@ export class Hub {
     this.stopped = true;
     for (const handle of this.pending) this.timers.clearTimeout(handle);
     this.pending.clear();
+    this.closeLocate();
   }
 }
