@@ -1,5 +1,5 @@
 import maxmind from 'maxmind';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {readFileSync, renameSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import t from 'tap';
 import {defaultDatabase, describe, openLocate} from '../src/hub/geoip.js';
@@ -94,4 +94,49 @@ t.test('country names come from a table that says what Intl says, without its 7-
   t.equal(describe({country_code: 'fr'}), 'France', 'a code in lower case');
   t.equal(describe({country_code: 'toString'}), 'toString', 'a code that is no country stays itself');
   t.equal(describe({country: {iso_code: 'DE', names: {en: 'Germany'}}, city: {names: {en: 'Berlin'}}}), 'Berlin, Germany', 'a city database names both');
+});
+
+t.test('a database written over in place is opened again, not read as a mix of two', async (t) => {
+  const dir = t.testdir();
+  const copy = join(dir, 'countries.mmdb');
+  writeFileSync(copy, readFileSync(file));
+  // The package's IPv4-only database answers some IPv6 addresses otherwise (it walks their first
+  // 32 bits): which database answered shows.
+  const v4only = readFileSync(join(file, '..', 'geo-whois-asn-country-ipv4.mmdb'));
+  const [whole, v4] = [new maxmind.Reader(readFileSync(file)), new maxmind.Reader(v4only)];
+  const telling = addresses(500).filter((a) => a.includes(':') && describe(whole.get(a) as never) && describe(v4.get(a) as never) !== describe(whole.get(a) as never));
+  t.ok(telling.length >= 2, `addresses the two answer differently (${telling.length})`);
+  const [a, b] = telling as [string, string];
+
+  let clock = 1_000_000;
+  const logged: string[] = [];
+  const {locate, close} = await openLocate(copy, {now: () => clock, log: (line) => logged.push(line)});
+  t.teardown(close);
+  t.equal(locate(a), describe(whole.get(a) as never), 'the database as opened answers');
+  // `cp` onto the file: the same inode, cut short, then written whole.
+  writeFileSync(copy, v4only.subarray(0, 1000));
+  t.equal(locate(b), undefined, 'half written: nothing, rather than a guess');
+  t.match(logged, [/countries\.mmdb (changed|was cut).*opening it again/, /is not an MMDB database.*trying again/]);
+  writeFileSync(copy, v4only);
+  t.equal(locate('8.8.8.8'), undefined, 'within the second: not tried again yet');
+  clock += 1000;
+  t.equal(locate('8.8.8.8'), 'United States', 'then the new database answers');
+  t.match(logged.at(-1), /countries\.mmdb opened again/);
+  t.equal(locate(a), describe(v4.get(a) as never), 'as itself, for an address the old one had in hand too');
+  t.equal(logged.length, 3, 'said once each');
+
+  // Written over in place by a longer file: reads would still find bytes where they look.
+  writeFileSync(copy, readFileSync(file));
+  // An address deep in a part of the tree not walked since: its pages are read from the file.
+  t.equal(locate('81.2.69.160'), describe(whole.get('81.2.69.160') as never));
+  t.match(logged.at(-1), /countries\.mmdb changed since it was opened: opening it again/);
+  t.equal(locate(a), describe(whole.get(a) as never), 'written over by a longer one: the new file answers');
+
+  // An updater's way: a new file renamed over the name (the open one is another file now).
+  const next = join(dir, 'next.mmdb');
+  writeFileSync(next, v4only);
+  renameSync(next, copy);
+  t.equal(locate('196.25.1.1'), describe(whole.get('196.25.1.1') as never));
+  t.match(logged.at(-1), /countries\.mmdb was replaced since it was opened: opening it again/);
+  t.equal(locate(a), describe(v4.get(a) as never), 'renamed into place: the new file answers');
 });

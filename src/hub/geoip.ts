@@ -2,7 +2,7 @@ import {createRequire} from 'node:module';
 import {BlockList, isIP} from 'node:net';
 import type {Response} from 'maxmind';
 import {countryNames} from './country-names.js';
-import {openPaged} from './mmdb-pages.js';
+import {FileChanged, openPaged} from './mmdb-pages.js';
 
 /** Where an address is, as an operator reads it: "Lyon, France", "United States", "local network". */
 export type Locate = (ip: string) => string | undefined;
@@ -62,30 +62,61 @@ function recordCache(max = 10_000) {
 /**
  * Opens an MMDB database (a country one by default, or a city one such as GeoLite2-City) with
  * the maintained `maxmind` reader, loaded only when a hub starts. The file is read a page at a
- * time (mmdb-pages.ts), not whole: a hub holds the pages its visitors' lookups walk. Once it
- * resolves, locating costs no more start-up work.
+ * time (mmdb-pages.ts), not whole: a hub holds the pages its visitors' lookups walk. Written over
+ * in place while the hub runs, it is opened again at the next lookup that reads from it (or, while
+ * the new file does not open yet, retried at most once a second). Once it resolves, locating
+ * costs no more start-up work.
  */
-export async function openLocate(file = defaultDatabase()): Promise<Locator> {
-  const maxmind = (await import('maxmind')).default;
-  const paged = openPaged(file);
-  let reader: InstanceType<typeof maxmind.Reader<Response>>;
-  try {
-    reader = new maxmind.Reader<Response>(paged.buffer, {cache: recordCache()});
-  } catch (error) {
-    paged.close();
-    throw new Error(`${file} is not an MMDB database (${error instanceof Error ? error.message : String(error)})`);
-  }
+export async function openLocate(file = defaultDatabase(), opts: {now?: () => number; log?: (line: string) => void} = {}): Promise<Locator> {
+  const {Reader} = (await import('maxmind')).default;
+  const {now = Date.now, log = () => {}} = opts;
+  const open = () => {
+    const paged = openPaged(file);
+    try {
+      return {paged, reader: new Reader<Response>(paged.buffer, {cache: recordCache()})};
+    } catch (error) {
+      paged.close();
+      throw new Error(`${file} is not an MMDB database (${error instanceof Error ? error.message : String(error)})`);
+    }
+  };
+  let db: ReturnType<typeof open> | undefined = open();
+  let retryAt = 0;
+  let failing = false;
+  // The reader's types know MaxMind's own layouts; these databases share the fields read here.
+  const lookup = (ip: string): GeoRecord | null => {
+    if (db) {
+      try {
+        return db.reader.get(ip) as GeoRecord | null;
+      } catch (error) {
+        if (!(error instanceof FileChanged)) throw error;
+        db.paged.close();
+        db = undefined;
+        log(`location database: ${error.message}: opening it again`);
+      }
+    }
+    if (now() < retryAt) return null;
+    try {
+      db = open();
+    } catch (error) {
+      retryAt = now() + 1000;
+      if (!failing) log(`location database: ${String(error)}; trying again at later visits`);
+      failing = true;
+      return null;
+    }
+    if (failing) log(`location database: ${file} opened again`);
+    failing = false;
+    return db.reader.get(ip) as GeoRecord | null;
+  };
   const locate: Locate = (raw) => {
     const ip = plain(raw);
     const family = isIP(ip);
     if (family === 0) return undefined;
     if (local.check(ip, family === 4 ? 'ipv4' : 'ipv6')) return 'local network';
     try {
-      // The reader's types know MaxMind's own layouts; these databases share the fields read here.
-      return describe(reader.get(ip) as GeoRecord | null);
+      return describe(lookup(ip));
     } catch {
       return undefined;
     }
   };
-  return {locate, close: () => paged.close()};
+  return {locate, close: () => db?.paged.close()};
 }

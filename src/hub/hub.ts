@@ -180,7 +180,7 @@ export class Hub {
       // In the background, as serving does not need it: opening it was a fifth of the start.
       // Every visit is still located: recordPage waits for `locating`.
       if (this.options.geoip !== false) {
-        this.locating = openLocate(this.options.geoip).then(
+        this.locating = openLocate(this.options.geoip, {now: this.now, log: this.log}).then(
           (locator) => {
             if (this.stopped) return locator.close();
             this.locate = locator.locate;

@@ -1,4 +1,4 @@
-import {closeSync, fstatSync, openSync, readSync} from 'node:fs';
+import {closeSync, fstatSync, openSync, readSync, statSync} from 'node:fs';
 
 /**
  * An MMDB file read a page at a time, in the shape of the Buffer the `maxmind` reader walks.
@@ -22,17 +22,38 @@ export interface PagedFile {
 
 const PAGE = 4096;
 
+/**
+ * The file was written over in place (`cp new.mmdb old.mmdb`) since it was opened, so pages read
+ * now would mix two databases, or another was renamed into its place (as updaters do). Seen at
+ * the next page read from the file; the caller opens it again.
+ */
+export class FileChanged extends Error {}
+
 export function openPaged(file: string, maxPages = 256): PagedFile {
   const fd = openSync(file, 'r');
-  const size = fstatSync(fd).size;
+  const opened = fstatSync(fd);
+  const size = opened.size;
   const pages = new Map<number, Buffer>();
   let reads = 0;
   let closed = false;
+  let changed = false;
   // A walk reads a node's bytes several times in a row: those skip the recency bookkeeping.
   let lastN = -1;
   let last: Buffer | undefined;
 
+  /** Whether another file has the name now (an updater renamed a new one into place). */
+  function renamedOver(): boolean {
+    const named = statSync(file, {throwIfNoEntry: false});
+    return named !== undefined && (named.ino !== opened.ino || named.dev !== opened.dev);
+  }
+
+  function stale(why: string): never {
+    changed = true;
+    throw new FileChanged(`${file} ${why} since it was opened`);
+  }
+
   function page(n: number): Buffer {
+    if (changed) stale('changed');
     if (n === lastN) return last!;
     const hit = pages.get(n);
     if (hit) {
@@ -43,11 +64,14 @@ export function openPaged(file: string, maxPages = 256): PagedFile {
       return (last = hit);
     }
     if (closed) throw new Error(`${file}: the location database is closed`);
+    const now = fstatSync(fd);
+    if (now.size !== size || now.mtimeMs !== opened.mtimeMs) stale('changed');
+    if (renamedOver()) stale('was replaced');
     const buf = Buffer.allocUnsafe(Math.min(PAGE, size - n * PAGE));
     let got = 0;
     while (got < buf.length) {
       const r = readSync(fd, buf, got, buf.length - got, n * PAGE + got);
-      if (r === 0) throw new Error(`${file}: ended at ${n * PAGE + got} bytes, ${size} expected`);
+      if (r === 0) stale(`was cut to ${n * PAGE + got} bytes`);
       got += r;
     }
     reads++;
