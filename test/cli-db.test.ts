@@ -143,12 +143,12 @@ t.test('cac db', {skip: noPg}, async (t) => {
     const other = await pg!.database();
 
     // Held as an import holds it while it copies.
-    const release = await new PgStore(url, {log: () => {}}).lockImport();
-    t.ok(release, 'the lock is taken');
+    const lock = await new PgStore(url, {log: () => {}}).lockImport();
+    t.ok(lock, 'the lock is taken');
     t.equal(await new PgStore(url, {log: () => {}}).lockImport(), undefined, 'and cannot be taken twice');
     const elsewhere = await new PgStore(other, {log: () => {}}).lockImport();
     t.ok(elsewhere, 'another database has its own');
-    await elsewhere!();
+    await elsewhere!.release();
 
     const refused = await runCac(['db', 'import', folder, '--database', url]);
     t.equal(refused.code, 1, refused.out);
@@ -159,7 +159,7 @@ t.test('cac db', {skip: noPg}, async (t) => {
     t.same((await untouched.listVisitors()).visitors, [], 'nothing copied');
     await untouched.close();
 
-    await release!();
+    await lock!.release();
     const after = await runCac(['db', 'import', folder, '--database', url]);
     t.equal(after.code, 0, after.out);
     t.same(await contents(new PgStore(url, {log: () => {}})), before, 'once it is free, the import runs whole');
@@ -171,10 +171,47 @@ t.test('cac db', {skip: noPg}, async (t) => {
     t.teardown(() => admin.end({timeout: 1}));
     const killed = await admin`SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = current_database()`;
     t.equal(killed.length, 1, 'the holder is found and killed');
-    let retaken: (() => Promise<void>) | undefined;
+    await waitUntil('the holder to know it lost the lock', () => {
+      try {
+        held!.check();
+        return false;
+      } catch (error) {
+        return /the import lock was lost \(its connection closed\)/.test(String(error));
+      }
+    });
+    let retaken: Awaited<ReturnType<PgStore['lockImport']>>;
     await waitUntil('the lock of a killed import to be free', async () => (retaken = await new PgStore(other, {log: () => {}}).lockImport()) !== undefined);
-    await retaken!();
-    await held!().catch(() => {});
+    t.doesNotThrow(() => retaken!.check(), 'the new holder holds it');
+    await retaken!.release();
+    await held!.release().catch(() => {});
+  });
+
+  t.test('an import whose lock connection alone is ended stops, and the next one starts over', async (t) => {
+    const dir = t.testdir({});
+    const folder = join(dir, 'folder');
+    await seedTranscripts(folder, 1000);
+    const url = await pg!.database();
+    const admin = postgres(url, {max: 1, onnotice: () => {}});
+    t.teardown(() => admin.end({timeout: 1}));
+    // As a server's idle_session_timeout or a pooler would: the lock's connection, idle, is ended
+    // while the import copies on its others.
+    const importing = runCac(['db', 'import', folder, '--database', url]);
+    await waitUntil('the import to hold its lock', async () =>
+      // The import's lock only (two keys, the first "cac"), not the migrations' (one key).
+      (await admin`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid = ${0x636163}::int4::oid
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).length === 1,
+    );
+    const stopped = await importing;
+    t.equal(stopped.code, 1, stopped.out);
+    t.match(stopped.stderr, /the import lock was lost \(its connection closed\), so another import could have begun: this one stopped; run it again \(it starts over\)/);
+    await t.rejects(new PgStore(url, {log: () => {}}).open(), /an import into .* from .*folder .* did not finish/, 'its mark stays: nothing serves the half copy');
+    const chats = Number((await admin`SELECT count(*)::int AS chats FROM chats`)[0]!.chats);
+    t.ok(chats < 1000, `it stopped as it copied, not at the end (${chats} of 1,000 chats copied)`);
+
+    const again = await runCac(['db', 'import', folder, '--database', url, '--json']);
+    t.equal(again.code, 0, again.out);
+    t.match(again.stderr, /did not finish: emptying .* and starting again/);
+    t.equal(JSON.parse(again.stdout).chats, 1000, 'the next import copies it whole');
   });
 
   t.test('1,000 chats imported: the CLI exports the same transcripts from the database as from the folder', async (t) => {

@@ -3,6 +3,7 @@ import {mkdir, readdir} from 'node:fs/promises';
 import {resolve} from 'node:path';
 import {Command} from 'commander';
 import type {Copied} from '../store/copy.js';
+import type {ImportLock} from '../store/pg/import-mark.js';
 import type {Store} from '../store/store.js';
 import {addDatabaseOption, databaseUrl, printJson, run, UsageError} from './common.js';
 
@@ -52,7 +53,7 @@ async function copy(dir: string, url: string, direction: 'import' | 'export', js
   }
   const unlock = await lockDataDir(dir, {cli: true});
   const opened: Store[] = [];
-  let unlockImport: (() => Promise<void>) | undefined;
+  let importLock: ImportLock | undefined;
   const shown = progress();
   try {
     const folder = new EmbeddedStore(dir, {journal: true});
@@ -62,8 +63,8 @@ async function copy(dir: string, url: string, direction: 'import' | 'export', js
     opened.push(pg);
     const [from, to] = direction === 'import' ? [folder, pg] : [pg, folder];
     if (direction === 'import') {
-      unlockImport = await pg.lockImport();
-      if (!unlockImport) throw new Error(`another import into ${pg.where} is under way: wait for it to finish (nothing was changed)`);
+      importLock = await pg.lockImport();
+      if (!importLock) throw new Error(`another import into ${pg.where} is under way: wait for it to finish (nothing was changed)`);
       // Marked while it copies: cut short, it is started again, never served half done.
       const unfinished = await pg.importUnderway();
       if (unfinished) {
@@ -75,9 +76,11 @@ async function copy(dir: string, url: string, direction: 'import' | 'export', js
       await pg.markImport({from: resolve(dir), at: Date.now()});
     }
     // The data folder lists chats by reading every one: all at once, not a page at a time.
-    const copied = await copyStore(from, to, {pageSize: direction === 'import' ? Infinity : 1000, progress: shown.show});
+    // An import whose lock was lost stops within a thousand writes (see lockImport).
+    const copied = await copyStore(from, to, {pageSize: direction === 'import' ? Infinity : 1000, progress: shown.show, check: () => importLock?.check()});
     if (direction === 'import') {
       await pg.flush();
+      importLock!.check();
       await pg.markImport(undefined);
     }
     shown.done();
@@ -89,7 +92,7 @@ async function copy(dir: string, url: string, direction: 'import' | 'export', js
     throw error;
   } finally {
     for (const store of opened.reverse()) await store.close();
-    await unlockImport?.();
+    await importLock?.release();
     await unlock();
   }
 }

@@ -25,6 +25,8 @@ export interface CopyOptions {
   pageSize?: number;
   /** Called as the copy goes on, with what is copied so far. */
   progress?(copied: Copied): void;
+  /** Called every thousand writes or so, with none in flight: throws to stop the copy there. */
+  check?(): void;
 }
 
 /** Writes in flight at the most: enough for the target to group them, without holding everything. */
@@ -33,6 +35,8 @@ const IN_FLIGHT = 1000;
 /** Writes issued in order without waiting for each, waited for a thousand at a time. */
 class Pipe {
   private pending: Promise<unknown>[] = [];
+
+  constructor(private readonly check = () => {}) {}
 
   async add(write: Promise<unknown>): Promise<void> {
     this.pending.push(write);
@@ -43,6 +47,7 @@ class Pipe {
     const writes = this.pending;
     this.pending = [];
     await Promise.all(writes);
+    this.check();
   }
 }
 
@@ -62,7 +67,7 @@ export async function copyStore(from: Store, to: Store, options: CopyOptions = {
   const pageSize = options.pageSize ?? 1000;
   const copied: Copied = {globals: 0, visitors: 0, visits: 0, pages: 0, chats: 0, events: 0, feed: 0};
   const tell = () => options.progress?.({...copied});
-  const pipe = new Pipe();
+  const pipe = new Pipe(options.check);
 
   for (const name of globalNames) {
     await to.putGlobal(name, await from.global(name, true));

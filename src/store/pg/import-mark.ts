@@ -45,23 +45,70 @@ export async function emptyForImport(pool: Pool): Promise<void> {
 /** The first key of the advisory lock an import holds (any number, the same in every cac: "cac"). */
 const IMPORT_LOCK = 0x636163;
 
+/** A held import lock: `check` throws once it is lost, `release` lets it go. */
+export interface ImportLock {
+  check(): void;
+  release(): Promise<void>;
+}
+
 /**
  * Takes the import lock of one schema of a database, for as long as the import runs. Two imports
  * at once would each copy over the other, and the second would take the first one's mark for an
  * import cut short and empty the database under it. A session lock on a connection of its own
  * (never idle-closed): an import that is killed loses its connection, and the lock with it.
- * Resolves to the function that releases it, or to undefined when another import holds it.
+ *
+ * The lock is lost, too, if its connection alone is ended while the import goes on (a server's
+ * `idle_session_timeout`, a pooler or firewall closing idle connections, an administrator): a
+ * second import could then start. So the connection asks every `checkEveryMs` whether its session
+ * still holds the lock (which also keeps it from being idle), and `check` throws once it does not
+ * or the connection closed: the import stops, its mark left for the next one to start over.
+ * Resolves to undefined when another import holds the lock.
  */
-export async function lockImport(url: string, options: PgOptions): Promise<(() => Promise<void>) | undefined> {
-  const sql = connect(url, options, {max: 1, idle_timeout: 0});
+export async function lockImport(url: string, options: PgOptions, checkEveryMs = 5000): Promise<ImportLock | undefined> {
+  const schema = options.schema ?? 'public';
+  let lost: string | undefined;
+  let releasing = false;
+  const sql = connect(url, options, {
+    max: 1,
+    idle_timeout: 0,
+    onclose: () => {
+      if (!releasing) lost ??= 'its connection closed';
+    },
+  });
   let locked = false;
   try {
-    const [row] = await sql`SELECT pg_try_advisory_lock(${IMPORT_LOCK}, hashtext(${options.schema ?? 'public'})) AS locked`;
+    const [row] = await sql`SELECT pg_try_advisory_lock(${IMPORT_LOCK}, hashtext(${schema})) AS locked`;
     locked = row?.locked === true;
   } finally {
-    if (!locked) await sql.end({timeout: 5});
+    if (!locked) {
+      releasing = true;
+      await sql.end({timeout: 5});
+    }
   }
-  return locked ? () => sql.end({timeout: 5}) : undefined;
+  if (!locked) return undefined;
+  // A reconnected driver answers on a new session: the question names this lock, not the connection.
+  const timer = setInterval(() => {
+    sql`SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
+        AND classid = ${IMPORT_LOCK}::int4::oid AND objid = hashtext(${schema})::oid AND objsubid = 2) AS held`.then(
+      ([row]) => {
+        if (row?.held !== true) lost ??= 'its session no longer holds it';
+      },
+      (error: unknown) => {
+        if (!releasing) lost ??= `its connection failed: ${error instanceof Error ? error.message : String(error)}`;
+      },
+    );
+  }, checkEveryMs);
+  timer.unref();
+  return {
+    check() {
+      if (lost) throw new Error(`the import lock was lost (${lost}), so another import could have begun: this one stopped; run it again (it starts over)`);
+    },
+    async release() {
+      releasing = true;
+      clearInterval(timer);
+      await sql.end({timeout: 5});
+    },
+  };
 }
 
 /** What a hub is told when the mark is there. */

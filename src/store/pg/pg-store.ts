@@ -8,7 +8,7 @@ import * as chats from './chats.js';
 import {connectWriter, DEFAULT_WRITE_TIMEOUT_MS, describeUrl, ReadPool, type PgOptions, type Pool, type RenewablePool} from './connection.js';
 import * as feed from './feed.js';
 import {readGlobal, putGlobal} from './globals.js';
-import {emptyForImport, importUnderway, lockImport, markImport, unfinishedImport, type ImportUnderway} from './import-mark.js';
+import {emptyForImport, importUnderway, lockImport, markImport, unfinishedImport, type ImportLock, type ImportUnderway} from './import-mark.js';
 import {migrate, type Migrated} from './migrations.js';
 import * as removal from './removal.js';
 import * as visitors from './visitors.js';
@@ -84,9 +84,9 @@ export class PgStore implements Store {
     return importUnderway(this.db);
   }
 
-  /** Takes the lock an import holds while it runs (see lockImport): its release, or undefined when another import has it. */
-  lockImport(): Promise<(() => Promise<void>) | undefined> {
-    return lockImport(this.url, {...this.options, schema: this.schema, log: this.report});
+  /** Takes the lock an import holds while it runs (see lockImport), or undefined when another import has it. */
+  lockImport(checkEveryMs?: number): Promise<ImportLock | undefined> {
+    return lockImport(this.url, {...this.options, schema: this.schema, log: this.report}, checkEveryMs);
   }
 
   /** Marks an import under way, or with none clears the mark. */
