@@ -186,6 +186,31 @@ t.test('cac db', {skip: noPg}, async (t) => {
     await held!.release().catch(() => {});
   });
 
+  t.test('the import lock keeps its connection from being idle, and knows when it is ended', async (t) => {
+    const url = await pg!.database();
+    const admin = postgres(url, {max: 1, onnotice: () => {}});
+    t.teardown(() => admin.end({timeout: 1}));
+    // As a server that ends sessions idle for 3 s would (sessions begun after this take it).
+    await admin.unsafe(`ALTER DATABASE "${new URL(url).pathname.slice(1)}" SET idle_session_timeout = '3s'`);
+    const asking = await new PgStore(url, {log: () => {}}).lockImport(500);
+    // Another schema's lock, whose connection asks only every minute.
+    const quiet = await new PgStore(url, {schema: 'quiet', log: () => {}}).lockImport(60_000);
+    t.teardown(async () => {
+      await asking?.release();
+      await quiet?.release().catch(() => {});
+    });
+    await waitUntil('the quiet lock to be ended as idle', () => {
+      try {
+        quiet!.check();
+        return false;
+      } catch (error) {
+        return /the import lock was lost \(its connection closed\)/.test(String(error));
+      }
+    });
+    t.doesNotThrow(() => asking!.check(), 'the lock that asks is still held: its session was never idle that long');
+    t.equal(await new PgStore(url, {log: () => {}}).lockImport(), undefined, 'and no other import can take it');
+  });
+
   t.test('an import whose lock connection alone is ended stops, and the next one starts over', async (t) => {
     const dir = t.testdir({});
     const folder = join(dir, 'folder');
