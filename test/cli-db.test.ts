@@ -5,6 +5,7 @@ import t from 'tap';
 import {waitUntil} from './helpers/wait.js';
 import {hubToOperator, hubToVisitor, PROTOCOL_VERSION} from '../src/protocol/index.js';
 import {EmbeddedStore} from '../src/store/embedded-store.js';
+import type {ImportLock} from '../src/store/pg/import-mark.js';
 import {PgStore} from '../src/store/pg/pg-store.js';
 import type {Store} from '../src/store/store.js';
 import {acceptedChat} from './helpers/hub.js';
@@ -22,6 +23,16 @@ const pg: TestPostgres | undefined = noPg ? undefined : await testPostgres();
 if (pg) t.teardown(() => pg.stop());
 
 /** What a store holds, read with it opened for the moment. */
+/** Whether an import lock knows its connection closed under it (its check throws so). */
+function closedUnder(lock: ImportLock): boolean {
+  try {
+    lock.check();
+    return false;
+  } catch (error) {
+    return /the import lock was lost \(its connection closed\)/.test(String(error));
+  }
+}
+
 async function contents(store: Store): Promise<Record<string, unknown>> {
   await store.open();
   try {
@@ -171,14 +182,7 @@ t.test('cac db', {skip: noPg}, async (t) => {
     t.teardown(() => admin.end({timeout: 1}));
     const killed = await admin`SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = current_database()`;
     t.equal(killed.length, 1, 'the holder is found and killed');
-    await waitUntil('the holder to know it lost the lock', () => {
-      try {
-        held!.check();
-        return false;
-      } catch (error) {
-        return /the import lock was lost \(its connection closed\)/.test(String(error));
-      }
-    });
+    await waitUntil('the holder to know it lost the lock', () => closedUnder(held!));
     let retaken: Awaited<ReturnType<PgStore['lockImport']>>;
     await waitUntil('the lock of a killed import to be free', async () => (retaken = await new PgStore(other, {log: () => {}}).lockImport()) !== undefined);
     t.doesNotThrow(() => retaken!.check(), 'the new holder holds it');
@@ -199,14 +203,7 @@ t.test('cac db', {skip: noPg}, async (t) => {
       await asking?.release();
       await quiet?.release().catch(() => {});
     });
-    await waitUntil('the quiet lock to be ended as idle', () => {
-      try {
-        quiet!.check();
-        return false;
-      } catch (error) {
-        return /the import lock was lost \(its connection closed\)/.test(String(error));
-      }
-    });
+    await waitUntil('the quiet lock to be ended as idle', () => closedUnder(quiet!));
     t.doesNotThrow(() => asking!.check(), 'the lock that asks is still held: its session was never idle that long');
     t.equal(await new PgStore(url, {log: () => {}}).lockImport(), undefined, 'and no other import can take it');
   });

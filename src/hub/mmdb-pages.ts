@@ -145,6 +145,7 @@ export function openPaged(file: string, maxPages = 256): PagedFile {
     buffer,
     pages: () => ({read: reads, held: pages.size}),
     close() {
+      if (closed) return;
       closed = true;
       pages.clear();
       lastN = -1;
