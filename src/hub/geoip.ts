@@ -1,6 +1,7 @@
 import {createRequire} from 'node:module';
 import {BlockList, isIP} from 'node:net';
 import type {Response} from 'maxmind';
+import {trimOldest} from '../lib/trim-oldest.js';
 import {countryNames} from './country-names.js';
 import {FileChanged, openPaged} from './mmdb-pages.js';
 
@@ -53,8 +54,8 @@ function recordCache(max = 10_000) {
   return {
     get: (offset: string | number) => map.get(offset),
     set(offset: string | number, value: unknown) {
-      if (map.size >= max) map.delete(map.keys().next().value!);
       map.set(offset, value);
+      trimOldest(map, max);
     },
   };
 }

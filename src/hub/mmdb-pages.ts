@@ -1,4 +1,5 @@
 import {closeSync, fstatSync, openSync, readSync, statSync} from 'node:fs';
+import {trimOldest} from '../lib/trim-oldest.js';
 
 /**
  * An MMDB file read a page at a time, in the shape of the Buffer the `maxmind` reader walks.
@@ -76,7 +77,7 @@ export function openPaged(file: string, maxPages = 256): PagedFile {
     }
     reads++;
     pages.set(n, buf);
-    if (pages.size > maxPages) pages.delete(pages.keys().next().value!);
+    trimOldest(pages, maxPages);
     lastN = n;
     return (last = buf);
   }
