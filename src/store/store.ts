@@ -58,7 +58,11 @@ export interface ChatPage {
   next?: string;
 }
 
-/** A write the store could not make durable: nothing of it was kept, the caller may retry. */
+/**
+ * A write the store could not make durable: nothing of it was kept, the caller may retry. (On
+ * PostgreSQL, a commit whose connection was lost on its way back may have been kept: a retry
+ * with the same client id is stored once.)
+ */
 export class NotStoredError extends Error {
   constructor(cause: unknown) {
     super(`not stored: ${cause instanceof Error ? cause.message : String(cause)}`, {cause});
