@@ -1,6 +1,9 @@
+import {mkdirSync, writeFileSync} from 'node:fs';
 import {connect, createServer, type AddressInfo, type Socket} from 'node:net';
+import {join} from 'node:path';
 import postgres from 'postgres';
 import t from 'tap';
+import {unpatchedDriver} from '../src/store/pg/driver-patch.js';
 import {noPostgres, testPostgres} from './helpers/postgres.js';
 
 /*
@@ -8,6 +11,14 @@ import {noPostgres, testPostgres} from './helpers/postgres.js';
  * ends must fail what waits on it, never throw outside a query nor hand its error to the next
  * connection. Each case here ends a Node process with the driver as released (3.4.9).
  */
+
+t.test('whether the driver installed carries the patch', async (t) => {
+  t.equal(unpatchedDriver(), undefined, 'the install applied it');
+  const released = t.testdir();
+  mkdirSync(join(released, 'src'));
+  writeFileSync(join(released, 'src', 'index.js'), 'function release() {}');
+  t.match(unpatchedDriver(released), /lacks the project's patch \(src\/connection\.js, src\/index\.js in .*run `npx patch-package`/, 'a driver as released (or a file missing): the files named, and what to do');
+});
 
 const missing = noPostgres();
 if (missing) {
