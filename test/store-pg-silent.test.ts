@@ -1,10 +1,8 @@
 import t from 'tap';
-import {addOperator} from '../src/accounts/operators.js';
-import {addSite, updateSite} from '../src/accounts/sites.js';
 import {RenewablePool} from '../src/store/pg/connection.js';
 import {PgStore} from '../src/store/pg/pg-store.js';
 import {cutProxy} from './helpers/cut-proxy.js';
-import {acceptedChat, NO_LIMITS, startTestHub} from './helpers/hub.js';
+import {acceptedChat, NO_LIMITS, seedStore, startTestHub} from './helpers/hub.js';
 import {noPostgres, testPostgres} from './helpers/postgres.js';
 import {waitUntil} from './helpers/wait.js';
 
@@ -36,9 +34,7 @@ if (missing) {
     const schema = pg.schemaFor(dir);
     const seed = new PgStore(pg.url, {schema, log: () => {}});
     await seed.open();
-    await addSite(seed, 'example.com', {timezone: 'Europe/London'});
-    await updateSite(seed, 'example.com', {limits: NO_LIMITS});
-    const bobToken = (await addOperator(seed, 'bob')).token;
+    const bobToken = (await seedStore(seed, ['bob'], ['example.com'], NO_LIMITS)).bob!;
     await seed.close();
     return {dir, schema, bobToken, ...(await proxied(t))};
   };

@@ -2,6 +2,8 @@ import t from 'tap';
 import {PgStore} from '../src/store/pg/pg-store.js';
 import {NotStoredError} from '../src/store/store.js';
 import type {ChatRecord, NewEvent} from '../src/store/types.js';
+import {acceptedChat, NO_LIMITS, seedStore, startTestHub} from './helpers/hub.js';
+import type {Frame, Peer} from './helpers/peer.js';
 import {noPostgres, testPostgres} from './helpers/postgres.js';
 
 /*
@@ -9,7 +11,8 @@ import {noPostgres, testPostgres} from './helpers/postgres.js';
  * a restart, an administrator's pg_terminate_backend). The process must live through it (an
  * uncaught error in the driver would end it), every write answered stored or not stored, every
  * stored one there once and in order, and the store writing again as soon as the storm is over.
- * Without the driver's patch (patches/README.md) this fails with the driver's crashes.
+ * Then the same through a hub, with visitors and an operator sending as the widget and client do.
+ * Without the driver's patch (patches/README.md) both fail with the driver's crashes.
  */
 
 const missing = noPostgres();
@@ -28,8 +31,11 @@ if (missing) {
   const msg = (id: string): NewEvent => ({kind: 'msg', from: 'visitor', name: 'V', text: `text of ${id}`, at: 5, id});
   const tag = {type: 'chat.message', site: 'example.com', visitorId: 'v1'} as const;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const terminateAll = async () =>
+    (await pg.admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'cac' AND pid <> pg_backend_pid()`).length;
 
   t.test('backends terminated every few tens of ms for 10 s while 8 writers and 2 readers run', async (t) => {
+    crashes.length = 0;
     const store = new PgStore(pg.url, {schema: pg.schemaFor(t.testdir()), max: 4, writeTimeoutMs: 2000, readTimeoutMs: 2000, log: () => {}});
     await store.open();
     t.teardown(() => store.close());
@@ -63,7 +69,7 @@ if (missing) {
     };
     const terminator = async () => {
       while (Date.now() < end) {
-        kills += (await pg.admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'cac' AND pid <> pg_backend_pid()`).length;
+        kills += await terminateAll();
         await sleep(20 + Math.random() * 50);
       }
     };
@@ -90,5 +96,82 @@ if (missing) {
     for (const id of refused) await store.appendEvent('c1', msg(id), undefined, tag);
     const all = (await store.events('c1')).map((e) => e.id ?? '');
     t.same([...all].filter((id) => id !== 'after').sort(), [...asked].sort(), 'after the resends every write is there exactly once');
+  });
+
+  t.test('a hub on PostgreSQL through the same storm: what visitors and the operator sent is all there once, in order, on both sides', async (t) => {
+    crashes.length = 0;
+    const dir = t.testdir();
+    const schema = pg.schemaFor(dir);
+    const seed = new PgStore(pg.url, {schema, log: () => {}});
+    await seed.open();
+    const bobToken = (await seedStore(seed, ['bob'], ['example.com'], NO_LIMITS)).bob!;
+    await seed.close();
+    const hub = await startTestHub({dir, store: new PgStore(pg.url, {schema, writeTimeoutMs: 2000, readTimeoutMs: 2000, log: () => {}}), geoip: false});
+    hub.tokens.bob = bobToken;
+    t.teardown(() => hub.close());
+    const bob = await hub.operator('bob');
+    const visitors: Array<{peer: Peer; chatId: string}> = [];
+    for (let i = 0; i < 6; i++) {
+      const peer = await hub.visitor();
+      visitors.push({peer, chatId: await acceptedChat(peer, bob)});
+    }
+
+    // Sends as the widget and the client do: one message at a time, again (same id) when
+    // refused as not stored. Paced under the per-visitor limit of 40 a minute.
+    const unexpected: Frame[] = [];
+    let refusals = 0;
+    const sendStored = async (peer: Peer, frame: Frame & {id: string}): Promise<void> => {
+      for (;;) {
+        const from = peer.frames.length;
+        peer.send(frame);
+        const answer = await peer.waitFor((f) => (f.t === 'ack' && f.id === frame.id) || (f.t === 'error' && f.ref === frame.id), 30_000, from);
+        if (answer.t === 'ack') return;
+        if (answer.code !== 'not_stored') return void unexpected.push(answer);
+        refusals++;
+        await sleep(300);
+      }
+    };
+    const sent = new Map<string, string[]>(visitors.map((v) => [v.chatId, []]));
+    const end = Date.now() + 10_000;
+    const visitorSends = async ({peer, chatId}: {peer: Peer; chatId: string}) => {
+      for (let i = 0; Date.now() < end; i++) {
+        const text = `visitor ${chatId} ${i}`;
+        sent.get(chatId)!.push(text);
+        await sendStored(peer, {t: 'msg', id: peer.nextId(), text});
+        await sleep(1200);
+      }
+    };
+    const bobSends = async () => {
+      for (let i = 0; Date.now() < end; i++) {
+        const {chatId} = visitors[i % visitors.length]!;
+        const text = `bob ${chatId} ${i}`;
+        sent.get(chatId)!.push(text);
+        await sendStored(bob, {t: 'msg', id: bob.nextId(), chatId, text});
+        await sleep(100);
+      }
+    };
+    let kills = 0;
+    const terminator = async () => {
+      while (Date.now() < end) {
+        kills += await terminateAll();
+        await sleep(20 + Math.random() * 50);
+      }
+    };
+    await Promise.all([...visitors.map(visitorSends), bobSends(), terminator()]);
+
+    t.same(crashes, [], 'nothing uncaught: the hub would have lived');
+    t.same(unexpected, [], 'every message answered stored or not stored');
+    t.ok(kills >= 20 && refusals > 0, `the storm refused messages (${kills} backends ended, ${refusals} refusals)`);
+    for (const {peer, chatId} of visitors) {
+      const texts = (f: Frame) => (f.t === 'ev' && f.chatId === chatId && f.e.kind === 'msg' ? [f.e.text as string] : []);
+      const want = sent.get(chatId)!;
+      // Whatever the other side sent arrived live, once each, in the order it was stored.
+      await bob.waitFor(() => bob.frames.flatMap(texts).length > want.length, 20_000).catch(() => undefined);
+      await peer.waitFor(() => peer.frames.flatMap(texts).filter((x) => x.startsWith('bob')).length >= want.filter((x) => x.startsWith('bob')).length, 20_000).catch(() => undefined);
+      const stored = (await hub.hub.store.events(chatId)).filter((e) => e.kind === 'msg').map((e) => e.text);
+      t.same([...stored].sort(), [...want, 'hi'].sort(), `chat ${chatId}: every message stored once (and the request's 'hi')`);
+      t.same(bob.frames.flatMap(texts), stored, `chat ${chatId}: the operator got each once, in the stored order`);
+      t.same(peer.frames.flatMap(texts).filter((x) => x.startsWith('bob')), stored.filter((x) => x.startsWith('bob')), `chat ${chatId}: the visitor got each of the operator's once, in order`);
+    }
   });
 }

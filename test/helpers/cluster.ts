@@ -1,7 +1,5 @@
-import {addOperator} from '../../src/accounts/operators.js';
-import {addSite, updateSite} from '../../src/accounts/sites.js';
 import {PgStore} from '../../src/store/pg/pg-store.js';
-import {NO_LIMITS, startTestHub, type TestHub} from './hub.js';
+import {NO_LIMITS, seedStore, startTestHub, type TestHub} from './hub.js';
 import type {Peer} from './peer.js';
 import {waitUntil} from './wait.js';
 import type {TestPostgres} from './postgres.js';
@@ -37,10 +35,7 @@ export async function startCluster(
   const schema = pg.schemaFor(dir);
   const seed = new PgStore(pg.url, {schema, log: () => {}});
   await seed.open();
-  await addSite(seed, 'example.com', {timezone: 'Europe/London'});
-  await updateSite(seed, 'example.com', {limits: options.limits ?? NO_LIMITS});
-  const tokens: Record<string, string> = {};
-  for (const name of options.operators ?? ['alice', 'bob', 'carol']) tokens[name] = (await addOperator(seed, name)).token;
+  const tokens = await seedStore(seed, options.operators ?? ['alice', 'bob', 'carol'], ['example.com'], options.limits ?? NO_LIMITS);
   await seed.close();
   const hubs: TestHub[] = [];
   for (let i = 0; i < options.hubs; i++) {

@@ -7,6 +7,7 @@ import type {LimitName} from '../../src/protocol/limits.js';
 import {startHub, type RunningHub, type ServerOptions} from '../../src/hub/server.js';
 import {PROTOCOL_VERSION} from '../../src/protocol/index.js';
 import {openStore} from '../../src/cli/common.js';
+import type {Store} from '../../src/store/store.js';
 import {Peer} from './peer.js';
 import {adminOps, hubApiFile, hubToOperator, hubToVisitor, type AdminInput, type AdminOpName, type AdminOutput} from '../../src/protocol/index.js';
 
@@ -25,7 +26,16 @@ export async function seedData(
   sites = ['example.com'],
   limits?: Partial<Record<LimitName, number>>,
 ): Promise<Record<string, string>> {
-  const store = await openStore({data: dir});
+  return seedStore(await openStore({data: dir}), operators, sites, limits);
+}
+
+/** Sites and operators in an open store (as the CLI would): each operator's token by name. */
+export async function seedStore(
+  store: Store,
+  operators: string[],
+  sites = ['example.com'],
+  limits?: Partial<Record<LimitName, number>>,
+): Promise<Record<string, string>> {
   for (const domain of sites) {
     await addSite(store, domain, {timezone: 'Europe/London'});
     if (limits) await updateSite(store, domain, {limits});
