@@ -1,4 +1,5 @@
 import t from 'tap';
+import {NotStoredError} from '../src/store/store.js';
 import {ManualTimers, until} from './helpers/manual-timers.js';
 import {acceptedChat, chatting, startTestHub, type TestHub} from './helpers/hub.js';
 import type {Peer} from './helpers/peer.js';
@@ -77,6 +78,33 @@ t.test('a resent message id is stored once and acked with the same seq', async (
   t.equal(acks[0]!.seq, acks[1]!.seq);
   const events = await hub.hub.store.events(chatId);
   t.equal(events.filter((e) => e.id === id).length, 1);
+});
+
+t.test('a message kept although answered not stored (its answer lost, as a commit can be) reaches the other side when resent', async (t) => {
+  const {hub, alice, visitor, chatId} = await chatting(t);
+  // The store keeps the write, then fails it, once per text: what a lost commit answer looks like.
+  const store = hub.hub.store;
+  const append = store.appendEvent.bind(store);
+  const lost = new Set(['from the visitor', 'from alice']);
+  store.appendEvent = async (...args) => {
+    const appended = await append(...args);
+    if (lost.delete(args[1].text)) throw new NotStoredError(new Error('the answer was lost'));
+    return appended;
+  };
+  const sendTwice = async (peer: Peer, frame: {t: 'msg'; id: string; text: string; chatId?: string}) => {
+    peer.send(frame);
+    t.match(await peer.waitType('error', (f) => f.ref === frame.id), {code: 'not_stored'}, `${frame.text}: first answered not stored`);
+    peer.send(frame);
+    return (await peer.waitType('ack', (f) => f.id === frame.id)).seq as number;
+  };
+  const seen = (peer: Peer, text: string) => peer.waitFor((f) => f.t === 'ev' && f.e.text === text, 5000).then((f) => f.e.seq as number, () => 'never sent');
+
+  const visitorSeq = await sendTwice(visitor, {t: 'msg', id: visitor.nextId(), text: 'from the visitor'});
+  t.equal(await seen(alice, 'from the visitor'), visitorSeq, 'the operator is sent it, with its seq');
+  const aliceSeq = await sendTwice(alice, {t: 'msg', id: alice.nextId(), chatId, text: 'from alice'});
+  t.equal(await seen(visitor, 'from alice'), aliceSeq, 'the visitor is sent it, with its seq');
+  const stored = (await store.events(chatId)).filter((e) => e.text === 'from the visitor' || e.text === 'from alice');
+  t.same(stored.map((e) => e.seq), [visitorSeq, aliceSeq], 'each stored once');
 });
 
 t.test('a peer reconnecting with lastSeq gets exactly what it missed', async (t) => {

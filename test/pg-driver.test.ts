@@ -4,6 +4,7 @@ import {join} from 'node:path';
 import postgres from 'postgres';
 import t from 'tap';
 import {unpatchedDriver} from '../src/store/pg/driver-patch.js';
+import {recordCrashes} from './helpers/crashes.js';
 import {noPostgres, testPostgres} from './helpers/postgres.js';
 
 /*
@@ -24,9 +25,7 @@ const missing = noPostgres();
 if (missing) {
   t.test('the PostgreSQL driver, patched', {skip: missing}, () => {});
 } else {
-  const crashes: string[] = [];
-  process.on('unhandledRejection', (reason) => crashes.push(`unhandled rejection: ${String((reason as Error)?.stack ?? reason)}`));
-  process.on('uncaughtException', (error) => crashes.push(`uncaught exception: ${error.stack}`));
+  const crashes = recordCrashes();
 
   const pg = await testPostgres();
   t.teardown(() => pg.stop());

@@ -2,8 +2,8 @@ import t from 'tap';
 import {RenewablePool} from '../src/store/pg/connection.js';
 import {PgStore} from '../src/store/pg/pg-store.js';
 import {cutProxy} from './helpers/cut-proxy.js';
-import {acceptedChat, NO_LIMITS, seedStore, startTestHub} from './helpers/hub.js';
-import {noPostgres, testPostgres} from './helpers/postgres.js';
+import {acceptedChat, startTestHub} from './helpers/hub.js';
+import {noPostgres, seededSchema, testPostgres} from './helpers/postgres.js';
 import {waitUntil} from './helpers/wait.js';
 
 /*
@@ -31,12 +31,8 @@ if (missing) {
   /** A schema with the site and bob, and a proxy to the server that can silence its connections. */
   const behindProxy = async (t: {teardown(fn: () => unknown): void; testdir(): string}) => {
     const dir = t.testdir();
-    const schema = pg.schemaFor(dir);
-    const seed = new PgStore(pg.url, {schema, log: () => {}});
-    await seed.open();
-    const bobToken = (await seedStore(seed, ['bob'], ['example.com'], NO_LIMITS)).bob!;
-    await seed.close();
-    return {dir, schema, bobToken, ...(await proxied(t))};
+    const {schema, tokens} = await seededSchema(pg, dir, ['bob']);
+    return {dir, schema, bobToken: tokens.bob!, ...(await proxied(t))};
   };
 
   t.test('a write on a connection gone silent is refused within its time limit, and sent again is stored once', async (t) => {

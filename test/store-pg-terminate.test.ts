@@ -2,9 +2,10 @@ import t from 'tap';
 import {PgStore} from '../src/store/pg/pg-store.js';
 import {NotStoredError} from '../src/store/store.js';
 import type {ChatRecord, NewEvent} from '../src/store/types.js';
-import {acceptedChat, NO_LIMITS, seedStore, startTestHub} from './helpers/hub.js';
+import {acceptedChat, startTestHub} from './helpers/hub.js';
 import type {Frame, Peer} from './helpers/peer.js';
-import {noPostgres, testPostgres} from './helpers/postgres.js';
+import {recordCrashes} from './helpers/crashes.js';
+import {noPostgres, seededSchema, testPostgres} from './helpers/postgres.js';
 
 /*
  * PostgreSQL ends the hub's connections again and again while it writes and reads (a failover,
@@ -19,10 +20,7 @@ const missing = noPostgres();
 if (missing) {
   t.test('PostgreSQL backends terminated under traffic', {skip: missing}, () => {});
 } else {
-  // What would end a hub's process: recorded here (a listener keeps this one alive) and asserted.
-  const crashes: string[] = [];
-  process.on('unhandledRejection', (reason) => crashes.push(`unhandled rejection: ${String((reason as Error)?.stack ?? reason)}`));
-  process.on('uncaughtException', (error) => crashes.push(`uncaught exception: ${error.stack}`));
+  const crashes = recordCrashes();
 
   const pg = await testPostgres();
   t.teardown(() => pg.stop());
@@ -34,7 +32,7 @@ if (missing) {
   const terminateAll = async () =>
     (await pg.admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'cac' AND pid <> pg_backend_pid()`).length;
 
-  t.test('backends terminated every few tens of ms for 10 s while 8 writers and 2 readers run', async (t) => {
+  t.test('backends terminated every 40-120 ms for 10 s while 8 writers and 2 readers run', async (t) => {
     crashes.length = 0;
     const store = new PgStore(pg.url, {schema: pg.schemaFor(t.testdir()), max: 4, writeTimeoutMs: 2000, readTimeoutMs: 2000, log: () => {}});
     await store.open();
@@ -70,14 +68,14 @@ if (missing) {
     const terminator = async () => {
       while (Date.now() < end) {
         kills += await terminateAll();
-        await sleep(20 + Math.random() * 50);
+        await sleep(40 + Math.random() * 80);
       }
     };
     await Promise.all([...Array.from({length: 8}, writer), reader(), reader(), terminator()]);
 
     t.same(crashes, [], 'nothing uncaught: the process would have lived');
     t.same(failedOtherwise, [], 'every write answered stored or not stored');
-    t.ok(kills >= 50 && refused.length > 0 && acked.length > 0 && reads > 0, `the storm hit writes and reads (${kills} backends ended; ${acked.length} writes stored, ${refused.length} not; ${reads} reads answered)`);
+    t.ok(kills >= 30 && refused.length > 0 && acked.length > 0 && reads > 0, `the storm hit writes and reads (${kills} backends ended; ${acked.length} writes stored, ${refused.length} not; ${reads} reads answered)`);
 
     // Storing again once it is over: the next write is stored within a few tries.
     let again = false;
@@ -101,13 +99,9 @@ if (missing) {
   t.test('a hub on PostgreSQL through the same storm: what visitors and the operator sent is all there once, in order, on both sides', async (t) => {
     crashes.length = 0;
     const dir = t.testdir();
-    const schema = pg.schemaFor(dir);
-    const seed = new PgStore(pg.url, {schema, log: () => {}});
-    await seed.open();
-    const bobToken = (await seedStore(seed, ['bob'], ['example.com'], NO_LIMITS)).bob!;
-    await seed.close();
+    const {schema, tokens} = await seededSchema(pg, dir, ['bob']);
     const hub = await startTestHub({dir, store: new PgStore(pg.url, {schema, writeTimeoutMs: 2000, readTimeoutMs: 2000, log: () => {}}), geoip: false});
-    hub.tokens.bob = bobToken;
+    hub.tokens.bob = tokens.bob!;
     t.teardown(() => hub.close());
     const bob = await hub.operator('bob');
     const visitors: Array<{peer: Peer; chatId: string}> = [];
@@ -154,7 +148,7 @@ if (missing) {
     const terminator = async () => {
       while (Date.now() < end) {
         kills += await terminateAll();
-        await sleep(20 + Math.random() * 50);
+        await sleep(40 + Math.random() * 80);
       }
     };
     await Promise.all([...visitors.map(visitorSends), bobSends(), terminator()]);
@@ -163,15 +157,20 @@ if (missing) {
     t.same(unexpected, [], 'every message answered stored or not stored');
     t.ok(kills >= 20 && refusals > 0, `the storm refused messages (${kills} backends ended, ${refusals} refusals)`);
     for (const {peer, chatId} of visitors) {
-      const texts = (f: Frame) => (f.t === 'ev' && f.chatId === chatId && f.e.kind === 'msg' ? [f.e.text as string] : []);
+      // What a peer was sent of the chat's messages, as its client shows them: by seq (a history
+      // read and a live message may arrive in either order), each seq once.
+      const got = (p: Peer, from?: string) => {
+        const events = p.frames.flatMap((f) => (f.t === 'ev' && f.chatId === chatId && f.e.kind === 'msg' && (!from || (f.e.text as string).startsWith(from)) ? [f.e] : []));
+        const seqs = events.map((e) => e.seq as number);
+        return {doubled: seqs.length - new Set(seqs).size, texts: events.sort((a, b) => a.seq - b.seq).map((e) => e.text as string)};
+      };
       const want = sent.get(chatId)!;
-      // Whatever the other side sent arrived live, once each, in the order it was stored.
-      await bob.waitFor(() => bob.frames.flatMap(texts).length > want.length, 20_000).catch(() => undefined);
-      await peer.waitFor(() => peer.frames.flatMap(texts).filter((x) => x.startsWith('bob')).length >= want.filter((x) => x.startsWith('bob')).length, 20_000).catch(() => undefined);
+      await bob.waitFor(() => got(bob).texts.length > want.length, 20_000).catch(() => undefined);
+      await peer.waitFor(() => got(peer, 'bob').texts.length >= want.filter((x) => x.startsWith('bob')).length, 20_000).catch(() => undefined);
       const stored = (await hub.hub.store.events(chatId)).filter((e) => e.kind === 'msg').map((e) => e.text);
       t.same([...stored].sort(), [...want, 'hi'].sort(), `chat ${chatId}: every message stored once (and the request's 'hi')`);
-      t.same(bob.frames.flatMap(texts), stored, `chat ${chatId}: the operator got each once, in the stored order`);
-      t.same(peer.frames.flatMap(texts).filter((x) => x.startsWith('bob')), stored.filter((x) => x.startsWith('bob')), `chat ${chatId}: the visitor got each of the operator's once, in order`);
+      t.same(got(bob), {doubled: 0, texts: stored}, `chat ${chatId}: the operator got each once`);
+      t.same(got(peer, 'bob'), {doubled: 0, texts: stored.filter((x) => x.startsWith('bob'))}, `chat ${chatId}: the visitor got each of the operator's once`);
     }
   });
 }

@@ -77,8 +77,9 @@ export async function visitorMessage(
   const stored = hub.chats.appendOnce(open, {kind: 'msg', from: 'visitor', name: name ?? 'Visitor', text, id}, {type: 'chat.message'});
   // Numbered now (the store does that as it is asked): the sender's next frame may go ahead.
   queued();
-  const {e, duplicate} = await stored;
-  if (!duplicate) hub.sessions.fanOut(open.chat, e);
+  // A resend too (see appendOnce).
+  const {e} = await stored;
+  hub.sessions.fanOut(open.chat, e);
   return e;
 }
 
@@ -165,8 +166,9 @@ export async function operatorMessage(
   const message = {kind: 'msg', from: 'operator', name: hub.sessions.displayName(operator), text, id} as const;
   const stored = hub.chats.appendOnce(target, message, {type: 'chat.message', operator});
   queued();
-  const {e, duplicate} = await stored;
-  if (!duplicate) hub.sessions.fanOut(target.chat, e);
+  // A resend too (see appendOnce).
+  const {e} = await stored;
+  hub.sessions.fanOut(target.chat, e);
   return e;
 }
 
@@ -195,9 +197,9 @@ export async function sendLink(hub: Hub, operator: string, chatId: string, id: s
   }
   const display = hub.sessions.displayName(operator);
   const {e, duplicate} = await hub.chats.appendOnce(open, {kind: 'link', from: 'operator', name: display, text: url, url, id}, {type: 'link.sent', operator});
-  // A resend after a lost ack is acknowledged again; the page is not pushed a second time.
-  if (duplicate) return e;
+  // A resend too (see appendOnce); but after a lost ack the page is not pushed a second time.
   hub.sessions.fanOut(open.chat, e);
+  if (duplicate) return e;
   if (open.chat.visitorId) hub.sessions.toVisitor(open.chat.visitorId, {t: 'link.open', url});
   return e;
 }

@@ -98,7 +98,12 @@ export class ChatModel {
     return (await this.appendOnce(open, event, feed, withRecord)).e;
   }
 
-  /** As `append`, saying whether the event was a resend (stored before, not to be fanned out). */
+  /**
+   * As `append`, saying whether the event was a resend (stored before). Callers fan a resend out
+   * again: its first try may have been kept although answered not stored (on PostgreSQL, a commit
+   * whose answer was lost with its connection), and so never sent to anyone. Clients keep each
+   * seq once, so a resend of what they have changes nothing.
+   */
   async appendOnce(
     open: OpenChat,
     event: Omit<NewEvent, 'at'>,
@@ -110,10 +115,9 @@ export class ChatModel {
     try {
       const {event: e, duplicate} = await this.store.appendEvent(chat.id, extend(event, {at: this.now()}), withRecord ? chat : undefined, tag);
       if (e.seq > open.lastSeq) open.lastSeq = e.seq;
-      if (!duplicate) {
-        if (withRecord) this.hold(open);
-        this.onStored?.(chat, e, withRecord);
-      }
+      if (withRecord && !duplicate) this.hold(open);
+      // A resend is told to the other hubs too (see above): each delivers a seq once.
+      this.onStored?.(chat, e, withRecord && !duplicate);
       return {e, duplicate};
     } catch (error) {
       if (!(error instanceof NotStoredError)) throw error;

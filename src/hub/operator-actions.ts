@@ -89,8 +89,9 @@ export async function opMessage(hub: Hub, me: string, to: string, id: string, te
     return {chatId, e: created.e};
   }
   if (!hub.chats.open.has(chatId)) hub.chats.open.set(chatId, open);
-  const {e, duplicate} = await hub.chats.appendOnce(open, message);
-  if (!duplicate) hub.sessions.fanOut(open.chat, e);
+  // A resend too (see appendOnce).
+  const {e} = await hub.chats.appendOnce(open, message);
+  hub.sessions.fanOut(open.chat, e);
   return {chatId, e};
 }
 

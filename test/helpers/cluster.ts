@@ -1,8 +1,8 @@
 import {PgStore} from '../../src/store/pg/pg-store.js';
-import {NO_LIMITS, seedStore, startTestHub, type TestHub} from './hub.js';
+import {startTestHub, type TestHub} from './hub.js';
 import type {Peer} from './peer.js';
 import {waitUntil} from './wait.js';
-import type {TestPostgres} from './postgres.js';
+import {seededSchema, type TestPostgres} from './postgres.js';
 import type {LimitName} from '../../src/protocol/limits.js';
 
 /*
@@ -32,11 +32,7 @@ export async function startCluster(
   options: ClusterOptions,
 ): Promise<{hubs: TestHub[]; tokens: Record<string, string>; schema: string}> {
   const dir = t.testdir();
-  const schema = pg.schemaFor(dir);
-  const seed = new PgStore(pg.url, {schema, log: () => {}});
-  await seed.open();
-  const tokens = await seedStore(seed, options.operators ?? ['alice', 'bob', 'carol'], ['example.com'], options.limits ?? NO_LIMITS);
-  await seed.close();
+  const {schema, tokens} = await seededSchema(pg, dir, options.operators ?? ['alice', 'bob', 'carol'], options.limits);
   const hubs: TestHub[] = [];
   for (let i = 0; i < options.hubs; i++) {
     const hub = await startTestHub({

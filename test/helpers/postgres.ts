@@ -4,6 +4,9 @@ import {freePort} from './spawn.js';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import postgres from 'postgres';
+import type {LimitName} from '../../src/protocol/limits.js';
+import {PgStore} from '../../src/store/pg/pg-store.js';
+import {NO_LIMITS, seedStore} from './hub.js';
 
 /*
  * A PostgreSQL server for the tests of one file: the one CAC_TEST_DATABASE_URL names, or a
@@ -147,4 +150,25 @@ export async function testPostgres(): Promise<TestPostgres> {
       started = undefined;
     },
   };
+}
+
+/**
+ * A schema of its own for the test folder `dir`, with the site example.com (limits as given, by
+ * default out of the way) and these operators, as the CLI would make them: the schema's name and
+ * the operators' tokens.
+ */
+export async function seededSchema(
+  pg: TestPostgres,
+  dir: string,
+  operators: string[],
+  limits: Partial<Record<LimitName, number>> = NO_LIMITS,
+): Promise<{schema: string; tokens: Record<string, string>}> {
+  const schema = pg.schemaFor(dir);
+  const seed = new PgStore(pg.url, {schema, log: () => {}});
+  await seed.open();
+  try {
+    return {schema, tokens: await seedStore(seed, operators, ['example.com'], limits)};
+  } finally {
+    await seed.close();
+  }
 }
