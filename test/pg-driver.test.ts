@@ -1,6 +1,7 @@
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {connect, createServer, type AddressInfo, type Socket} from 'node:net';
 import {join} from 'node:path';
+import {setTimeout as sleep} from 'node:timers/promises';
 import postgres from 'postgres';
 import t from 'tap';
 import {unpatchedDriver} from '../src/store/pg/driver-patch.js';
@@ -29,7 +30,6 @@ if (missing) {
 
   const pg = await testPostgres();
   t.teardown(() => pg.stop());
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   /** What a query came to: its rows, its error's message, or no answer (a hung connection). */
   const outcome = (query: Promise<readonly unknown[]>): Promise<unknown> =>
     Promise.race([query.then((rows) => [...rows], (error: Error) => `failed: ${error.message}`), sleep(5000).then(() => 'no answer in 5 s')]);

@@ -1,3 +1,4 @@
+import {setTimeout as sleep} from 'node:timers/promises';
 import t from 'tap';
 import {PgStore} from '../src/store/pg/pg-store.js';
 import {NotStoredError} from '../src/store/store.js';
@@ -28,9 +29,15 @@ if (missing) {
   const chat: ChatRecord = {id: 'c1', kind: 'visitor', site: 'example.com', visitorId: 'v1', state: 'active', operators: ['bob'], requestedAt: 1000};
   const msg = (id: string): NewEvent => ({kind: 'msg', from: 'visitor', name: 'V', text: `text of ${id}`, at: 5, id});
   const tag = {type: 'chat.message', site: 'example.com', visitorId: 'v1'} as const;
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  const terminateAll = async () =>
-    (await pg.admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'cac' AND pid <> pg_backend_pid()`).length;
+  /** Ends every connection of cac's to the server, every 40-120 ms until `end`: how many it ended. */
+  const storm = async (end: number): Promise<number> => {
+    let kills = 0;
+    while (Date.now() < end) {
+      kills += (await pg.admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'cac' AND pid <> pg_backend_pid()`).length;
+      await sleep(40 + Math.random() * 80);
+    }
+    return kills;
+  };
 
   t.test('backends terminated every 40-120 ms for 10 s while 8 writers and 2 readers run', async (t) => {
     crashes.length = 0;
@@ -44,7 +51,6 @@ if (missing) {
     const refused: string[] = [];
     const failedOtherwise: string[] = [];
     let reads = 0;
-    let kills = 0;
     const end = Date.now() + 10_000;
     const writer = async () => {
       while (Date.now() < end) {
@@ -65,13 +71,7 @@ if (missing) {
         await Promise.all([store.events('c1', Math.max(0, acked.length - 5)), store.chat('c1')]).then(() => reads++, () => {});
       }
     };
-    const terminator = async () => {
-      while (Date.now() < end) {
-        kills += await terminateAll();
-        await sleep(40 + Math.random() * 80);
-      }
-    };
-    await Promise.all([...Array.from({length: 8}, writer), reader(), reader(), terminator()]);
+    const [kills] = await Promise.all([storm(end), ...Array.from({length: 8}, writer), reader(), reader()]);
 
     t.same(crashes, [], 'nothing uncaught: the process would have lived');
     t.same(failedOtherwise, [], 'every write answered stored or not stored');
@@ -144,14 +144,7 @@ if (missing) {
         await sleep(100);
       }
     };
-    let kills = 0;
-    const terminator = async () => {
-      while (Date.now() < end) {
-        kills += await terminateAll();
-        await sleep(40 + Math.random() * 80);
-      }
-    };
-    await Promise.all([...visitors.map(visitorSends), bobSends(), terminator()]);
+    const [kills] = await Promise.all([storm(end), ...visitors.map(visitorSends), bobSends()]);
 
     t.same(crashes, [], 'nothing uncaught: the hub would have lived');
     t.same(unexpected, [], 'every message answered stored or not stored');

@@ -88,8 +88,7 @@ export async function lockImport(url: string, options: PgOptions, checkEveryMs =
   if (!locked) return undefined;
   // A reconnected driver answers on a new session: the question names this lock, not the connection.
   const timer = setInterval(() => {
-    // Nothing more on a connection that closed: the driver (3.4.9) can throw where nothing
-    // catches it when a query is written while it reconnects.
+    // Once lost, there is nothing more to learn: the import stops at its next check.
     if (lost) return clearInterval(timer);
     sql`SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
         AND classid = ${IMPORT_LOCK}::int4::oid AND objid = hashtext(${schema})::oid AND objsubid = 2) AS held`.then(
