@@ -5,8 +5,12 @@
 //
 // The packages the hub needs are bundled apart, one file each in dist/bundle/vendor/, rather than
 // into the chunks: a chunk's source map then names only files under src/, so coverage of spawned
-// commands still maps to them. Other packages (the client's Ink and React, PostgreSQL, mail...)
-// stay in node_modules, loaded as before when a command needs them.
+// commands still maps to them. Other packages (the client's Ink and React, mail...) stay in
+// node_modules, loaded as before when a command needs them.
+//
+// The PostgreSQL driver is vendored too, as patched (patches/README.md), so that the package
+// carries its fix wherever it is installed: an install of the packed package runs no
+// patch-package (a dev dependency). The build stops if the driver here lacks the patch.
 //
 // Files end in .mjs: Node then knows them for modules without looking for a package.json in every
 // folder above each one (that search was a tenth of the start). meta.json lists which inputs went
@@ -14,13 +18,20 @@
 
 import {rm, writeFile} from 'node:fs/promises';
 import {build} from 'esbuild';
+import {unpatchedDriver} from '../dist/store/pg/driver-patch.js';
 
 const OUT = 'dist/bundle';
 /** Packages loaded by `cac hub` or by every command (the command table). */
-const VENDORED = ['zod', 'ws', 'commander', 'lowdb', 'maxmind', 'bowser', 'env-paths'];
+const VENDORED = ['zod', 'ws', 'commander', 'lowdb', 'maxmind', 'bowser', 'env-paths', 'postgres'];
 
 // A CommonJS package inside an ES module calls require() for Node's own modules.
 const requireShim = "import {createRequire as __cacRequire} from 'node:module'; const require = __cacRequire(import.meta.url);";
+
+const unpatched = unpatchedDriver();
+if (unpatched) {
+  process.stderr.write(`build-cli: not bundling: ${unpatched}\n`);
+  process.exit(1);
+}
 
 await rm(OUT, {recursive: true, force: true});
 
@@ -88,6 +99,8 @@ const cli = await build({
   outExtension: {'.js': '.mjs'},
   packages: 'external',
   plugins: [toVendor],
+  // The driver these chunks load is the vendored one, checked above (src/store/pg/driver-patch.ts).
+  define: {'globalThis.cacVendoredDriver': 'true'},
   // Chained through tsc's maps, to the TypeScript sources.
   sourcemap: 'linked',
   metafile: true,

@@ -11,13 +11,25 @@ import {dirname, join} from 'node:path';
  */
 const PATCHED = ['src/connection.js', 'src/index.js'];
 
+/**
+ * True in the bundle `bin/cac.js` runs: scripts/build-cli.js vendors the driver into it as patched
+ * (it refuses to build otherwise) and defines this, so the package carries the fix wherever it is
+ * installed, whatever node_modules holds.
+ */
+const vendored = (globalThis as {cacVendoredDriver?: boolean}).cacVendoredDriver === true;
+
 /** The folder of the `postgres` package this process loads. */
 function driverFolder(): string {
   // Its "default" export (what require finds) is cjs/src/index.js.
   return join(dirname(createRequire(import.meta.url).resolve('postgres')), '..', '..');
 }
 
-/** A warning for the log if the driver lacks its patch, else undefined. */
+/** A warning for the log if the driver this process loads lacks its patch, else undefined. */
+export function driverWarning(): string | undefined {
+  return vendored ? undefined : unpatchedDriver();
+}
+
+/** A warning if the driver in `folder` lacks the patch, else undefined. */
 export function unpatchedDriver(folder = driverFolder()): string | undefined {
   const missing = PATCHED.filter((file) => {
     try {

@@ -6,7 +6,7 @@ import {NotStoredError} from '../store.js';
 import type {ChatNames, ChatRecord, GlobalName, Globals, NewEvent, StoredChat, VisitStart, VisitorRecord} from '../types.js';
 import * as chats from './chats.js';
 import {connectWriter, DEFAULT_WRITE_TIMEOUT_MS, describeUrl, ReadPool, type PgOptions, type Pool, type RenewablePool} from './connection.js';
-import {unpatchedDriver} from './driver-patch.js';
+import {driverWarning} from './driver-patch.js';
 import * as feed from './feed.js';
 import {readGlobal, putGlobal} from './globals.js';
 import {emptyForImport, importUnderway, lockImport, markImport, unfinishedImport, type ImportLock, type ImportUnderway} from './import-mark.js';
@@ -48,7 +48,7 @@ export class PgStore implements Store {
   }
 
   async open(): Promise<void> {
-    const unpatched = unpatchedDriver();
+    const unpatched = driverWarning();
     if (unpatched) this.report(unpatched);
     const pool = new ReadPool(this.url, {...this.options, log: this.report});
     try {
