@@ -1,12 +1,10 @@
-import {mkdir, readdir} from 'node:fs/promises';
+import {mkdir} from 'node:fs/promises';
 import {join} from 'node:path';
-import type {ZodType} from 'zod';
 import type {ChatEvent, FeedEntry, PageView, Visit} from '../protocol/index.js';
 import {applyRecords, type ApplyContext} from './apply.js';
 import {Batcher} from './batcher.js';
-import {listChatIds} from './chat-files.js';
 import {Checkpoint} from './checkpoint.js';
-import {readJSON, removeTemps} from './durable-file.js';
+import {FolderDocs} from './folder-docs.js';
 import {FolderGlobals} from './folder-globals.js';
 import type {ChatFeedTag, FeedFilter, FeedPage, NewFeedEntry, VisitorFeedTag} from './feed.js';
 import {FEED_DIR, FeedLog} from './feed-log.js';
@@ -16,12 +14,11 @@ import {Journal, type JournalRecord} from './journal.js';
 import type {Report} from './log-file.js';
 import {LogReader} from './log-reader.js';
 import {chatDoc, checkId, Logs, type LogHost} from './logs.js';
-import {FORMAT_VERSION, migrate, readFormat} from './migrate.js';
 import {OpenIndex} from './open-index.js';
 import {Pending} from './pending.js';
+import {recoverFolder} from './recovery.js';
 import {switchedReads, syncReads, type ReadLayer} from './read-layer.js';
 import {FolderListing} from './folder-listing.js';
-import {visitorPageOf} from './query.js';
 import {eraseVisitor, prune, type RemovalParts} from './removal.js';
 import type {Appended, ChatPage, ChatQuery, Erased, Pruned, Store, VisitorPage} from './store.js';
 import {
@@ -74,6 +71,7 @@ export class EmbeddedStore implements Store {
   private readonly globals: FolderGlobals;
   private indexLoad: Promise<void> | undefined;
   private readonly reader: LogReader;
+  private readonly docs: FolderDocs;
   private readonly logs: Logs;
   private readonly listing: FolderListing;
   private readonly reads: ReadLayer;
@@ -91,15 +89,16 @@ export class EmbeddedStore implements Store {
     this.ctx = {dir, tmpDir, files: this.files, report: this.report, diskN: new Map(), concurrency: options.concurrency ?? 2, writing: new Map(), syncFileSystem: () => this.fsSync.sync()};
     this.index = new OpenIndex(join(dir, 'open-chats.json'), tmpDir);
     this.globals = new FolderGlobals(dir, tmpDir, this.pending, (records) => this.write(records));
+    this.reads = options.reads ?? (options.syncReads ? syncReads : switchedReads(() => this.bulkReads > 0));
+    this.reader = new LogReader(dir, this.pending, this.ctx.writing, this.report, this.reads);
+    this.docs = new FolderDocs(dir, this.pending, this.reads, this.reader);
     this.listing = new FolderListing({
       dir,
       pending: this.pending,
       index: this.index,
       indexReady: () => this.indexReady(),
-      readDoc: (f, schema) => this.readDoc(f, schema),
+      readDoc: (f, schema) => this.docs.read(f, schema),
     });
-    this.reads = options.reads ?? (options.syncReads ? syncReads : switchedReads(() => this.bulkReads > 0));
-    this.reader = new LogReader(dir, this.pending, this.ctx.writing, this.report, this.reads);
     const feed = new FeedLog(dir, this.pending, this.reader, this.report, options.feedFileEntries);
     this.logs = new Logs(this.logHost(), this.reader, feed);
     if (options.journal) {
@@ -118,29 +117,16 @@ export class EmbeddedStore implements Store {
     if (!this.journal) return;
     // The checkpoint's flushes go through a helper process, best started while the hub is small.
     this.fsSync.startSoon();
-    await removeTemps(this.ctx.tmpDir);
-    const leftovers = await this.journal.leftovers();
-    const records = leftovers.flatMap((s) => s.records);
-    if ((await readFormat(this.dir)) < FORMAT_VERSION) {
-      // An older folder (or a new one): its journal goes to the files, then it is converted.
-      await applyRecords(this.ctx, records);
-      await migrate(this.dir, this.ctx, this.report);
-      this.indexLoad = this.index.load(() => this.scanChats(), []);
-      await this.indexLoad;
-      await this.index.save();
-      await this.logs.feed.load();
-      await this.journal.remove(leftovers.map((s) => s.n));
-      return;
-    }
-    // What a crash left in the journal is served from memory at once and written to the files by
-    // the checkpoint in the background, once the returning sockets are served: a hub with many
-    // open chats is back in moments.
-    this.pending.hold(records);
-    this.journal.finished.push(...leftovers);
-    this.indexLoad = this.index.load(() => this.scanChats(), records);
-    await this.indexLoad;
-    await this.logs.feed.load(records);
-    if (leftovers.length > 0) this.checkpoint!.runLater();
+    await recoverFolder({
+      dir: this.dir,
+      ctx: this.ctx,
+      journal: this.journal,
+      checkpoint: this.checkpoint!,
+      pending: this.pending,
+      index: this.index,
+      feed: this.logs.feed,
+      loadIndex: (records) => (this.indexLoad = this.index.load(() => this.docs.scanOpenChats(), records)),
+    });
   }
 
   async close(): Promise<void> {
@@ -162,7 +148,7 @@ export class EmbeddedStore implements Store {
 
   /** The index of open chats, read once. */
   private indexReady(): Promise<void> {
-    this.indexLoad ??= this.index.load(() => this.scanChats(), []);
+    this.indexLoad ??= this.index.load(() => this.docs.scanOpenChats(), []);
     return this.indexLoad;
   }
 
@@ -215,7 +201,7 @@ export class EmbeddedStore implements Store {
     await this.indexReady();
     const open = this.index.get(checkId(id));
     if (open) return open;
-    const chat = await this.readDoc(`chats/${id}.json`, chatRecord);
+    const chat = await this.docs.read(`chats/${id}.json`, chatRecord);
     if (!chat) return undefined;
     const tail = this.logs.tails.get(`chats/${id}.log`);
     return {chat, lastSeq: tail?.committed ?? (await this.reader.last(`chats/${id}.log`))};
@@ -255,21 +241,12 @@ export class EmbeddedStore implements Store {
     return this.listing.count(query);
   }
 
-  private async scanChats(): Promise<StoredChat[]> {
-    const found: StoredChat[] = [];
-    for (const id of await listChatIds(this.dir)) {
-      const chat = await this.readDoc(`chats/${id}.json`, chatRecord);
-      if (chat && (chat.kind === 'op' || chat.state !== 'ended')) found.push({chat, lastSeq: await this.reader.last(`chats/${id}.log`)});
-    }
-    return found;
-  }
-
   // ---- visitors
 
   // Async, as every method taking an id: a malformed id is a rejection the caller handles, never
   // an exception thrown past its `.catch` (a visitor's hello names any id it likes).
   async visitor(id: string): Promise<VisitorRecord | undefined> {
-    return this.readDoc(`visitors/${checkId(id)}.json`, visitorRecord).then((v) => v ?? undefined);
+    return this.docs.read(`visitors/${checkId(id)}.json`, visitorRecord).then((v) => v ?? undefined);
   }
 
   async putVisitor(visitor: VisitorRecord): Promise<void> {
@@ -322,15 +299,8 @@ export class EmbeddedStore implements Store {
 
   // ---- listing and removing visitors
 
-  async listVisitors(query: {site?: string} = {}, cursor?: string, limit = 100): Promise<VisitorPage> {
-    const ids = new Set((await readdir(join(this.dir, 'visitors')).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)));
-    for (const f of this.pending.docFiles()) if (/^visitors\/[\w~-]+\.json$/.test(f)) ids.add(f.slice(9, -5));
-    const visitors: VisitorRecord[] = [];
-    for (const id of ids) {
-      const v = await this.readDoc(`visitors/${id}.json`, visitorRecord).catch(() => null);
-      if (v) visitors.push(v);
-    }
-    return visitorPageOf(visitors, query, cursor, limit);
+  listVisitors(query: {site?: string} = {}, cursor?: string, limit = 100): Promise<VisitorPage> {
+    return this.docs.listVisitors(query, cursor, limit);
   }
 
   async eraseVisitor(id: string): Promise<Erased> {
@@ -361,14 +331,5 @@ export class EmbeddedStore implements Store {
       exclusive: (fn) => (this.checkpoint ? this.checkpoint.exclusive(fn) : fn()),
     };
   }
-
-  // ---- reading files, with what the journal holds on top
-
-  private async readDoc<T>(f: string, schema: ZodType<T>): Promise<T | null> {
-    const pending = this.pending.doc(f);
-    if (pending !== undefined) return schema.parse(JSON.parse(pending));
-    return readJSON(join(this.dir, f), schema, this.reads);
-  }
-
 }
 
