@@ -118,14 +118,13 @@ export class EmbeddedStore implements Store {
     // The checkpoint's flushes go through a helper process, best started while the hub is small.
     this.fsSync.startSoon();
     await recoverFolder({
-      dir: this.dir,
       ctx: this.ctx,
       journal: this.journal,
       checkpoint: this.checkpoint!,
       pending: this.pending,
       index: this.index,
       feed: this.logs.feed,
-      loadIndex: (records) => (this.indexLoad = this.index.load(() => this.docs.scanOpenChats(), records)),
+      loadIndex: (records) => this.loadIndex(records),
     });
   }
 
@@ -148,7 +147,12 @@ export class EmbeddedStore implements Store {
 
   /** The index of open chats, read once. */
   private indexReady(): Promise<void> {
-    this.indexLoad ??= this.index.load(() => this.docs.scanOpenChats(), []);
+    return this.indexLoad ?? this.loadIndex([]);
+  }
+
+  /** Reads the index of open chats (made from every chat's document where there is none), with `records` on top. */
+  private loadIndex(records: JournalRecord[]): Promise<void> {
+    this.indexLoad = this.index.load(() => this.docs.scanOpenChats(), records);
     return this.indexLoad;
   }
 

@@ -9,7 +9,7 @@ import type {Pending} from './pending.js';
 
 /** What a data folder is opened with in the hub's mode (see EmbeddedStore). */
 export interface RecoveryParts {
-  dir: string;
+  /** The folder's own context: its folder, files and report. */
   ctx: ApplyContext;
   journal: Journal;
   checkpoint: Checkpoint;
@@ -28,10 +28,10 @@ export async function recoverFolder(p: RecoveryParts): Promise<void> {
   await removeTemps(p.ctx.tmpDir);
   const leftovers = await p.journal.leftovers();
   const records = leftovers.flatMap((s) => s.records);
-  if ((await readFormat(p.dir)) < FORMAT_VERSION) {
+  if ((await readFormat(p.ctx.dir)) < FORMAT_VERSION) {
     // An older folder (or a new one): its journal goes to the files, then it is converted.
     await applyRecords(p.ctx, records);
-    await migrate(p.dir, p.ctx, p.ctx.report);
+    await migrate(p.ctx.dir, p.ctx, p.ctx.report);
     await p.loadIndex([]);
     await p.index.save();
     await p.feed.load();
