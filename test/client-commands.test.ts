@@ -5,6 +5,7 @@ import {run, type Effects} from '../src/client/commands.js';
 import {BINDINGS, isF1, keyToCommand, type Command} from '../src/client/keymap.js';
 import {reducer, initialState, type Action, type State} from '../src/client/reducer.js';
 import {defaultSettings, type Settings} from '../src/client/state.js';
+import {chatRows} from '../src/client/selectors.js';
 
 const NOW = 1_000_000;
 
@@ -166,6 +167,45 @@ t.test('operators: Alt+O then Enter opens an operator chat; messages there are o
   t.equal(h.state.panes.length, 0);
 });
 
+t.test('with a popup up, Enter takes it until the operator chooses a row on a list, and a new popup takes Enter again', async (t) => {
+  const h = withChat();
+  h.hub({t: 'chat.requested', chat: chat('c2', {requestedAt: NOW - 1, visitorName: 'Walt'})});
+  t.same(h.state.popups, ['c1', 'c2'], 'two requests ring, the first one pops up');
+  // Alt+O while the popup is up: Enter is for the colleague chosen, not for the popup.
+  h.do({c: 'operators'}, {c: 'enter'});
+  t.equal(h.state.panes[0]?.chatId, 'op~alice~bob', 'the chat with the colleague opened');
+  t.notOk(h.sent.some((f) => f.t === 'chat.accept'), 'no visitor chat was taken');
+  // Back on the chat list, the operator picks the second row: that is the chat taken.
+  h.fx.dispatch({type: 'focus', focus: 'chats'});
+  // The row that is not the popup's, wherever the list puts it.
+  const rows = chatRows(h.state).map((c) => c.id);
+  const other = rows.indexOf('c2');
+  for (let i = h.state.selected.chats; i < other; i++) h.do({c: 'down'});
+  for (let i = h.state.selected.chats; i > other; i--) h.do({c: 'up'});
+  if (other === h.state.selected.chats) h.do({c: other === 0 ? 'down' : 'up'}, {c: other === 0 ? 'up' : 'down'});
+  h.do({c: 'enter'});
+  t.same(h.sent.at(-1), {t: 'chat.accept', chatId: 'c2'}, 'the row chosen, not the popup (c1)');
+  // Both requests answered, a new one rings: Enter takes the popup again.
+  h.hub({t: 'chat.assigned', chatId: 'c1', operator: 'alice'});
+  h.hub({t: 'chat.assigned', chatId: 'c2', operator: 'bob'});
+  t.same(h.state.popups, []);
+  h.hub({t: 'chat.requested', chat: chat('c3')});
+  t.equal(h.state.picking, false, 'a new popup takes Enter');
+  h.fx.dispatch({type: 'focus', focus: 'chats'});
+  h.hub({t: 'chat.requested', chat: chat('c4')});
+  t.equal(h.state.picking, true, 'a second request while the operator is on a list leaves the choice to them');
+  // Out of a pane with Tab, the popup still has Enter: leaving the pane is not choosing a row.
+  h.hub({t: 'chat.assigned', chatId: 'c3', operator: 'bob'});
+  h.hub({t: 'chat.assigned', chatId: 'c4', operator: 'bob'});
+  h.fx.dispatch({type: 'openOpChat', peer: 'bob', chatId: 'op~alice~bob'});
+  h.hub({t: 'chat.requested', chat: chat('c5')});
+  t.equal(h.state.focus, 'pane');
+  h.do({c: 'focusNext'});
+  t.not(h.state.focus, 'pane');
+  h.do({c: 'enter'});
+  t.same(h.sent.at(-1), {t: 'chat.accept', chatId: 'c5'}, 'the popup taken');
+});
+
 t.test('Enter on the chat list accepts a waiting chat or opens my own; quit asks while chats are open', async (t) => {
   const h = withChat();
   h.do({c: 'escape'});
@@ -289,6 +329,16 @@ t.test('Alt+D asks the hub for the visit and shows it; again hides it', async (t
   const visit = {id: 'x', start: NOW, end: NOW, ip: '1.2.3.4', browser: 'Firefox 130', os: 'Linux', userAgent: 'ua', pages: [{url: 'https://example.com/', title: 'Home', at: NOW}]};
   h.hub({t: 'visitor.details', visitor, visit});
   t.same(h.state.visits.v1, visit);
+  // The visitor moves on while the details are open: the page list follows, without asking.
+  const asked = h.sent.length;
+  const next = {url: 'https://example.com/pricing', title: 'Pricing', at: NOW + 5000};
+  h.hub({t: 'visitor.updates', updates: [{t: 'visitor.update', visitor: {...visitor, pages: 2, page: next}}]});
+  t.same(h.state.visits.v1!.pages.map((p) => p.title), ['Home', 'Pricing'], 'the new page is listed');
+  h.hub({t: 'visitor.update', visitor: {...visitor, pages: 2, page: next, name: 'Vera'}});
+  t.equal(h.state.visits.v1!.pages.length, 2, 'the same page is not listed twice');
+  h.hub({t: 'visitor.update', visitor: {...visitor, since: NOW + 60_000, pages: 1, page: {...next, at: NOW + 60_000}}});
+  t.equal(h.state.visits.v1!.pages.length, 2, 'a later visit is not mixed into this one');
+  t.equal(h.sent.length, asked, 'nothing was asked of the hub');
   const sent = h.sent.length;
   h.do({c: 'details'});
   t.equal(h.state.panes[0]!.showDetails, false);

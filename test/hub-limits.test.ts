@@ -89,9 +89,10 @@ t.test('page views per visitor; a socket that keeps going over is closed', async
   t.equal(v.of('error').filter((f) => f.code === 'slow_down').length, 11, 'told each time until then');
   // Visitor updates reach operators batched (a few a second): the last page recorded may come
   // after the visitor's socket has closed.
-  t.ok(await alice.waitType('visitor.update', (f) => f.visitor.id === id && f.visitor.page?.title === 'P4'), 'those within it were');
+  // The page of the hello was the first of the five.
+  t.ok(await alice.waitType('visitor.update', (f) => f.visitor.id === id && f.visitor.page?.title === 'P3'), 'those within it were');
   const seen = alice.of('visitor.update').filter((f) => f.visitor.id === id).map((f) => f.visitor.page?.title);
-  t.notOk(seen.includes('P5'), 'pages over the limit were not recorded');
+  t.notOk(seen.includes('P4'), 'pages over the limit were not recorded');
 });
 
 t.test('typing previews are coalesced to a few a second, the latest always arriving', async (t) => {
@@ -145,6 +146,48 @@ t.test('origins: exact scheme, host and port by default; *://HOST is the explici
   await adminCall(hub, 'sites.set', {domain: 'example.com', origins: ['*://example.com']});
   t.ok((await hub.visitor({origin: 'https://example.com:4444'})).of('welcome')[0], 'the wildcard allows any port');
   await t.rejects(adminCall(hub, 'sites.set', {domain: 'example.com', origins: ['https://example.com/path']}), /HTTP 400/);
+});
+
+t.test('the page a hello brings is a page view too: reconnecting over and over records no more than the budget, and every tab is still welcomed', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  await adminCall(hub, 'sites.set', {domain: 'example.com', limits: {'pages-per-minute': 5}});
+  const first = await hub.visitor();
+  const {visitorId, resumeToken} = first.of('welcome')[0]!;
+  first.close();
+  // Twenty more page loads of the same visitor, each a new socket with a long URL.
+  for (let i = 0; i < 20; i++) {
+    const tab = await hub.visitor({hello: {visitorId, resumeToken, page: {url: `https://example.com/${'x'.repeat(1500)}/${i}`, title: `Load ${i}`}}});
+    t.equal(tab.of('welcome')[0]?.visitorId, visitorId, `load ${i}: welcomed as the same visitor`);
+    tab.close();
+  }
+  const {visits} = await adminCall(hub, 'visitors.show', {id: visitorId});
+  const pages = visits.flatMap((v) => v.pages);
+  t.equal(pages.length, 5, 'five page views a minute recorded, the first page load included');
+  t.same(pages.map((p) => p.title), ['Home', 'Load 0', 'Load 1', 'Load 2', 'Load 3']);
+});
+
+t.test('a name given with chat requests is within the budget for changes of name; past it the request still goes through', async (t) => {
+  const hub = await startTestHub();
+  t.teardown(() => hub.close());
+  const alice = await hub.operator('alice');
+  const v = await hub.visitor();
+  const id = v.of('welcome')[0]!.visitorId;
+  for (let i = 0; i < 12; i++) {
+    const rid = v.nextId();
+    v.send({t: 'chat.request', id: rid, name: `Vera ${i}`, text: `request ${i}`});
+    await v.waitFor((f) => (f.t === 'ack' && f.id === rid) || (f.t === 'error' && f.ref === rid) || (f.t === 'chat.queued' && i === 0));
+  }
+  t.same(v.of('error'), [], 'no request refused');
+  const {visitor} = await adminCall(hub, 'visitors.show', {id});
+  t.equal(visitor.name, 'Vera 9', 'ten changes taken (the first name included), then the name stays');
+  const chatId = v.of('chat.queued')[0]!.chatId;
+  alice.send({t: 'chat.accept', chatId});
+  await alice.waitType('chat.assigned', (f) => f.chatId === chatId);
+  alice.send({t: 'chat.sync', chatId, after: 0});
+  const texts = async () => alice.of('ev').filter((f) => f.chatId === chatId && f.e.kind === 'msg').map((f) => f.e.text);
+  await alice.waitFor(() => alice.of('ev').some((f) => f.chatId === chatId && f.e.text === 'request 11'));
+  t.same((await texts()).filter((x, i, all) => all.indexOf(x) === i), Array.from({length: 12}, (_, i) => `request ${i}`), 'every text is in the chat');
 });
 
 t.test('identify: the same name again costs nothing; changes have a budget per visitor', async (t) => {

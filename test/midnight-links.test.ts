@@ -29,6 +29,9 @@ t.test('links sent to visitors are http(s) only', async (t) => {
   t.equal(resolveLink('order.htm', 'http://localhost:8080/demo/'), 'http://localhost:8080/demo/order.htm');
   t.equal(resolveLink('https://other.example/x?y=1', base), 'https://other.example/x?y=1');
   t.equal(resolveLink('HTTP://Other.Example/', base), 'http://other.example/');
+  // An address typed without its scheme names a site of its own, as the client offers it.
+  t.equal(resolveLink('www.mysite.com/offer.gif', base), 'https://www.mysite.com/offer.gif');
+  t.equal(resolveLink(' WWW.Mysite.com', base), 'https://www.mysite.com/');
   for (const bad of ['javascript:alert(1)', ' javascript:alert(1)', 'JAVASCRIPT:x', 'data:text/html,x', 'file:///etc/passwd', 'vbscript:x', 'ftp://x/']) {
     t.throws(() => resolveLink(bad, base), /only http and https/, bad);
   }

@@ -21,7 +21,7 @@ export const BINDINGS: Binding[] = [
   {
     keys: 'Enter',
     what: 'start chatting (popup or waiting chat)',
-    doc: 'start chatting (the popup, or a waiting chat on the list)',
+    doc: 'start chatting (the popup; once you choose a row on a list, that row)',
     in: ['visitors', 'chats'],
     on: [key('enter', {c: 'enter'})],
     where: ['popup', 'chats'],
@@ -207,7 +207,7 @@ export const BINDINGS: Binding[] = [
   {
     keys: 'Alt+D',
     what: 'visit details: location, browser, every page',
-    doc: 'visit details: location, browser, referrer and every page viewed (asks the hub afresh); a one-line summary is always shown at the top of a visitor pane',
+    doc: 'visit details: location, browser, referrer and every page viewed (asks the hub afresh, then adds each page the visitor goes on to); a one-line summary is always shown at the top of a visitor pane',
     slash: '/details',
     in: MAIN,
     on: [key('M-d', {c: 'details'})],

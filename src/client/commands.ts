@@ -101,7 +101,7 @@ export function slash(state: State, fx: Effects, line: string): void {
 
 function enter(state: State, fx: Effects): void {
   const popup = state.popups[0];
-  if (popup && state.focus !== 'pane') return accept(state, fx, popup);
+  if (popup && state.focus !== 'pane' && !state.picking) return accept(state, fx, popup);
   if (state.focus === 'chats') {
     const chat = chatRows(state)[state.selected.chats];
     if (chat) accept(state, fx, chat.id);

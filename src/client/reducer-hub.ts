@@ -1,4 +1,4 @@
-import type {ChatEvent, ChatSummary, HubToOperator} from '../protocol/index.js';
+import type {ChatEvent, ChatSummary, HubToOperator, VisitorSummary} from '../protocol/index.js';
 import {cannedFor, chatTitle, opPeer} from './selectors.js';
 import {freshEvents, holds, withEvents} from './pane-events.js';
 import {applyPeopleFrame} from './reducer-people.js';
@@ -27,11 +27,35 @@ function requestText(state: State, chat: ChatSummary): string {
   return `Chat request from ${chatTitle(state, chat.id)} on ${chat.site}: ${chat.firstText ?? ''}`;
 }
 
+/** Pages of a visit kept in the client, as many as the hub sends when asked. */
+const MAX_PAGES_KEPT = 500;
+
+/**
+ * A visit asked for in full (Alt+D) follows its visitor: a page viewed since is added as the
+ * lists hear of it, so the page list refreshes itself while it is open. Only for the same visit:
+ * a visitor back for another one is asked about afresh when the details open again.
+ */
+function followVisits(visits: State['visits'], updated: VisitorSummary[]): State['visits'] {
+  let next = visits;
+  for (const v of updated) {
+    const visit = visits[v.id];
+    const page = v.page;
+    if (!visit || !page || visit.start !== v.since) continue;
+    const last = visit.pages.at(-1);
+    if (last && last.at === page.at && last.url === page.url) continue;
+    if (next === visits) next = {...visits};
+    next[v.id] = {...visit, pages: [...visit.pages, page].slice(-MAX_PAGES_KEPT)};
+  }
+  return next;
+}
+
 export function addPopup(state: State, chat: ChatSummary): State {
   if (chat.kind !== 'visitor' || chat.state !== 'waiting' || state.popups.includes(chat.id)) return state;
   // A chat offered to a colleague rings them alone.
   if (chat.offeredTo && chat.offeredTo !== state.myName) return state;
-  return alert({...state, popups: [...state.popups, chat.id]}, clean(requestText(state, chat)), true);
+  // A first popup takes Enter again, whatever the lists were used for before it rang.
+  const picking = state.popups.length > 0 && state.picking;
+  return alert({...state, popups: [...state.popups, chat.id], picking}, clean(requestText(state, chat)), true);
 }
 
 function dropPopup(state: State, chatId: string): State {
@@ -134,11 +158,11 @@ export function applyFrame(state: State, frame: HubToOperator): State {
       return next;
     }
     case 'visitor.update':
-      return {...state, visitors: {...state.visitors, [frame.visitor.id]: frame.visitor}};
+      return {...state, visitors: {...state.visitors, [frame.visitor.id]: frame.visitor}, visits: followVisits(state.visits, [frame.visitor])};
     case 'visitor.updates': {
       const visitors = {...state.visitors};
       for (const u of frame.updates) visitors[u.visitor.id] = u.visitor;
-      return {...state, visitors};
+      return {...state, visitors, visits: followVisits(state.visits, frame.updates.map((u) => u.visitor))};
     }
     case 'visitor.gone': {
       const {[frame.visitorId]: _gone, ...visitors} = state.visitors;

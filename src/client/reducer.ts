@@ -52,19 +52,20 @@ export function reducer(state: State, action: Action): State {
       return changeActive(withPane, (p) => ({...p, pending: [...p.pending, {id: action.id, text: action.text, at: state.now}], scroll: 0}));
     }
     case 'focus':
-      return {...state, focus: action.focus === 'pane' && state.panes.length === 0 ? state.focus : action.focus};
+      return {...state, picking: true, focus: action.focus === 'pane' && state.panes.length === 0 ? state.focus : action.focus};
     case 'focusStep': {
       const order = state.panes.length > 0 ? FOCUS_ORDER : FOCUS_ORDER.filter((f) => f !== 'pane');
       const at = order.indexOf(state.focus);
       const focus = order[(at + action.dir + order.length) % order.length]!;
-      return focus === 'pane' ? setActive(state, state.active) : {...state, focus};
+      // Leaving the pane is how the lists (and the popup's Enter) are reached: not a choice of row.
+      return focus === 'pane' ? setActive(state, state.active) : {...state, focus, picking: state.picking || state.focus !== 'pane'};
     }
     case 'select': {
       if (state.focus === 'pane') return state;
       const list = state.focus;
       const max = listLength(state, list) - 1;
       const value = Math.max(0, Math.min(max, state.selected[list] + action.delta));
-      return {...state, selected: {...state.selected, [list]: value}};
+      return {...state, picking: true, selected: {...state.selected, [list]: value}};
     }
     case 'pane':
       return action.index < state.panes.length ? setActive(state, action.index) : state;

@@ -123,6 +123,12 @@ export interface State {
   active: number;
   /** Chat ids whose request popup is still to be answered, oldest first. */
   popups: string[];
+  /**
+   * Set when the operator moves along the lists, or from one list to another, while a popup is
+   * up: Enter then acts on the row they chose rather than on the popup. Cleared when a popup
+   * comes up after none was.
+   */
+  picking: boolean;
   focus: Focus;
   selected: Record<'visitors' | 'chats' | 'operators', number>;
   overlay?: Overlay;
@@ -155,6 +161,7 @@ export function initialState(hub: string, myName: string, settings: Settings = d
     panes: [],
     active: 0,
     popups: [],
+    picking: false,
     focus: 'chats',
     selected: {visitors: 0, chats: 0, operators: 0},
     settings,

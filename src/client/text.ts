@@ -1,10 +1,12 @@
 import stringWidth from 'string-width';
+import {clean} from '../lib/sanitize.js';
 
 /**
  * Terminal widths. A terminal gives East Asian wide characters (田, こ) and most emoji (😀) two
  * cells, combining marks none, so a string's length says nothing about how much of a row it
  * takes. Everything the client lays out goes through these, on text that sanitize.ts has already
- * made harmless (no control characters, no escape sequences).
+ * made harmless (no control characters, no escape sequences); `truncate` (and `fit`) clean it
+ * once more, so a visitor's field that a caller forgot to clean still cannot reach the terminal.
  */
 
 const segmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'});
@@ -25,8 +27,10 @@ export function graphemes(text: string): string[] {
  * `text` cut to at most `cols` cells, ending in `ellipsis` when cut. Never splits a character:
  * a wide one that would only half fit is left out (the row is then a cell short).
  */
-export function truncate(text: string, cols: number, ellipsis = '…'): string {
+export function truncate(raw: string, cols: number, ellipsis = '…'): string {
   if (cols <= 0) return '';
+  // Text already clean comes back as it is (the same string), so this costs one test of it.
+  const text = clean(raw);
   if (width(text) <= cols) return text;
   const room = cols - width(ellipsis);
   if (room < 0) return truncate(ellipsis, cols, '');

@@ -131,11 +131,14 @@ export async function spend(hub: Hub, site: SiteRecord, ip: string, name: 'ident
   }
 }
 
+/** Whether one more page view of the visitor may be recorded this minute (spending it if so). */
+export function mayViewPage(hub: Hub, site: SiteRecord, visitorId: string): Promise<boolean> {
+  return hub.rates.take(`pages|${visitorId}`, limitOf(site, 'pages-per-minute'), MINUTE);
+}
+
 /** A page view counts against the visitor's own budget. */
 export async function spendPage(hub: Hub, site: SiteRecord, visitorId: string): Promise<void> {
-  if (!(await hub.rates.take(`pages|${visitorId}`, limitOf(site, 'pages-per-minute'), MINUTE))) {
-    throw new HubError('slow_down', 'too many page views: please wait a moment');
-  }
+  if (!(await mayViewPage(hub, site, visitorId))) throw new HubError('slow_down', 'too many page views: please wait a moment');
 }
 
 /** Name and email changes of one visitor a minute: each is written and sent to every operator of its site. */

@@ -1,5 +1,6 @@
 import type {ChatEvent} from '../protocol/index.js';
 import type {ChatRecord} from '../store/types.js';
+import {spendIdentify} from './abuse.js';
 import {activeBlock} from './blocks.js';
 import {HubError} from './errors.js';
 import type {Hub} from './hub.js';
@@ -24,8 +25,13 @@ export async function requestChat(
   const visitor = live.record;
   const block = activeBlock(hub, live.site.domain, visitor.id, live.ip);
   if (block) return {t: 'refused', until: block.until};
-  // Stored whatever comes of the request (nobody on-line, a chat open already), not only with a new chat.
-  await takeNames(hub, live, req);
+  // Stored whatever comes of the request (nobody on-line, a chat open already), not only with a
+  // new chat; within the visitor's budget for changes of name, as `identify` is. Past it the
+  // request still goes through, under the name the visitor had: a refused request would lose
+  // what the visitor wrote.
+  await takeNames(hub, live, req, () => spendIdentify(hub, visitor.id)).catch((error: unknown) => {
+    if (!(error instanceof HubError && error.code === 'slow_down')) throw error;
+  });
   let asked = visitor.chatId;
   let open = asked ? await hub.chats.get(asked) : undefined;
   // Another tab's request may have opened a chat while this one was loading the old one.

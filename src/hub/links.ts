@@ -1,6 +1,8 @@
 /**
  * Turns what an operator typed into a link a visitor may be sent: absolute http(s) URLs as they
- * are, anything without a scheme resolved against the site's base URL. Every other scheme
+ * are, an address starting `www.` as the https site it names (the client offers one typed in a
+ * message as a link: `www.mysite.com/offer.gif` is another site, not a page of this one),
+ * anything else without a scheme resolved against the site's base URL. Every other scheme
  * (javascript:, data:, file: ...) is refused.
  */
 export function resolveLink(input: string, base: string): string {
@@ -13,7 +15,7 @@ export function resolveLink(input: string, base: string): string {
   }
   let url: URL;
   try {
-    url = new URL(trimmed, base);
+    url = new URL(/^www\./i.test(trimmed) ? `https://${trimmed}` : trimmed, base);
   } catch {
     throw new Error(`not a valid link: ${trimmed}`);
   }

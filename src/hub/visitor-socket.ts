@@ -13,7 +13,7 @@ import type {LiveVisitor, VisitorConn} from './sessions.js';
 import {newSecret, randomId, sameHash, sha256} from '../lib/secrets.js';
 import {recordPage, resumeVisit} from './visits.js';
 import {serveFrames} from './frames.js';
-import {closeSocket, openSocket, spend, spendIdentify, spendPage} from './abuse.js';
+import {closeSocket, mayViewPage, openSocket, spend, spendIdentify, spendPage} from './abuse.js';
 import {leaveMessage} from './offline-messages.js';
 import {passTyping} from './typing.js';
 import {takeNames} from './visitor-names.js';
@@ -108,7 +108,11 @@ async function hello(
   live.conns.add(conn);
   conn.visitorId = id;
   try {
-    await Promise.all([fresh ? hub.store.putVisitor(record) : undefined, frame.page ? recordPage(hub, live, frame.page) : undefined]);
+    // The page a hello brings is a page view like any other, within the same budget: a visitor
+    // reconnecting over and over would otherwise write one each time, and tell every operator.
+    // Past the budget the tab is still welcomed; only that view goes unrecorded.
+    const page = frame.page && (await mayViewPage(hub, site, id)) ? frame.page : undefined;
+    await Promise.all([fresh ? hub.store.putVisitor(record) : undefined, page ? recordPage(hub, live, page) : undefined]);
 
     const chat = live.record.chatId ? await hub.chats.get(live.record.chatId).catch(() => undefined) : undefined;
     const open = chat && chat.chat.state !== 'ended' ? chat.chat : undefined;

@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink';
+import {clean} from '../../lib/sanitize.js';
 import {historyRows, pastVisitLines} from '../people.js';
 import type {State} from '../state.js';
 import {fit, truncate} from '../text.js';
@@ -12,7 +13,7 @@ export interface PeopleOverlayProps {
 
 /** A visitor's name for an overlay title. */
 function who(state: State, visitorId: string): string {
-  return state.visitors[visitorId]?.name || `visitor ${visitorId.slice(0, 6)}`;
+  return clean(state.visitors[visitorId]?.name) || `visitor ${visitorId.slice(0, 6)}`;
 }
 
 /** Alt+V: every visit of the visitor, newest first, each with its pages; Up/Down scroll. */

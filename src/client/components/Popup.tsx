@@ -7,6 +7,8 @@ export interface PopupProps {
   site: string;
   firstText?: string;
   more: number;
+  /** The operator chose a row on a list since it rang: Enter acts on that row, not here. */
+  listChosen?: boolean;
   width: number;
   /** A chat a colleague offers me: who, their note and the last messages (sanitised here). */
   offer?: {from: string; note?: string; recent: string[]};
@@ -18,8 +20,8 @@ export function offerLines(recent: number): number {
 }
 
 /** The chat request popup: who, on which site, what they asked; Enter accepts, Esc hides. */
-export function Popup({visitor, site, firstText, more, width, offer}: PopupProps) {
-  if (offer) return <OfferPopup visitor={visitor} site={site} more={more} width={width} offer={offer} />;
+export function Popup({visitor, site, firstText, more, listChosen, width, offer}: PopupProps) {
+  if (offer) return <OfferPopup visitor={visitor} site={site} more={more} listChosen={listChosen} width={width} offer={offer} />;
   const inner = Math.max(1, width - 2);
   // However long the name, the count of further requests stays in view.
   const count = more > 0 ? `  (+${more} more)` : '';
@@ -31,14 +33,14 @@ export function Popup({visitor, site, firstText, more, width, offer}: PopupProps
       </Text>
       <Text wrap="truncate">{truncate(`"${clean(firstText)}"`, inner)}</Text>
       <Text dimColor wrap="truncate">
-        {truncate('Enter: start chatting   Esc: not now', inner)}
+        {truncate(listChosen ? `Esc: not now   (Enter: the list's row)` : 'Enter: start chatting   Esc: not now', inner)}
       </Text>
     </Box>
   );
 }
 
 /** A transfer: the colleague's note and the last messages; Enter takes the chat, Esc declines. */
-function OfferPopup({visitor, site, more, width, offer}: Omit<PopupProps, 'firstText'> & {offer: NonNullable<PopupProps['offer']>}) {
+function OfferPopup({visitor, site, more, listChosen, width, offer}: Omit<PopupProps, 'firstText'> & {offer: NonNullable<PopupProps['offer']>}) {
   const inner = Math.max(1, width - 2);
   const count = more > 0 ? `  (+${more} more)` : '';
   const head = truncate(`${clean(offer.from)} offers you ${clean(visitor)} on ${clean(site)}`, inner - cells(count)) + count;
@@ -54,7 +56,7 @@ function OfferPopup({visitor, site, more, width, offer}: Omit<PopupProps, 'first
         </Text>
       ))}
       <Text dimColor wrap="truncate">
-        {truncate('Enter: take the chat   Esc: decline', inner)}
+        {truncate(listChosen ? `Esc: decline   (Enter: the list's row)` : 'Enter: take the chat   Esc: decline', inner)}
       </Text>
     </Box>
   );

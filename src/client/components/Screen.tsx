@@ -43,7 +43,7 @@ export function Screen({state, configPath}: ScreenProps) {
   const popupChat = state.popups[0] ? state.chats[state.popups[0]] : undefined;
   const offer = popupChat?.offeredTo === state.myName ? state.offers[popupChat.id] : undefined;
   const popupH = popupChat ? 5 + (offer ? offerLines(offer.recent.length) : 0) : 0;
-  const where = popupChat && state.focus !== 'pane' ? 'popup' : state.focus;
+  const where = popupChat && state.focus !== 'pane' && !state.picking ? 'popup' : state.focus;
   const overlay = state.overlay;
   return (
     <Box flexDirection="column" width={cols} height={height}>
@@ -79,6 +79,7 @@ export function Screen({state, configPath}: ScreenProps) {
                   site={popupChat.site}
                   firstText={popupChat.firstText}
                   more={state.popups.length - 1}
+                  listChosen={where !== 'popup' && state.focus !== 'pane'}
                   width={right}
                   offer={offer && {from: offer.from, note: offer.note, recent: offer.recent.map((e) => `${e.name}: ${e.text}`)}}
                 />
