@@ -1,3 +1,4 @@
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import {mkdtemp, readFile, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -95,4 +96,62 @@ t.test('a port already in use: a clear message, exit 1, and the data folder is n
   t.teardown(() => void after.child.kill('SIGKILL'));
   await after.waitFor(/hub listening on/);
   t.pass('the same data folder starts at once on another port');
+});
+
+t.test('a hub with a bad option says which and starts nothing; a log that goes away later does not stop it stopping', async (t) => {
+  const parent = t.testdir();
+  const data = join(parent, 'data');
+  for (const [args, said] of [
+    [['--log', join(parent, 'no-such-folder', 'hub.log')], /^cac: cannot write --log \S+ \(ENOENT\): nothing was started\n$/],
+    [['--geoip', join(parent, 'missing.mmdb')], /^cac: cannot read --geoip \S+ \(ENOENT\): nothing was started\n$/],
+    [['--port', 'abc'], /^cac: --port wants a number from 0 to 65535, not "abc"\n$/],
+    [['--port', '99999'], /^cac: --port wants a number/],
+  ] as const) {
+    const r = await runCac(['hub', '--port', '0', '--data', data, ...args]);
+    t.equal(r.code, 2, `${args.join(' ')}: exit 2`);
+    t.match(r.stderr, said, `${args.join(' ')}: says what is wrong`);
+    t.equal(existsSync(data), false, `${args.join(' ')}: no data folder made`);
+  }
+  const database = await runCac(['hub', '--port', '0', '--database', 'notaurl']);
+  t.equal(database.code, 2);
+  t.match(database.stderr, /^cac: --database wants a PostgreSQL URL, postgres:\/\/USER:PASSWORD@HOST:PORT\/NAME, not "notaurl"\n$/);
+  const host = await runCac(['hub', '--port', '0', '--data', data, '--host', '999.9.9.9']);
+  t.equal(host.code, 2);
+  t.match(host.stderr, /^cac: cannot listen on --host 999\.9\.9\.9: not an address of this machine/);
+
+  // The log's folder removed while the hub runs: its lines go to stderr, and SIGTERM still
+  // stops it cleanly (store closed, lock let go).
+  const logs = join(parent, 'logs');
+  mkdirSync(logs);
+  const hub = spawnCac(['hub', '--port', '0', '--data', data, '--log', join(logs, 'hub.log')]);
+  t.teardown(() => void hub.child.kill('SIGKILL'));
+  for (;;) {
+    if (existsSync(join(logs, 'hub.log')) && readFileSync(join(logs, 'hub.log'), 'utf8').includes('hub listening on')) break;
+    if (hub.child.exitCode !== null) throw new Error(`the hub exited: ${hub.out()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  rmSync(logs, {recursive: true});
+  hub.child.kill('SIGTERM');
+  t.equal(await hub.exited, 0, 'stopped cleanly');
+  t.match(hub.stderr(), /cannot write the log \S+hub\.log \(ENOENT[^\n]*logging to stderr meanwhile\n[^\n]*SIGTERM: stopping/);
+  t.equal(existsSync(join(data, 'hub.lock')), false, 'the data folder is not left locked');
+});
+
+t.test('commands that read refuse a folder holding no records, and make none', async (t) => {
+  const parent = t.testdir({other: {'notes.txt': 'mine'}});
+  for (const args of [['status'], ['transcripts', 'list'], ['visitors', 'list'], ['operators', 'list'], ['blocks', 'list']]) {
+    const typo = join(parent, 'typo');
+    const r = await runCac([...args, '--data', typo]);
+    t.equal(r.code, 1, `${args.join(' ')}: exit 1`);
+    t.equal(r.stderr, `cac: no cac data folder at ${typo}: give --data DIR or set CAC_DATA (a first cac sites add makes one)\n`);
+    t.equal(existsSync(typo), false, `${args.join(' ')}: no folder left behind`);
+    const other = await runCac([...args, '--data', join(parent, 'other')]);
+    t.equal(other.code, 1);
+    t.match(other.stderr, /is not a cac data folder \(it holds other files\)/);
+  }
+  t.same(readdirSync(join(parent, 'other')), ['notes.txt'], 'the other folder is left as it was');
+  // Setting up is what makes one.
+  const made = await runCac(['sites', 'add', 'example.com', '--data', join(parent, 'new')]);
+  t.equal(made.code, 0);
+  t.equal((await runCac(['status', '--data', join(parent, 'new')])).code, 0, 'and then it reads');
 });

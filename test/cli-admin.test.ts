@@ -170,6 +170,10 @@ t.test('failures: unknown ids exit 1 with one line on stderr; bad flags and valu
     ['canned', 'remove', 'nope'],
     ['canned', 'list', '--operator', 'zed'],
     ['messages', 'done', 'nope'],
+    // A mistyped site or visitor is refused, not stored to watch or block nobody.
+    ['operators', 'add', 'carol', '--site', 'nowhere.example'],
+    ['operators', 'set', 'bob', '--site', 'nowhere.example'],
+    ['blocks', 'add', '--site', 'example.com', '--visitor', 'ghost'],
   ]) {
     const r = await runCac([...args, '--data', dir]);
     t.equal(r.code, 1, `${args.join(' ')}: exit 1`);
@@ -184,11 +188,24 @@ t.test('failures: unknown ids exit 1 with one line on stderr; bad flags and valu
     ['canned', 'add', 'two words', 'text'],
     ['canned', 'add', 'x', 'y', '--team', '--operator', 'alice'],
     ['canned'],
+    ['operators', 'set', 'bob', '--display-name', '   '],
+    ['sites', 'add', 'new.example', '--hub', 'notaurl'],
+    ['help', 'nosuch'],
   ]) {
     const r = await runCac([...args, '--data', dir]);
     t.equal(r.code, 2, `${args.join(' ')}: exit 2`);
     t.match(r.stderr, /\S/, `${args.join(' ')}: says why`);
   }
+  // Nothing of the refused changes was kept.
+  const operators = output('operators.list', (await runCac(['operators', 'list', '--json', '--data', dir])).stdout);
+  t.same(operators.map((o) => o.name).sort(), ['alice', 'bob'], 'no carol');
+  t.same(operators.find((o) => o.name === 'bob'), {...operators.find((o) => o.name === 'bob'), displayName: 'bob', sites: []}, "bob's name and sites as they were");
+  t.notOk(output('sites.list', (await runCac(['sites', 'list', '--json', '--data', dir])).stdout).some((s) => s.domain === 'new.example'), 'no new.example');
+  t.same(output('blocks.list', (await runCac(['blocks', 'list', '--json', '--data', dir])).stdout), [], 'no block');
+  // Who is on-line only a hub knows: with none, the command says so rather than "nobody".
+  const online = await runCac(['visitors', 'list', '--online', '--data', dir]);
+  t.equal(online.code, 1);
+  t.match(online.stderr, /^cac: who is on-line is known only to a running hub/);
   const usage = await runCac(['blocks', 'list', '--bogus', '--data', dir]);
   t.match(usage.stderr, /unknown option '--bogus'[\s\S]*Usage: cac blocks list/, 'a bad flag shows the usage');
   const dup = await runCac(['canned', 'add', 'hi', 'one', '--data', dir]);
@@ -205,10 +222,13 @@ t.test('every command and subcommand has --help with an example, exit 0', async 
     ['blocks', 'list'], ['blocks', 'add'], ['blocks', 'remove'],
     ['canned', 'list'], ['canned', 'add'], ['canned', 'remove'],
     ['messages', 'list'], ['messages', 'done'], ['status'],
+    ['start'], ['hub'], ['login'], ['client'],
   ];
   for (const args of commands) {
     const r = await runCac([...args, '--help']);
     t.equal(r.code, 0, `${args.join(' ')} --help`);
     t.match(r.stdout, new RegExp(`Example[s]?:\\n  \\$ cac ${args[0]}`), `${args.join(' ')} shows an example`);
   }
+  const top = await runCac(['--help']);
+  t.match(top.stdout, /Examples:\n {2}\$ cac start\n/, 'cac --help shows examples too');
 });

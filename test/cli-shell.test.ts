@@ -45,6 +45,7 @@ t.test('--version is the package version; a usage error exits 2 and shows the us
 
 t.test('colours on a terminal only, and never with NO_COLOR or --no-color', async (t) => {
   const dir = t.testdir();
+  t.equal((await runCac(['sites', 'add', 'example.com', '--data', dir])).code, 0, 'a data folder to read');
   const screen = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
     const tui = spawnTui([...args, '--data', dir], {env: {FORCE_COLOR: undefined, NO_COLOR: undefined, ...env}});
     await tui.waitUntil('the command to end', () => tui.exitCode !== undefined);

@@ -36,6 +36,19 @@ t.test('cac login saves hub, operator and token privately; cac client finds them
   t.equal((await stat(file)).mode & 0o777, 0o600, 'the config file is private');
   t.match(JSON.parse(await readFile(file, 'utf8')), {hub: hub.url, operator: 'alice', token: hub.tokens.alice});
 
+  // Bad input is refused before the token is asked for, and the saved login stays as it was.
+  for (const [args, input, said] of [
+    [['--hub', 'notaurl', '--operator', 'alice'], 'tok\n', /--hub wants the hub's address, like https:\/\/chat\.example\.com, not "notaurl"/],
+    [['--hub', 'ftp://x.example', '--operator', 'alice'], 'tok\n', /--hub wants the hub's address/],
+    [['--hub', hub.url, '--operator', 'Bad Name!'], 'tok\n', /--operator wants an operator name/],
+    [['--hub', hub.url, '--operator', 'alice'], '\n', /no token given/],
+  ] as const) {
+    const refused = await withStdin(['login', ...args, '--no-check'], input, env);
+    t.equal(refused.code, 2, `${args.join(' ')}: exit 2`);
+    t.match(refused.out, said);
+  }
+  t.match(JSON.parse(await readFile(file, 'utf8')), {hub: hub.url, operator: 'alice', token: hub.tokens.alice}, 'the saved login is untouched');
+
   const noTty = await runCac(['client'], env);
   t.equal(noTty.code, 1);
   t.match(noTty.out, /needs a terminal/, 'credentials were found; only the terminal is missing');

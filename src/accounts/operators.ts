@@ -8,6 +8,34 @@ type Globals = Pick<Store, 'global' | 'putGlobal'>;
 import type {OperatorRecord} from '../store/types.js';
 
 
+/** A name shown to visitors: never blank, and at most a line. */
+function checkDisplayName(displayName: string | undefined): string | undefined {
+  if (displayName === undefined) return undefined;
+  const trimmed = displayName.trim();
+  if (trimmed === '') throw new OpError('invalid', 'a display name cannot be blank: visitors would see no name');
+  if (trimmed.length > 80) throw new OpError('invalid', `a display name is at most 80 characters, not ${trimmed.length}`);
+  return trimmed;
+}
+
+/**
+ * The sites an operator is to monitor, each one the hub knows (an alias stands for its site): a
+ * mistyped domain would leave the operator watching nothing, and nobody would be told why.
+ */
+async function checkSites(store: Globals, sites: string[] | undefined): Promise<string[] | undefined> {
+  if (sites === undefined) return undefined;
+  const known = (await store.global('sites', true)).sites;
+  return [
+    ...new Set(
+      sites.map((wanted) => {
+        const d = wanted.toLowerCase();
+        const site = known.find((s) => s.domain === d || s.aliases.includes(d));
+        if (!site) throw new OpError('not_found', `no site ${wanted} (cac sites list shows them; add it first with cac sites add)`);
+        return site.domain;
+      }),
+    ),
+  ];
+}
+
 export function checkName(name: string): string {
   const parsed = operatorName.safeParse(name);
   if (!parsed.success) throw new OpError('invalid', `bad operator name ${JSON.stringify(name)}: ${parsed.error.issues[0]?.message}`);
@@ -21,16 +49,18 @@ export async function addOperator(
   options: {admin?: boolean; displayName?: string; sites?: string[]} = {},
 ): Promise<{operator: OperatorRecord; token: string}> {
   checkName(name);
+  const displayName = checkDisplayName(options.displayName);
+  const sites = await checkSites(store, options.sites);
   const db = await store.global('operators', true);
   if (db.operators.some((o) => o.name === name)) throw new OpError('exists', `operator ${name} already exists`);
   const {token, tokenId, tokenHash} = newToken();
   const operator: OperatorRecord = {
     name,
-    displayName: options.displayName ?? name,
+    displayName: displayName ?? name,
     role: options.admin ? 'admin' : 'operator',
     tokenId,
     tokenHash,
-    sites: options.sites ?? [],
+    sites: sites ?? [],
     createdAt: Date.now(),
   };
   db.operators.push(operator);
@@ -71,9 +101,12 @@ export async function updateOperator(
   const db = await store.global('operators', true);
   const op = db.operators.find((o) => o.name === name);
   if (!op) throw new OpError('not_found', `no operator ${name}`);
-  if (change.displayName !== undefined) op.displayName = change.displayName;
+  // Checked before anything changes: a refused change leaves the account as it was.
+  const displayName = checkDisplayName(change.displayName);
+  const sites = await checkSites(store, change.sites);
+  if (displayName !== undefined) op.displayName = displayName;
   if (change.admin !== undefined) op.role = change.admin ? 'admin' : 'operator';
-  if (change.sites !== undefined) op.sites = change.sites;
+  if (sites !== undefined) op.sites = sites;
   await store.putGlobal('operators', db);
   return op;
 }

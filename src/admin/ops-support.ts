@@ -39,6 +39,12 @@ export const supportOps = {
     const s = await site(ctx, input.site);
     if (!input.visitorId && !input.ip) throw new OpError('invalid', 'a block needs a visitor id or an address');
     if (input.ip && isIP(input.ip) === 0) throw new OpError('invalid', `not an IP address: ${JSON.stringify(input.ip)}`);
+    // A visitor id mistyped would block nobody, and say so to no one.
+    if (input.visitorId) {
+      const visitor = await ctx.store.visitor(input.visitorId);
+      if (!visitor) throw new OpError('not_found', `no visitor ${input.visitorId} (cac visitors list shows them)`);
+      if (visitor.site !== s.domain) throw new OpError('invalid', `visitor ${input.visitorId} is a visitor of ${visitor.site}, not of ${s.domain}`);
+    }
     const now = ctx.now();
     const until = input.until ?? nextLocalMidnight(now, s.timezone);
     if (until <= now) throw new OpError('invalid', 'a block must end in the future');

@@ -43,8 +43,9 @@ export const visitorOps = {
   'visitors.list': async (ctx, input) => {
     const limit = input.limit ?? 100;
     if (input.online) {
-      // Who is on-line is known only to a running hub; with none, nobody is.
-      const ids = ctx.live?.online(input.site) ?? [];
+      // Who is on-line is known only to a running hub: without one, "nobody" would be a guess.
+      if (!ctx.live) throw new OpError('not_possible', `who is on-line is known only to a running hub, and none runs on ${ctx.dataDir}: start one (cac hub), or ask one with --remote`);
+      const ids = ctx.live.online(input.site);
       const start = input.cursor ? Number(input.cursor) : 0;
       const visitors: VisitorRecord[] = [];
       for (const id of ids.slice(start, start + limit)) {

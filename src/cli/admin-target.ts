@@ -24,6 +24,12 @@ export interface TargetOptions {
   /** Use the hub and admin token saved by `cac login` (or CAC_TOKEN) instead of the data folder. */
   remote?: boolean;
   verbose?: boolean;
+  /**
+   * The command may make the data folder (`sites add`, `operators add`: how one is set up). Any
+   * other command refuses a folder that holds no records: a mistyped --data must not pass for
+   * an empty install, nor leave a new folder behind.
+   */
+  create?: boolean;
 }
 
 /** The hub could not be asked (down, or not answering): nothing was done. */
@@ -120,8 +126,18 @@ async function find(opts: TargetOptions): Promise<AdminTarget> {
     }
     // A first `cac sites add` or `operators add` makes the folder (a hub would too). The store
     // and the operations load only here: a command asking a hub has no use for them.
+    const [{EmbeddedStore}, {folderContext}, {runOp}, {folderHolds}] = await Promise.all([
+      import('../store/embedded-store.js'),
+      import('../admin/context.js'),
+      import('../admin/ops.js'),
+      import('../store/migrate.js'),
+    ]);
+    const holds = await folderHolds(dir);
+    if (holds === 'other') throw new OpError('not_found', `${dir} is not a cac data folder (it holds other files): give --data DIR or set CAC_DATA`);
+    if (holds === 'nothing' && !opts.create) {
+      throw new OpError('not_found', `no cac data folder at ${dir}: give --data DIR or set CAC_DATA (a first cac sites add makes one)`);
+    }
     await mkdir(dir, {recursive: true, mode: 0o700});
-    const [{EmbeddedStore}, {folderContext}, {runOp}] = await Promise.all([import('../store/embedded-store.js'), import('../admin/context.js'), import('../admin/ops.js')]);
     const unlock = await lockDataDir(dir, {cli: true});
     // With the journal, as a hub opens it: what a crashed hub left there is applied first, so
     // a hub started later cannot replay it over this command's change. Nothing else is served

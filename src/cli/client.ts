@@ -1,5 +1,6 @@
 import {Command} from 'commander';
 import {configPath, loadConfig, settingsOf} from '../client/config.js';
+import {example} from './help.js';
 
 export interface ClientCliOptions {
   hub?: string;
@@ -20,7 +21,7 @@ export async function clientLogin(opts: ClientCliOptions, path = configPath()) {
 }
 
 export function clientCommand(): Command {
-  return new Command('client')
+  const cmd = new Command('client')
     .description('the operator terminal client: visitors, chat requests, chat panes')
     .option('--hub <url>', 'hub address, e.g. https://chat.example.com (default: from cac login)')
     .option('--operator <name>', 'operator name (default: from cac login)')
@@ -32,4 +33,5 @@ export function clientCommand(): Command {
       await runClient(login);
       process.exit(0);
     });
+  return example(cmd, 'cac client', 'cac client --hub https://chat.example.com --operator alice');
 }

@@ -45,6 +45,19 @@ export function addTargetOptions(command: Command): Command {
     .option('--verbose', 'say on stderr whether a running hub or the data folder was used');
 }
 
+/** A PostgreSQL URL, checked before anything connects (the driver's own error says only "Invalid URL"). */
+export function checkDatabaseUrl(url: string): void {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new UsageError(`--database wants a PostgreSQL URL, postgres://USER:PASSWORD@HOST:PORT/NAME, not ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//…@'))}`);
+  }
+}
+
 /** The data folder opened directly: only for a process that already holds its lock (tests, seeding). */
 export async function openStore(options: {data?: string}): Promise<Store> {
   const {EmbeddedStore} = await import('../store/embedded-store.js');
@@ -55,6 +68,23 @@ export async function openStore(options: {data?: string}): Promise<Store> {
 
 /** A failure the user can act on: one line on stderr and exit 1, or 2 for a usage error. */
 export class UsageError extends Error {}
+
+/**
+ * A hub's address as given to --hub: http(s), a host, nothing else (a path is kept, for a hub
+ * behind a proxy under one). Checked before anything is saved or printed with it.
+ */
+export function hubUrl(value: string, option = '--hub'): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname || url.username || url.password || url.search || url.hash) {
+    throw new UsageError(`${option} wants the hub's address, like https://chat.example.com, not ${JSON.stringify(value)}`);
+  }
+  return value.replace(/\/+$/, '');
+}
 
 /** Runs a command body, turning expected failures into one line on stderr and an exit code. */
 export async function run(body: () => Promise<void>): Promise<void> {

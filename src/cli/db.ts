@@ -5,7 +5,7 @@ import {Command} from 'commander';
 import type {Copied} from '../store/copy.js';
 import type {ImportLock} from '../store/pg/import-mark.js';
 import type {Store} from '../store/store.js';
-import {addDatabaseOption, databaseUrl, printJson, run, UsageError} from './common.js';
+import {addDatabaseOption, checkDatabaseUrl, databaseUrl, printJson, run, UsageError} from './common.js';
 
 export {addDatabaseOption, databaseUrl};
 import {example, sub} from './help.js';
@@ -14,6 +14,7 @@ import {example, sub} from './help.js';
 function needUrl(options: {database?: string}): string {
   const url = databaseUrl(options);
   if (!url) throw new UsageError('which database? pass --database postgres://... or set CAC_DATABASE_URL');
+  checkDatabaseUrl(url);
   return url;
 }
 

@@ -1,8 +1,8 @@
-import {appendFileSync} from 'node:fs';
+import {accessSync, appendFileSync, constants, statSync} from 'node:fs';
 import {Command} from 'commander';
 import type {RunningHub} from '../hub/server.js';
 import {HEAP_RULE, keepHeap} from '../lib/heap-policy.js';
-import {addDatabaseOption, addDataOption, databaseUrl, dataDir, redisUrl, run, UsageError} from './common.js';
+import {addDatabaseOption, addDataOption, checkDatabaseUrl, databaseUrl, dataDir, redisUrl, run, UsageError} from './common.js';
 import {example} from './help.js';
 
 export interface HubCliOptions {
@@ -22,26 +22,62 @@ export interface HubCliOptions {
 }
 
 export function makeLogger(file?: string): (line: string) => void {
+  let failing = false;
   return (line) => {
     const stamped = `${new Date().toISOString()} ${line}\n`;
-    if (file) appendFileSync(file, stamped);
-    else process.stderr.write(stamped);
+    if (!file) return void process.stderr.write(stamped);
+    try {
+      appendFileSync(file, stamped);
+      failing = false;
+    } catch (error) {
+      // A log that cannot be written (a full disk, the file's folder removed) must not stop the
+      // hub, nor its shutdown: the line goes to stderr, with the reason once.
+      if (!failing) process.stderr.write(`cac: cannot write the log ${file} (${(error as Error).message}): logging to stderr meanwhile\n`);
+      failing = true;
+      process.stderr.write(stamped);
+    }
   };
 }
 
+/** A file given on the command line that the hub must be able to use, checked before it starts. */
+function checkFile(option: string, file: string, mode: 'read' | 'append'): void {
+  try {
+    if (mode === 'append') appendFileSync(file, '');
+    else {
+      accessSync(file, constants.R_OK);
+      if (!statSync(file).isFile()) throw new Error('not a file');
+    }
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`cannot ${mode === 'append' ? 'write' : 'read'} ${option} ${file} (${reason}): nothing was started`);
+  }
+}
+
+/** --port as a number (0: any free port). */
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port wants a number from 0 to 65535, not ${JSON.stringify(value)}`);
+  return port;
+}
+
+/** Errors of listening that mean the --host given is wrong, said as such. */
+const BAD_HOST = new Set(['ENOTFOUND', 'EADDRNOTAVAIL', 'EAI_AGAIN', 'EAI_NONAME']);
+
 /** Starts the hub and stops it cleanly (store flushed) on SIGINT or SIGTERM. */
 export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
-  const port = Number(opts.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${opts.port}`);
+  const port = parsePort(opts.port);
   const retainDays = opts.retainDays === undefined ? undefined : Number(opts.retainDays);
   if (retainDays !== undefined && (!Number.isInteger(retainDays) || retainDays < 1)) throw new UsageError(`--retain-days wants a whole number of days, not ${opts.retainDays}`);
   const grace = opts.grace === undefined ? undefined : Number(opts.grace);
   if (grace !== undefined && !(Number.isFinite(grace) && grace >= 1 && grace <= 3600)) throw new UsageError(`--grace wants seconds from 1 to 3600, not ${opts.grace}`);
   if (opts.database !== undefined && opts.data !== undefined) throw new UsageError('pass --data or --database, not both');
+  if (opts.log !== undefined) checkFile('--log', opts.log, 'append');
+  if (typeof opts.geoip === 'string') checkFile('--geoip', opts.geoip, 'read');
   const log = makeLogger(opts.log);
   const url = databaseUrl(opts);
   const redis = redisUrl(opts);
   if (redis && !url) throw new UsageError('--redis joins hubs that share a database: pass --database too (or CAC_DATABASE_URL)');
+  if (url) checkDatabaseUrl(url);
   const store = url ? new (await import('../store/pg/pg-store.js')).PgStore(url, {log: (line) => log(`store: ${line}`)}) : undefined;
   const {startHub} = await import('../hub/server.js');
   const running = await startHub({
@@ -58,6 +94,10 @@ export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
     log,
     // Lets end-to-end tests of a hub in another process cross a local midnight.
     now: process.env.CAC_CLOCK_OFFSET_MS ? () => Date.now() + Number(process.env.CAC_CLOCK_OFFSET_MS) : undefined,
+  }).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code && BAD_HOST.has(code)) throw new UsageError(`cannot listen on --host ${opts.host}: not an address of this machine (${code})`);
+    throw error;
   });
   // This process owns its heap: collections are kept away from steady traffic (src/lib/heap-policy.ts).
   const heap = keepHeap(1000, HEAP_RULE, log);

@@ -16,9 +16,10 @@ import {operatorsCommand} from './operators.js';
 import {sitesCommand} from './sites.js';
 import {startCommand} from './start.js';
 import {transcriptsCommand} from './transcripts.js';
+import {example} from './help.js';
 
 export function program(): Command {
-  return new Command('cac')
+  const cli = new Command('cac')
     .description('cac: self-hosted live chat for websites, with a terminal operator client')
     .version(VERSION)
     .showHelpAfterError()
@@ -40,6 +41,7 @@ export function program(): Command {
     .addCommand(statusCommand())
     .addCommand(dbCommand())
     .addCommand(completionCommand(program));
+  return example(cli, 'cac start', 'cac sites add example.com --hub https://chat.example.com', 'cac transcripts export --format html --out ./archive --since 30d');
 }
 
 /** Every command, and every command below it, exits 2 on a usage error (bad flag, missing argument). */
@@ -55,5 +57,11 @@ function usageExits(cmd: Command): void {
 export async function main(argv: string[]): Promise<void> {
   const cli = program();
   usageExits(cli);
+  // `cac help NAME` for a command there is not: commander shows the general help and exits 0.
+  const [first, asked] = argv.slice(2);
+  if (first === 'help' && asked !== undefined && !asked.startsWith('-') && !cli.commands.some((c) => c.name() === asked || c.aliases().includes(asked))) {
+    process.stderr.write(`cac: no command ${JSON.stringify(asked)}; cac --help lists them\n`);
+    process.exit(2);
+  }
   await cli.parseAsync(argv);
 }

@@ -1,5 +1,7 @@
 import {Command} from 'commander';
 import {configPath, loadConfig, saveConfig} from '../client/config.js';
+import {hubUrl, run, UsageError} from './common.js';
+import {example} from './help.js';
 
 /** Reads a token without echoing it (TTY), or the first line of stdin (pipe). */
 export async function readToken(prompt: string): Promise<string> {
@@ -58,18 +60,27 @@ export async function checkLogin(hub: string, operator: string, token: string): 
 }
 
 export function loginCommand(): Command {
-  return new Command('login')
+  const cmd = new Command('login')
     .description('save the hub address, operator name and token for cac client (token read without echo)')
     .requiredOption('--hub <url>', 'hub address, e.g. https://chat.example.com')
     .requiredOption('--operator <name>', 'your operator name')
     .option('--no-check', 'save without trying the token against the hub')
-    .action(async (opts: {hub: string; operator: string; check: boolean}) => {
-      const token = await readToken(`Token for ${opts.operator}: `);
-      if (!token) throw new Error('no token given');
-      if (opts.check) await checkLogin(opts.hub, opts.operator, token);
-      const path = configPath();
-      const config = await loadConfig(path);
-      await saveConfig({...config, hub: opts.hub, operator: opts.operator, token}, path);
-      process.stdout.write(`logged in as ${opts.operator} at ${opts.hub}; saved in ${path} (mode 0600)\n`);
-    });
+    .action((opts: {hub: string; operator: string; check: boolean}) =>
+      run(async () => {
+        // Checked before the token is asked for, and before anything saved is replaced.
+        const hub = hubUrl(opts.hub);
+        // The schemas load only here: `cac --help` reads none of them.
+        const {operatorName} = await import('../protocol/index.js');
+        const name = operatorName.safeParse(opts.operator);
+        if (!name.success) throw new UsageError(`--operator wants an operator name (1-32 of a-z, 0-9, _ and -), not ${JSON.stringify(opts.operator)}`);
+        const token = await readToken(`Token for ${opts.operator}: `);
+        if (!token) throw new UsageError('no token given: type it at the prompt, or pipe it in (echo TOKEN | cac login ...)');
+        if (opts.check) await checkLogin(hub, opts.operator, token);
+        const path = configPath();
+        const config = await loadConfig(path);
+        await saveConfig({...config, hub, operator: opts.operator, token}, path);
+        process.stdout.write(`logged in as ${opts.operator} at ${hub}; saved in ${path} (mode 0600)\n`);
+      }),
+    );
+  return example(cmd, 'cac login --hub https://chat.example.com --operator alice', 'echo "$CAC_TOKEN" | cac login --hub http://127.0.0.1:8080 --operator alice --no-check');
 }

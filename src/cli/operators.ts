@@ -14,7 +14,7 @@ export function operatorsCommand(): Command {
     .option('--json', 'print the result as JSON')
     .action((name: string, opts) =>
       run(async () => {
-        const {operator, token} = await callAdmin(opts, 'operators.add', {name, admin: opts.admin, displayName: opts.displayName, sites: opts.site});
+        const {operator, token} = await callAdmin({...opts, create: true}, 'operators.add', {name, admin: opts.admin, displayName: opts.displayName, sites: opts.site});
         if (opts.json) printJson({name: operator.name, role: operator.role, token});
         else {
           // The token is the data (TOKEN=$(cac operators add bob) keeps it); the rest is for a person.

@@ -3,7 +3,7 @@ import {embedSnippet} from '../accounts/sites.js';
 import {limitNames, type LimitName} from '../protocol/limits.js';
 import {OpError} from '../admin/error.js';
 import {callAdmin} from './call.js';
-import {addTargetOptions, printJson, run, UsageError} from './common.js';
+import {addTargetOptions, hubUrl, printJson, run, UsageError} from './common.js';
 import {collect, example, sub} from './help.js';
 
 const PUBLIC = 'http://127.0.0.1:8080';
@@ -12,6 +12,7 @@ function parseLimits(list: string[]): Partial<Record<LimitName, number | null>> 
   const out: Partial<Record<LimitName, number | null>> = {};
   for (const item of list) {
     const [name, value] = item.split('=');
+    if (value === undefined) throw new UsageError(`--limit wants NAME=N (or NAME=default), like messages-per-hour=100, not ${JSON.stringify(item)}`);
     if (!limitNames.includes(name as LimitName)) throw new UsageError(`no limit ${JSON.stringify(name)}: one of ${limitNames.join(', ')}`);
     const n = Number(value);
     if (value !== 'default' && (!Number.isInteger(n) || n < 1)) throw new UsageError(`--limit ${name} wants a whole number or "default", not ${JSON.stringify(value)}`);
@@ -41,9 +42,10 @@ export function sitesCommand(): Command {
     .option('--json', 'print as JSON')
     .action((domain: string, opts) =>
       run(async () => {
+        const hub = hubUrl(opts.hub); // before the site is added: a bad address changes nothing
         const retainDays = opts.retainDays === undefined ? undefined : days(opts.retainDays);
-        const site = await callAdmin(opts, 'sites.add', {domain, aliases: opts.alias, timezone: opts.timezone, url: opts.url, preview: opts.preview, retainDays, origins: opts.origin});
-        const snippet = embedSnippet(opts.hub, site);
+        const site = await callAdmin({...opts, create: true}, 'sites.add', {domain, aliases: opts.alias, timezone: opts.timezone, url: opts.url, preview: opts.preview, retainDays, origins: opts.origin});
+        const snippet = embedSnippet(hub, site);
         if (opts.json) printJson({...site, snippet});
         else process.stdout.write(`added ${site.domain}\nembed this in every page:\n  ${snippet}\n`);
       }),
@@ -55,13 +57,13 @@ export function sitesCommand(): Command {
     .action((opts) =>
       run(async () => {
         const sites = await callAdmin(opts, 'sites.list', {});
-        if (opts.json) printJson(sites.map((s) => ({...s, snippet: embedSnippet(opts.hub, s)})));
+        if (opts.json) printJson(sites.map((s) => ({...s, snippet: embedSnippet(hubUrl(opts.hub), s)})));
         else if (sites.length === 0) process.stderr.write('no sites; add one with: cac sites add example.com\n');
         else {
           for (const s of sites) {
             const aliases = s.aliases.length ? ` (also ${s.aliases.join(', ')})` : '';
             const origins = s.origins ? `  origins: ${s.origins.join(' ')}` : '';
-            process.stdout.write(`${s.domain}${aliases}  ${s.timezone}${origins}\n  ${embedSnippet(opts.hub, s)}\n`);
+            process.stdout.write(`${s.domain}${aliases}  ${s.timezone}${origins}\n  ${embedSnippet(hubUrl(opts.hub), s)}\n`);
           }
         }
       }),
@@ -73,7 +75,7 @@ export function sitesCommand(): Command {
       run(async () => {
         const site = (await callAdmin(opts, 'sites.list', {})).find((s) => s.domain === domain.toLowerCase() || s.aliases.includes(domain.toLowerCase()));
         if (!site) throw new OpError('not_found', `no site ${domain}`);
-        process.stdout.write(embedSnippet(opts.hub, site) + '\n');
+        process.stdout.write(embedSnippet(hubUrl(opts.hub), site) + '\n');
       }),
     );
 

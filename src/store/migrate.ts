@@ -37,6 +37,21 @@ export async function readFormat(dir: string): Promise<number> {
   return (await readJSON(join(dir, 'format.json'), formatDoc))?.version ?? 1;
 }
 
+/**
+ * What a folder holds: cac's records (of any format: the older one has no format.json, only its
+ * documents and folders), nothing at all (missing or empty), or something else.
+ */
+export async function folderHolds(dir: string): Promise<'records' | 'nothing' | 'other'> {
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    if (error.code === 'ENOTDIR') return undefined;
+    throw error;
+  });
+  if (names === undefined) return 'other';
+  if (names.length === 0) return 'nothing';
+  return names.some((n) => ['format.json', 'sites.json', 'operators.json', 'chats', 'visitors'].includes(n)) ? 'records' : 'other';
+}
+
 export async function migrate(dir: string, ctx: ApplyContext, report: Report): Promise<{chats: number; visitors: number}> {
   const formatFile = join(dir, 'format.json');
   const format = await readFormat(dir);
