@@ -20,7 +20,7 @@ t.test('operators and sites from the command line', async (t) => {
   const bob = await runCac(['operators', 'add', 'bob', '--data', data]);
   t.equal(bob.code, 0, bob.out);
   t.match(bob.stdout, /^cac_[a-z0-9]{12}_[\w-]{43}\n$/, 'stdout is the token');
-  t.match(bob.stderr, /added operator bob[\s\S]*cac login --operator bob/, 'stderr says what was done and what next');
+  t.match(bob.stderr, /added operator bob[\s\S]*cac login --hub URL --operator bob/, 'stderr says what was done and what next');
   const reset = await runCac(['operators', 'reset-token', 'bob', '--data', data]);
   t.match(reset.stdout, /^cac_[a-z0-9]{12}_[\w-]{43}\n$/, 'so for a new token');
   t.not(reset.stdout, bob.stdout, 'a new one');
@@ -47,6 +47,9 @@ t.test('operators and sites from the command line', async (t) => {
   t.match(taken.out, /already a site or alias/);
   const sites = JSON.parse((await runCac(['sites', 'list', '--json', '--data', data])).out);
   t.match(sites, [{domain: 'example.com', aliases: ['www.example.com'], timezone: 'Europe/Paris', url: 'https://example.com/'}]);
+  const byAlias = await runCac(['sites', 'remove', 'www.example.com', '--data', data]);
+  t.equal(byAlias.code, 1, 'an alias does not remove its site');
+  t.equal(byAlias.stderr, 'cac: no site www.example.com: it is an alias of example.com (remove example.com to remove the site)\n');
 
   t.equal((await runCac(['operators', 'remove', 'alice', '--data', data])).code, 0);
   const gone = await runCac(['operators', 'remove', 'alice', '--data', data]);

@@ -87,7 +87,11 @@ export async function removeSite(store: Globals, domain: string): Promise<void> 
   const db = await store.global('sites', true);
   const before = db.sites.length;
   db.sites = db.sites.filter((s) => s.domain !== domain);
-  if (before === db.sites.length) throw new OpError('not_found', `no site ${domain}`);
+  if (before === db.sites.length) {
+    // Removing a site by one of its aliases would take the whole site: it must be named.
+    const owner = db.sites.find((s) => s.aliases.includes(domain.toLowerCase()));
+    throw new OpError('not_found', owner ? `no site ${domain}: it is an alias of ${owner.domain} (remove ${owner.domain} to remove the site)` : `no site ${domain}`);
+  }
   await store.putGlobal('sites', db);
 }
 

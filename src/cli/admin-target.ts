@@ -124,8 +124,7 @@ async function find(opts: TargetOptions): Promise<AdminTarget> {
       await new Promise((r) => setTimeout(r, 100));
       continue;
     }
-    // A first `cac sites add` or `operators add` makes the folder (a hub would too). The store
-    // and the operations load only here: a command asking a hub has no use for them.
+    // The store and the operations load only here: a command asking a hub has no use for them.
     const [{EmbeddedStore}, {folderContext}, {runOp}, {folderHolds}] = await Promise.all([
       import('../store/embedded-store.js'),
       import('../admin/context.js'),
@@ -137,6 +136,7 @@ async function find(opts: TargetOptions): Promise<AdminTarget> {
     if (holds === 'nothing' && !opts.create) {
       throw new OpError('not_found', `no cac data folder at ${dir}: give --data DIR or set CAC_DATA (a first cac sites add makes one)`);
     }
+    // A first `cac sites add` or `operators add` makes the folder (a hub would too).
     await mkdir(dir, {recursive: true, mode: 0o700});
     const unlock = await lockDataDir(dir, {cli: true});
     // With the journal, as a hub opens it: what a crashed hub left there is applied first, so

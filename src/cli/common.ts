@@ -45,14 +45,18 @@ export function addTargetOptions(command: Command): Command {
     .option('--verbose', 'say on stderr whether a running hub or the data folder was used');
 }
 
+/** `value` as a URL, or undefined when it is not one. */
+function urlOf(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A PostgreSQL URL, checked before anything connects (the driver's own error says only "Invalid URL"). */
 export function checkDatabaseUrl(url: string): void {
-  let protocol: string | undefined;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    protocol = undefined;
-  }
+  const protocol = urlOf(url)?.protocol;
   if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
     throw new UsageError(`--database wants a PostgreSQL URL, postgres://USER:PASSWORD@HOST:PORT/NAME, not ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//…@'))}`);
   }
@@ -74,12 +78,7 @@ export class UsageError extends Error {}
  * behind a proxy under one). Checked before anything is saved or printed with it.
  */
 export function hubUrl(value: string, option = '--hub'): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
+  const url = urlOf(value);
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname || url.username || url.password || url.search || url.hash) {
     throw new UsageError(`${option} wants the hub's address, like https://chat.example.com, not ${JSON.stringify(value)}`);
   }

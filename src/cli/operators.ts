@@ -20,7 +20,7 @@ export function operatorsCommand(): Command {
           // The token is the data (TOKEN=$(cac operators add bob) keeps it); the rest is for a person.
           process.stderr.write(`added ${operator.role} ${operator.name}; login token (shown only now):\n`);
           process.stdout.write(`${token}\n`);
-          process.stderr.write(`log in with: cac login --operator ${operator.name}\n`);
+          process.stderr.write(`log in with: cac login --hub URL --operator ${operator.name}   (URL: the hub's address, e.g. https://chat.example.com)\n`);
         }
       }),
     );
