@@ -153,8 +153,13 @@ t.test('commands that read refuse a folder holding no records, and make none', a
     t.match(other.stderr, /is not a cac data folder \(it holds other files\)/);
   }
   t.same(readdirSync(join(parent, 'other')), ['notes.txt'], 'the other folder is left as it was');
-  // Setting up is what makes one.
+  const file = await runCac(['status', '--data', join(parent, 'other', 'notes.txt')]);
+  t.equal(file.code, 1);
+  t.match(file.stderr, /notes\.txt is a file, not a data folder/);
+  // Setting up is what makes one, or sets one up beside what a folder holds (a volume's lost+found).
   const made = await runCac(['sites', 'add', 'example.com', '--data', join(parent, 'new')]);
   t.equal(made.code, 0);
   t.equal((await runCac(['status', '--data', join(parent, 'new')])).code, 0, 'and then it reads');
+  t.equal((await runCac(['operators', 'add', 'alice', '--data', join(parent, 'other')])).code, 0, 'set up in the other folder when asked to');
+  t.equal((await runCac(['operators', 'list', '--data', join(parent, 'other')])).code, 0);
 });

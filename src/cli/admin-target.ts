@@ -25,9 +25,10 @@ export interface TargetOptions {
   remote?: boolean;
   verbose?: boolean;
   /**
-   * The command may make the data folder (`sites add`, `operators add`: how one is set up). Any
-   * other command refuses a folder that holds no records: a mistyped --data must not pass for
-   * an empty install, nor leave a new folder behind.
+   * The command may make the data folder, or set one up in a folder holding other things
+   * (`sites add`, `operators add`: how one is set up). Any other command refuses a folder that
+   * holds no records: a mistyped --data must not pass for an empty install, nor leave a new
+   * folder behind.
    */
   create?: boolean;
 }
@@ -132,10 +133,10 @@ async function find(opts: TargetOptions): Promise<AdminTarget> {
       import('../store/migrate.js'),
     ]);
     const holds = await folderHolds(dir);
-    if (holds === 'other') throw new OpError('not_found', `${dir} is not a cac data folder (it holds other files): give --data DIR or set CAC_DATA`);
-    if (holds === 'nothing' && !opts.create) {
-      throw new OpError('not_found', `no cac data folder at ${dir}: give --data DIR or set CAC_DATA (a first cac sites add makes one)`);
-    }
+    if (holds === 'file') throw new OpError('not_found', `${dir} is a file, not a data folder: give --data DIR or set CAC_DATA`);
+    // Setting up may go into a folder that holds something already (a volume's lost+found).
+    if (!opts.create && holds === 'other') throw new OpError('not_found', `${dir} is not a cac data folder (it holds other files): give --data DIR or set CAC_DATA`);
+    if (!opts.create && holds === 'nothing') throw new OpError('not_found', `no cac data folder at ${dir}: give --data DIR or set CAC_DATA (a first cac sites add makes one)`);
     // A first `cac sites add` or `operators add` makes the folder (a hub would too).
     await mkdir(dir, {recursive: true, mode: 0o700});
     const unlock = await lockDataDir(dir, {cli: true});

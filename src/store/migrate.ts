@@ -39,15 +39,16 @@ export async function readFormat(dir: string): Promise<number> {
 
 /**
  * What a folder holds: cac's records (of any format: the older one has no format.json, only its
- * documents and folders), nothing at all (missing or empty), or something else.
+ * documents and folders), nothing at all (missing or empty), or something else; 'file' when the
+ * path is not a folder at all.
  */
-export async function folderHolds(dir: string): Promise<'records' | 'nothing' | 'other'> {
+export async function folderHolds(dir: string): Promise<'records' | 'nothing' | 'other' | 'file'> {
   const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
     if (error.code === 'ENOTDIR') return undefined;
     throw error;
   });
-  if (names === undefined) return 'other';
+  if (names === undefined) return 'file';
   if (names.length === 0) return 'nothing';
   return names.some((n) => ['format.json', 'sites.json', 'operators.json', 'chats', 'visitors'].includes(n)) ? 'records' : 'other';
 }
