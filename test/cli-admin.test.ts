@@ -189,6 +189,8 @@ t.test('failures: unknown ids exit 1 with one line on stderr; bad flags and valu
     ['canned', 'add', 'x', 'y', '--team', '--operator', 'alice'],
     ['canned'],
     ['operators', 'set', 'bob', '--display-name', '   '],
+    ['operators', 'set', 'bob', '--admin', '--no-admin'],
+    ['sites', 'set', 'example.com', '--preview', '--no-preview'],
     ['sites', 'add', 'new.example', '--hub', 'notaurl'],
     ['help', 'nosuch'],
   ]) {
@@ -199,6 +201,7 @@ t.test('failures: unknown ids exit 1 with one line on stderr; bad flags and valu
   // Nothing of the refused changes was kept.
   const operators = output('operators.list', (await runCac(['operators', 'list', '--json', '--data', dir])).stdout);
   t.same(operators.map((o) => o.name).sort(), ['alice', 'bob'], 'no carol');
+  t.equal(operators.find((o) => o.name === 'bob')?.role, 'operator', 'bob is no admin');
   t.same(operators.find((o) => o.name === 'bob'), {...operators.find((o) => o.name === 'bob'), displayName: 'bob', sites: []}, "bob's name and sites as they were");
   t.notOk(output('sites.list', (await runCac(['sites', 'list', '--json', '--data', dir])).stdout).some((s) => s.domain === 'new.example'), 'no new.example');
   t.same(output('blocks.list', (await runCac(['blocks', 'list', '--json', '--data', dir])).stdout), [], 'no block');

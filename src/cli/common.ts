@@ -74,6 +74,17 @@ export async function openStore(options: {data?: string}): Promise<Store> {
 export class UsageError extends Error {}
 
 /**
+ * Refuses a flag given with its own negation (`--preview --no-preview`): commander keeps the last
+ * one silently, and which was meant cannot be known.
+ */
+export function notBoth(command: Command, flag: string): void {
+  let root = command;
+  while (root.parent) root = root.parent;
+  const given = new Set((root as Command & {rawArgs?: string[]}).rawArgs ?? []);
+  if (given.has(`--${flag}`) && given.has(`--no-${flag}`)) throw new UsageError(`give --${flag} or --no-${flag}, not both`);
+}
+
+/**
  * A hub's address as given to --hub: http(s), a host, nothing else (a path is kept, for a hub
  * behind a proxy under one). Checked before anything is saved or printed with it.
  */

@@ -1,6 +1,6 @@
 import {Command} from 'commander';
 import {callAdmin} from './call.js';
-import {addTargetOptions, printJson, run, UsageError} from './common.js';
+import {addTargetOptions, notBoth, printJson, run, UsageError} from './common.js';
 import {example, sub} from './help.js';
 
 export function operatorsCommand(): Command {
@@ -51,8 +51,9 @@ export function operatorsCommand(): Command {
     .option('--site <domain...>', 'sites this operator monitors')
     .option('--all-sites', 'monitor every site')
     .option('--json', 'print as JSON')
-    .action((name: string, opts) =>
+    .action((name: string, opts, command: Command) =>
       run(async () => {
+        notBoth(command, 'admin');
         if (opts.site && opts.allSites) throw new UsageError('give --site or --all-sites, not both');
         const op = await callAdmin(opts, 'operators.set', {name, displayName: opts.displayName, admin: opts.admin, sites: opts.allSites ? [] : opts.site});
         if (opts.json) printJson(op);

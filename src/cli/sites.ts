@@ -3,7 +3,7 @@ import {embedSnippet} from '../accounts/sites.js';
 import {limitNames, type LimitName} from '../protocol/limits.js';
 import {OpError} from '../admin/error.js';
 import {callAdmin} from './call.js';
-import {addTargetOptions, hubUrl, printJson, run, UsageError} from './common.js';
+import {addTargetOptions, hubUrl, notBoth, printJson, run, UsageError} from './common.js';
 import {collect, example, sub} from './help.js';
 
 const PUBLIC = 'http://127.0.0.1:8080';
@@ -88,8 +88,9 @@ export function sitesCommand(): Command {
     .option('--preview', 'show operators what visitors type before they send it')
     .option('--no-preview', 'do not')
     .option('--json', 'print as JSON')
-    .action((domain: string, opts) =>
+    .action((domain: string, opts, command: Command) =>
       run(async () => {
+        notBoth(command, 'preview');
         if (opts.retainDays !== undefined && opts.keepForever) throw new UsageError('give --retain-days or --keep-forever, not both');
         const retainDays = opts.keepForever ? null : opts.retainDays === undefined ? undefined : days(opts.retainDays);
         if (opts.origin && opts.defaultOrigins) throw new UsageError('give --origin or --default-origins, not both');
