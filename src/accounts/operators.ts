@@ -1,4 +1,5 @@
 import {operatorName} from '../protocol/index.js';
+import {siteNamed} from '../lib/site-named.js';
 import {newToken} from '../lib/tokens.js';
 import {OpError} from '../admin/error.js';
 import type {Store} from '../store/store.js';
@@ -28,7 +29,7 @@ async function checkSites(store: Globals, sites: string[] | undefined): Promise<
     ...new Set(
       sites.map((wanted) => {
         const d = wanted.toLowerCase();
-        const site = known.find((s) => s.domain === d || s.aliases.includes(d));
+        const site = siteNamed(known, d);
         if (!site) throw new OpError('not_found', `no site ${wanted} (cac sites list shows them; add it first with cac sites add)`);
         return site.domain;
       }),

@@ -1,6 +1,7 @@
 import {isIP} from 'node:net';
 import {nextLocalMidnight} from '../lib/midnight.js';
 import {randomId} from '../lib/secrets.js';
+import {siteNamed} from '../lib/site-named.js';
 import {cannedFull, type Canned} from '../protocol/index.js';
 import type {AdminContext} from './context.js';
 import {OpError} from './error.js';
@@ -13,7 +14,7 @@ import type {Handlers} from './handlers.js';
  */
 
 async function site(ctx: AdminContext, domain: string) {
-  const found = (await ctx.global('sites', true)).sites.find((s) => s.domain === domain || s.aliases.includes(domain));
+  const found = siteNamed((await ctx.global('sites', true)).sites, domain);
   if (!found) throw new OpError('not_found', `no site ${domain}`);
   return found;
 }

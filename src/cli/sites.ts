@@ -2,6 +2,7 @@ import {Command} from 'commander';
 import {embedSnippet} from '../accounts/sites.js';
 import {limitNames, type LimitName} from '../protocol/limits.js';
 import {OpError} from '../admin/error.js';
+import {siteNamed} from '../lib/site-named.js';
 import {callAdmin} from './call.js';
 import {addTargetOptions, hubUrl, notBoth, printJson, run, UsageError} from './common.js';
 import {collect, example, sub} from './help.js';
@@ -56,14 +57,15 @@ export function sitesCommand(): Command {
     .option('--json', 'print as JSON')
     .action((opts) =>
       run(async () => {
+        const hub = hubUrl(opts.hub);
         const sites = await callAdmin(opts, 'sites.list', {});
-        if (opts.json) printJson(sites.map((s) => ({...s, snippet: embedSnippet(hubUrl(opts.hub), s)})));
+        if (opts.json) printJson(sites.map((s) => ({...s, snippet: embedSnippet(hub, s)})));
         else if (sites.length === 0) process.stderr.write('no sites; add one with: cac sites add example.com\n');
         else {
           for (const s of sites) {
             const aliases = s.aliases.length ? ` (also ${s.aliases.join(', ')})` : '';
             const origins = s.origins ? `  origins: ${s.origins.join(' ')}` : '';
-            process.stdout.write(`${s.domain}${aliases}  ${s.timezone}${origins}\n  ${embedSnippet(hubUrl(opts.hub), s)}\n`);
+            process.stdout.write(`${s.domain}${aliases}  ${s.timezone}${origins}\n  ${embedSnippet(hub, s)}\n`);
           }
         }
       }),
@@ -73,7 +75,7 @@ export function sitesCommand(): Command {
     .option('--hub <url>', 'public URL of the hub', PUBLIC)
     .action((domain: string, opts) =>
       run(async () => {
-        const site = (await callAdmin(opts, 'sites.list', {})).find((s) => s.domain === domain.toLowerCase() || s.aliases.includes(domain.toLowerCase()));
+        const site = siteNamed(await callAdmin(opts, 'sites.list', {}), domain.toLowerCase());
         if (!site) throw new OpError('not_found', `no site ${domain}`);
         process.stdout.write(embedSnippet(hubUrl(opts.hub), site) + '\n');
       }),

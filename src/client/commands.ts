@@ -1,7 +1,7 @@
 import {opChatId, type OperatorStatus, type OperatorToHub} from '../protocol/index.js';
 import {slashBinding, slashCommand, type Command} from './keymap.js';
 import {edit, line, type Edit} from './line-edit.js';
-import {activePane, chatRows, operatorRows} from './selectors.js';
+import {activePane, chatRows, enterTakesPopup, operatorRows} from './selectors.js';
 import type {Action, Pane, Settings, State} from './state.js';
 import {OPTIONS, toggleOption} from './options.js';
 import {helpTop, mainRows} from './help.js';
@@ -101,7 +101,7 @@ export function slash(state: State, fx: Effects, line: string): void {
 
 function enter(state: State, fx: Effects): void {
   const popup = state.popups[0];
-  if (popup && state.focus !== 'pane' && !state.picking) return accept(state, fx, popup);
+  if (popup && enterTakesPopup(state)) return accept(state, fx, popup);
   if (state.focus === 'chats') {
     const chat = chatRows(state)[state.selected.chats];
     if (chat) accept(state, fx, chat.id);

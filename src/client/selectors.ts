@@ -53,6 +53,14 @@ export function listLength(state: State, list: 'visitors' | 'chats' | 'operators
   return operatorRows(state).length;
 }
 
+/**
+ * Whether Enter takes the popup's chat: a popup is up, a list has the focus (in a pane Enter sends
+ * the line), and the operator has not chosen a row on the lists since it rang (`picking`).
+ */
+export function enterTakesPopup(state: State): boolean {
+  return state.popups.length > 0 && state.focus !== 'pane' && !state.picking;
+}
+
 export function activePane(state: State): Pane | undefined {
   return state.panes[state.active];
 }

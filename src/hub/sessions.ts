@@ -9,6 +9,7 @@ import type {
 } from '../protocol/index.js';
 import type {ClusterOut} from '../protocol/cluster.js';
 import type {ChatRecord, OperatorRecord, SiteRecord, VisitStart, VisitorRecord} from '../store/types.js';
+import {siteNamed} from '../lib/site-named.js';
 import type {Conn} from './conn.js';
 
 export type VisitorConn = Conn<HubToVisitor> & {visitorId?: string; site?: SiteRecord};
@@ -107,7 +108,7 @@ export class Sessions {
 
   findSite(host: string): SiteRecord | undefined {
     const h = host.toLowerCase();
-    return this.sites.find((s) => s.domain === h || s.aliases.includes(h));
+    return siteNamed(this.sites, h);
   }
 
   statusOf(name: string): OperatorStatus {

@@ -1,7 +1,7 @@
 import {Box, Text} from 'ink';
 import {mainRows} from '../help.js';
 import {barBindings, helpBindings} from '../keymap.js';
-import {activePane, chatRows, chatTitle, operatorRows, visitorRows} from '../selectors.js';
+import {activePane, chatRows, chatTitle, enterTakesPopup, operatorRows, visitorRows} from '../selectors.js';
 import type {State} from '../state.js';
 import {ChatList} from './ChatList.js';
 import {ChatPane} from './ChatPane.js';
@@ -43,7 +43,7 @@ export function Screen({state, configPath}: ScreenProps) {
   const popupChat = state.popups[0] ? state.chats[state.popups[0]] : undefined;
   const offer = popupChat?.offeredTo === state.myName ? state.offers[popupChat.id] : undefined;
   const popupH = popupChat ? 5 + (offer ? offerLines(offer.recent.length) : 0) : 0;
-  const where = popupChat && state.focus !== 'pane' && !state.picking ? 'popup' : state.focus;
+  const where = popupChat && enterTakesPopup(state) ? 'popup' : state.focus;
   const overlay = state.overlay;
   return (
     <Box flexDirection="column" width={cols} height={height}>
@@ -79,7 +79,7 @@ export function Screen({state, configPath}: ScreenProps) {
                   site={popupChat.site}
                   firstText={popupChat.firstText}
                   more={state.popups.length - 1}
-                  listChosen={where !== 'popup' && state.focus !== 'pane'}
+                  listChosen={state.picking && state.focus !== 'pane'}
                   width={right}
                   offer={offer && {from: offer.from, note: offer.note, recent: offer.recent.map((e) => `${e.name}: ${e.text}`)}}
                 />
