@@ -12,11 +12,17 @@
 // carries its fix wherever it is installed: an install of the packed package runs no
 // patch-package (a dev dependency). The build stops if the driver here lacks the patch.
 //
+// `cac hub` has a bundle of its own besides, dist/bundle/hub.cjs, with a code cache (below).
+//
 // Files end in .mjs: Node then knows them for modules without looking for a package.json in every
 // folder above each one (that search was a tenth of the start). meta.json lists which inputs went
 // into each output (test/cli-lazy.test.ts reads it).
 
+import {spawnSync} from 'node:child_process';
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {build} from 'esbuild';
 import {unpatchedDriver} from '../dist/store/pg/driver-patch.js';
 
@@ -107,6 +113,54 @@ const cli = await build({
   logLevel: 'warning',
 });
 
+// `cac hub`'s own bundle (bin/cac.js): one CommonJS file holding every package the hub runs, so
+// that V8 can compile it from a code cache (src/cli/code-cache.ts). What only --redis needs stays
+// in node_modules. No import() may be left in it: a file compiled that way cannot load ES modules.
+const hub = await build({
+  entryPoints: {hub: 'dist/cli/hub-main.js'},
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  outdir: OUT,
+  outExtension: {'.js': '.cjs'},
+  external: ['bufferutil', 'utf-8-validate', 'ioredis'],
+  plugins: [englishOnly],
+  define: {'globalThis.cacVendoredDriver': 'true', 'import.meta.url': '__cacModuleUrl'},
+  // The file's own URL, as import.meta.url is in the other bundle's chunks (same folder).
+  banner: {js: "var __cacModuleUrl = require('node:url').pathToFileURL(__filename).href;"},
+  sourcemap: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+});
+if (/\bimport\(\s*['"`]/.test(readFileSync(`${OUT}/hub.cjs`, 'utf8'))) {
+  process.stderr.write(`build-cli: ${OUT}/hub.cjs still holds an import(): bundle what it loads\n`);
+  process.exit(1);
+}
+
+/**
+ * The code cache: a hub run once on a scratch folder writes what V8 compiled on its way to
+ * serving. A build where no hub can run (no loopback) goes on without one: `cac hub` then
+ * compiles from source, as slow as a start before caches, and says nothing wrong.
+ */
+function makeCodeCache() {
+  const scratch = mkdtempSync(join(tmpdir(), 'cac-build-'));
+  try {
+    // What bin/cac.js does for `cac hub`, without needing bin/ (the Docker build has none).
+    const start = "const {hubBundle} = await import(process.argv[1]); await hubBundle().main(['node', 'cac', ...process.argv.slice(2)]);";
+    const loader = new URL('../dist/cli/code-cache.js', import.meta.url).href;
+    const args = ['--input-type=module', '-e', start, loader, 'hub', '--data', scratch, '--port', '0', '--host', '127.0.0.1', '--log', join(scratch, 'hub.log')];
+    const env = {...process.env, CAC_CODE_CACHE: 'write'};
+    delete env.NODE_V8_COVERAGE;
+    delete env.NODE_OPTIONS;
+    const run = spawnSync(process.execPath, args, {env, encoding: 'utf8', timeout: 60_000});
+    if (!existsSync(`${OUT}/hub.cjs.cache`)) process.stderr.write(`build-cli: no code cache for cac hub (exit ${run.status}): ${run.stderr.trim()}\n`);
+  } finally {
+    rmSync(scratch, {recursive: true, force: true});
+  }
+}
+makeCodeCache();
+
 const inputs = (meta) =>
-  Object.fromEntries(Object.entries(meta.outputs).filter(([file]) => file.endsWith('.mjs')).map(([file, out]) => [file, Object.keys(out.inputs)]));
-await writeFile(`${OUT}/meta.json`, JSON.stringify({...inputs(vendor.metafile), ...inputs(cli.metafile)}, null, 1) + '\n');
+  Object.fromEntries(Object.entries(meta.outputs).filter(([file]) => /\.(mjs|cjs)$/.test(file)).map(([file, out]) => [file, Object.keys(out.inputs)]));
+await writeFile(`${OUT}/meta.json`, JSON.stringify({...inputs(vendor.metafile), ...inputs(cli.metafile), ...inputs(hub.metafile)}, null, 1) + '\n');

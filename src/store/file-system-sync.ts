@@ -1,8 +1,16 @@
 import type {ChildProcessByStdio} from 'node:child_process';
+import {createRequire} from 'node:module';
 import type {Socket} from 'node:net';
 import type {Readable, Writable} from 'node:stream';
 
 type Helper = ChildProcessByStdio<Writable, Readable, null>;
+
+/**
+ * Node's modules for the helper, loaded when first needed, not with the store: loading them was a
+ * measurable part of a start. Through require, not import(): `cac hub` runs from a bundle compiled
+ * from a code cache, which cannot import (src/cli/code-cache.ts).
+ */
+const builtin = createRequire(import.meta.url);
 
 /** The helper's pipes are sockets: they can stop holding the event loop open. */
 const pipe = (stream: unknown): Socket => stream as Socket;
@@ -86,8 +94,8 @@ export class FileSystemSync {
   }
 
   private async spawnHelper(): Promise<Helper | undefined> {
-    // Loaded when first needed, not with the store: loading them was a measurable part of a start.
-    const [{spawn}, {createInterface}] = await Promise.all([import('node:child_process'), import('node:readline')]);
+    const {spawn} = builtin('node:child_process') as typeof import('node:child_process');
+    const {createInterface} = builtin('node:readline') as typeof import('node:readline');
     if (this.child || this.stopped) return this.child;
     const child = spawn(this.shell, ['-c', LOOP, 'cac-sync', this.dir], {stdio: ['pipe', 'pipe', 'ignore']});
     const ok = await new Promise<boolean>((resolve) => {
