@@ -1,7 +1,7 @@
 import {opChatId, type OperatorStatus, type OperatorToHub} from '../protocol/index.js';
 import {slashBinding, slashCommand, type Command} from './keymap.js';
 import {edit, line, type Edit} from './line-edit.js';
-import {activePane, chatRows, enterTakesPopup, operatorRows} from './selectors.js';
+import {activePane, chatRows, enterTakesPopup, operatorRows, paneVisitorId} from './selectors.js';
 import type {Action, Pane, Settings, State} from './state.js';
 import {OPTIONS, toggleOption} from './options.js';
 import {helpTop, mainRows} from './help.js';
@@ -200,7 +200,7 @@ const HANDLERS: {[C in Command['c']]: Handler<C>} = {
   },
   details(state, _command, fx) {
     const pane = activePane(state);
-    const visitorId = pane?.kind === 'visitor' ? state.chats[pane.chatId]?.visitorId : undefined;
+    const visitorId = paneVisitorId(state, pane);
     if (!visitorId) return fx.dispatch({type: 'notice', text: 'visit details are for visitor chats'});
     // Opening asks the hub afresh, so the page list is never stale.
     if (!pane!.showDetails) fx.send({t: 'visitor.details', visitorId});

@@ -2,7 +2,7 @@ import type {OperatorToHub, Visit, VisitorSummary} from '../protocol/index.js';
 import type {Effects} from './commands.js';
 import {clock} from './format.js';
 import {mainRows} from './help.js';
-import {activePane, ago, operatorRows, shortDate, visitorRows} from './selectors.js';
+import {activePane, ago, operatorRows, paneVisitorId, shortDate, visitorOf, visitorRows} from './selectors.js';
 import {clean} from '../lib/sanitize.js';
 import type {State} from './state.js';
 import {host} from './visit-lines.js';
@@ -22,13 +22,13 @@ const notice = (fx: Effects, text: string) => fx.dispatch({type: 'notice', text}
 export function contextVisitorId(state: State): string | undefined {
   if (state.focus === 'visitors') return visitorRows(state)[state.selected.visitors]?.id;
   const pane = activePane(state);
-  return pane?.kind === 'visitor' && !pane.history ? state.chats[pane.chatId]?.visitorId : undefined;
+  return pane?.history ? undefined : paneVisitorId(state, pane);
 }
 
 /** The history key shows only for a visitor who has chatted before. */
 export function chattedBefore(state: State): boolean {
   const id = contextVisitorId(state);
-  return (id ? state.visitors[id]?.chatsBefore ?? 0 : 0) > 0;
+  return (id ? visitorOf(state, id)?.chatsBefore ?? 0 : 0) > 0;
 }
 
 function withVisitor(state: State, fx: Effects, act: (visitorId: string) => void): void {

@@ -9,7 +9,32 @@ import type {Pane, State} from './state.js';
 
 export function newPane(chatId: string, state: State): Pane {
   const peer = opPeer(chatId, state.myName);
-  return {chatId, kind: peer ? 'op' : 'visitor', peer, events: [], lastSeq: 0, pending: [], unread: 0, scroll: 0, draft: ''};
+  const chat = state.chats[chatId];
+  return {chatId, kind: peer ? 'op' : 'visitor', peer, visitor: chat && paneVisitor(chat), events: [], lastSeq: 0, pending: [], unread: 0, scroll: 0, draft: ''};
+}
+
+/** Who a visitor chat's pane shows, as the chat says (kept by the pane once the chat has ended). */
+function paneVisitor(chat: ChatSummary): Pane['visitor'] {
+  return chat.visitorId === undefined ? undefined : {id: chat.visitorId, name: chat.visitorName, site: chat.site};
+}
+
+/**
+ * The visitors open panes show who are not in `visitors` (the lists as they are now): the last
+ * summary of each, so that a pane still shows who it was with after they have left.
+ */
+export function departedOf(before: State, panes: Pane[], visitors: Record<string, VisitorSummary>): Record<string, VisitorSummary> {
+  const departed: Record<string, VisitorSummary> = {};
+  for (const pane of panes) {
+    const id = pane.visitor?.id;
+    const last = id === undefined || id in visitors ? undefined : before.visitors[id] ?? before.departed[id];
+    if (last) departed[last.id] = last;
+  }
+  return departed;
+}
+
+/** The lists' visitors become `visitors`; those who left with a pane open are kept aside. */
+function withVisitors(state: State, visitors: Record<string, VisitorSummary>): State {
+  return {...state, visitors, departed: departedOf(state, state.panes, visitors)};
 }
 
 function withPane(state: State, chatId: string, change: (p: Pane) => Pane): State {
@@ -63,6 +88,7 @@ function dropPopup(state: State, chatId: string): State {
 }
 
 function upsertChat(state: State, chat: ChatSummary): State {
+  if (chat.visitorId !== undefined) state = withPane(state, chat.id, (p) => ({...p, visitor: paneVisitor(chat)}));
   // An offer to me is over (taken, declined, timed out) once the chat is no longer offered to me.
   if (state.offers[chat.id] && chat.offeredTo !== state.myName) {
     const {[chat.id]: _over, ...offers} = state.offers;
@@ -141,10 +167,9 @@ export function applyFrame(state: State, frame: HubToOperator): State {
     case 'ready': {
       const chats = Object.fromEntries(frame.chats.map((c) => [c.id, c]));
       let next: State = {
-        ...state,
+        ...withVisitors(state, Object.fromEntries(frame.visitors.map((v) => [v.id, v]))),
         me: frame.me,
         operators: Object.fromEntries(frame.operators.map((o) => [o.name, o])),
-        visitors: Object.fromEntries(frame.visitors.map((v) => [v.id, v])),
         chats,
         popups: state.popups.filter((id) => chats[id]?.state === 'waiting'),
         canned: frame.canned,
@@ -158,15 +183,15 @@ export function applyFrame(state: State, frame: HubToOperator): State {
       return next;
     }
     case 'visitor.update':
-      return {...state, visitors: {...state.visitors, [frame.visitor.id]: frame.visitor}, visits: followVisits(state.visits, [frame.visitor])};
+      return {...withVisitors(state, {...state.visitors, [frame.visitor.id]: frame.visitor}), visits: followVisits(state.visits, [frame.visitor])};
     case 'visitor.updates': {
       const visitors = {...state.visitors};
       for (const u of frame.updates) visitors[u.visitor.id] = u.visitor;
-      return {...state, visitors, visits: followVisits(state.visits, frame.updates.map((u) => u.visitor))};
+      return {...withVisitors(state, visitors), visits: followVisits(state.visits, frame.updates.map((u) => u.visitor))};
     }
     case 'visitor.gone': {
       const {[frame.visitorId]: _gone, ...visitors} = state.visitors;
-      return {...state, visitors};
+      return withVisitors(state, visitors);
     }
     case 'chat.requested':
       return addPopup(upsertChat(state, frame.chat), frame.chat);
@@ -209,9 +234,11 @@ export function applyFrame(state: State, frame: HubToOperator): State {
       return {...state, canned: frame.canned, notice: clean(`added ${said}`)};
     }
     case 'visitor.details': {
+      // About a visitor on the lists, or one who has left (asked from a pane kept open).
       const id = frame.visitor.id;
       const visitors = id in state.visitors ? {...state.visitors, [id]: frame.visitor} : state.visitors;
-      return frame.visit ? {...state, visitors, visits: {...state.visits, [id]: frame.visit}} : {...state, visitors};
+      const departed = id in state.departed ? {...state.departed, [id]: frame.visitor} : state.departed;
+      return frame.visit ? {...state, visitors, departed, visits: {...state.visits, [id]: frame.visit}} : {...state, visitors, departed};
     }
     case 'error': {
       const notice = clean(`${frame.code}: ${frame.message}`);

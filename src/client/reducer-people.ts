@@ -1,5 +1,6 @@
 import type {ChatSummary, HubToOperator} from '../protocol/index.js';
 import {addPopup, newPane} from './reducer-hub.js';
+import {visitorLabel} from './selectors.js';
 import {clean} from '../lib/sanitize.js';
 import type {State} from './state.js';
 
@@ -9,12 +10,6 @@ import type {State} from './state.js';
  */
 
 export type PeopleFrame = Extract<HubToOperator, {t: 'visitor.visits' | 'visitor.chats' | 'chat.offer' | 'transfer.result' | 'invite.result'}>;
-
-function visitorName(state: State, visitorId: string): string {
-  // A name typed with the chat request reaches the chat before the visitor's summary.
-  const named = state.visitors[visitorId]?.name ?? Object.values(state.chats).find((c) => c.visitorId === visitorId)?.visitorName;
-  return clean(named) || `visitor ${visitorId.slice(0, 6)}`;
-}
 
 function operatorName(state: State, name: string): string {
   return state.operators[name]?.displayName ?? name;
@@ -45,7 +40,7 @@ export function applyPeopleFrame(state: State, frame: PeopleFrame): State {
     case 'transfer.result':
       return {...state, notice: clean(`${operatorName(state, frame.to)} ${TRANSFER[frame.outcome]}`)};
     case 'invite.result': {
-      const who = visitorName(state, frame.visitorId);
+      const who = visitorLabel(state, frame.visitorId);
       return {...state, notice: frame.outcome === 'accepted' ? `${who} accepted: the chat is yours` : `${who} closed the invitation`};
     }
   }

@@ -1,4 +1,4 @@
-import {applyEvents, applyFrame, newPane} from './reducer-hub.js';
+import {applyEvents, applyFrame, departedOf, newPane} from './reducer-hub.js';
 import {openHistory} from './reducer-people.js';
 import {listLength} from './selectors.js';
 import {FOCUS_ORDER, type Action, type Pane, type State} from './state.js';
@@ -80,7 +80,8 @@ export function reducer(state: State, action: Action): State {
       if (index < 0) return state;
       const panes = state.panes.filter((p) => p.chatId !== action.chatId);
       const active = Math.max(0, Math.min(panes.length - 1, state.active > index ? state.active - 1 : state.active));
-      return {...state, panes, active, focus: panes.length === 0 && state.focus === 'pane' ? 'chats' : state.focus};
+      const departed = departedOf(state, panes, state.visitors);
+      return {...state, panes, departed, active, focus: panes.length === 0 && state.focus === 'pane' ? 'chats' : state.focus};
     }
     case 'draft':
       return changeActive(state, (p) => ({...p, draft: action.text, cursor: action.cursor}));

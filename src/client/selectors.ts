@@ -1,4 +1,5 @@
 import type {ChatSummary, OperatorSummary, VisitorSummary} from '../protocol/index.js';
+import {clean} from '../lib/sanitize.js';
 import type {Pane, State} from './state.js';
 
 /**
@@ -74,11 +75,28 @@ export function chatTitle(state: State, chatId: string): string {
     const peer = pane?.peer ?? chat?.members?.find((m) => m !== state.myName) ?? '?';
     return `@${state.operators[peer]?.displayName ?? peer}`;
   }
-  const visitor = chat?.visitorId ? state.visitors[chat.visitorId] : undefined;
-  const name = chat?.visitorName ?? visitor?.name;
+  const id = chat?.visitorId ?? pane?.visitor?.id;
+  const name = chat?.visitorName ?? pane?.visitor?.name ?? (id ? visitorOf(state, id)?.name : undefined);
   if (name) return name;
-  const id = chat?.visitorId ?? visitor?.id;
   return id ? `visitor ${id.slice(0, 6)}` : `chat ${chatId.slice(0, 6)}`;
+}
+
+/** The visitor of a visitor chat's pane: the chat's, or the one the pane kept once it ended. */
+export function paneVisitorId(state: State, pane: Pane | undefined): string | undefined {
+  if (pane?.kind !== 'visitor') return undefined;
+  return state.chats[pane.chatId]?.visitorId ?? pane.visitor?.id;
+}
+
+/** A visitor on the lists, or one who has left with a pane of theirs still open. */
+export function visitorOf(state: State, id: string): VisitorSummary | undefined {
+  return state.visitors[id] ?? state.departed[id];
+}
+
+/** "Vera" or "visitor 3f9a2c" for a visitor, made safe for the terminal (names are the visitor's). */
+export function visitorLabel(state: State, visitorId: string): string {
+  // A name typed with the chat request reaches the chat before the visitor's summary.
+  const named = visitorOf(state, visitorId)?.name ?? Object.values(state.chats).find((c) => c.visitorId === visitorId)?.visitorName;
+  return clean(named) || `visitor ${visitorId.slice(0, 6)}`;
 }
 
 /** "3m", "1h05" — compact durations for the lists. */

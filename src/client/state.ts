@@ -40,6 +40,12 @@ export interface Pane {
   kind: 'visitor' | 'op';
   /** For an operator chat: the other operator's name. */
   peer?: string;
+  /**
+   * For a visitor chat: who the visitor is, as the chat last said. The pane keeps it once the
+   * chat has ended and the lists have forgotten it, so that its title, its visit details (Alt+D)
+   * and the transcripts saved from it still name the visitor.
+   */
+  visitor?: {id: string; name?: string; site: string};
   /** Events in seq order, each seq once (replays after a reconnect are dropped). */
   events: ChatEvent[];
   /**
@@ -115,6 +121,8 @@ export interface State {
   conn: {status: ConnStatus; error?: string; retryAt?: number};
   me?: OperatorSummary;
   visitors: Record<string, VisitorSummary>;
+  /** Visitors who have left while a pane of theirs is open: not listed, still shown in the pane. */
+  departed: Record<string, VisitorSummary>;
   /** The current visit of visitors asked about (Alt+D), with every page viewed. */
   visits: Record<string, Visit>;
   chats: Record<string, ChatSummary>;
@@ -155,6 +163,7 @@ export function initialState(hub: string, myName: string, settings: Settings = d
     myName,
     conn: {status: 'connecting'},
     visitors: {},
+    departed: {},
     visits: {},
     chats: {},
     operators: {},

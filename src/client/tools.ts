@@ -38,7 +38,7 @@ export function fillCanned(state: State, text: string): string {
   const values: Record<string, string> = {
     visitor: pane ? chatTitle(state, pane.chatId) : '',
     operator: state.me?.displayName ?? state.myName,
-    site: chat?.site ?? '',
+    site: chat?.site ?? pane?.visitor?.site ?? '',
   };
   return text.replace(/\{(visitor|operator|site)\}/g, (_, name: string) => values[name]!);
 }

@@ -3,6 +3,7 @@ import {clean} from '../../lib/sanitize.js';
 import {historyRows, pastVisitLines} from '../people.js';
 import type {State} from '../state.js';
 import {fit, truncate} from '../text.js';
+import {visitorLabel} from '../selectors.js';
 import {ListBox} from './ListBox.js';
 
 export interface PeopleOverlayProps {
@@ -11,10 +12,6 @@ export interface PeopleOverlayProps {
   height: number;
 }
 
-/** A visitor's name for an overlay title. */
-function who(state: State, visitorId: string): string {
-  return clean(state.visitors[visitorId]?.name) || `visitor ${visitorId.slice(0, 6)}`;
-}
 
 /** Alt+V: every visit of the visitor, newest first, each with its pages; Up/Down scroll. */
 export function VisitsOverlay({state, width, height}: PeopleOverlayProps) {
@@ -28,7 +25,7 @@ export function VisitsOverlay({state, width, height}: PeopleOverlayProps) {
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold inverse>
-        {fit(` Visits of ${who(state, visitorId)}${count}, newest first (Up/Down scroll, Esc closes) `, width)}
+        {fit(` Visits of ${visitorLabel(state, visitorId)}${count}, newest first (Up/Down scroll, Esc closes) `, width)}
       </Text>
       {lines.slice(start, start + room).map((line, i) => (
         <Text key={i} wrap="truncate" color={line.startsWith(' ') ? undefined : 'green'}>
@@ -44,7 +41,7 @@ export function HistoryOverlay({state, width, height}: PeopleOverlayProps) {
   if (state.overlay?.kind !== 'history') return null;
   const {visitorId, index} = state.overlay;
   const rows = historyRows(state, visitorId);
-  const title = `Earlier chats of ${who(state, visitorId)} (Enter opens, Esc closes)`;
+  const title = `Earlier chats of ${visitorLabel(state, visitorId)} (Enter opens, Esc closes)`;
   if (!rows || rows.length === 0) {
     return (
       <Box flexDirection="column" width={width} height={height}>

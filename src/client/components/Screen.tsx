@@ -1,7 +1,7 @@
 import {Box, Text} from 'ink';
 import {mainRows} from '../help.js';
 import {barBindings, helpBindings} from '../keymap.js';
-import {activePane, chatRows, chatTitle, enterTakesPopup, operatorRows, visitorRows} from '../selectors.js';
+import {activePane, chatRows, chatTitle, enterTakesPopup, operatorRows, paneVisitorId, visitorOf, visitorRows} from '../selectors.js';
 import type {State} from '../state.js';
 import {ChatList} from './ChatList.js';
 import {ChatPane} from './ChatPane.js';
@@ -39,7 +39,7 @@ export function Screen({state, configPath}: ScreenProps) {
   const chats = chatRows(state);
   const titles = Object.fromEntries(chats.map((c) => [c.id, chatTitle(state, c.id)]));
   const pane = activePane(state);
-  const paneVisitor = pane?.kind === 'visitor' ? state.chats[pane.chatId]?.visitorId : undefined;
+  const paneVisitor = paneVisitorId(state, pane);
   const popupChat = state.popups[0] ? state.chats[state.popups[0]] : undefined;
   const offer = popupChat?.offeredTo === state.myName ? state.offers[popupChat.id] : undefined;
   const popupH = popupChat ? 5 + (offer ? offerLines(offer.recent.length) : 0) : 0;
@@ -93,7 +93,7 @@ export function Screen({state, configPath}: ScreenProps) {
                   height={main - 1 - popupH}
                   focused={state.focus === 'pane'}
                   sneakPreview={state.settings.sneakPreview}
-                  visitor={paneVisitor ? state.visitors[paneVisitor] : undefined}
+                  visitor={paneVisitor ? visitorOf(state, paneVisitor) : undefined}
                   visit={paneVisitor ? state.visits[paneVisitor] : undefined}
                 />
               ) : (
