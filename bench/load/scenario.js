@@ -68,7 +68,9 @@ export async function runScenario(kind, opts, {template, operators}) {
     alive(server);
     result.at10k = await fixed(10_000);
 
-    // (d) Kill, restart, resume.
+    // (d) Kill, restart, resume. CAC_BENCH_NO_RESUME=1 leaves it out, so that a hub run with
+    // --cpu-prof is stopped, not killed, and writes the profile of its steps.
+    if (process.env.CAC_BENCH_NO_RESUME) return result;
     const expected = state.chats.chatting;
     const resumed = await restartAndResume(kind, server, clients, {port, dir, log, expected, timeoutMs: opts.resumeTimeoutMs, quietMs: opts.quietMs});
     server = resumed.server;
