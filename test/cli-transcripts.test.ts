@@ -61,8 +61,12 @@ t.test('list: a line per chat, oldest first, filtered; --json is an array of cha
   t.same(await ids('--since', '1h'), []);
   t.same((await ids('--until', '1w')).length, 6);
 
-  const none = await cac('list', '--site', 'nowhere.example');
+  const none = await cac('list', '--site', 'example.com', '--since', '2030-01-01');
   t.same([none.code, none.stdout, none.stderr], [0, '', 'no chats\n']);
+  // A site there is not (cli-unknown-names.test.ts): said as such, not as an empty list.
+  const unknown = await cac('list', '--site', 'nowhere.example');
+  t.same([unknown.code, unknown.stdout], [1, '']);
+  t.match(unknown.stderr, /^cac: no site nowhere\.example, and nothing is stored under that name/);
 });
 
 t.test('show: one transcript as text (default), JSON, HTML or an e-mail draft', async (t) => {

@@ -1,8 +1,9 @@
 import {Command} from 'commander';
-import {callAdmin} from './call.js';
+import {adminCaller, callAdmin} from './call.js';
 import {addTargetOptions, printJson, run, UsageError} from './common.js';
 import {example, sub} from './help.js';
 import {parseUntil} from './when-option.js';
+import {refuseUnknownNames} from './unknown-names.js';
 
 export function blocksCommand(): Command {
   const cmd = new Command('blocks').description('visitors kept from chatting (until the site\'s midnight, unless told otherwise)');
@@ -15,6 +16,7 @@ export function blocksCommand(): Command {
     .action((opts) =>
       run(async () => {
         const list = await callAdmin(opts, 'blocks.list', {site: opts.site, all: opts.all});
+        if (list.length === 0) await refuseUnknownNames(adminCaller(opts), {site: opts.site});
         if (opts.json) return printJson(list);
         if (list.length === 0) process.stderr.write('no blocks in force\n');
         for (const b of list) {

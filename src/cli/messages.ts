@@ -1,8 +1,9 @@
 import {Command} from 'commander';
 import {clean} from '../lib/sanitize.js';
-import {callAdmin} from './call.js';
+import {adminCaller, callAdmin} from './call.js';
 import {addTargetOptions, printJson, run} from './common.js';
 import {example, sub} from './help.js';
+import {refuseUnknownNames} from './unknown-names.js';
 
 export function messagesCommand(): Command {
   const cmd = new Command('messages').description('messages visitors left while no operator was on-line');
@@ -14,6 +15,7 @@ export function messagesCommand(): Command {
     .action((opts) =>
       run(async () => {
         const list = await callAdmin(opts, 'messages.list', {site: opts.site});
+        if (list.length === 0) await refuseUnknownNames(adminCaller(opts), {site: opts.site});
         if (opts.json) return printJson(list);
         if (list.length === 0) process.stderr.write('no left messages\n');
         for (const m of list) {

@@ -8,6 +8,7 @@ import {BatchedOut, JsonArrayOut} from './output.js';
 import {pages} from './pages.js';
 import {ProgressBar} from './progress.js';
 import {fileNameOf, inputOf, render, type Format} from './transcripts-render.js';
+import {refuseUnknownNames} from './unknown-names.js';
 
 /*
  * `cac transcripts export`: every matching chat, a page at a time (the next page is fetched while
@@ -168,6 +169,7 @@ export async function exportTranscripts(opts: ExportOptions, filter: Filter): Pr
       }
       await sink.flush();
     }
+    if (sink.written === 0 && sink.skipped === 0) await refuseUnknownNames(target.call.bind(target), filter);
     await sink.end();
     bar?.clear();
     bar = undefined;

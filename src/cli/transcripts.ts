@@ -12,6 +12,7 @@ import type {Filter} from './transcripts-export.js';
 import type {Format} from './transcripts-render.js';
 import {sinceOption} from './when-option.js';
 import {colours} from './colour.js';
+import {refuseUnknownNames, type NamedFilter} from './unknown-names.js';
 
 /*
  * `cac transcripts`: stored chats, listed, shown, exported and searched, whether a hub runs on
@@ -78,6 +79,7 @@ async function printAll<P extends {next?: string}, T>(
   items: (page: P) => T[],
   line: (item: T) => string,
   none: string,
+  filter: NamedFilter,
 ): Promise<void> {
   // The store and the schemas load only when a command runs (`cac --help` stays quick).
   const {adminTarget} = await import('./admin-target.js');
@@ -92,6 +94,7 @@ async function printAll<P extends {next?: string}, T>(
         else await emit(line(item));
       }
     }
+    if (n === 0) await refuseUnknownNames(target.call.bind(target), filter);
     if (json) await json.end();
     else if (n === 0) process.stderr.write(`${none}\n`);
   } finally {
@@ -101,7 +104,7 @@ async function printAll<P extends {next?: string}, T>(
 
 function list(opts: FilterOptions & {json?: boolean}): Promise<void> {
   const filter = filterOf(opts);
-  return printAll(opts, (target, cursor) => target.call('transcripts.list', {...filter, cursor, limit: 500}), (p) => p.chats, chatLine, 'no chats');
+  return printAll(opts, (target, cursor) => target.call('transcripts.list', {...filter, cursor, limit: 500}), (p) => p.chats, chatLine, 'no chats', filter);
 }
 
 async function search(text: string, opts: FilterOptions & {json?: boolean; color?: boolean}): Promise<void> {
@@ -109,7 +112,7 @@ async function search(text: string, opts: FilterOptions & {json?: boolean; color
   if (text === '' || text.includes('\n')) throw new UsageError('give the text to search for, on one line');
   const {match} = await colours();
   const fetch = (target: AdminTarget, cursor?: string) => target.call('transcripts.search', {...filter, text, cursor});
-  return printAll(opts, fetch, (p) => p.matches, (m) => matchLine(m, text, match), 'no matches');
+  return printAll(opts, fetch, (p) => p.matches, (m) => matchLine(m, text, match), 'no matches', filter);
 }
 
 export function transcriptsCommand(): Command {

@@ -1,8 +1,9 @@
 import {Command} from 'commander';
 import {clean} from '../lib/sanitize.js';
-import {callAdmin} from './call.js';
+import {adminCaller, callAdmin} from './call.js';
 import {addTargetOptions, printJson, run} from './common.js';
 import {example, sub} from './help.js';
+import {refuseUnknownNames} from './unknown-names.js';
 
 const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -17,9 +18,11 @@ export function visitorsCommand(): Command {
     .action((opts) =>
       run(async () => {
         const all = [];
+        let listed = 0;
         let cursor: string | undefined;
         do {
           const page = await callAdmin(opts, 'visitors.list', {site: opts.site, online: opts.online, cursor, limit: 1000});
+          listed += page.visitors.length;
           if (!opts.json) {
             for (const v of page.visitors) {
               const who = [v.name, v.email && `<${v.email}>`].filter(Boolean).join(' ') || '-';
@@ -29,6 +32,7 @@ export function visitorsCommand(): Command {
           } else all.push(...page.visitors);
           cursor = page.next;
         } while (cursor);
+        if (listed === 0) await refuseUnknownNames(adminCaller(opts), {site: opts.site});
         if (opts.json) printJson(all);
       }),
     );
