@@ -76,3 +76,16 @@ t.test('cac hub starts from the code cache the build made, and serves', async (t
   hub.child.kill('SIGTERM');
   t.equal(await hub.exited, 0, 'and it stops cleanly');
 });
+
+t.test('cac --no-color hub is cac hub: the root flag before the command still takes the cache', async (t) => {
+  const port = await freePort();
+  const dir = t.testdir();
+  const hub = spawnCac(['--no-color', 'hub', '--data', join(dir, 'data'), '--port', String(port), '--log', join(dir, 'hub.log')], {CAC_CODE_CACHE: 'report', NODE_V8_COVERAGE: undefined});
+  t.teardown(() => {
+    if (hub.child.exitCode === null) hub.child.kill('SIGKILL');
+  });
+  await waitUntil('the hub serving', async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200);
+  t.match(hub.stderr(), /^cac: code cache used$/m);
+  hub.child.kill('SIGTERM');
+  t.equal(await hub.exited, 0);
+});

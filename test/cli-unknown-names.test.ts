@@ -1,4 +1,5 @@
-import {mkdtemp, rm} from 'node:fs/promises';
+import {existsSync} from 'node:fs';
+import {mkdir, mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import t from 'tap';
@@ -90,4 +91,23 @@ t.test("a removed site's and a removed operator's records are still listed under
   const byOperator = await cac('transcripts', 'list', '--operator', 'bob');
   t.equal(byOperator.code, 0, byOperator.stderr);
   t.ok(byOperator.stdout.trim().split('\n').length > 0 && byOperator.stdout.includes('\tbob\t'), 'bob\'s chats, though bob is gone');
+});
+
+t.test('an export into a folder leaves nothing behind when the name is unknown', async (t) => {
+  const {cac} = await folder(t);
+  const out = await mkdtemp(join(tmpdir(), 'cac-names-out-'));
+  t.teardown(() => rm(out, {recursive: true, force: true}));
+  const fresh = join(out, 'archive', '2026');
+  const refused = await cac('transcripts', 'export', '--format', 'html', '--out', fresh, '--site', 'exmaple.com');
+  t.equal(refused.code, 1);
+  t.equal(refused.stderr, NO_SITE);
+  t.notOk(existsSync(join(out, 'archive')), 'the folders made for it are gone');
+  const kept = join(out, 'kept');
+  await mkdir(kept);
+  t.equal((await cac('transcripts', 'export', '--format', 'html', '--out', kept, '--site', 'exmaple.com')).code, 1);
+  t.ok(existsSync(kept), 'a folder that was there stays');
+  const empty = await cac('transcripts', 'export', '--format', 'html', '--out', fresh, '--site', 'example.com', '--since', '2030-01-01');
+  t.equal(empty.code, 0, empty.stderr);
+  t.match(empty.stderr, /exported 0 transcripts/);
+  t.ok(existsSync(fresh), 'a known site with nothing to export still gets its folder');
 });

@@ -1,4 +1,4 @@
-import {existsSync, linkSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs';
+import {existsSync, linkSync, mkdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 import type {AdminInput, TranscriptData} from '../protocol/index.js';
 import {transcriptJson} from '../transcript/json.js';
@@ -124,11 +124,11 @@ function place(tmp: string, file: string): boolean {
   }
 }
 
-function outputDir(out: string): string {
+/** The folder, made if need be; `made` is the first folder this made (to remove if nothing goes in it). */
+function outputDir(out: string): {dir: string; made?: string} {
   const dir = resolve(out);
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`--out ${out} is a file, not a folder`);
-  mkdirSync(dir, {recursive: true, mode: 0o700});
-  return dir;
+  return {dir, made: mkdirSync(dir, {recursive: true, mode: 0o700})};
 }
 
 function summary(sink: Sink, seconds: number, dir?: string): string {
@@ -159,7 +159,8 @@ export async function exportTranscripts(opts: ExportOptions, filter: Filter): Pr
   const target: AdminTarget = await adminTarget(opts);
   let bar: ProgressBar | undefined;
   try {
-    const dir = out === undefined ? undefined : outputDir(out);
+    const folder = out === undefined ? undefined : outputDir(out);
+    const dir = folder?.dir;
     const sink = dir === undefined ? stdoutSink(opts.format) : folderSink(dir, opts.format);
     if (process.stderr.isTTY) bar = new ProgressBar((await target.call('transcripts.count', filter)).count, 'transcripts');
     for await (const page of pages((cursor) => target.call('transcripts.export', {...filter, cursor, limit: PAGE}))) {
@@ -169,7 +170,13 @@ export async function exportTranscripts(opts: ExportOptions, filter: Filter): Pr
       }
       await sink.flush();
     }
-    if (sink.written === 0 && sink.skipped === 0) await refuseUnknownNames(target.call.bind(target), filter);
+    if (sink.written === 0 && sink.skipped === 0) {
+      await refuseUnknownNames(target.call.bind(target), filter).catch((error: unknown) => {
+        // A mistyped name leaves nothing behind: not even the folder made for the files.
+        if (folder?.made) rmSync(folder.made, {recursive: true, force: true});
+        throw error;
+      });
+    }
     await sink.end();
     bar?.clear();
     bar = undefined;
