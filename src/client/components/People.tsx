@@ -1,5 +1,4 @@
 import {Box, Text} from 'ink';
-import {clean} from '../../lib/sanitize.js';
 import {historyRows, pastVisitLines} from '../people.js';
 import type {State} from '../state.js';
 import {fit, truncate} from '../text.js';
@@ -11,7 +10,6 @@ export interface PeopleOverlayProps {
   width: number;
   height: number;
 }
-
 
 /** Alt+V: every visit of the visitor, newest first, each with its pages; Up/Down scroll. */
 export function VisitsOverlay({state, width, height}: PeopleOverlayProps) {
