@@ -105,6 +105,9 @@ t.test('pushed links', {skip}, async (t) => {
     await popup.getByRole('status').getByText('You are chatting with Alice').waitFor();
     t.ok(await w.page.getByRole('dialog').isHidden(), 'the chat left the opener tab');
     await w.page.close();
+    // The pop-out learns of its opener's closing from the browser a moment later; until then it
+    // rightly leaves the link to that tab, which is still within its few seconds of grace.
+    await popup.waitForFunction(() => !window.opener || (window.opener as Window).closed);
 
     const [opened] = await Promise.all([
       context.waitForEvent('page'),
