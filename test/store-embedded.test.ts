@@ -325,6 +325,31 @@ t.test('the checkpoint empties the journal and then rests', async (t) => {
   await store.close();
 });
 
+t.test('a busy journal finishes its segments by their age alone, not also when the idle wait comes round', async (t) => {
+  const dir = t.testdir();
+  const opened: number[] = [];
+  const {files} = countingFiles();
+  const watched = {
+    ...files,
+    async open(path: string, flags: string, mode?: number) {
+      if (path.endsWith('.wal')) opened.push(Date.now());
+      return files.open(path, flags, mode);
+    },
+  };
+  const store = new EmbeddedStore(dir, {journal: true, log: () => {}, segmentAgeMs: 500, files: watched});
+  await store.open();
+  await store.putChat(chat('c1'));
+  // Groups back to back for 4 s: the idle wait (as long as a segment's age) never sees quiet.
+  for (let i = 0, end = Date.now() + 4000; Date.now() < end; i++) await store.appendEvent('c1', msg(`m${i}`));
+  await store.close();
+  const gaps = opened.slice(1).map((at, i) => at - opened[i]!);
+  t.ok(opened.length >= 4, `segments rotated by age (${opened.length})`);
+  t.ok(
+    gaps.every((gap) => gap >= 250),
+    `no segment started right after another (gaps ${gaps.join(', ')} ms): a second one, a moment after each rotation, was a new file in the checkpoint's burst`,
+  );
+});
+
 t.test('temp files left by a crash are removed at start', async (t) => {
   const dir = t.testdir({tmp: {'sites.json.123.4.tmp': 'half'}});
   const store = new EmbeddedStore(dir, {journal: true, log: () => {}});

@@ -35,13 +35,25 @@ export class Checkpoint {
     journal.onFinished = () => void nextTurn().then(() => this.run());
   }
 
-  /** Called after every durable group. */
+  /**
+   * Called after every durable group. The segment is sealed once no group has come for `idleMs`;
+   * a busy journal finishes its segments by their age alone. (Sealed every `idleMs` however busy,
+   * a second segment started a moment after each rotation by age, in a new file.)
+   */
   armIdle(): void {
-    if (this.idleTimer) return;
+    this.lastGroupAt = Date.now();
+    if (!this.idleTimer) this.waitIdle(this.idleMs);
+  }
+
+  private lastGroupAt = 0;
+
+  private waitIdle(ms: number): void {
     this.idleTimer = setTimeout(() => {
+      const quiet = Date.now() - this.lastGroupAt;
+      if (quiet < this.idleMs) return this.waitIdle(this.idleMs - quiet);
       this.idleTimer = undefined;
       void this.journal.seal();
-    }, this.idleMs);
+    }, ms);
     this.idleTimer.unref();
   }
 
