@@ -1,4 +1,4 @@
-import {existsSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import t from 'tap';
 import {nodeFiles, type FileLayer} from '../src/store/file-layer.js';
@@ -115,4 +115,21 @@ t.test('a clean stop removes the spare', async (t) => {
   await journal.close();
   t.notOk(existsSync(join(dir, SPARE)));
   t.equal(segments(dir).length, 1, 'the segment itself stays for the checkpoint');
+});
+
+t.test('a spare gone from under the journal (removed by hand) is no loss: the next segment is a new file', async (t) => {
+  const dir = t.testdir();
+  const {journal, sent: first} = await filled(dir);
+  await until('the spare is made', () => existsSync(join(dir, SPARE)) && statSync(join(dir, SPARE)).size === 4096);
+  rmSync(join(dir, SPARE));
+  let sent = first;
+  while (segments(dir).length < 2) await journal.append([line(++sent)]);
+  await journal.append([line(++sent)]);
+  t.ok(statSync(join(dir, segments(dir)[1]!)).size < 4096, 'a new file, grown as written');
+  await journal.close();
+  const records = (await new Journal(dir, {files: nodeFiles}).leftovers()).flatMap((s) => s.records);
+  t.same(
+    records.map((r) => (r.k === 'l' ? r.n : 0)),
+    Array.from({length: sent}, (_, i) => i + 1),
+  );
 });

@@ -1,20 +1,11 @@
-import {readFile, readdir, rename} from 'node:fs/promises';
+import {readFile, readdir} from 'node:fs/promises';
 import {join} from 'node:path';
 import {syncDir} from './durable-file.js';
 import {writeAll, type FileLayer} from './file-layer.js';
+import {SpareSegment} from './spare-segment.js';
 import {DamagedError} from './store.js';
 
 const segmentName = /^journal-(\d+)\.wal$/;
-
-/**
- * The next segment, made ahead of time: zeros written and made durable while the current segment
- * fills. Appends into it then overwrite blocks already allocated, so their fdatasync writes data
- * and no file-system metadata (a size or an allocation): it never waits for the file-system
- * journal's commit, which the checkpoint's thousands of appends to logs fill every few seconds.
- * Not a segment until renamed into one; removed at start.
- */
-const SPARE = 'journal.spare';
-const SPARE_UNIT = 256 * 1024;
 
 /**
  * One change as the journal carries it: a small document's new state (`d`), or one line to
@@ -70,9 +61,9 @@ const groupHeader = (count: number): string => `{"g":${count}}\n`;
 const header = /^\{"g":([1-9]\d{0,8})\}$/;
 
 /**
- * A segment's text: up to its first zero byte, where a segment made ahead (see SPARE) has not
- * been written yet. JSON never holds a raw zero byte, so what follows one can only be part of a
- * write that never finished (pages of it reached the disk and pages before them did not).
+ * A segment's text: up to its first zero byte, where a segment made ahead (see SpareSegment) has
+ * not been written yet. JSON never holds a raw zero byte, so what follows one can only be part of
+ * a write that never finished (pages of it reached the disk and pages before them did not).
  */
 function writtenPart(bytes: Buffer): string {
   const end = bytes.indexOf(0);
@@ -140,11 +131,7 @@ export class Journal {
   private openedAt = 0;
   private last = 0;
   private queue: Promise<unknown> = Promise.resolve();
-  /** The spare segment: being made, or made (its size), or neither. */
-  private spare: Promise<number | undefined> | undefined;
-  private spareSize: number | undefined;
-  /** The segment during which making a spare failed: not tried again before the next. */
-  private spareFailed = 0;
+  private readonly spare: SpareSegment;
   /** Finished segments not yet applied by the checkpoint, oldest first. */
   readonly finished: Segment[] = [];
   onFinished: () => void = () => {};
@@ -157,6 +144,7 @@ export class Journal {
   ) {
     this.maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
     this.maxAgeMs = options.maxAgeMs ?? 10_000;
+    this.spare = new SpareSegment(dir, options.files, this.maxBytes);
   }
 
   /**
@@ -176,7 +164,7 @@ export class Journal {
       segments.push({n, records: readSegment(file, writtenPart(await readFile(file)), this.options.log)});
     }
     this.last = Math.max(0, ...numbers);
-    await this.options.files.remove(join(this.dir, SPARE));
+    await this.spare.discard();
     return segments;
   }
 
@@ -208,47 +196,17 @@ export class Journal {
     this.prepareSpare();
   }
 
-  /**
-   * Makes the next segment ahead once this one is half full or half its age, sized for what this
-   * one is on its way to (a quarter more), outside the queue of appends. A failure (a full disk)
-   * costs nothing but the speed-up: the next segment is then a new file, as without.
-   */
+  /** The next segment is made ahead once this one is half full or half its age (see SpareSegment). */
   private prepareSpare(): void {
-    if (this.spare || this.spareFailed === this.current?.n) return;
-    const age = Date.now() - this.openedAt;
-    const half = this.bytes >= this.maxBytes / 2 ? 1 : age / this.maxAgeMs;
-    if (half < 0.5) return;
-    const expected = Math.min(this.maxBytes, (this.bytes / half) * 1.25);
-    const unit = Math.min(SPARE_UNIT, this.maxBytes);
-    const size = Math.max(1, Math.ceil(expected / unit)) * unit;
-    const path = join(this.dir, SPARE);
-    const files = this.options.files;
-    this.spare = (async () => {
-      const fd = await files.open(path, 'w');
-      try {
-        const zeros = Buffer.alloc(Math.min(size, 1024 * 1024));
-        for (let at = 0; at < size; at += zeros.length) await writeAll(files, fd, zeros.subarray(0, Math.min(zeros.length, size - at)));
-        await files.datasync(fd);
-      } finally {
-        await files.close(fd);
-      }
-      return size;
-    })().then(
-      (made) => (this.spareSize = made),
-      async () => {
-        this.spareFailed = this.current?.n ?? 0;
-        await files.remove(path).catch(() => {});
-        this.spare = undefined;
-        return undefined;
-      },
-    );
+    const share = this.bytes >= this.maxBytes / 2 ? 1 : (Date.now() - this.openedAt) / this.maxAgeMs;
+    if (share >= 0.5) this.spare.prepare(this.current!.n, this.bytes, share);
   }
 
   private async startSegment(): Promise<void> {
     const n = this.last + 1;
     const file = join(this.dir, `journal-${n}.wal`);
     // Written from its start whether made ahead or new: each write goes where the last ended.
-    const fd = (await this.takeSpare(file)) ?? (await this.options.files.open(file, 'w'));
+    const fd = (await this.spare.take(file)) ?? (await this.options.files.open(file, 'w'));
     try {
       // The new file's name must be durable before anything in it is acknowledged.
       await syncDir(this.dir);
@@ -261,19 +219,6 @@ export class Journal {
     this.current = {n, records: []};
     this.bytes = 0;
     this.openedAt = Date.now();
-  }
-
-  /** The spare segment opened under `file`'s name, if one is made (one still being made is left to finish). */
-  private async takeSpare(file: string): Promise<number | undefined> {
-    if (this.spareSize === undefined) return undefined;
-    this.spare = undefined;
-    this.spareSize = undefined;
-    try {
-      await rename(join(this.dir, SPARE), file);
-      return await this.options.files.open(file, 'r+');
-    } catch {
-      return undefined;
-    }
   }
 
   private async finish(): Promise<void> {
@@ -318,8 +263,6 @@ export class Journal {
     this.fd = undefined;
     this.current = undefined;
     if (fd !== undefined) await this.options.files.close(fd);
-    if (this.spare && (await this.spare) !== undefined) await this.options.files.remove(join(this.dir, SPARE)).catch(() => {});
-    this.spare = undefined;
-    this.spareSize = undefined;
+    await this.spare.discard();
   }
 }
