@@ -17,6 +17,8 @@ export class Checkpoint {
   private held: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** When the last durable group came (the idle wait counts from it). */
+  private lastGroupAt = 0;
   private laterTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   /** The last failure (it is retried); undefined once a run succeeds. */
@@ -44,8 +46,6 @@ export class Checkpoint {
     this.lastGroupAt = Date.now();
     if (!this.idleTimer) this.waitIdle(this.idleMs);
   }
-
-  private lastGroupAt = 0;
 
   private waitIdle(ms: number): void {
     this.idleTimer = setTimeout(() => {
