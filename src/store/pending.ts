@@ -32,26 +32,25 @@ export class Pending {
    * in between finds every line either here or there.
    */
   async release(records: JournalRecord[], between?: () => Promise<void>, slice = Infinity): Promise<void> {
+    // Counted inline: an async step called per record made a promise for each (a busy segment
+    // holds 100,000 records), 5% of all a hub allocated at 10,000 messages a second.
     let done = 0;
-    const step = async () => {
-      if (between && ++done % slice === 0) await between();
-    };
     const applied = new Map<string, number>();
     // A document's file holds the last text written to it: a held text is let go only if it is
     // that one. Compared with each record, a document set to A then B in these records (the file
     // ends at B) lost a later A held from the next segment, and reads went back to B.
     const lastText = new Map<string, string>();
     for (const r of records) {
-      await step();
+      if (between && ++done % slice === 0) await between();
       if (r.k === 'd') lastText.set(r.f, r.text);
       else applied.set(r.f, Math.max(applied.get(r.f) ?? 0, r.n));
     }
     for (const [f, text] of lastText) {
-      await step();
+      if (between && ++done % slice === 0) await between();
       if (this.docs.get(f) === text) this.docs.delete(f);
     }
     for (const [f, n] of applied) {
-      await step();
+      if (between && ++done % slice === 0) await between();
       const lines = this.lines.get(f);
       if (!lines) continue;
       const rest = lines.filter((l) => l.n > n);
