@@ -39,36 +39,23 @@ async function writeCost(length) {
   return ms;
 }
 
-/** The same number of appends of a 200-byte line, each followed by fdatasync: the disk's floor. */
-async function bareFsync() {
+/**
+ * The same number of appends of a 200-byte line, each followed by fdatasync: the disk's floor.
+ * `madeAhead`: into a file whose space was written (zeros) and made durable first, as the
+ * journal's segments are once made ahead: each fdatasync then has data to write and no
+ * file-system metadata (a new size, new blocks) to commit.
+ */
+async function bareFsync({madeAhead = false} = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'cac-fsync-bench-'));
-  const fd = openSync(join(dir, 'bare.log'), 'a');
+  const fd = openSync(join(dir, 'bare.log'), madeAhead ? 'w' : 'a');
   const line = Buffer.from('x'.repeat(199) + '\n');
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < WRITES; i++) {
-    writeSync(fd, line);
+  if (madeAhead) {
+    writeSync(fd, Buffer.alloc(WRITES * line.length));
     fdatasyncSync(fd);
   }
-  const ms = Number(process.hrtime.bigint() - start) / 1e6 / WRITES;
-  closeSync(fd);
-  await rm(dir, {recursive: true, force: true});
-  return ms;
-}
-
-/**
- * The same appends into a file whose space was written (zeros) and made durable first, as the
- * journal's segments are once made ahead: each fdatasync then has data to write and no file-system
- * metadata (a new size, new blocks) to commit.
- */
-async function bareFsyncMadeAhead() {
-  const dir = await mkdtemp(join(tmpdir(), 'cac-fsync-bench-'));
-  const fd = openSync(join(dir, 'ahead.log'), 'w');
-  const line = Buffer.from('x'.repeat(199) + '\n');
-  writeSync(fd, Buffer.alloc(WRITES * line.length));
-  fdatasyncSync(fd);
   const start = process.hrtime.bigint();
   for (let i = 0; i < WRITES; i++) {
-    writeSync(fd, line, 0, line.length, i * line.length);
+    writeSync(fd, line, 0, line.length, madeAhead ? i * line.length : null);
     fdatasyncSync(fd);
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6 / WRITES;
@@ -96,7 +83,7 @@ async function throughput(chats = 500, each = 40) {
 }
 
 const bare = await bareFsync();
-const ahead = await bareFsyncMadeAhead();
+const ahead = await bareFsync({madeAhead: true});
 const short = await writeCost(10);
 const long = await writeCost(10_000);
 console.log('store: one durable message, each waiting for its own write');

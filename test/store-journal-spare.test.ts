@@ -20,6 +20,19 @@ async function until(what: string, ok: () => boolean): Promise<void> {
   if (!ok()) throw new Error(`never: ${what}`);
 }
 
+/** Waits until the spare exists at its full size. */
+const spareMade = (dir: string) => until('the spare is made', () => existsSync(join(dir, SPARE)) && statSync(join(dir, SPARE)).size === 4096);
+
+/** The line numbers of `records`, and 1..count, to compare them with. */
+const numbers = (records: JournalRecord[]) => records.map((r) => (r.k === 'l' ? r.n : 0));
+const oneTo = (count: number) => Array.from({length: count}, (_, i) => i + 1);
+
+/** Appends one record a group from `sent` until the journal has a second segment; the count sent. */
+async function untilSecondSegment(dir: string, journal: Journal, sent: number): Promise<number> {
+  while (segments(dir).length < 2) await journal.append([line(++sent)]);
+  return sent;
+}
+
 /** A journal of 4 KiB segments, fed one record a group until the spare exists. */
 async function filled(dir: string, files: FileLayer = nodeFiles): Promise<{journal: Journal; sent: number}> {
   const journal = new Journal(dir, {files, maxBytes: 4096, maxAgeMs: 600_000, log: () => {}});
@@ -32,11 +45,10 @@ async function filled(dir: string, files: FileLayer = nodeFiles): Promise<{journ
 t.test('the next segment is made ahead, written from its start, and read back without its zeros after a crash', async (t) => {
   const dir = t.testdir();
   const {journal, sent: first} = await filled(dir);
-  await until('the spare is made', () => existsSync(join(dir, SPARE)) && statSync(join(dir, SPARE)).size === 4096);
+  await spareMade(dir);
   t.ok(readFileSync(join(dir, SPARE)).every((b) => b === 0), 'made of zeros');
 
-  let sent = first;
-  while (segments(dir).length < 2) await journal.append([line(++sent)]);
+  let sent = await untilSecondSegment(dir, journal, first);
   await journal.append([line(++sent)]);
   const second = join(dir, segments(dir)[1]!);
   t.equal(statSync(second).size, 4096, 'the second segment is the spare, renamed: its size was allocated ahead');
@@ -47,8 +59,8 @@ t.test('the next segment is made ahead, written from its start, and read back wi
   const again = new Journal(dir, {files: nodeFiles, log: (l) => said.push(l)});
   const records = (await again.leftovers()).flatMap((s) => s.records);
   t.same(
-    records.map((r) => (r.k === 'l' ? r.n : 0)),
-    Array.from({length: sent}, (_, i) => i + 1),
+    numbers(records),
+    oneTo(sent),
   );
   t.same(said, [], 'the zeros are neither a record nor damage');
   t.notOk(existsSync(join(dir, SPARE)), 'a spare left by the crash is removed at start');
@@ -58,9 +70,8 @@ t.test('the next segment is made ahead, written from its start, and read back wi
 t.test('a group torn inside a segment made ahead is dropped whole, even with later pages of it on disk', async (t) => {
   const dir = t.testdir();
   const {journal, sent: first} = await filled(dir);
-  await until('the spare is made', () => existsSync(join(dir, SPARE)) && statSync(join(dir, SPARE)).size === 4096);
-  let sent = first;
-  while (segments(dir).length < 2) await journal.append([line(++sent)]);
+  await spareMade(dir);
+  const sent = await untilSecondSegment(dir, journal, first);
   await journal.close();
   const file = join(dir, segments(dir)[1]!);
   const bytes = readFileSync(file);
@@ -76,8 +87,8 @@ t.test('a group torn inside a segment made ahead is dropped whole, even with lat
   const said: string[] = [];
   const records = (await new Journal(dir, {files: nodeFiles, log: (l) => said.push(l)}).leftovers()).flatMap((s) => s.records);
   t.same(
-    records.map((r) => (r.k === 'l' ? r.n : 0)),
-    Array.from({length: sent}, (_, i) => i + 1),
+    numbers(records),
+    oneTo(sent),
     'every acknowledged record, and nothing of the torn group',
   );
   t.match(said.join('\n'), /dropped an unfinished last group of 2 records/);
@@ -97,8 +108,7 @@ t.test('a spare that cannot be made (a full disk) costs nothing but the speed-up
     },
   };
   const {journal, sent: first} = await filled(dir, files);
-  let sent = first;
-  while (segments(dir).length < 2) await journal.append([line(++sent)]);
+  let sent = await untilSecondSegment(dir, journal, first);
   await journal.append([line(++sent)]);
   t.equal(tries, 1, 'tried once in the first segment, however many groups followed');
   t.ok(statSync(join(dir, segments(dir)[1]!)).size < 4096, 'the next segment is a new file, grown as written');
@@ -111,7 +121,7 @@ t.test('a spare that cannot be made (a full disk) costs nothing but the speed-up
 t.test('a clean stop removes the spare', async (t) => {
   const dir = t.testdir();
   const {journal} = await filled(dir);
-  await until('the spare is made', () => existsSync(join(dir, SPARE)) && statSync(join(dir, SPARE)).size === 4096);
+  await spareMade(dir);
   await journal.close();
   t.notOk(existsSync(join(dir, SPARE)));
   t.equal(segments(dir).length, 1, 'the segment itself stays for the checkpoint');
@@ -120,16 +130,15 @@ t.test('a clean stop removes the spare', async (t) => {
 t.test('a spare gone from under the journal (removed by hand) is no loss: the next segment is a new file', async (t) => {
   const dir = t.testdir();
   const {journal, sent: first} = await filled(dir);
-  await until('the spare is made', () => existsSync(join(dir, SPARE)) && statSync(join(dir, SPARE)).size === 4096);
+  await spareMade(dir);
   rmSync(join(dir, SPARE));
-  let sent = first;
-  while (segments(dir).length < 2) await journal.append([line(++sent)]);
+  let sent = await untilSecondSegment(dir, journal, first);
   await journal.append([line(++sent)]);
   t.ok(statSync(join(dir, segments(dir)[1]!)).size < 4096, 'a new file, grown as written');
   await journal.close();
   const records = (await new Journal(dir, {files: nodeFiles}).leftovers()).flatMap((s) => s.records);
   t.same(
-    records.map((r) => (r.k === 'l' ? r.n : 0)),
-    Array.from({length: sent}, (_, i) => i + 1),
+    numbers(records),
+    oneTo(sent),
   );
 });
