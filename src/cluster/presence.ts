@@ -11,6 +11,17 @@ const beatKey = (hub: string) => `cac:hub:${hub}`;
 const opsKey = (hub: string) => `cac:ops:${hub}`;
 const visitorsKey = (hub: string) => `cac:visitors:${hub}`;
 
+interface RemoteVisitor {
+  hub: string;
+  summary: VisitorSummary;
+}
+
+/** Makes `into` hold what `from` holds, with no await between (nobody sees it half-made). */
+function replace<K, V>(into: Map<K, V>, from: Map<K, V>): void {
+  into.clear();
+  for (const [k, v] of from) into.set(k, v);
+}
+
 export interface PresenceOptions {
   hubId: string;
   /** How often this hub says it is alive; it is taken for dead after `deadAfterMs` of silence. */
@@ -29,7 +40,7 @@ export class Presence {
   /** Operators connected to each other hub. */
   readonly operators = new Map<string, Set<string>>();
   /** Visitors each other hub serves, as it last said (for lists; Redis holds who is connected). */
-  readonly visitors = new Map<string, {hub: string; summary: VisitorSummary}>();
+  readonly visitors = new Map<string, RemoteVisitor>();
   private myOperators: string[] = [];
 
   constructor(
@@ -77,25 +88,38 @@ export class Presence {
     return missing;
   }
 
-  /** Reads every other hub's operators and visitors again (at start, and after Redis was lost). */
+  /**
+   * Reads every other hub's operators and visitors again (at start, and after Redis was lost).
+   * What is read goes in at once at the end: a list made meanwhile (an operator saying hello)
+   * still has everyone. What the bus told meanwhile is newer than this read, and stays.
+   */
   async rebuild(): Promise<void> {
+    const before = new Map(this.visitors);
     await this.settleIfEmpty();
+    const operators = new Map<string, Set<string>>();
+    const visitors = new Map<string, RemoteVisitor>();
     const hubs = (await this.redis.cmd.smembers(HUBS)).filter((h) => h !== this.options.hubId);
-    this.operators.clear();
-    this.visitors.clear();
-    for (const other of hubs) if ((await this.redis.cmd.exists(beatKey(other))) === 1) await this.reread(other);
+    for (const other of hubs) if ((await this.redis.cmd.exists(beatKey(other))) === 1) await this.read(other, operators, visitors);
+    for (const [id, v] of this.visitors) if (before.get(id) !== v) visitors.set(id, v);
+    for (const id of before.keys()) if (!this.visitors.has(id)) visitors.delete(id);
+    replace(this.operators, operators);
+    replace(this.visitors, visitors);
     await this.publishOperators(this.myOperators);
     this.events.operatorsChanged();
   }
 
   /** Reads what one hub keeps in Redis (it has just written it again: it said hello). */
   async reread(other: string): Promise<void> {
-    this.operators.set(other, new Set(await this.redis.cmd.smembers(opsKey(other))));
+    await this.read(other, this.operators, this.visitors);
+    this.events.operatorsChanged();
+  }
+
+  private async read(other: string, operators: Map<string, Set<string>>, visitors: Map<string, RemoteVisitor>): Promise<void> {
+    operators.set(other, new Set(await this.redis.cmd.smembers(opsKey(other))));
     for (const [id, raw] of Object.entries(await this.redis.cmd.hgetall(visitorsKey(other)))) {
       const parsed = presentVisitor.safeParse(JSON.parse(raw));
-      if (parsed.success) this.visitors.set(id, {hub: other, summary: parsed.data});
+      if (parsed.success) visitors.set(id, {hub: other, summary: parsed.data});
     }
-    this.events.operatorsChanged();
   }
 
   /**
