@@ -6,7 +6,7 @@ import type {JournalRecord} from './journal.js';
 import {chatLine, visitorLine, type ChatLine, type VisitorLine} from './log-file.js';
 import {visitsFrom, type LogReader} from './log-reader.js';
 import {NotStoredError, type Appended} from './store.js';
-import {remember, REMEMBERED_IDS, Tails, type Tail} from './tails.js';
+import {REMEMBERED_IDS, Tails, type Tail} from './tails.js';
 import type {ChatRecord, NewEvent, VisitStart} from './types.js';
 
 const safeId = /^[\w~-]{1,100}$/;
@@ -64,7 +64,7 @@ export class Logs {
       const seen = event.id === undefined ? undefined : tail.ids!.get(event.id);
       if (seen !== undefined) return this.host.flush().then(() => this.storedEvent(chatId, seen));
       const seq = ++tail.last;
-      if (event.id !== undefined) remember(tail.ids!, event.id, seq);
+      if (event.id !== undefined) this.tails.remember(tail, event.id, seq);
       const stored: ChatEvent = extend(event, {seq});
       const records: JournalRecord[] = [{k: 'l', f: tail.file, n: seq, text: JSON.stringify({n: seq, e: stored})}];
       if (doc) records.unshift(doc);

@@ -17,11 +17,13 @@ export interface Tail {
  */
 export const REMEMBERED_IDS = 1000;
 
-/** Remembers a client id as the newest, forgetting the oldest past REMEMBERED_IDS. */
-export function remember(ids: Map<string, number>, id: string, n: number): void {
-  ids.set(id, n);
-  if (ids.size > REMEMBERED_IDS) ids.delete(ids.keys().next().value!);
-}
+/**
+ * The client ids all tails remember together. Each costs some 100 bytes: with no bound, ten
+ * thousand long chats would hold nearly 1 GB of them. Past this, the tails used least recently
+ * keep only their latest ID_FLOOR (a resend comes moments after the ack it missed).
+ */
+export const ID_BUDGET = 200_000;
+export const ID_FLOOR = 50;
 
 /**
  * A tail as Tails hold it, with its log's name: every line held for the log (a busy segment
@@ -38,8 +40,53 @@ export class Tails {
   private readonly loading = new Map<string, {chain: Promise<HeldTail>; count: number}>();
   /** How many tails were let go (forgotten or evicted) so far. */
   private letGo = 0;
+  /** Client ids remembered by all tails together, and the count past which they are trimmed. */
+  private ids = 0;
+  private trimAbove: number;
 
-  constructor(private readonly max = 50_000) {}
+  constructor(
+    private readonly max = 50_000,
+    private readonly idBudget = ID_BUDGET,
+  ) {
+    this.trimAbove = idBudget;
+  }
+
+  /** How many client ids all tails remember now. */
+  get remembered(): number {
+    return this.ids;
+  }
+
+  /** Remembers a client id as the tail's newest, forgetting its oldest past REMEMBERED_IDS. */
+  remember(tail: Tail, id: string, n: number): void {
+    const ids = tail.ids!;
+    const had = ids.size;
+    ids.set(id, n);
+    if (ids.size > REMEMBERED_IDS) ids.delete(ids.keys().next().value!);
+    this.ids += ids.size - had;
+    if (this.ids > this.trimAbove) this.trim();
+  }
+
+  /**
+   * Trims the tails used least recently to their latest ID_FLOOR ids, until all remember a tenth
+   * less than the budget. When every tail is down to its floor already, the next try waits for a
+   * tenth of the budget more, so a hub with more chats than the budget allows does not walk
+   * every tail at each message.
+   */
+  private trim(): void {
+    const goal = this.idBudget * 0.9;
+    for (const tail of this.ready.values()) {
+      if (this.ids <= goal) break;
+      const ids = tail.ids;
+      if (!ids || ids.size <= ID_FLOOR) continue;
+      let drop = ids.size - ID_FLOOR;
+      this.ids -= drop;
+      for (const id of ids.keys()) {
+        if (drop-- === 0) break;
+        ids.delete(id);
+      }
+    }
+    this.trimAbove = Math.max(this.idBudget, this.ids + this.idBudget / 10);
+  }
 
   /** Runs `fn` with the file's tail, synchronously when it is loaded. */
   with<R>(file: string, load: () => Promise<Tail>, fn: (tail: HeldTail) => R): Promise<Awaited<R>> {
@@ -55,6 +102,7 @@ export class Tails {
       const chain = load().then((t) => {
         const held = Object.assign(t, {file});
         this.ready.set(file, held);
+        this.ids += held.ids?.size ?? 0;
         this.evict();
         return held;
       });
@@ -112,16 +160,16 @@ export class Tails {
     for (const tail of this.ready.values()) {
       if (tail.last === tail.committed) continue;
       tail.last = tail.committed;
-      if (tail.ids) for (const [id, n] of tail.ids) if (n > tail.committed) tail.ids.delete(id);
+      if (!tail.ids) continue;
+      for (const [id, n] of tail.ids) {
+        if (n > tail.committed && tail.ids.delete(id)) this.ids -= 1;
+      }
     }
   }
 
   forget(file: string): void {
     const tail = this.ready.get(file);
-    if (tail && tail.last === tail.committed && !this.loading.has(file)) {
-      this.ready.delete(file);
-      this.letGo++;
-    }
+    if (tail && tail.last === tail.committed && !this.loading.has(file)) this.letGoOf(file, tail);
   }
 
   /** Lets go of the least recently used tails that owe nothing to the disk. */
@@ -129,10 +177,13 @@ export class Tails {
     if (this.ready.size <= this.max) return;
     for (const [file, tail] of this.ready) {
       if (this.ready.size <= this.max * 0.9) break;
-      if (tail.last === tail.committed && !this.loading.has(file)) {
-        this.ready.delete(file);
-        this.letGo++;
-      }
+      if (tail.last === tail.committed && !this.loading.has(file)) this.letGoOf(file, tail);
     }
+  }
+
+  private letGoOf(file: string, tail: HeldTail): void {
+    this.ready.delete(file);
+    this.ids -= tail.ids?.size ?? 0;
+    this.letGo++;
   }
 }
