@@ -51,7 +51,19 @@ t.test('operators and sites from the command line', async (t) => {
   t.equal(byAlias.code, 1, 'an alias does not remove its site');
   t.equal(byAlias.stderr, 'cac: no site www.example.com: it is an alias of example.com (remove example.com to remove the site)\n');
 
-  t.equal((await runCac(['operators', 'remove', 'alice', '--data', data])).code, 0);
+  // The last admin stays: a running hub would take account changes from nobody.
+  const last = await runCac(['operators', 'remove', 'alice', '--data', data]);
+  t.equal(last.code, 1, 'the last admin is not removed');
+  t.equal(last.stderr, 'cac: alice is the last admin: make another operator an admin first (cac operators set NAME --admin)\n');
+  const demoted = await runCac(['operators', 'set', 'alice', '--no-admin', '--data', data]);
+  t.equal(demoted.code, 1, 'nor made an operator');
+  t.match(demoted.stderr, /alice is the last admin/);
+  t.match(JSON.parse((await runCac(['operators', 'list', '--json', '--data', data])).out), [{name: 'alice', role: 'admin'}], 'alice is still there, an admin');
+  t.equal((await runCac(['operators', 'add', 'carol', '--admin', '--data', data])).code, 0);
+  t.equal((await runCac(['operators', 'set', 'alice', '--no-admin', '--data', data])).code, 0, 'with another admin, alice may be made an operator');
+  const carolLast = await runCac(['operators', 'remove', 'carol', '--data', data]);
+  t.match(carolLast.stderr, /carol is the last admin/, 'carol is the last admin now');
+  t.equal((await runCac(['operators', 'remove', 'alice', '--data', data])).code, 0, 'an operator who is not an admin may go');
   const gone = await runCac(['operators', 'remove', 'alice', '--data', data]);
   t.equal(gone.code, 1);
   t.match(gone.out, /no operator alice/);

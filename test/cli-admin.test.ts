@@ -57,6 +57,13 @@ t.test('with a hub running, every change goes through it and takes effect at onc
   t.equal(bob.closed?.code, 4001, 'closed as revoked');
 
   const alice = await connectOperator(base, 'alice', tokens.alice!);
+  // Through the hub too, the last admin is neither removed nor made an operator.
+  const last = await runCac(['operators', 'remove', 'alice', '--verbose', '--data', dir]);
+  t.equal(last.code, 1, 'the last admin is not removed');
+  t.match(last.stderr, `cac: through the hub at ${base}`);
+  t.match(last.stderr, 'cac: alice is the last admin: make another operator an admin first');
+  t.equal((await runCac(['operators', 'set', 'alice', '--no-admin', '--data', dir])).code, 1, 'nor made an operator');
+  t.equal(alice.closed, undefined, 'and her session goes on');
 
   // A block, then lifted: the visitor may ask at once.
   const vera = await visitor(base);

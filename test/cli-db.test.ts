@@ -265,6 +265,8 @@ t.test('cac db', {skip: noPg}, async (t) => {
     t.match(made.stderr, /hubs running on this database see the change when they restart/, 'without Redis, it says when hubs see it');
     const {token} = JSON.parse(made.stdout) as {token: string};
     await runCac(['sites', 'add', 'example.com'], {CAC_DATABASE_URL: url});
+    // Another admin: the last one cannot be removed.
+    t.equal((await runCac(['operators', 'add', 'carol', '--admin'], {CAC_DATABASE_URL: url})).code, 0);
     const port = await freePort();
     const hub = spawnCac(['hub', '--port', String(port), '--redis', redis.url, '--log', join(dir, 'hub.log')], {CAC_DATABASE_URL: url});
     t.teardown(() => {

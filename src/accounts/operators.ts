@@ -81,11 +81,21 @@ export async function resetToken(store: Globals, name: string): Promise<string> 
   return token;
 }
 
+/**
+ * The last admin is never removed or made an operator: a running hub would then take account
+ * changes from nobody (the command line asks it as an admin), until it was stopped.
+ */
+function keepAnAdmin(operators: OperatorRecord[], name: string): void {
+  const op = operators.find((o) => o.name === name);
+  if (op?.role !== 'admin' || operators.some((o) => o.role === 'admin' && o.name !== name)) return;
+  throw new OpError('not_possible', `${name} is the last admin: make another operator an admin first (cac operators set NAME --admin)`);
+}
+
 export async function removeOperator(store: Globals, name: string): Promise<void> {
   const db = await store.global('operators', true);
-  const before = db.operators.length;
+  if (!db.operators.some((o) => o.name === name)) throw new OpError('not_found', `no operator ${name}`);
+  keepAnAdmin(db.operators, name);
   db.operators = db.operators.filter((o) => o.name !== name);
-  if (db.operators.length === before) throw new OpError('not_found', `no operator ${name}`);
   await store.putGlobal('operators', db);
 }
 
@@ -105,6 +115,7 @@ export async function updateOperator(
   // Checked before anything changes: a refused change leaves the account as it was.
   const displayName = checkDisplayName(change.displayName);
   const sites = await checkSites(store, change.sites);
+  if (change.admin === false) keepAnAdmin(db.operators, name);
   if (displayName !== undefined) op.displayName = displayName;
   if (change.admin !== undefined) op.role = change.admin ? 'admin' : 'operator';
   if (sites !== undefined) op.sites = sites;

@@ -18,6 +18,7 @@ const statusOf: Partial<Record<ErrorCode, number>> = {
   unauthorized: 401,
   not_found: 404,
   exists: 409,
+  not_possible: 409,
   not_stored: 503,
   damaged: 500,
   internal: 500,

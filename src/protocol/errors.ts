@@ -59,7 +59,10 @@ export const errorCode = z.enum([
   'taken',
   /** No left message with that id (someone marked it done already). */
   'unknown_message',
-  /** A transfer or invitation that cannot be made (to yourself, to someone off-line, twice in a visit). */
+  /**
+   * A transfer or invitation that cannot be made (to yourself, to someone off-line, twice in a
+   * visit); or an account change that would leave no admin.
+   */
   'not_possible',
   /** link.send with an address that cannot be made into a page of the chat's site. */
   'bad_link',
