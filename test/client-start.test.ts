@@ -1,4 +1,4 @@
-import {mkdtemp, readFile} from 'node:fs/promises';
+import {mkdtemp, readdir, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import t from 'tap';
@@ -59,4 +59,29 @@ t.test('Ctrl+C asks before quitting while a chat is open', async (t) => {
   tui.write('y');
   await tui.waitUntil('the client to exit', () => tui.exitCode !== undefined, 20).catch(() => {});
   t.equal(tui.exitCode, 0);
+});
+
+t.test('closing the terminal stops npm start cleanly: the hub writes out its journal first', async (t) => {
+  const data = await mkdtemp(join(tmpdir(), 'cac-start-tui-'));
+  const config = await mkdtemp(join(tmpdir(), 'cac-config-'));
+  const tui = spawnTui(['start', '--port', '0', '--data', data], {env: {XDG_CONFIG_HOME: config}, cols: 80, rows: 24});
+  t.teardown(() => tui.kill());
+  await tui.waitForText('● connected');
+  const url = /cac hub:\s+(http:\/\/\S+)/.exec(tui.raw())![1]!;
+  // A visitor, so that the journal holds something the checkpoint has not written out yet.
+  const visitor = await Peer.connect(`${url.replace('http', 'ws')}/ws/visitor?site=localhost`, hubToVisitor, {origin: `http://localhost:${new URL(url).port}`});
+  t.teardown(() => visitor.close());
+  visitor.send({t: 'hello', v: PROTOCOL_VERSION, site: 'localhost', page: {url: `http://localhost/demo/`, title: 'Demo shop'}});
+  const {visitorId} = await visitor.waitType('welcome');
+  t.ok((await readdir(data)).some((f) => /^journal-\d+\.wal$/.test(f)), 'the journal holds it');
+
+  // The client's next redraw fails on the closed terminal (EIO): that must not end the process
+  // before the hub has stopped.
+  tui.hangUp();
+  await tui.waitUntil('the process to exit', () => !tui.running(), 20);
+  t.match(await readFile(join(data, 'hub.log'), 'utf8'), /SIGHUP: stopping/);
+  const left = await readdir(data);
+  t.same(left.filter((f) => f.endsWith('.wal')), [], 'the journal written out to its files and emptied');
+  t.notOk(left.includes('hub.lock'), 'the lock let go, as at a clean stop');
+  t.ok((await readdir(join(data, 'visitors'))).includes(`${visitorId}.json`), 'the visitor is in its own file');
 });

@@ -63,8 +63,12 @@ export function parsePort(value: string): number {
 /** Errors of listening that mean the --host given is wrong, said as such. */
 const BAD_HOST = new Set(['ENOTFOUND', 'EADDRNOTAVAIL', 'EAI_AGAIN', 'EAI_NONAME']);
 
-/** Starts the hub and stops it cleanly (store flushed) on SIGINT or SIGTERM. */
-export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
+/**
+ * Starts the hub and stops it cleanly (store flushed) on SIGINT or SIGTERM, or on the other
+ * `signals` given. SIGHUP is not among them by default: a hub started with nohup must outlive
+ * its terminal, and a handler would undo nohup's ignoring it.
+ */
+export async function runHub(opts: HubCliOptions, signals: NodeJS.Signals[] = []): Promise<RunningHub> {
   const port = parsePort(opts.port);
   const retainDays = opts.retainDays === undefined ? undefined : Number(opts.retainDays);
   if (retainDays !== undefined && (!Number.isInteger(retainDays) || retainDays < 1)) throw new UsageError(`--retain-days wants a whole number of days, not ${opts.retainDays}`);
@@ -115,8 +119,7 @@ export async function runHub(opts: HubCliOptions): Promise<RunningHub> {
       },
     );
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM', ...signals] as const) process.on(signal, () => stop(signal));
   log(`hub listening on ${running.url} (${store ? `database: ${store.where}` : `data: ${dataDir(opts)}`}${redis ? `, with other hubs through ${describeRedis(redis)}` : ''})`);
   return running;
 }

@@ -48,6 +48,11 @@ export function startCommand(): Command {
   return example(cmd, 'cac start', 'cac start --data ./cac-data --port 8080 --no-client');
 }
 
+/** A write to a terminal that was closed fails: nobody is left to read it. Anything else is thrown. */
+function terminalGone(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EIO' && error.code !== 'EPIPE') throw error;
+}
+
 async function start(opts: {host: string; port: string; data?: string; log?: string; client: boolean}): Promise<void> {
   parsePort(opts.port); // before the folder is made: a typo leaves nothing behind
   const data = dataDir(opts);
@@ -55,7 +60,11 @@ async function start(opts: {host: string; port: string; data?: string; log?: str
   // goes to a file in the data folder.
   const interactive = opts.client && Boolean(process.stdin.isTTY && process.stdout.isTTY);
   await mkdir(data, {recursive: true});
-  const running = await runHub({...opts, log: opts.log ?? (interactive ? join(data, 'hub.log') : undefined)});
+  // The client's terminal closing (SIGHUP) stops the hub with it, as cleanly as Ctrl+C would.
+  // Until then the client may still draw: on a closed terminal that fails (EIO), and must not end
+  // the process before the hub has written out its journal.
+  if (interactive) for (const stream of [process.stdout, process.stderr]) stream.on('error', terminalGone);
+  const running = await runHub({...opts, log: opts.log ?? (interactive ? join(data, 'hub.log') : undefined)}, interactive ? ['SIGHUP'] : []);
   // After listening, so the demo site's links use the real port (which may be ephemeral).
   // Through the running hub's own store: one writer per data folder.
   const {tokenFile, created} = await bootstrap(running.hub.store, data, running.port);

@@ -15,6 +15,10 @@ export interface Tui {
   titles: string[];
   exitCode?: number;
   write(data: string): void;
+  /** Closes the terminal, as closing its window does: the process is hung up (SIGHUP). */
+  hangUp(): void;
+  /** Whether the process is still running (known also after a hang-up). */
+  running(): boolean;
   /** Waits until the screen shows `what`; fails after `seconds` with the screen in the message. */
   waitForText(what: string | RegExp, seconds?: number): Promise<void>;
   /** Waits until a condition on the whole Tui holds. */
@@ -106,6 +110,17 @@ export function spawnTui(args: string[], options: {env?: NodeJS.ProcessEnv; cols
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${tui.screen()}`);
         if (tui.exitCode !== undefined) throw new Error(`cac exited (${tui.exitCode}) waiting for ${what}; output:\n${raw.slice(-3000)}`);
         await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    hangUp() {
+      (proc as unknown as {destroy(): void}).destroy();
+    },
+    running() {
+      try {
+        process.kill(proc.pid, 0);
+        return true;
+      } catch {
+        return false;
       }
     },
     async kill() {
