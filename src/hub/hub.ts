@@ -17,7 +17,7 @@ import {fireDeadline} from './deadline-fire.js';
 import {LocalDeadlines, type DeadlineBoard} from './deadlines.js';
 import {ChatModel} from './model.js';
 import {Sessions} from './sessions.js';
-import {realTimers, type Timers} from './timers.js';
+import {realTimers, type Timers} from '../lib/timers.js';
 import {within} from '../lib/within.js';
 
 export type {LiveVisitor, OperatorConn, VisitorConn} from './sessions.js';

@@ -1,4 +1,5 @@
 import {nextTurn} from '../lib/next-turn.js';
+import {realClock, unref, type Clock} from '../lib/timers.js';
 import {applyRecords, SLICE, type ApplyContext} from './apply.js';
 import type {Journal} from './journal.js';
 import type {Report} from './log-file.js';
@@ -15,11 +16,11 @@ export class Checkpoint {
   private running: Promise<void> | undefined;
   /** Set while a removal rewrites files (see exclusive). */
   private held: Promise<void> | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private retryTimer: unknown;
+  private idleTimer: unknown;
   /** When the last durable group came (the idle wait counts from it). */
   private lastGroupAt = 0;
-  private laterTimer: NodeJS.Timeout | undefined;
+  private laterTimer: unknown;
   private failures = 0;
   /** The last failure (it is retried); undefined once a run succeeds. */
   error: unknown;
@@ -31,6 +32,7 @@ export class Checkpoint {
     private readonly pending: Pending,
     private readonly report: Report,
     private readonly idleMs: number,
+    private readonly clock: Clock = realClock,
   ) {
     // On a turn of its own: the journal append that finished the segment (and the message
     // waiting for its ack) does not wait for the checkpoint to start.
@@ -43,18 +45,18 @@ export class Checkpoint {
    * a second segment started a moment after each rotation by age, in a new file.)
    */
   armIdle(): void {
-    this.lastGroupAt = Date.now();
+    this.lastGroupAt = this.clock.now();
     if (!this.idleTimer) this.waitIdle(this.idleMs);
   }
 
   private waitIdle(ms: number): void {
-    this.idleTimer = setTimeout(() => {
-      const quiet = Date.now() - this.lastGroupAt;
+    this.idleTimer = this.clock.setTimeout(() => {
+      const quiet = this.clock.now() - this.lastGroupAt;
       if (quiet < this.idleMs) return this.waitIdle(this.idleMs - quiet);
       this.idleTimer = undefined;
       void this.journal.seal();
     }, ms);
-    this.idleTimer.unref();
+    unref(this.idleTimer);
   }
 
   /**
@@ -64,11 +66,11 @@ export class Checkpoint {
    */
   runLater(): void {
     if (this.laterTimer) return;
-    this.laterTimer = setTimeout(() => {
+    this.laterTimer = this.clock.setTimeout(() => {
       this.laterTimer = undefined;
       void this.run();
     }, this.idleMs);
-    this.laterTimer.unref();
+    unref(this.laterTimer);
   }
 
   run(): Promise<void> {
@@ -102,15 +104,15 @@ export class Checkpoint {
 
   /** Applies everything now (shutdown); rejects if that fails. Not from inside exclusive(). */
   async finish(): Promise<void> {
-    clearTimeout(this.idleTimer);
-    clearTimeout(this.retryTimer);
-    clearTimeout(this.laterTimer);
+    this.clock.clearTimeout(this.idleTimer);
+    this.clock.clearTimeout(this.retryTimer);
+    this.clock.clearTimeout(this.laterTimer);
     this.retryTimer = undefined;
     this.laterTimer = undefined;
     this.error = undefined;
     while (this.running) await this.running;
     await this.run();
-    clearTimeout(this.retryTimer);
+    this.clock.clearTimeout(this.retryTimer);
     if (this.error) throw this.error;
   }
 
@@ -127,7 +129,7 @@ export class Checkpoint {
       this.error = error;
       this.failures += 1;
       this.report(`checkpoint failed (${(error as Error).message}); retrying`);
-      this.retryTimer = setTimeout(
+      this.retryTimer = this.clock.setTimeout(
         () => {
           this.retryTimer = undefined;
           this.error = undefined;
@@ -135,7 +137,7 @@ export class Checkpoint {
         },
         Math.min(30_000, 500 * 2 ** Math.min(this.failures, 6)),
       );
-      this.retryTimer.unref();
+      unref(this.retryTimer);
       return;
     }
     this.failures = 0;

@@ -19,6 +19,7 @@ import {Pending} from './pending.js';
 import {recoverFolder} from './recovery.js';
 import {switchedReads, syncReads, type ReadLayer} from './read-layer.js';
 import {FolderListing} from './folder-listing.js';
+import {realClock, type Clock} from '../lib/timers.js';
 import {eraseVisitor, prune, type RemovalParts} from './removal.js';
 import type {Appended, ChatPage, ChatQuery, Erased, Pruned, Store, VisitorPage} from './store.js';
 import {
@@ -48,6 +49,8 @@ export interface EmbeddedOptions {
   syncReads?: boolean;
   /** How files are read, in place of the above (tests count what a read costs). */
   reads?: ReadLayer;
+  /** The journal's and the checkpoint's clock and timers (tests move time on without sleeping). */
+  clock?: Clock;
 }
 
 /**
@@ -102,8 +105,9 @@ export class EmbeddedStore implements Store {
     const feed = new FeedLog(dir, this.pending, this.reader, this.report, options.feedFileEntries);
     this.logs = new Logs(this.logHost(), this.reader, feed);
     if (options.journal) {
-      this.journal = new Journal(dir, {files: this.files, maxBytes: options.segmentBytes, maxAgeMs: options.segmentAgeMs, log: this.report});
-      this.checkpoint = new Checkpoint(this.journal, this.ctx, this.index, this.pending, this.report, options.segmentAgeMs ?? 10_000);
+      const clock = options.clock ?? realClock;
+      this.journal = new Journal(dir, {files: this.files, maxBytes: options.segmentBytes, maxAgeMs: options.segmentAgeMs, log: this.report, clock});
+      this.checkpoint = new Checkpoint(this.journal, this.ctx, this.index, this.pending, this.report, options.segmentAgeMs ?? 10_000, clock);
     }
     this.batcher = new Batcher(
       (records) => (this.journal ? this.journal.append(records) : this.writeThrough(records)),

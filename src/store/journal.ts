@@ -1,5 +1,6 @@
 import {readFile, readdir} from 'node:fs/promises';
 import {join} from 'node:path';
+import {realClock, type Clock} from '../lib/timers.js';
 import {syncDir} from './durable-file.js';
 import {writeAll, type FileLayer} from './file-layer.js';
 import {SpareSegment} from './spare-segment.js';
@@ -116,6 +117,8 @@ export interface JournalOptions {
   maxBytes?: number;
   maxAgeMs?: number;
   log?: (line: string) => void;
+  /** What a segment's age is read from. */
+  clock?: Clock;
 }
 
 /**
@@ -137,6 +140,7 @@ export class Journal {
   onFinished: () => void = () => {};
   private readonly maxBytes: number;
   private readonly maxAgeMs: number;
+  private readonly clock: Clock;
 
   constructor(
     readonly dir: string,
@@ -144,6 +148,7 @@ export class Journal {
   ) {
     this.maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
     this.maxAgeMs = options.maxAgeMs ?? 10_000;
+    this.clock = options.clock ?? realClock;
     this.spare = new SpareSegment(dir, options.files, this.maxBytes);
   }
 
@@ -177,7 +182,7 @@ export class Journal {
   }
 
   private async write(records: JournalRecord[], body: Buffer): Promise<void> {
-    if (this.current && (this.bytes >= this.maxBytes || Date.now() - this.openedAt >= this.maxAgeMs)) await this.finish();
+    if (this.current && (this.bytes >= this.maxBytes || this.clock.now() - this.openedAt >= this.maxAgeMs)) await this.finish();
     if (this.fd === undefined) await this.startSegment();
     const fd = this.fd!;
     try {
@@ -198,7 +203,7 @@ export class Journal {
 
   /** The next segment is made ahead once this one is half full or half its age (see SpareSegment). */
   private prepareSpare(): void {
-    const share = this.bytes >= this.maxBytes / 2 ? 1 : (Date.now() - this.openedAt) / this.maxAgeMs;
+    const share = this.bytes >= this.maxBytes / 2 ? 1 : (this.clock.now() - this.openedAt) / this.maxAgeMs;
     if (share >= 0.5) this.spare.prepare(this.current!.n, this.bytes, share);
   }
 
@@ -218,7 +223,7 @@ export class Journal {
     this.fd = fd;
     this.current = {n, records: []};
     this.bytes = 0;
-    this.openedAt = Date.now();
+    this.openedAt = this.clock.now();
   }
 
   private async finish(): Promise<void> {

@@ -1,7 +1,7 @@
-import type {Timers} from '../../src/hub/timers.js';
+import type {Clock} from '../../src/lib/timers.js';
 
 /** Timers that fire only when the test moves time on: grace periods pass without sleeping. */
-export class ManualTimers implements Timers {
+export class ManualTimers implements Clock {
   private pending = new Map<number, {at: number; fn: () => void}>();
   private next = 1;
   private time: number;
