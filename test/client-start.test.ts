@@ -6,20 +6,33 @@ import {hubToVisitor, PROTOCOL_VERSION} from '../src/protocol/index.js';
 import {Peer} from './helpers/peer.js';
 import {keys, spawnTui} from './helpers/tui.js';
 
-t.test('npm start in a terminal runs the hub and opens the client as the local admin', async (t) => {
+type Teardown = {teardown(fn: () => unknown): void};
+
+/** `cac start` in a terminal on a new folder, once its client is connected. */
+async function startInTerminal(t: Teardown) {
   const data = await mkdtemp(join(tmpdir(), 'cac-start-tui-'));
   const config = await mkdtemp(join(tmpdir(), 'cac-config-'));
   const tui = spawnTui(['start', '--port', '0', '--data', data], {env: {XDG_CONFIG_HOME: config}, cols: 80, rows: 24});
   t.teardown(() => tui.kill());
   await tui.waitForText('● connected');
-  await tui.waitForText(/admin on-line \| http:\/\/127\.0\.0\.1:\d+/);
-  const url = /cac hub:\s+(http:\/\/\S+)/.exec(tui.raw())![1]!;
+  return {data, tui, url: /cac hub:\s+(http:\/\/\S+)/.exec(tui.raw())![1]!};
+}
 
-  // A visitor on the demo site shows up in the admin's list, and its request rings.
+/** A visitor on the demo site, welcomed. */
+async function demoVisitor(t: Teardown, url: string) {
   const visitor = await Peer.connect(`${url.replace('http', 'ws')}/ws/visitor?site=localhost`, hubToVisitor, {origin: `http://localhost:${new URL(url).port}`});
   t.teardown(() => visitor.close());
   visitor.send({t: 'hello', v: PROTOCOL_VERSION, site: 'localhost', page: {url: `http://localhost/demo/`, title: 'Demo shop'}});
-  await visitor.waitType('welcome');
+  const {visitorId} = await visitor.waitType('welcome');
+  return {visitor, visitorId};
+}
+
+t.test('npm start in a terminal runs the hub and opens the client as the local admin', async (t) => {
+  const {data, tui, url} = await startInTerminal(t);
+  await tui.waitForText(/admin on-line \| http:\/\/127\.0\.0\.1:\d+/);
+
+  // A visitor on the demo site shows up in the admin's list, and its request rings.
+  const {visitor} = await demoVisitor(t, url);
   await tui.waitForText('/demo/');
   visitor.send({t: 'chat.request', id: visitor.nextId(), name: 'Demo', text: 'hello from the demo'});
   await tui.waitForText('Chat request: Demo on localhost');
@@ -35,16 +48,8 @@ t.test('npm start in a terminal runs the hub and opens the client as the local a
 });
 
 t.test('Ctrl+C asks before quitting while a chat is open', async (t) => {
-  const data = await mkdtemp(join(tmpdir(), 'cac-start-tui-'));
-  const config = await mkdtemp(join(tmpdir(), 'cac-config-'));
-  const tui = spawnTui(['start', '--port', '0', '--data', data], {env: {XDG_CONFIG_HOME: config}, cols: 80, rows: 24});
-  t.teardown(() => tui.kill());
-  await tui.waitForText('● connected');
-  const url = /cac hub:\s+(http:\/\/\S+)/.exec(tui.raw())![1]!;
-  const visitor = await Peer.connect(`${url.replace('http', 'ws')}/ws/visitor?site=localhost`, hubToVisitor, {origin: `http://localhost:${new URL(url).port}`});
-  t.teardown(() => visitor.close());
-  visitor.send({t: 'hello', v: PROTOCOL_VERSION, site: 'localhost', page: {url: `http://localhost/demo/`, title: 'Demo shop'}});
-  await visitor.waitType('welcome');
+  const {data, tui, url} = await startInTerminal(t);
+  const {visitor} = await demoVisitor(t, url);
   visitor.send({t: 'chat.request', id: visitor.nextId(), text: 'hi'});
   await tui.waitForText('Chat request:');
   tui.write(keys.enter);
@@ -62,17 +67,9 @@ t.test('Ctrl+C asks before quitting while a chat is open', async (t) => {
 });
 
 t.test('closing the terminal stops npm start cleanly: the hub writes out its journal first', async (t) => {
-  const data = await mkdtemp(join(tmpdir(), 'cac-start-tui-'));
-  const config = await mkdtemp(join(tmpdir(), 'cac-config-'));
-  const tui = spawnTui(['start', '--port', '0', '--data', data], {env: {XDG_CONFIG_HOME: config}, cols: 80, rows: 24});
-  t.teardown(() => tui.kill());
-  await tui.waitForText('● connected');
-  const url = /cac hub:\s+(http:\/\/\S+)/.exec(tui.raw())![1]!;
+  const {data, tui, url} = await startInTerminal(t);
   // A visitor, so that the journal holds something the checkpoint has not written out yet.
-  const visitor = await Peer.connect(`${url.replace('http', 'ws')}/ws/visitor?site=localhost`, hubToVisitor, {origin: `http://localhost:${new URL(url).port}`});
-  t.teardown(() => visitor.close());
-  visitor.send({t: 'hello', v: PROTOCOL_VERSION, site: 'localhost', page: {url: `http://localhost/demo/`, title: 'Demo shop'}});
-  const {visitorId} = await visitor.waitType('welcome');
+  const {visitorId} = await demoVisitor(t, url);
   t.ok((await readdir(data)).some((f) => /^journal-\d+\.wal$/.test(f)), 'the journal holds it');
 
   // The client's next redraw fails on the closed terminal (EIO): that must not end the process
