@@ -58,10 +58,7 @@ t.test('the next segment is made ahead, written from its start, and read back wi
   const said: string[] = [];
   const again = new Journal(dir, {files: nodeFiles, log: (l) => said.push(l)});
   const records = (await again.leftovers()).flatMap((s) => s.records);
-  t.same(
-    numbers(records),
-    oneTo(sent),
-  );
+  t.same(numbers(records), oneTo(sent));
   t.same(said, [], 'the zeros are neither a record nor damage');
   t.notOk(existsSync(join(dir, SPARE)), 'a spare left by the crash is removed at start');
   await journal.close();
@@ -86,11 +83,7 @@ t.test('a group torn inside a segment made ahead is dropped whole, even with lat
 
   const said: string[] = [];
   const records = (await new Journal(dir, {files: nodeFiles, log: (l) => said.push(l)}).leftovers()).flatMap((s) => s.records);
-  t.same(
-    numbers(records),
-    oneTo(sent),
-    'every acknowledged record, and nothing of the torn group',
-  );
+  t.same(numbers(records), oneTo(sent), 'every acknowledged record, and nothing of the torn group');
   t.match(said.join('\n'), /dropped an unfinished last group of 2 records/);
 });
 
@@ -137,8 +130,5 @@ t.test('a spare gone from under the journal (removed by hand) is no loss: the ne
   t.ok(statSync(join(dir, segments(dir)[1]!)).size < 4096, 'a new file, grown as written');
   await journal.close();
   const records = (await new Journal(dir, {files: nodeFiles}).leftovers()).flatMap((s) => s.records);
-  t.same(
-    numbers(records),
-    oneTo(sent),
-  );
+  t.same(numbers(records), oneTo(sent));
 });

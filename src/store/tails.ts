@@ -41,7 +41,7 @@ export class Tails {
   /** How many tails were let go (forgotten or evicted) so far. */
   private letGo = 0;
   /** Client ids remembered by all tails together, and the count past which they are trimmed. */
-  private ids = 0;
+  private idCount = 0;
   private trimAbove: number;
 
   constructor(
@@ -53,7 +53,7 @@ export class Tails {
 
   /** How many client ids all tails remember now. */
   get remembered(): number {
-    return this.ids;
+    return this.idCount;
   }
 
   /** Remembers a client id as the tail's newest, forgetting its oldest past REMEMBERED_IDS. */
@@ -62,8 +62,8 @@ export class Tails {
     const had = ids.size;
     ids.set(id, n);
     if (ids.size > REMEMBERED_IDS) ids.delete(ids.keys().next().value!);
-    this.ids += ids.size - had;
-    if (this.ids > this.trimAbove) this.trim();
+    this.idCount += ids.size - had;
+    if (this.idCount > this.trimAbove) this.trim();
   }
 
   /**
@@ -75,17 +75,17 @@ export class Tails {
   private trim(): void {
     const goal = this.idBudget * 0.9;
     for (const tail of this.ready.values()) {
-      if (this.ids <= goal) break;
+      if (this.idCount <= goal) break;
       const ids = tail.ids;
       if (!ids || ids.size <= ID_FLOOR) continue;
       let drop = ids.size - ID_FLOOR;
-      this.ids -= drop;
+      this.idCount -= drop;
       for (const id of ids.keys()) {
         if (drop-- === 0) break;
         ids.delete(id);
       }
     }
-    this.trimAbove = Math.max(this.idBudget, this.ids + this.idBudget / 10);
+    this.trimAbove = Math.max(this.idBudget, this.idCount + this.idBudget / 10);
   }
 
   /** Runs `fn` with the file's tail, synchronously when it is loaded. */
@@ -102,7 +102,7 @@ export class Tails {
       const chain = load().then((t) => {
         const held = Object.assign(t, {file});
         this.ready.set(file, held);
-        this.ids += held.ids?.size ?? 0;
+        this.idCount += held.ids?.size ?? 0;
         this.evict();
         return held;
       });
@@ -162,7 +162,7 @@ export class Tails {
       tail.last = tail.committed;
       if (!tail.ids) continue;
       for (const [id, n] of tail.ids) {
-        if (n > tail.committed && tail.ids.delete(id)) this.ids -= 1;
+        if (n > tail.committed && tail.ids.delete(id)) this.idCount -= 1;
       }
     }
   }
@@ -183,7 +183,7 @@ export class Tails {
 
   private letGoOf(file: string, tail: HeldTail): void {
     this.ready.delete(file);
-    this.ids -= tail.ids?.size ?? 0;
+    this.idCount -= tail.ids?.size ?? 0;
     this.letGo++;
   }
 }
